@@ -1,0 +1,11 @@
+package io.tagclip.pipeline;
+
+/** Why the pipeline could not tag one image; the Kafka side maps these onto dead-letter reasons. */
+public enum FailureKind {
+    /** The request named a vocabulary the pipeline does not know. */
+    UNKNOWN_VOCABULARY,
+    /** The request's label subset named a label that is not in the vocabulary. */
+    UNKNOWN_LABEL,
+    /** The model failed on this image (alone, after its batch was retried image by image). */
+    INFERENCE_FAILED
+}

@@ -1,0 +1,25 @@
+package io.tagclip.pipeline;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One image to tag.
+ *
+ * @param id           caller's identifier, echoed in the result
+ * @param image        decoded pixels
+ * @param vocabularyId vocabulary to tag with, or {@code null} for the pipeline's default
+ * @param labels       restrict reported tags to these labels; empty means all labels of the vocabulary
+ */
+public record ImageRequest(String id, RgbImage image, String vocabularyId, List<String> labels) {
+
+    public ImageRequest {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(image, "image");
+        labels = labels == null ? List.of() : List.copyOf(labels);
+    }
+
+    public static ImageRequest of(String id, RgbImage image) {
+        return new ImageRequest(id, image, null, List.of());
+    }
+}
