@@ -26,7 +26,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
 
 /**
  * Client of the Confluent Schema Registry REST API (also served by Apicurio at {@code /apis/ccompat/v7}, Karapace
@@ -228,9 +227,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         try {
             // A fresh parser per schema: parsers remember named types and would reject a second definition.
             return new Schema.Parser().parse(text);
-        } catch (SchemaParseException e) {
-            throw new SerdeException("Schema registry returned an invalid Avro schema for " + what + ": "
-                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Avro 1.12 reports some bad schemas (an unknown type name) as NullPointerException, not as
+            // SchemaParseException.
+            throw new SerdeException("Schema registry returned an invalid Avro schema for " + what + ": " + e, e);
         }
     }
 
