@@ -1,10 +1,5 @@
 package io.tagclip.tagclip;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-
 /**
  * Every constant of TagCLIP's reference implementation ({@code github.com/linyq2117/TagCLIP} at c32b640,
  * {@code classify.py}, {@code utils.py}, {@code clip/clip_model.py}), with the reference value as default.
@@ -84,16 +79,7 @@ public record TagClipParams(
 
     /** Short content hash of these values (first 12 hex digits of SHA-256), carried into every result. */
     public String version() {
-        return shortHash(toString());
-    }
-
-    static String shortHash(String text) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest).substring(0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
-        }
+        return ContentHash.of(toString());
     }
 
     private static void positive(String name, int value) {

@@ -79,7 +79,7 @@ public record Vocabulary(String id, List<LabelClass> classes, List<String> backg
                 throw new VocabularyException("vocabulary '" + id + "' repeats label '" + c.label() + "'");
             }
         }
-        String expected = TagClipParams.shortHash(canonical(classes, background));
+        String expected = ContentHash.of(canonical(classes, background));
         if (version == null) {
             version = expected;
         } else if (!version.equals(expected)) {
