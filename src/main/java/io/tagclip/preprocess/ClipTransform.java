@@ -35,6 +35,15 @@ public final class ClipTransform {
     }
 
     /**
+     * Throughput mode's transform: bicubic resize (Pillow's filter, which antialiases when shrinking) to an explicit
+     * {@code width x height}, then {@link #normalize}.
+     */
+    public static ClipImage toSize(RgbImage image, int width, int height) {
+        RgbImage resized = PillowBicubic.resize(image, width, height);
+        return new ClipImage(normalize(resized), width, height, image.width(), image.height());
+    }
+
+    /**
      * 8-bit interleaved RGB to normalised channel-major floats, in float32 arithmetic in the order torchvision uses
      * ({@code ToTensor}: v / 255, then {@code Normalize}: (x - mean) / std), so that values match bit for bit.
      */

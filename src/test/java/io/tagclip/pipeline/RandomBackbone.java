@@ -10,18 +10,16 @@ import java.util.Random;
 
 /**
  * A stand-in CLIP for pipeline tests: outputs are pseudo-random but a pure function of the input's shape and
- * content sum, so the same image always gets the same result. Images of width {@code failWidth} make it throw.
+ * content sum, so the same image always gets the same result. A forward that contains an image whose top-left
+ * pixel is black throws, as an engine failure would.
  */
 final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
 
     static final int EMBED = 8;
     static final int LAYERS = 12;
 
-    private final int failWidth;
-
-    RandomBackbone(int failWidth) {
-        this.failWidth = failWidth;
-    }
+    /** Normalised red value of a black pixel: (0 - mean) / std. */
+    private static final float BLACK_RED = (0f - 0.48145466f) / 0.26862954f;
 
     @Override
     public float logitScale() {
@@ -31,8 +29,11 @@ final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
     @Override
     public Vision encodeTagClip(NDArray images) {
         Shape s = images.getShape();
-        if (s.get(3) == failWidth) {
-            throw new IllegalStateException("simulated engine failure at width " + failWidth);
+        float[] topLeftRed = images.get(":, 0, 0, 0").toFloatArray();
+        for (float v : topLeftRed) {
+            if (v == BLACK_RED) {
+                throw new IllegalStateException("simulated engine failure");
+            }
         }
         int b = (int) s.get(0);
         int tokens = 1 + (int) (s.get(2) / 16 * (s.get(3) / 16));

@@ -3,27 +3,35 @@ package io.tagclip.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.tagclip.DecisionOptions;
+import io.tagclip.tagclip.TagClipParams;
 import io.tagclip.tagclip.Vocabularies;
 import io.tagclip.tagclip.Vocabulary;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class TagClipPipelineTest {
-
-    private static final int FAIL_WIDTH = 48;
 
     private TagClipPipeline pipeline;
 
     @BeforeEach
     void open() {
-        RandomBackbone backbone = new RandomBackbone(FAIL_WIDTH);
+        pipeline = open(PipelineSettings.reference(Vocabularies.VOC2007));
+    }
+
+    private static TagClipPipeline open(PipelineSettings settings) {
+        RandomBackbone backbone = new RandomBackbone();
         Vocabularies vocabularies = Vocabularies.builtIn()
                 .with(List.of(Vocabulary.parse("pets", "cat\ndog\tthreshold=0.9\nbackground: sofa\n")));
-        pipeline = new TagClipPipeline(backbone, backbone, "random", "r1", vocabularies,
-                PipelineSettings.reference(Vocabularies.VOC2007), NDManager.newBaseManager());
+        return new TagClipPipeline(backbone, backbone, "random", "r1", vocabularies, settings,
+                NDManager.newBaseManager());
     }
 
     @AfterEach
@@ -44,9 +52,17 @@ class TagClipPipelineTest {
                 PipelineSettings.reference("voc2007").paramsVersion()));
     }
 
-    @Test
-    void shouldFailOnlyTheImageWhoseInferenceFails() {
-        List<TagResult> results = pipeline.tag(List.of(request("ok1", 30, 30), request("bad", FAIL_WIDTH, 32),
+    @ParameterizedTest
+    @EnumSource(PipelineSettings.Mode.class)
+    void shouldFailOnlyTheImageWhoseInferenceFails(PipelineSettings.Mode mode) {
+        if (mode == PipelineSettings.Mode.THROUGHPUT) {
+            pipeline.close();
+            pipeline = open(new PipelineSettings(Vocabularies.VOC2007, TagClipParams.REFERENCE,
+                    DecisionOptions.REFERENCE, true, mode, new BatchingPolicy(512, 16, 8, 16)));
+        }
+        RgbImage bad = image(30, 30, 7);
+        Arrays.fill(bad.pixels(), 0, 30 * 4 * 3, (byte) 0); // black top rows stay black after resizing
+        List<TagResult> results = pipeline.tag(List.of(request("ok1", 30, 30), ImageRequest.of("bad", bad),
                 request("ok2", 20, 20)));
 
         assertThat(results.get(0)).isInstanceOf(TagResult.Tagged.class);
