@@ -1,0 +1,35 @@
+package io.tagclip.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ShapeBucketsTest {
+
+    private static final BatchingPolicy POLICY = new BatchingPolicy(512, 32, 8, 16);
+
+    @Test
+    void shouldKeepReferenceSizeWhenStepIsPatchAndImageFits() {
+        BatchingPolicy patchStep = new BatchingPolicy(768, 16, 8, 16);
+
+        assertThat(ShapeBuckets.target(451, 300, patchStep)).isEqualTo(new ShapeBuckets.Size(464, 304));
+        assertThat(ShapeBuckets.target(741, 500, patchStep)).isEqualTo(new ShapeBuckets.Size(752, 512));
+    }
+
+    @Test
+    void shouldShrinkLongSideAndRoundUpToStep() {
+        assertThat(ShapeBuckets.target(640, 480, POLICY)).isEqualTo(new ShapeBuckets.Size(512, 384));
+        assertThat(ShapeBuckets.target(500, 375, POLICY)).isEqualTo(new ShapeBuckets.Size(512, 384));
+        assertThat(ShapeBuckets.target(4000, 10, POLICY)).isEqualTo(new ShapeBuckets.Size(512, 32));
+    }
+
+    @Test
+    void shouldGroupByKeyInFirstSeenOrder() {
+        List<List<Integer>> groups = ShapeBuckets.group(List.of("a", "bb", "c", "dd", "e"), String::length);
+
+        assertThat(groups).containsExactly(List.of(0, 2, 4), List.of(1, 3));
+        assertThat(ShapeBuckets.chunks(List.of(1, 2, 3, 4, 5), 2))
+                .containsExactly(List.of(1, 2), List.of(3, 4), List.of(5));
+    }
+}
