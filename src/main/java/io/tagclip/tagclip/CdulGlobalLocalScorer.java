@@ -31,7 +31,7 @@ import java.util.Objects;
  * <p>Differences from the reproduction: the backbone is ViT-B/16 at 224 (it uses RN50x64 at 448), and tiles are
  * resized as 8-bit images with Pillow's bicubic filter like the global view (it resizes the float tensor tiles).
  */
-public final class CdulGlobalLocalScorer {
+public final class CdulGlobalLocalScorer implements ImageBatchScorer {
 
     /** Method id written into evaluation results and tag events. */
     public static final String METHOD_ID = "cdul-global-local";
@@ -67,7 +67,12 @@ public final class CdulGlobalLocalScorer {
         return params;
     }
 
-    /** Number of classes C scored. */
+    @Override
+    public String methodId() {
+        return METHOD_ID;
+    }
+
+    @Override
     public int numClasses() {
         return Math.toIntExact(textFeatures.getShape().get(0));
     }
@@ -99,6 +104,7 @@ public final class CdulGlobalLocalScorer {
      *
      * @return {@code [B,C]} initial pseudo-label scores in [0,1], owned by {@code manager}
      */
+    @Override
     public NDArray score(List<RgbImage> images, NDManager manager) {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("no images to score");

@@ -17,7 +17,7 @@ import java.util.Objects;
  * classes), with T the prompt-ensemble text features and τ = {@code exp(logit_scale)}. The C scores of an image sum
  * to 1, so this ranks classes well within an image but is a single-label model at heart.
  */
-public final class ClipGlobalScorer {
+public final class ClipGlobalScorer implements ImageBatchScorer {
 
     /** Method id written into evaluation results and tag events. */
     public static final String METHOD_ID = "clip-global";
@@ -45,7 +45,12 @@ public final class ClipGlobalScorer {
         this.logitMultiplier = logitMultiplier;
     }
 
-    /** Number of classes C scored. */
+    @Override
+    public String methodId() {
+        return METHOD_ID;
+    }
+
+    @Override
     public int numClasses() {
         return Math.toIntExact(textFeatures.getShape().get(0));
     }
@@ -60,6 +65,7 @@ public final class ClipGlobalScorer {
      *
      * @return {@code [B,C]} probabilities, owned by {@code manager}
      */
+    @Override
     public NDArray score(List<RgbImage> images, NDManager manager) {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("no images to score");
