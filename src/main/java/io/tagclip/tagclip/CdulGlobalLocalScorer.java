@@ -62,6 +62,26 @@ public final class CdulGlobalLocalScorer implements ImageBatchScorer {
         this.logitMultiplier = logitMultiplier;
     }
 
+    /**
+     * A scorer for the dataset classes of {@code vocabulary} (background classes left out), with text features
+     * built as {@code params.prompts()} says.
+     *
+     * @param textEncoder raw CLIP text embedding, for {@link CdulParams.PromptMode#SINGLE_TEMPLATE}
+     * @param ensemble the prompt-ensemble embedder, for {@link CdulParams.PromptMode#ENSEMBLE}
+     * @param manager owns the text features; must outlive the scorer
+     */
+    public static CdulGlobalLocalScorer forVocabulary(Vocabulary vocabulary, ImageEncoder encoder,
+            TextEncoder textEncoder, TextTable.NameEmbedder ensemble, float logitMultiplier, CdulParams params,
+            NDManager manager) {
+        Vocabulary datasetOnly = new Vocabulary(vocabulary.id(), vocabulary.classes(), List.of());
+        TextTable.NameEmbedder embedder = switch (params.prompts()) {
+            case SINGLE_TEMPLATE -> (names, m) -> ZeroShot.singleTemplateFeatures(textEncoder, names, params.template(), m);
+            case ENSEMBLE -> ensemble;
+        };
+        return new CdulGlobalLocalScorer(
+                encoder, TextTable.build(datasetOnly, embedder, manager), logitMultiplier, params);
+    }
+
     /** The parameters in use. */
     public CdulParams params() {
         return params;

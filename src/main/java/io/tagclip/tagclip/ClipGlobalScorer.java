@@ -45,6 +45,19 @@ public final class ClipGlobalScorer implements ImageBatchScorer {
         this.logitMultiplier = logitMultiplier;
     }
 
+    /**
+     * A scorer for the dataset classes of {@code vocabulary} (its background classes are left out: plain CLIP
+     * zero-shot has none).
+     *
+     * @param ensemble the prompt-ensemble embedder ({@code PromptEnsemble.embed})
+     * @param manager owns the text features; must outlive the scorer
+     */
+    public static ClipGlobalScorer forVocabulary(Vocabulary vocabulary, ImageEncoder encoder,
+            TextTable.NameEmbedder ensemble, float logitMultiplier, NDManager manager) {
+        Vocabulary datasetOnly = new Vocabulary(vocabulary.id(), vocabulary.classes(), List.of());
+        return new ClipGlobalScorer(encoder, TextTable.build(datasetOnly, ensemble, manager), logitMultiplier);
+    }
+
     @Override
     public String methodId() {
         return METHOD_ID;

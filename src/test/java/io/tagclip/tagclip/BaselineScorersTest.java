@@ -142,6 +142,30 @@ class BaselineScorersTest {
                 ZeroShotTransform.shortSideThenCenterCrop(tile, 4).pixels());
     }
 
+    @Test
+    void shouldBuildTextFeaturesForTheDatasetClassesOnlyWithTheChosenPrompts() {
+        Vocabulary voc = Vocabularies.builtIn().get(Vocabularies.VOC2007);
+        List<String> encoded = new ArrayList<>();
+        TextEncoder textEncoder = (prompts, m) -> {
+            encoded.addAll(prompts);
+            return m.ones(new Shape(prompts.size(), 4));
+        };
+        List<String> ensembled = new ArrayList<>();
+        TextTable.NameEmbedder ensemble = (names, m) -> {
+            ensembled.addAll(names);
+            return ZeroShot.normaliseRows(m.ones(new Shape(names.size(), 4)));
+        };
+
+        CdulGlobalLocalScorer single = CdulGlobalLocalScorer.forVocabulary(
+                voc, encoder, textEncoder, ensemble, MULTIPLIER, CdulParams.DEFAULTS, manager);
+        ClipGlobalScorer global = ClipGlobalScorer.forVocabulary(voc, encoder, ensemble, MULTIPLIER, manager);
+
+        assertThat(single.numClasses()).isEqualTo(20);
+        assertThat(encoded).hasSize(20).startsWith("a photo of a aeroplane").endsWith("a photo of a tvmonitor");
+        assertThat(global.numClasses()).isEqualTo(20);
+        assertThat(ensembled).hasSize(20).startsWith("aeroplane").endsWith("tvmonitor");
+    }
+
     private float[] halfGlobalPlusBestSnippet(RgbImage image, CdulParams params) {
         List<RgbImage> views = CdulGlobalLocalScorer.views(image, params);
         float[][] probs = new float[views.size()][];
