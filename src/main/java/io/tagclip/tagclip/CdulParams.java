@@ -73,6 +73,14 @@ public record CdulParams(
         return 1 + gridRows * gridCols;
     }
 
+    /**
+     * First 12 hex digits of the SHA-256 of these parameters, for results to say which parameters made them (the
+     * same scheme as {@link TagClipParams#version()}).
+     */
+    public String version() {
+        return TagClipParams.shortHash(toString());
+    }
+
     /** A copy with another ζ. */
     public CdulParams withZeta(float newZeta) {
         return new CdulParams(inputSize, gridRows, gridCols, newZeta, lambda, prompts, template);

@@ -65,6 +65,13 @@ class CdulAggregationTest {
     }
 
     @Test
+    void shouldVersionParametersByContent() {
+        assertThat(CdulParams.DEFAULTS.version()).hasSize(12).isEqualTo(CdulParams.DEFAULTS.withZeta(0f).version());
+        assertThat(CdulParams.DEFAULTS.withZeta(0.2f).version()).isNotEqualTo(CdulParams.DEFAULTS.version());
+        assertThatThrownBy(() -> CdulParams.DEFAULTS.withZeta(1.5f)).hasMessageContaining("1.5");
+    }
+
+    @Test
     void shouldRejectSnippetsThatDoNotMatchTheGlobalScores() {
         NDArray wrong = manager.zeros(new Shape(1, 3, 5));
 
