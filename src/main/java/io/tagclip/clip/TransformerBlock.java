@@ -1,0 +1,144 @@
+package io.tagclip.clip;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import java.util.List;
+
+/**
+ * One pre-LN residual attention block, {@code x + Attn(LN1(x))} then {@code x + MLP(LN2(x))}, written with eager ops
+ * so it can add an attention mask and hand back the head-averaged attention probabilities (reference
+ * {@code ResidualAttentionBlock} + {@code multi_head_attention_forward} in {@code clip/multi_head_attn.py}).
+ *
+ * <p>The q, k and v projections are fused into one {@code [3D,D]} weight at load, with the attention scale
+ * {@code 1/sqrt(headDim)} folded into the q rows; for head dim 64 the scale is 1/8, a power of two, so folding gives
+ * bit-identical logits to scaling q afterwards as the reference does.
+ */
+final class TransformerBlock {
+
+    /**
+     * Shifted logits below this are flushed to probability zero in masked softmaxes. e^-60 ≈ 9e-27 of the row maximum
+     * cannot change any float32 sum, while the reference's −100 mask otherwise yields probabilities near e^-100 ≈
+     * 4e-44, which are subnormal in float32 and make the CPU fall back to microcode (about 2× slower per forward).
+     */
+    static final float MASKED_SOFTMAX_FLUSH_LOGIT = -60f;
+
+    private static final float QUICK_GELU_ALPHA = 1.702f;
+
+    private final int width;
+    private final int heads;
+    private final float eps;
+    private final ClipConfig.Activation activation;
+    private final NDArray ln1Weight;
+    private final NDArray ln1Bias;
+    private final NDArray qkvWeight;
+    private final NDArray qkvBias;
+    private final NDArray outWeight;
+    private final NDArray outBias;
+    private final NDArray ln2Weight;
+    private final NDArray ln2Bias;
+    private final NDArray fc1Weight;
+    private final NDArray fc1Bias;
+    private final NDArray fc2Weight;
+    private final NDArray fc2Bias;
+
+    TransformerBlock(int width, int heads, float eps, ClipConfig.Activation activation, NDArray ln1Weight,
+            NDArray ln1Bias, NDArray qkvWeight, NDArray qkvBias, NDArray outWeight, NDArray outBias, NDArray ln2Weight,
+            NDArray ln2Bias, NDArray fc1Weight, NDArray fc1Bias, NDArray fc2Weight, NDArray fc2Bias) {
+        this.width = width;
+        this.heads = heads;
+        this.eps = eps;
+        this.activation = activation;
+        this.ln1Weight = ln1Weight;
+        this.ln1Bias = ln1Bias;
+        this.qkvWeight = qkvWeight;
+        this.qkvBias = qkvBias;
+        this.outWeight = outWeight;
+        this.outBias = outBias;
+        this.ln2Weight = ln2Weight;
+        this.ln2Bias = ln2Bias;
+        this.fc1Weight = fc1Weight;
+        this.fc1Bias = fc1Bias;
+        this.fc2Weight = fc2Weight;
+        this.fc2Bias = fc2Bias;
+    }
+
+    /**
+     * Runs the block.
+     *
+     * @param x residual stream [B,T,D]
+     * @param mask additive attention mask broadcastable to [B,heads,T,T], or null
+     * @param flushTiny whether the masked softmax flushes negligible probabilities to zero (see {@link
+     *     #MASKED_SOFTMAX_FLUSH_LOGIT}); use it for finite masks (−100, −1000), not for −∞ masks
+     * @param attentionSink if not null, receives the head-averaged softmax of the UNMASKED logits [B,T,T]
+     * @return the new residual stream [B,T,D]
+     */
+    NDArray forward(NDArray x, NDArray mask, boolean flushTiny, List<NDArray> attentionSink) {
+        Shape shape = x.getShape();
+        long batch = shape.get(0);
+        long tokens = shape.get(1);
+        int headDim = width / heads;
+
+        NDArray normed = layerNorm(x, ln1Weight, ln1Bias, eps); // [B,T,D]
+        NDArray qkv = Linear.linear(normed, qkvWeight, qkvBias).singletonOrThrow(); // [B,T,D] -> [B,T,3D]
+        qkv = qkv.reshape(batch, tokens, 3, heads, headDim).transpose(2, 0, 3, 1, 4); // -> [3,B,h,T,hd]
+        NDArray q = qkv.get(0); // [B,h,T,hd], already scaled by 1/sqrt(hd)
+        NDArray k = qkv.get(1); // [B,h,T,hd]
+        NDArray v = qkv.get(2); // [B,h,T,hd]
+        NDArray logits = q.matMul(k.transpose(0, 1, 3, 2)); // [B,h,T,hd] x [B,h,hd,T] -> [B,h,T,T]
+
+        NDArray probs;
+        if (mask == null) {
+            probs = logits.softmax(-1); // [B,h,T,T]
+            if (attentionSink != null) {
+                attentionSink.add(probs.mean(new int[] {1})); // [B,h,T,T] -> [B,T,T]
+            }
+        } else {
+            if (attentionSink != null) {
+                attentionSink.add(logits.softmax(-1).mean(new int[] {1})); // unmasked, [B,T,T]
+            }
+            probs = flushTiny ? flushedSoftmax(logits.add(mask)) : logits.add(mask).softmax(-1); // [B,h,T,T]
+        }
+        NDArray attended = probs.matMul(v) // [B,h,T,T] x [B,h,T,hd] -> [B,h,T,hd]
+                .transpose(0, 2, 1, 3) // -> [B,T,h,hd]
+                .reshape(batch, tokens, width); // -> [B,T,D]
+        NDArray residual = x.add(Linear.linear(attended, outWeight, outBias).singletonOrThrow()); // [B,T,D]
+
+        NDArray hidden = Linear.linear(layerNorm(residual, ln2Weight, ln2Bias, eps), fc1Weight, fc1Bias)
+                .singletonOrThrow(); // [B,T,D] -> [B,T,M]
+        hidden = activate(hidden, activation);
+        return residual.add(Linear.linear(hidden, fc2Weight, fc2Bias).singletonOrThrow()); // [B,T,M] -> [B,T,D]
+    }
+
+    /**
+     * Softmax over the last axis that sets probabilities below e^{@link #MASKED_SOFTMAX_FLUSH_LOGIT} (relative to the
+     * row maximum) to exactly zero, so no subnormal float is ever produced.
+     */
+    static NDArray flushedSoftmax(NDArray logits) {
+        NDArray shifted = logits.sub(logits.max(new int[] {-1}, true)); // [..,T] - [..,1] -> [..,T], max entry 0
+        NDArray keep = shifted.gte(MASKED_SOFTMAX_FLUSH_LOGIT).toType(shifted.getDataType(), false);
+        NDArray weights = shifted.maximum(MASKED_SOFTMAX_FLUSH_LOGIT).exp().mul(keep); // normal floats or 0
+        return weights.div(weights.sum(new int[] {-1}, true)); // [..,T]
+    }
+
+    static NDArray activate(NDArray x, ClipConfig.Activation activation) {
+        return switch (activation) {
+            case QUICK_GELU -> x.mul(Activation.sigmoid(x.mul(QUICK_GELU_ALPHA))); // x * sigmoid(1.702 x)
+            case GELU -> Activation.gelu(x);
+        };
+    }
+
+    /**
+     * LayerNorm over the last axis. Half-precision inputs are normalised in float32 and cast back, as the reference's
+     * {@code LayerNorm} subclass does; the parameters are always float32.
+     */
+    static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, float eps) {
+        DataType type = x.getDataType();
+        NDArray input = type == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray out = ai.djl.nn.norm.LayerNorm.layerNorm(input, new Shape(weight.getShape().get(0)), weight, bias, eps)
+                .singletonOrThrow();
+        return type == DataType.FLOAT32 ? out : out.toType(type, false);
+    }
+}

@@ -1,0 +1,217 @@
+package io.tagclip.clip;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The CLIP vision transformer (reference {@code VisionTransformer} in {@code clip/clip_model.py}): patch embedding,
+ * class token, positional embedding, {@code ln_pre}, pre-LN blocks, {@code ln_post} and the projection.
+ */
+final class VisionTower {
+
+    /**
+     * Additive value off the diagonal of the last block's self mask in the TagCLIP first pass, {@code -100 * (1 - I)}
+     * ({@code ResidualAttentionBlock.attention}, {@code layer == 11}).
+     */
+    static final float SELF_MASK_VALUE = -100f;
+
+    /** Grids whose fp16-rounded positional tables are kept (a few KiB to a few MiB each). */
+    private static final int POSITIONAL_CACHE_SIZE = 32;
+
+    /** What one forward does with masks. */
+    enum Mode {
+        /** No mask anywhere (plain CLIP). */
+        PLAIN,
+        /** TagCLIP first pass: identity mask in the last block only, unmasked attention recorded. */
+        TAGCLIP,
+        /** CWR: an additive mask on the class token's attention row in every block. */
+        CLASS_ROW_MASKED
+    }
+
+    private final ClipConfig config;
+    private final NDArray patchWeight; // [D, 3*P*P]
+    private final NDArray classEmbedding; // [D]
+    private final NDArray positional; // [1+g*g, D]
+    private final float[] positionalHost; // [1+g*g, D] row-major, float32 as loaded
+    private final NDArray lnPreWeight;
+    private final NDArray lnPreBias;
+    private final List<TransformerBlock> blocks;
+    private final NDArray lnPostWeight;
+    private final NDArray lnPostBias;
+    private final NDArray projection; // [E, D]
+    private final Map<Long, float[]> positionalCache =
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, float[]> eldest) {
+                    return size() > POSITIONAL_CACHE_SIZE;
+                }
+            };
+
+    private VisionTower(ClipConfig config, NDArray patchWeight, NDArray classEmbedding, NDArray positional,
+            float[] positionalHost, NDArray lnPreWeight, NDArray lnPreBias, List<TransformerBlock> blocks,
+            NDArray lnPostWeight, NDArray lnPostBias, NDArray projection) {
+        this.config = config;
+        this.patchWeight = patchWeight;
+        this.classEmbedding = classEmbedding;
+        this.positional = positional;
+        this.positionalHost = positionalHost;
+        this.lnPreWeight = lnPreWeight;
+        this.lnPreBias = lnPreBias;
+        this.blocks = blocks;
+        this.lnPostWeight = lnPostWeight;
+        this.lnPostBias = lnPostBias;
+        this.projection = projection;
+    }
+
+    static VisionTower load(ClipConfig c, WeightLayout.TensorSource source, WeightLayout.Allocator alloc) {
+        String e = WeightLayout.VISION + "embeddings.";
+        int d = c.visionWidth();
+        int p = c.patchSize();
+        float[] positional = source.read(e + "position_embedding.weight");
+        List<TransformerBlock> blocks = new ArrayList<>();
+        for (int i = 0; i < c.visionLayers(); i++) {
+            blocks.add(WeightLayout.block(WeightLayout.VISION, i, d, c.visionHeads(), c.visionMlpWidth(),
+                    c.visionEps(), c.visionActivation(), source, alloc));
+        }
+        return new VisionTower(c,
+                alloc.weight(source.read(e + "patch_embedding.weight"), new Shape(d, 3L * p * p)),
+                alloc.weight(source.read(e + "class_embedding"), new Shape(d)),
+                alloc.weight(positional, new Shape(c.visionTokens(), d)),
+                positional,
+                alloc.float32(source.read(WeightLayout.VISION + "pre_layrnorm.weight"), new Shape(d)),
+                alloc.float32(source.read(WeightLayout.VISION + "pre_layrnorm.bias"), new Shape(d)),
+                List.copyOf(blocks),
+                alloc.float32(source.read(WeightLayout.VISION + "post_layernorm.weight"), new Shape(d)),
+                alloc.float32(source.read(WeightLayout.VISION + "post_layernorm.bias"), new Shape(d)),
+                alloc.weight(source.read("visual_projection.weight"), new Shape(c.embedDim(), d)));
+    }
+
+    /**
+     * Embeds and encodes {@code images}, returning the residual stream after the last block [B,1+N,D].
+     *
+     * @param images [B,3,H,W] in the compute dtype, on the model's device, owned by {@code scope}
+     * @param mode masking behaviour
+     * @param classRowMask [B,1+N] additive values for the class token's row (mode CLASS_ROW_MASKED), else null
+     * @param attentionSink receives one head-averaged [B,1+N,1+N] map per block, or null
+     */
+    NDArray encode(NDManager scope, NDArray images, Mode mode, NDArray classRowMask, List<NDArray> attentionSink) {
+        return encode(scope, images, mode, classRowMask, attentionSink, null, null);
+    }
+
+    /**
+     * As {@link #encode(NDManager, NDArray, Mode, NDArray, List)}, for tests that look inside: {@code hiddenSink}
+     * (if not null) gets the residual stream after each block, and {@code positionalOverride} (if not null) replaces
+     * the positional table [1+N,D].
+     */
+    NDArray encode(NDManager scope, NDArray images, Mode mode, NDArray classRowMask, List<NDArray> attentionSink,
+            List<NDArray> hiddenSink, NDArray positionalOverride) {
+        Shape shape = images.getShape();
+        long batch = shape.get(0);
+        int p = config.patchSize();
+        int rows = (int) (shape.get(2) / p);
+        int cols = (int) (shape.get(3) / p);
+        int width = config.visionWidth();
+        long tokens = (long) rows * cols + 1;
+
+        NDArray x = patchEmbed(images); // [B,3,H,W] -> [B,N,D]
+        NDArray cls = classEmbedding.reshape(1, 1, width).broadcast(batch, 1, width); // [D] -> [B,1,D]
+        x = cls.concat(x, 1); // -> [B,1+N,D]
+        NDArray table = positionalOverride != null
+                ? positionalOverride
+                : positionalFor(scope, rows, cols, x.getDataType());
+        x = x.add(table); // + [1+N,D]
+        x = TransformerBlock.layerNorm(x, lnPreWeight, lnPreBias, config.visionEps());
+
+        NDArray lastMask = null;
+        NDArray everyMask = null;
+        if (mode == Mode.TAGCLIP) {
+            // -100 * (1 - I) == 100 * I - 100, exact in float32.
+            lastMask = scope.eye((int) tokens).mul(-SELF_MASK_VALUE).add(SELF_MASK_VALUE) // [T,T]
+                    .toType(x.getDataType(), false);
+        } else if (mode == Mode.CLASS_ROW_MASKED) {
+            NDArray otherRows = scope.zeros(new Shape(batch, tokens - 1, tokens), x.getDataType()); // [B,T-1,T]
+            everyMask = classRowMask.toType(x.getDataType(), false).reshape(batch, 1, tokens) // [B,T] -> [B,1,T]
+                    .concat(otherRows, 1) // -> [B,T,T]
+                    .reshape(batch, 1, tokens, tokens); // -> [B,1,T,T], broadcast over heads
+        }
+        int last = blocks.size() - 1;
+        for (int layer = 0; layer <= last; layer++) {
+            NDArray mask = everyMask != null ? everyMask : (layer == last ? lastMask : null);
+            x = blocks.get(layer).forward(x, mask, true, attentionSink);
+            if (hiddenSink != null) {
+                hiddenSink.add(x);
+            }
+        }
+        return x;
+    }
+
+    /**
+     * The patch embedding (a stride-P, kernel-P convolution without bias): patches do not overlap, so it is exactly
+     * one GEMM over the unfolded patches. [B,3,H,W] -> [B,N,D], patches row-major.
+     */
+    NDArray patchEmbed(NDArray images) {
+        Shape shape = images.getShape();
+        long batch = shape.get(0);
+        int p = config.patchSize();
+        long rows = shape.get(2) / p;
+        long cols = shape.get(3) / p;
+        NDArray unfolded = images.reshape(batch, 3, rows, p, cols, p) // [B,3,H,W] -> [B,3,h,P,w,P]
+                .transpose(0, 2, 4, 1, 3, 5) // -> [B,h,w,3,P,P]
+                .reshape(batch * rows * cols, 3L * p * p); // -> [B*N,3*P*P]
+        return Linear.linear(unfolded, patchWeight).singletonOrThrow() // -> [B*N,D]
+                .reshape(batch, rows * cols, config.visionWidth()); // -> [B,N,D]
+    }
+
+    /** {@code ln_post} then the projection, on every token: [B,T,D] -> [B,T,E] (or [B,D] -> [B,E]). */
+    NDArray project(NDArray hidden) {
+        NDArray normed = TransformerBlock.layerNorm(hidden, lnPostWeight, lnPostBias, config.visionEps());
+        return Linear.linear(normed, projection).singletonOrThrow(); // [..,D] -> [..,E]
+    }
+
+    /**
+     * The positional table for a {@code rows x cols} grid: the loaded table at the training grid, otherwise the
+     * bilinear, fp16-rounded resize (reference behaviour), cached per grid on the host.
+     */
+    private NDArray positionalFor(NDManager scope, int rows, int cols, DataType type) {
+        int grid = config.gridSize();
+        if (rows == grid && cols == grid) {
+            return positional;
+        }
+        long key = ((long) rows << 32) | cols;
+        float[] table;
+        synchronized (positionalCache) {
+            table = positionalCache.get(key);
+        }
+        if (table == null) {
+            table = PositionalEmbeddings.forGrid(positionalHost, grid, config.visionWidth(), rows, cols);
+            synchronized (positionalCache) {
+                positionalCache.put(key, table);
+            }
+        }
+        NDArray array = scope.create(table, new Shape(1L + (long) rows * cols, config.visionWidth()));
+        return type == DataType.FLOAT32 ? array : array.toType(type, false);
+    }
+
+    /** The float32 positional table the model would add at a {@code rows x cols} grid, [1+N, D] row-major. */
+    float[] positionalTable(int rows, int cols) {
+        int grid = config.gridSize();
+        if (rows == grid && cols == grid) {
+            return positionalHost.clone();
+        }
+        return PositionalEmbeddings.forGrid(positionalHost, grid, config.visionWidth(), rows, cols);
+    }
+
+    /** Stacks per-layer maps [B,T,T] into [L,B,T,T]. */
+    static NDArray stackLayers(List<NDArray> maps) {
+        return NDArrays.stack(new NDList(maps), 0);
+    }
+}

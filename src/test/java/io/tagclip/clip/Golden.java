@@ -1,0 +1,121 @@
+package io.tagclip.clip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.imageio.ImageIO;
+
+/** Access to the golden fixture {@code tagclip-tiny} (outputs of the reference TagCLIP on a tiny random CLIP). */
+final class Golden {
+
+    /** CLIP's normalisation constants (OpenAI {@code clip._transform}). */
+    static final float[] MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
+
+    static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
+
+    private static final Map<String, JsonNode> JSON = new ConcurrentHashMap<>();
+
+    private Golden() {}
+
+    static Path root() {
+        try {
+            return Path.of(Golden.class.getResource("/tagclip-tiny/README.md").toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Path modelFolder() {
+        return root().resolve("model");
+    }
+
+    static JsonNode expected(String name) {
+        return JSON.computeIfAbsent(name, n -> {
+            try {
+                return new ObjectMapper().readTree(root().resolve("expected").resolve(n).toFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** An 8-bit RGB PNG of the fixture as a normalised [1,3,H,W] float32 tensor (ToTensor + Normalize in float32). */
+    static NDArray image(NDManager manager, String relativePath) {
+        BufferedImage image;
+        try {
+            image = ImageIO.read(root().resolve(relativePath).toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int h = image.getHeight();
+        int w = image.getWidth();
+        Raster raster = image.getRaster();
+        int bands = raster.getNumBands();
+        float[] chw = new float[3 * h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int c = 0; c < 3; c++) {
+                    int value = raster.getSample(x, y, bands == 1 ? 0 : c);
+                    chw[(c * h + y) * w + x] = ((float) value / 255f - MEAN[c]) / STD[c];
+                }
+            }
+        }
+        return manager.create(chw, new Shape(1, 3, h, w));
+    }
+
+    /** A nested JSON array of numbers, flattened row-major (all rows must have the same length). */
+    static float[] floats(JsonNode node) {
+        if (node.isArray() && node.size() > 0 && node.get(0).isArray()) {
+            float[] first = floats(node.get(0));
+            float[] out = new float[node.size() * first.length];
+            for (int i = 0; i < node.size(); i++) {
+                float[] row = i == 0 ? first : floats(node.get(i));
+                assertThat(row.length).as("row %d length", i).isEqualTo(first.length);
+                System.arraycopy(row, 0, out, i * first.length, first.length);
+            }
+            return out;
+        }
+        float[] out = new float[node.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) node.get(i).asDouble();
+        }
+        return out;
+    }
+
+    static int[] ints(JsonNode node) {
+        int[] out = new int[node.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = node.get(i).asInt();
+        }
+        return out;
+    }
+
+    /** Largest absolute difference, after checking the lengths agree. */
+    static double maxAbsDiff(float[] actual, float[] expected) {
+        assertThat(actual.length).as("number of values").isEqualTo(expected.length);
+        double max = 0;
+        for (int i = 0; i < actual.length; i++) {
+            max = Math.max(max, Math.abs((double) actual[i] - expected[i]));
+        }
+        return max;
+    }
+
+    /** Asserts every element is within {@code tolerance}, naming the quantity and the worst difference. */
+    static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
+        double diff = maxAbsDiff(actual, expected);
+        assertThat(diff).as("%s: max |actual - expected| = %s (tolerance %s)", what, diff, tolerance)
+                .isLessThanOrEqualTo(tolerance);
+    }
+}
