@@ -1,0 +1,94 @@
+package io.tagclip.fetch;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Limits and switches of fetching and decoding.
+ *
+ * @param connectTimeout       longest time to open a TCP/TLS connection
+ * @param readTimeout          longest time from sending a request until its whole body has arrived
+ * @param maxBytes             largest accepted body or file; bigger ones are aborted while streaming
+ * @param maxAttempts          requests per URI, counting the first, when the server answers 5xx or times out
+ * @param retryBackoff         pause before the first retry; doubled before each further one
+ * @param maxRedirects         redirects followed per URI; every target passes the address guard again
+ * @param maxPixels            largest accepted width x height, read from the header before decoding
+ * @param fileEnabled          whether {@code file:} URIs are served at all
+ * @param fileRoots            directories {@code file:} URIs must resolve under (after following links)
+ * @param addressGuard         whether the SSRF guard refuses private, loopback, link-local and metadata addresses
+ * @param allowList            host names, IP addresses or CIDR ranges the guard lets through anyway
+ * @param applyExifOrientation whether JPEGs are rotated/flipped as their EXIF orientation tag says
+ * @param userAgent            User-Agent header sent with every request
+ */
+public record FetchSettings(
+        Duration connectTimeout,
+        Duration readTimeout,
+        long maxBytes,
+        int maxAttempts,
+        Duration retryBackoff,
+        int maxRedirects,
+        long maxPixels,
+        boolean fileEnabled,
+        List<Path> fileRoots,
+        boolean addressGuard,
+        List<String> allowList,
+        boolean applyExifOrientation,
+        String userAgent) {
+
+    /** Largest pixel count whose RGB buffer still fits one Java array. */
+    public static final long PIXEL_LIMIT_CEILING = Integer.MAX_VALUE / 3;
+
+    public FetchSettings {
+        requirePositive(connectTimeout, "connectTimeout");
+        requirePositive(readTimeout, "readTimeout");
+        Objects.requireNonNull(retryBackoff, "retryBackoff");
+        if (maxBytes <= 0 || maxBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("maxBytes must be in 1.." + (Integer.MAX_VALUE - 8) + ", got " + maxBytes);
+        }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be >= 1, got " + maxAttempts);
+        }
+        if (maxRedirects < 0) {
+            throw new IllegalArgumentException("maxRedirects must be >= 0, got " + maxRedirects);
+        }
+        if (maxPixels <= 0 || maxPixels > PIXEL_LIMIT_CEILING) {
+            throw new IllegalArgumentException("maxPixels must be in 1.." + PIXEL_LIMIT_CEILING + ", got " + maxPixels);
+        }
+        fileRoots = List.copyOf(fileRoots);
+        allowList = List.copyOf(allowList);
+        Objects.requireNonNull(userAgent, "userAgent");
+    }
+
+    /** The service's defaults: guard on, {@code file:} off, 3 attempts, 3 redirects, 20 MiB, 36 megapixels. */
+    public static FetchSettings defaults() {
+        return new FetchSettings(
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(5),
+                20L * 1024 * 1024,
+                3,
+                Duration.ofMillis(100),
+                3,
+                36_000_000L,
+                false,
+                List.of(),
+                true,
+                List.of(),
+                true,
+                "tagclip-stream-tagger");
+    }
+
+    /** A copy whose guard lets {@code entries} through; tests use it for their loopback server. */
+    public FetchSettings withAllowList(List<String> entries) {
+        return new FetchSettings(connectTimeout, readTimeout, maxBytes, maxAttempts, retryBackoff, maxRedirects,
+                maxPixels, fileEnabled, fileRoots, addressGuard, entries, applyExifOrientation, userAgent);
+    }
+
+    private static void requirePositive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + d);
+        }
+    }
+}

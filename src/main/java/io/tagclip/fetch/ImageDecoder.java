@@ -1,0 +1,130 @@
+package io.tagclip.fetch;
+
+import io.tagclip.fetch.FetchException.Reason;
+import io.tagclip.pipeline.RgbImage;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Decodes JPEG, PNG, GIF, BMP and WebP bytes into {@link RgbImage} the way the reference's
+ * {@code PIL.Image.open(f).convert('RGB')} does: grey replicated into R, G and B, alpha dropped (not composited),
+ * palette expanded, CMYK/YCCK JPEGs converted (TwelveMonkeys). The pixel count is read from the header and checked
+ * before any pixel is decoded, so a small file claiming a huge image (a decompression bomb) costs nothing.
+ * Thread-safe.
+ */
+public final class ImageDecoder {
+
+    static {
+        // Registers the TwelveMonkeys readers even when the context class loader did not see them at first use.
+        ImageIO.scanForPlugins();
+    }
+
+    private final long maxPixels;
+    private final boolean applyExifOrientation;
+
+    public ImageDecoder(long maxPixels, boolean applyExifOrientation) {
+        if (maxPixels <= 0 || maxPixels > FetchSettings.PIXEL_LIMIT_CEILING) {
+            throw new IllegalArgumentException("maxPixels must be in 1.." + FetchSettings.PIXEL_LIMIT_CEILING + ", got " + maxPixels);
+        }
+        this.maxPixels = maxPixels;
+        this.applyExifOrientation = applyExifOrientation;
+    }
+
+    /**
+     * Decodes {@code bytes}.
+     *
+     * @param source      names the image in messages (its URI)
+     * @param claimedType the Content-Type the sender claimed, or {@code null}; only quoted in messages
+     */
+    public RgbImage decode(byte[] bytes, String source, String claimedType) throws FetchException {
+        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new FetchException(Reason.UNSUPPORTED_FORMAT,
+                source + " is not JPEG, PNG, GIF, BMP or WebP: first bytes " + ImageFormat.head(bytes)
+                        + (claimedType == null ? "" : ", claimed type " + claimedType)));
+        RgbImage image = toRgb(read(bytes, format, source), source);
+        if (format == ImageFormat.JPEG && applyExifOrientation) {
+            image = ExifOrientation.apply(image, ExifOrientation.read(bytes));
+        }
+        return image;
+    }
+
+    private BufferedImage read(byte[] bytes, ImageFormat format, String source) throws FetchException {
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
+        if (!readers.hasNext()) {
+            throw new FetchException(Reason.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format + " (" + source + ")");
+        }
+        ImageReader reader = readers.next();
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            reader.setInput(in, true, true);
+            long width = reader.getWidth(0);
+            long height = reader.getHeight(0);
+            if (width * height > maxPixels) {
+                throw new FetchException(Reason.TOO_LARGE, source + " is " + width + "x" + height + " = "
+                        + width * height + " pixels, limit " + maxPixels);
+            }
+            BufferedImage image = reader.read(0);
+            if (image == null) {
+                throw new FetchException(Reason.UNDECODABLE, format + " reader returned no image for " + source);
+            }
+            return image;
+        } catch (IOException | RuntimeException e) {
+            // Decoders signal corrupt input with IOException or with assorted runtime exceptions alike.
+            throw new FetchException(Reason.UNDECODABLE, "cannot decode " + format + " " + source + ": " + e, 1, e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private static RgbImage toRgb(BufferedImage image, String source) throws FetchException {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        if (w <= 0 || h <= 0) {
+            throw new FetchException(Reason.UNDECODABLE, source + " decoded to an empty " + w + "x" + h + " image");
+        }
+        byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        int[] row = new int[w];
+        ColorModel model = image.getColorModel();
+        if (isGrey(model)) {
+            // Read grey samples directly: getRGB would map them through a linear-grey colour space and brighten them.
+            Raster raster = image.getRaster();
+            int max = (1 << model.getComponentSize(0)) - 1;
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    byte v = (byte) (max == 255 ? row[x] : (row[x] * 255 + max / 2) / max);
+                    int i = (y * w + x) * 3;
+                    rgb[i] = v;
+                    rgb[i + 1] = v;
+                    rgb[i + 2] = v;
+                }
+            }
+        } else {
+            for (int y = 0; y < h; y++) {
+                image.getRGB(0, y, w, 1, row, 0, w); // sRGB, alpha not premultiplied; alpha is dropped below
+                for (int x = 0; x < w; x++) {
+                    int argb = row[x];
+                    int i = (y * w + x) * 3;
+                    rgb[i] = (byte) (argb >> 16);
+                    rgb[i + 1] = (byte) (argb >> 8);
+                    rgb[i + 2] = (byte) argb;
+                }
+            }
+        }
+        return new RgbImage(w, h, rgb);
+    }
+
+    private static boolean isGrey(ColorModel model) {
+        return !(model instanceof IndexColorModel)
+                && model.getColorSpace().getType() == ColorSpace.TYPE_GRAY
+                && model.getComponentSize(0) <= 16;
+    }
+}

@@ -1,0 +1,17 @@
+package io.tagclip.streams;
+
+import io.tagclip.avro.ImageRef;
+import java.util.List;
+
+/** Tags a flushed batch of references. Implementations are thread-safe: every stream thread calls the same one. */
+@FunctionalInterface
+public interface BatchTagger {
+
+    /**
+     * Returns exactly one outcome per reference, in order. A bad reference yields a {@link Outcome.Failed} and never
+     * affects the others.
+     *
+     * @throws InterruptedException when the stream thread is interrupted; the batch stays buffered and is redone
+     */
+    List<Outcome> tag(List<ImageRef> refs) throws InterruptedException;
+}

@@ -1,0 +1,105 @@
+package io.tagclip.streams;
+
+import io.tagclip.avro.FailureReason;
+import io.tagclip.avro.ImageRef;
+import io.tagclip.fetch.FetchException;
+import io.tagclip.fetch.ImageLoader;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.RgbImage;
+import io.tagclip.pipeline.TagResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * The service's {@link BatchTagger}: fetches and decodes the batch's images concurrently on a bounded pool, hands
+ * the decoded ones to the {@link InferenceWorker} in one call, and merges fetch failures and pipeline results back
+ * into input order.
+ */
+public final class FetchingBatchTagger implements BatchTagger {
+
+    private final ImageLoader loader;
+    private final ExecutorService fetchPool;
+    private final InferenceWorker worker;
+    private final TaggerMetrics metrics;
+
+    /** @param fetchPool bounded pool shared by all stream threads; its owner shuts it down */
+    public FetchingBatchTagger(ImageLoader loader, ExecutorService fetchPool, InferenceWorker worker, TaggerMetrics metrics) {
+        this.loader = Objects.requireNonNull(loader, "loader");
+        this.fetchPool = Objects.requireNonNull(fetchPool, "fetchPool");
+        this.worker = Objects.requireNonNull(worker, "worker");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** An image that was fetched and decoded, or why not, with the time it took. */
+    private record Loaded(RgbImage image, Outcome.Failed failure, long nanos) {}
+
+    @Override
+    public List<Outcome> tag(List<ImageRef> refs) throws InterruptedException {
+        metrics.inFlight(refs.size());
+        try {
+            List<Loaded> loaded = loadAll(refs);
+            List<ImageRequest> requests = new ArrayList<>();
+            for (int i = 0; i < refs.size(); i++) {
+                if (loaded.get(i).image != null) {
+                    ImageRef ref = refs.get(i);
+                    requests.add(new ImageRequest(ref.getId(), loaded.get(i).image, ref.getVocabularyId(), ref.getLabels()));
+                }
+            }
+            List<InferenceWorker.Inferred> inferred = worker.infer(requests);
+            List<Outcome> outcomes = new ArrayList<>(refs.size());
+            int next = 0;
+            for (Loaded l : loaded) {
+                outcomes.add(l.failure != null ? l.failure : outcome(inferred.get(next++), l.nanos / 1_000_000));
+            }
+            return outcomes;
+        } finally {
+            metrics.inFlight(-refs.size());
+        }
+    }
+
+    private List<Loaded> loadAll(List<ImageRef> refs) throws InterruptedException {
+        List<Future<Loaded>> futures = new ArrayList<>(refs.size());
+        for (ImageRef ref : refs) {
+            futures.add(fetchPool.submit(() -> load(ref)));
+        }
+        List<Loaded> loaded = new ArrayList<>(refs.size());
+        try {
+            for (Future<Loaded> future : futures) {
+                loaded.add(future.get());
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("fetch task failed outside its own error handling", e.getCause());
+        } finally {
+            futures.forEach(f -> f.cancel(true)); // no-op for the finished ones; stops the rest when interrupted
+        }
+        return loaded;
+    }
+
+    private Loaded load(ImageRef ref) throws InterruptedException {
+        long start = System.nanoTime();
+        try {
+            RgbImage image = loader.load(ref.getUri(), ref.getContentType());
+            long nanos = System.nanoTime() - start;
+            metrics.fetched("ok", nanos);
+            return new Loaded(image, null, nanos);
+        } catch (FetchException e) {
+            long nanos = System.nanoTime() - start;
+            metrics.fetched(e.reason().name(), nanos);
+            return new Loaded(null, new Outcome.Failed(FailureReason.valueOf(e.reason().name()), e.getMessage(), e.attempts()),
+                    nanos);
+        }
+    }
+
+    private static Outcome outcome(InferenceWorker.Inferred inferred, long fetchMillis) {
+        TagResult result = inferred.result();
+        if (result instanceof TagResult.Tagged tagged) {
+            return new Outcome.Tagged(tagged, fetchMillis);
+        }
+        TagResult.Failed failed = (TagResult.Failed) result;
+        return new Outcome.Failed(FailureReason.valueOf(failed.kind().name()), failed.message(), inferred.attempts());
+    }
+}

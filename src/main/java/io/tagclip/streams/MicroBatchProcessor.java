@@ -1,0 +1,172 @@
+package io.tagclip.streams;
+
+import io.tagclip.avro.ImageRef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+/**
+ * Buffers image references in a changelogged key-value store (key: input offset, so iteration is input order) and
+ * flushes them through the {@link BatchTagger} when {@code maxBatchSize} are buffered or, for a partial batch, at
+ * the next wall-clock punctuation, at most {@code maxWait} after it arrived. Results are forwarded in input order:
+ * tags to {@link TaggerTopology#TAGS_SINK}, failures to {@link TaggerTopology#DLQ_SINK}.
+ *
+ * <p>Input values arrive as raw bytes and are parsed here, so a record that cannot be parsed becomes an
+ * {@code INVALID_EVENT} dead letter in the same transaction as everything else, instead of failing the consumer.
+ *
+ * <p>Under exactly-once the buffered entries, their deletion at flush, the outputs and the input offsets commit
+ * atomically: a crash after a commit but before the flush restores the buffer from the changelog and flushes it
+ * again; a crash during the flush aborts its outputs.
+ */
+public final class MicroBatchProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
+
+    private static final Logger LOG = Logger.getLogger(MicroBatchProcessor.class);
+
+    /** MDC key under which log lines carry the image id. */
+    public static final String MDC_IMAGE_ID = "imageId";
+
+    private final TopologySettings settings;
+    private final Deserializer<ImageRef> refDeserializer;
+    private final BatchTagger tagger;
+    private final TaggerMetrics metrics;
+
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<Long, PendingRef> buffer;
+    private int buffered;
+
+    public MicroBatchProcessor(
+            TopologySettings settings, Deserializer<ImageRef> refDeserializer, BatchTagger tagger, TaggerMetrics metrics) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.refDeserializer = Objects.requireNonNull(refDeserializer, "refDeserializer");
+        this.tagger = Objects.requireNonNull(tagger, "tagger");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.buffer = context.getStateStore(TaggerTopology.BUFFER_STORE);
+        this.buffered = countBuffered(); // refs restored from the changelog after a crash are flushed at the next tick
+        context.schedule(settings.maxWait(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        RecordMetadata source = context.recordMetadata()
+                .orElseThrow(() -> new IllegalStateException("record without source metadata"));
+        ImageRef ref;
+        try {
+            ref = parse(source, record);
+        } catch (RuntimeException e) {
+            String message = "cannot parse record " + source.topic() + "-" + source.partition() + "@" + source.offset()
+                    + " as ImageRef: " + e;
+            LOG.info(message);
+            metrics.failed("INVALID_EVENT");
+            context.forward(new Record<String, SpecificRecord>(null, EventMapper.invalidEvent(source.topic(),
+                    source.partition(), source.offset(), record.value(), message, context.currentSystemTimeMs()),
+                    record.timestamp()), TaggerTopology.DLQ_SINK);
+            return;
+        }
+        buffer.put(source.offset(), new PendingRef(source.topic(), source.partition(), source.offset(), record.timestamp(), ref));
+        buffered++;
+        if (buffered >= settings.maxBatchSize()) {
+            flush();
+        }
+    }
+
+    private ImageRef parse(RecordMetadata source, Record<byte[], byte[]> record) {
+        if (record.value() == null) {
+            throw new IllegalArgumentException("null value");
+        }
+        ImageRef ref = refDeserializer.deserialize(source.topic(), record.headers(), record.value());
+        if (ref == null) {
+            throw new IllegalArgumentException("deserializer returned null");
+        }
+        if (ref.getId().isBlank()) {
+            throw new IllegalArgumentException("blank id");
+        }
+        return ref;
+    }
+
+    /** Tags everything buffered and forwards the results in input order. */
+    private void flush() {
+        if (buffered == 0) {
+            return;
+        }
+        long start = System.nanoTime();
+        long flushStartMillis = context.currentSystemTimeMs();
+        List<PendingRef> batch = drain();
+        List<Outcome> outcomes;
+        try {
+            outcomes = tagger.tag(batch.stream().map(PendingRef::ref).toList());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            // The batch stays in the store (and its changelog) and is flushed again after the restart.
+            throw new org.apache.kafka.streams.errors.StreamsException("interrupted while tagging a batch", e);
+        }
+        if (outcomes.size() != batch.size()) {
+            throw new IllegalStateException("tagger returned " + outcomes.size() + " outcomes for " + batch.size() + " refs");
+        }
+        long now = context.currentSystemTimeMs();
+        for (int i = 0; i < batch.size(); i++) {
+            forward(batch.get(i), outcomes.get(i), flushStartMillis, now);
+            buffer.delete(batch.get(i).offset());
+        }
+        buffered = 0;
+        metrics.batchFlushed(batch.size(), System.nanoTime() - start);
+    }
+
+    private void forward(PendingRef pending, Outcome outcome, long flushStartMillis, long now) {
+        String id = pending.ref().getId();
+        if (outcome instanceof Outcome.Tagged tagged) {
+            metrics.tagged();
+            context.forward(new Record<String, SpecificRecord>(id, EventMapper.tags(pending, tagged, flushStartMillis, now),
+                    pending.timestamp()), TaggerTopology.TAGS_SINK);
+            return;
+        }
+        Outcome.Failed failed = (Outcome.Failed) outcome;
+        metrics.failed(failed.reason().name());
+        MDC.put(MDC_IMAGE_ID, id);
+        try {
+            LOG.infof("dead letter %s: %s", failed.reason(), failed.message());
+        } finally {
+            MDC.remove(MDC_IMAGE_ID);
+        }
+        context.forward(new Record<String, SpecificRecord>(id, EventMapper.failure(pending, failed, now),
+                pending.timestamp()), TaggerTopology.DLQ_SINK);
+    }
+
+    private List<PendingRef> drain() {
+        List<PendingRef> batch = new ArrayList<>(buffered);
+        try (KeyValueIterator<Long, PendingRef> all = buffer.all()) {
+            while (all.hasNext()) {
+                KeyValue<Long, PendingRef> entry = all.next();
+                batch.add(entry.value);
+            }
+        }
+        return batch;
+    }
+
+    private int countBuffered() {
+        int count = 0;
+        try (KeyValueIterator<Long, PendingRef> all = buffer.all()) {
+            while (all.hasNext()) {
+                all.next();
+                count++;
+            }
+        }
+        return count;
+    }
+}

@@ -1,0 +1,88 @@
+package io.tagclip.streams;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The service's meters, one per stage. Names as Prometheus shows them: {@code tagger_batch_size},
+ * {@code tagger_fetch_seconds{outcome}}, {@code tagger_inference_queue_seconds}, {@code tagger_inference_seconds},
+ * {@code tagger_inference_images}, {@code tagger_flush_seconds}, {@code tagger_images_total{result}},
+ * {@code tagger_failures_total{reason}}, {@code tagger_images_in_flight}.
+ */
+public final class TaggerMetrics {
+
+    private final MeterRegistry registry;
+    private final DistributionSummary batchSize;
+    private final DistributionSummary inferenceImages;
+    private final Timer queueWait;
+    private final Timer inference;
+    private final Timer flush;
+    private final Counter tagged;
+    private final AtomicInteger inFlight;
+
+    public TaggerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.batchSize = DistributionSummary.builder("tagger.batch.size")
+                .description("References per flushed batch").baseUnit("images")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
+        this.inferenceImages = DistributionSummary.builder("tagger.inference.images")
+                .description("Images per pipeline call after coalescing the batches of all stream threads")
+                .baseUnit("images").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
+        this.queueWait = Timer.builder("tagger.inference.queue")
+                .description("Time a batch waited for the inference worker").publishPercentileHistogram().register(registry);
+        this.inference = Timer.builder("tagger.inference")
+                .description("Pipeline time per call").publishPercentileHistogram().register(registry);
+        this.flush = Timer.builder("tagger.flush")
+                .description("Time a stream thread spent flushing one batch (fetch + inference)")
+                .publishPercentileHistogram().register(registry);
+        this.tagged = Counter.builder("tagger.images").tag("result", "tagged")
+                .description("Images processed").register(registry);
+        this.inFlight = registry.gauge("tagger.images.in.flight", new AtomicInteger());
+    }
+
+    /** Meters that go nowhere, for tests and tools. */
+    public static TaggerMetrics noop() {
+        return new TaggerMetrics(new SimpleMeterRegistry());
+    }
+
+    public void batchFlushed(int size, long nanos) {
+        batchSize.record(size);
+        flush.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void fetched(String outcome, long nanos) {
+        Timer.builder("tagger.fetch").description("Fetching and decoding one image, by outcome")
+                .tag("outcome", outcome).publishPercentileHistogram().register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void inferred(int images, long queueNanos, long inferenceNanos) {
+        inferenceImages.record(images);
+        queueWait.record(queueNanos, TimeUnit.NANOSECONDS);
+        inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void tagged() {
+        tagged.increment();
+    }
+
+    public void failed(String reason) {
+        registry.counter("tagger.images", "result", "failed").increment();
+        Counter.builder("tagger.failures").description("Dead letters by reason").tag("reason", reason)
+                .register(registry).increment();
+    }
+
+    /** Images fetched, decoded or inferred right now; call with +n when they start and -n when they are done. */
+    public void inFlight(int delta) {
+        inFlight.addAndGet(delta);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+}

@@ -1,0 +1,55 @@
+package io.tagclip.streams;
+
+import io.tagclip.avro.ImageRef;
+import io.tagclip.avro.ImageTagFailure;
+import io.tagclip.avro.ImageTags;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The service's topology: {@code image-refs} → micro-batch (fetch, decode, tag) → {@code image-tags} or
+ * {@code image-refs-dlq}. Plain Kafka Streams: tests build it without Quarkus.
+ */
+public final class TaggerTopology {
+
+    /** Default input topic: {@code ImageRef} events. */
+    public static final String IMAGE_REFS = "image-refs";
+    /** Default output topic: {@code ImageTags} events keyed by image id. */
+    public static final String IMAGE_TAGS = "image-tags";
+    /** Default dead-letter topic: {@code ImageTagFailure} events keyed by image id (null when unparseable). */
+    public static final String IMAGE_REFS_DLQ = "image-refs-dlq";
+
+    /** Changelogged store of buffered references; its changelog is {@code <application.id>-batch-buffer-changelog}. */
+    public static final String BUFFER_STORE = "batch-buffer";
+
+    static final String SOURCE = "image-refs-source";
+    static final String BATCHER = "micro-batcher";
+    static final String TAGS_SINK = "image-tags-sink";
+    static final String DLQ_SINK = "dead-letter-sink";
+
+    private TaggerTopology() {}
+
+    public static Topology build(
+            TopologySettings settings,
+            Deserializer<ImageRef> refDeserializer,
+            Serializer<ImageTags> tagsSerializer,
+            Serializer<ImageTagFailure> failureSerializer,
+            BatchTagger tagger,
+            TaggerMetrics metrics) {
+        Topology topology = new Topology();
+        // image-refs as raw bytes: parsing happens in the batcher, so a malformed record cannot stop the consumer
+        topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), settings.inputTopic());
+        // parse, buffer in the changelogged store, flush on size or max wait: fetch + decode + tag, in input order
+        topology.addProcessor(BATCHER, () -> new MicroBatchProcessor(settings, refDeserializer, tagger, metrics), SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.Long(), new PendingRefSerde()), BATCHER);
+        // tagged images -> image-tags, keyed by image id
+        topology.addSink(TAGS_SINK, settings.outputTopic(), Serdes.String().serializer(), tagsSerializer, BATCHER);
+        // every failure, parse errors included -> image-refs-dlq
+        topology.addSink(DLQ_SINK, settings.dlqTopic(), Serdes.String().serializer(), failureSerializer, BATCHER);
+        return topology;
+    }
+}

@@ -1,0 +1,35 @@
+package io.tagclip.streams;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What the topology needs to know, as plain values.
+ *
+ * @param inputTopic   topic of {@code ImageRef} events
+ * @param outputTopic  topic of {@code ImageTags} events
+ * @param dlqTopic     topic of {@code ImageTagFailure} dead letters
+ * @param maxBatchSize references per batch; a full batch is flushed at once
+ * @param maxWait      longest a buffered reference waits for batch-mates before a partial batch is flushed
+ */
+public record TopologySettings(String inputTopic, String outputTopic, String dlqTopic, int maxBatchSize, Duration maxWait) {
+
+    public TopologySettings {
+        Objects.requireNonNull(inputTopic, "inputTopic");
+        Objects.requireNonNull(outputTopic, "outputTopic");
+        Objects.requireNonNull(dlqTopic, "dlqTopic");
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
+        }
+        Objects.requireNonNull(maxWait, "maxWait");
+        if (maxWait.toMillis() < 1) {
+            throw new IllegalArgumentException("maxWait must be at least 1 ms, got " + maxWait);
+        }
+    }
+
+    /** The default topics with the given batching. */
+    public static TopologySettings defaults(int maxBatchSize, Duration maxWait) {
+        return new TopologySettings(TaggerTopology.IMAGE_REFS, TaggerTopology.IMAGE_TAGS, TaggerTopology.IMAGE_REFS_DLQ,
+                maxBatchSize, maxWait);
+    }
+}

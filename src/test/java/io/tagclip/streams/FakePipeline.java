@@ -1,0 +1,42 @@
+package io.tagclip.streams;
+
+import io.tagclip.pipeline.FailureKind;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Tag;
+import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A deterministic pipeline: tags every image "w{width}" with score 1, fails vocabulary "nope" with
+ * UNKNOWN_VOCABULARY, throws for any batch holding an image whose id starts with "explode", and records the size
+ * of every call.
+ */
+public final class FakePipeline implements TaggingPipeline {
+
+    public static final TagResult.Provenance PROVENANCE =
+            new TagResult.Provenance("tagclip", "fake-model", null, "fake-vocab", "v1", "p1");
+
+    public final List<Integer> callSizes = new CopyOnWriteArrayList<>();
+
+    @Override
+    public List<TagResult> tag(List<ImageRequest> requests) {
+        callSizes.add(requests.size());
+        List<TagResult> results = new ArrayList<>();
+        for (ImageRequest r : requests) {
+            if (r.id().startsWith("explode")) {
+                throw new IllegalStateException("boom on " + r.id());
+            }
+            if ("nope".equals(r.vocabularyId())) {
+                results.add(new TagResult.Failed(r.id(), FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary nope"));
+            } else {
+                String label = "w" + r.image().width();
+                results.add(new TagResult.Tagged(r.id(), List.of(new Tag(label, 1f, null)), Map.of(label, 1f), PROVENANCE, 3));
+            }
+        }
+        return results;
+    }
+}

@@ -1,0 +1,189 @@
+package io.tagclip.streams;
+
+import static io.tagclip.streams.TaggerTopology.IMAGE_REFS;
+import static io.tagclip.streams.TaggerTopology.IMAGE_REFS_DLQ;
+import static io.tagclip.streams.TaggerTopology.IMAGE_TAGS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tagclip.avro.FailureReason;
+import io.tagclip.avro.ImageRef;
+import io.tagclip.avro.ImageTagFailure;
+import io.tagclip.avro.ImageTags;
+import io.tagclip.fetch.FetchException;
+import io.tagclip.fetch.ImageLoader;
+import io.tagclip.pipeline.RgbImage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TaggerTopologyTest {
+
+    private static final int MAX_BATCH = 4;
+
+    /** Loads "img://WxH" as a WxH image; "img://missing" and "img://html" fail like the real loader would. */
+    private static final ImageLoader LOADER = (uri, claimedType) -> {
+        if (uri.equals("img://missing")) {
+            throw new FetchException(FetchException.Reason.NOT_FOUND, "HTTP 404 from " + uri);
+        }
+        if (uri.equals("img://html")) {
+            throw new FetchException(FetchException.Reason.UNSUPPORTED_FORMAT, uri + " is not an image: 3c 68 74 6d");
+        }
+        String[] size = uri.substring("img://".length()).split("x");
+        int w = Integer.parseInt(size[0]);
+        int h = Integer.parseInt(size[1]);
+        return new RgbImage(w, h, new byte[w * h * 3]);
+    };
+
+    private final PlainAvroSerde<ImageRef> refSerde = new PlainAvroSerde<>(ImageRef.getClassSchema());
+    private final PlainAvroSerde<ImageTags> tagsSerde = new PlainAvroSerde<>(ImageTags.getClassSchema());
+    private final PlainAvroSerde<ImageTagFailure> failureSerde = new PlainAvroSerde<>(ImageTagFailure.getClassSchema());
+    private final FakePipeline pipeline = new FakePipeline();
+
+    private ExecutorService fetchPool;
+    private InferenceWorker worker;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> refs;
+    private TestOutputTopic<String, ImageTags> tags;
+    private TestOutputTopic<String, ImageTagFailure> dlq;
+
+    @BeforeEach
+    void setUp() {
+        TaggerMetrics metrics = TaggerMetrics.noop();
+        fetchPool = Executors.newFixedThreadPool(4);
+        worker = new InferenceWorker(pipeline, 4, 16, Duration.ofSeconds(30), metrics);
+        BatchTagger tagger = new FetchingBatchTagger(LOADER, fetchPool, worker, metrics);
+        TopologySettings settings = TopologySettings.defaults(MAX_BATCH, Duration.ofMillis(200));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tagger-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(TaggerTopology.build(settings, refSerde.deserializer(), tagsSerde.serializer(),
+                failureSerde.serializer(), tagger, metrics), props);
+        refs = driver.createInputTopic(IMAGE_REFS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        tags = driver.createOutputTopic(IMAGE_TAGS, Serdes.String().deserializer(), tagsSerde.deserializer());
+        dlq = driver.createOutputTopic(IMAGE_REFS_DLQ, Serdes.String().deserializer(), failureSerde.deserializer());
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        driver.close();
+        worker.close();
+        fetchPool.shutdownNow();
+    }
+
+    @Test
+    void shouldTagFullBatchInInputOrderWithoutWaiting() {
+        for (int i = 0; i < MAX_BATCH; i++) {
+            send(ref("id-" + i, "img://" + (10 + i) + "x5"));
+        }
+
+        List<TestRecord<String, ImageTags>> out = tags.readRecordsToList();
+
+        assertThat(out).extracting(TestRecord::key).containsExactly("id-0", "id-1", "id-2", "id-3");
+        assertThat(out.get(2).value().getTags().get(0).getLabel()).isEqualTo("w12");
+        assertThat(out.get(0).value().getModelId()).isEqualTo("fake-model");
+        assertThat(out.get(0).value().getHeaders()).containsEntry("trace", "t-id-0");
+        assertThat(dlq.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldFlushPartialBatchOnlyAfterMaxWait() {
+        send(ref("a", "img://8x8"));
+        send(ref("b", "img://9x9"));
+        assertThat(tags.isEmpty()).isTrue();
+
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+
+        assertThat(tags.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("a", "b");
+    }
+
+    @Test
+    void shouldRouteBadReferencesToDeadLetterTopicWithTheirReasons() {
+        send(ref("ok-1", "img://4x4"));
+        send(ref("gone", "img://missing"));
+        send(ref("page", "img://html"));
+        send(ref("vocab", "img://4x4", "nope"));
+        send(ref("ok-2", "img://5x4"));
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+
+        List<TestRecord<String, ImageTagFailure>> failures = dlq.readRecordsToList();
+
+        assertThat(failures).extracting(TestRecord::key).containsExactly("gone", "page", "vocab");
+        assertThat(failures).extracting(r -> r.value().getReason())
+                .containsExactly(FailureReason.NOT_FOUND, FailureReason.UNSUPPORTED_FORMAT, FailureReason.UNKNOWN_VOCABULARY);
+        ImageTagFailure gone = failures.get(0).value();
+        assertThat(gone.getMessage()).contains("HTTP 404", "img://missing");
+        assertThat(gone.getUri()).isEqualTo("img://missing");
+        assertThat(gone.getSourceTopic()).isEqualTo(IMAGE_REFS);
+        assertThat(gone.getSourceOffset()).isEqualTo(1L);
+        assertThat(gone.getHeaders()).containsEntry("trace", "t-gone");
+        assertThat(tags.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("ok-1", "ok-2");
+    }
+
+    @Test
+    void shouldSendUnparseableRecordToDeadLetterTopicWithItsBytes() {
+        byte[] garbage = "definitely not avro".getBytes(StandardCharsets.UTF_8);
+        refs.pipeInput("k", garbage);
+        refs.pipeInput("k", (byte[]) null);
+
+        List<ImageTagFailure> failures = dlq.readValuesToList();
+
+        assertThat(failures).hasSize(2).allSatisfy(f -> assertThat(f.getReason()).isEqualTo(FailureReason.INVALID_EVENT));
+        assertThat(failures.get(0).getRawValue().array()).isEqualTo(garbage);
+        assertThat(failures.get(0).getSourceOffset()).isEqualTo(0L);
+        assertThat(failures.get(0).getId()).isNull();
+        assertThat(failures.get(1).getMessage()).contains("null value");
+    }
+
+    @Test
+    void shouldProduceExactlyOneOutputPerInput() {
+        int n = 23;
+        for (int i = 0; i < n; i++) {
+            if (i % 5 == 0) {
+                refs.pipeInput("bad-" + i, new byte[] {1, 2, 3});
+            } else {
+                send(ref("id-" + i, i % 7 == 0 ? "img://missing" : "img://" + (i + 1) + "x2"));
+            }
+        }
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+
+        List<String> tagged = tags.readKeyValuesToList().stream().map(kv -> kv.key).toList();
+        List<ImageTagFailure> failed = dlq.readValuesToList();
+
+        assertThat(tagged.size() + failed.size()).isEqualTo(n);
+        assertThat(tagged).doesNotHaveDuplicates().isSortedAccordingTo(
+                (a, b) -> Integer.compare(Integer.parseInt(a.substring(3)), Integer.parseInt(b.substring(3))));
+        assertThat(driver.getKeyValueStore(TaggerTopology.BUFFER_STORE).approximateNumEntries()).isZero();
+    }
+
+    private void send(ImageRef ref) {
+        refs.pipeInput(ref.getId(), refSerde.serializer().serialize(IMAGE_REFS, ref));
+    }
+
+    static ImageRef ref(String id, String uri) {
+        return ref(id, uri, null);
+    }
+
+    static ImageRef ref(String id, String uri, String vocabulary) {
+        return ImageRef.newBuilder()
+                .setId(id)
+                .setUri(uri)
+                .setVocabularyId(vocabulary)
+                .setProducedAt(Instant.ofEpochMilli(1_700_000_000_000L))
+                .setHeaders(Map.of("trace", "t-" + id))
+                .build();
+    }
+}
