@@ -78,7 +78,7 @@ public record CdulParams(
      * same scheme as {@link TagClipParams#version()}).
      */
     public String version() {
-        return TagClipParams.shortHash(toString());
+        return ContentHash.of(toString());
     }
 
     /** A copy with another ζ. */
