@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.types.Password;
 
 /**
@@ -209,7 +210,7 @@ public record SerdeConfig(
         if (uri.getRawUserInfo() == null) {
             return url;
         }
-        return url.replaceFirst(java.util.regex.Pattern.quote(uri.getRawUserInfo() + "@"), "");
+        return url.replaceFirst(Pattern.quote(uri.getRawUserInfo() + "@"), "");
     }
 
     private static List<String> list(Object value) {

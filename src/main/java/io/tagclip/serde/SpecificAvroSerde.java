@@ -23,6 +23,17 @@ public class SpecificAvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final SpecificAvroDeserializer<T> deserializer;
     private SchemaRegistryClient ownedRegistry;
 
+    /**
+     * For Kafka Streams' {@code default.key.serde}/{@code default.value.serde}, which instantiate by class name: the
+     * deserializer reads into the class named by {@value SerdeConfig#SPECIFIC_AVRO_VALUE_TYPE} (or key type), else
+     * the generated class named like the writer's schema.
+     */
+    public SpecificAvroSerde() {
+        this.injectedRegistry = null;
+        this.serializer = new SpecificAvroSerializer<>(null);
+        this.deserializer = new SpecificAvroDeserializer<>(null, null);
+    }
+
     public SpecificAvroSerde(Class<T> type) {
         this(type, null);
     }

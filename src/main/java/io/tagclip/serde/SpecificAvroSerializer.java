@@ -78,7 +78,9 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.writeBytes(WireFormat.header(id));
         try {
-            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+            // Straight into the array: a buffered encoder would allocate its 2 KB buffer for every record
+            // (SerdeBenchmark: ~300k instead of ~220k ImageTags/s on one thread).
+            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
             writerFor(record).write(record, encoder);
             encoder.flush();
         } catch (IOException | AvroRuntimeException | ClassCastException | NullPointerException e) {

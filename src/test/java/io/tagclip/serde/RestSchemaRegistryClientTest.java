@@ -2,6 +2,7 @@ package io.tagclip.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -89,7 +90,7 @@ class RestSchemaRegistryClientTest {
         assertThat(client.schemaById(3)).isEqualTo(ImageTags.getClassSchema());
 
         assertThat(seen).extracting(Seen::method, Seen::path)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("GET", "/apis/ccompat/v7/schemas/ids/3"));
+                .containsExactly(tuple("GET", "/apis/ccompat/v7/schemas/ids/3"));
     }
 
     @Test

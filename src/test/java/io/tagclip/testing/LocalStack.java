@@ -52,6 +52,8 @@ public final class LocalStack {
     private static final Pattern REGISTRY_LINE = Pattern.compile("(?m)^schema registry: (\\S+)$");
 
     private static LocalStack shared;
+    /** Why the stack could not start: later callers fail at once instead of waiting for another attempt. */
+    private static IllegalStateException startFailure;
 
     private final String bootstrapServers;
     private final String registryUrl;
@@ -63,10 +65,18 @@ public final class LocalStack {
 
     /** The stack of this JVM, started on first use (seconds; minutes the very first time on a machine). */
     public static synchronized LocalStack get() {
+        if (startFailure != null) {
+            throw new IllegalStateException("The local stack failed to start earlier in this JVM", startFailure);
+        }
         if (shared == null) {
             String bootstrap = System.getProperty(BOOTSTRAP_PROPERTY);
             String registry = System.getProperty(REGISTRY_PROPERTY);
-            shared = bootstrap != null && registry != null ? new LocalStack(bootstrap, registry) : start();
+            try {
+                shared = bootstrap != null && registry != null ? new LocalStack(bootstrap, registry) : start();
+            } catch (IllegalStateException | UncheckedIOException e) {
+                startFailure = new IllegalStateException(e.getMessage(), e);
+                throw e;
+            }
         }
         return shared;
     }
