@@ -70,6 +70,9 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         try {
             ref = parse(source, record);
         } catch (RuntimeException e) {
+            if (isTransient(e)) {
+                throw e; // the registry is unreachable, not the record bad: fail the task, redo it after restart
+            }
             String message = "cannot parse record " + source.topic() + "-" + source.partition() + "@" + source.offset()
                     + " as ImageRef: " + e;
             LOG.info(message);
@@ -98,6 +101,29 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             throw new IllegalArgumentException("blank id");
         }
         return ref;
+    }
+
+    /**
+     * True when parsing failed for a reason outside the record (registry unreachable or answering 5xx, timeout,
+     * interruption): such records are not dead letters.
+     */
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketException || t instanceof java.net.http.HttpTimeoutException
+                    || t instanceof java.net.UnknownHostException || t instanceof InterruptedException) {
+                return true;
+            }
+            if (t instanceof io.tagclip.serde.SerdeException serde && serde.httpStatus().isPresent()) {
+                int status = serde.httpStatus().getAsInt();
+                if (status >= 500 || status == 408 || status == 429) {
+                    return true;
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** Tags everything buffered and forwards the results in input order. */
