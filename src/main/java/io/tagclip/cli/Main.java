@@ -28,7 +28,12 @@ public final class Main {
 
     /** The root command with the error handling of {@link #main}; tests call {@code execute} on it in-process. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new TagclipCommand());
+        return commandLine(CommandLine.defaultFactory());
+    }
+
+    /** {@link #commandLine()} whose commands and mixins {@code factory} creates. */
+    static CommandLine commandLine(CommandLine.IFactory factory) {
+        CommandLine cli = new CommandLine(new TagclipCommand(), factory);
         cli.setExecutionExceptionHandler(executionErrors());
         cli.setParameterExceptionHandler(parameterErrors());
         return cli;

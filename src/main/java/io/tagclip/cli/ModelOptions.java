@@ -9,6 +9,7 @@ import io.tagclip.pipeline.Pipelines;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.tagclip.DecisionOptions;
 import io.tagclip.tagclip.TagClipParams;
+import io.tagclip.tagclip.TextTable;
 import io.tagclip.tagclip.Vocabularies;
 import io.tagclip.tagclip.Vocabulary;
 import java.nio.file.Files;
@@ -20,6 +21,34 @@ import picocli.CommandLine.Option;
 
 /** Which model, vocabulary, method and mode a command runs; shared by {@code tag} and {@code eval}. */
 final class ModelOptions {
+
+    /** Loads the model a command runs on. */
+    @FunctionalInterface
+    interface Loader {
+        /** The model of {@code folder}; the caller closes it when {@link Loaded#owned()}. */
+        Loaded load(Path folder);
+    }
+
+    /**
+     * A model, the prompt-ensemble embedder to use with it, and whether the command owns (and closes) it.
+     */
+    record Loaded(ClipModel model, TextTable.NameEmbedder ensemble, boolean owned) {}
+
+    /** Loads the folder afresh for every command, on the GPU when there is one, in float32. */
+    static final Loader FRESH = folder -> {
+        ClipModel model = ClipModel.load(folder, ClipOptions.defaults());
+        return new Loaded(model, Pipelines.promptEnsemble(model), true);
+    };
+
+    private final Loader loader;
+
+    ModelOptions() {
+        this(FRESH);
+    }
+
+    ModelOptions(Loader loader) {
+        this.loader = java.util.Objects.requireNonNull(loader, "loader");
+    }
 
     /** A Hugging Face model id such as {@code openai/clip-vit-base-patch16}. */
     private static final Pattern HUB_ID = Pattern.compile("[A-Za-z0-9][\\w.-]*/[\\w.-]+");
@@ -85,11 +114,15 @@ final class ModelOptions {
         BatchingPolicy batching = new BatchingPolicy(defaults.maxLongSide(), defaults.sizeStep(), perCall,
                 defaults.maxCropsPerForward());
         PipelineSettings settings = new PipelineSettings(vocab.id(), params, decision, boxes, sizing, batching);
-        ClipModel clip = ClipModel.load(modelFolder(), ClipOptions.defaults());
+        Loaded loaded = loader.load(modelFolder());
         try {
-            return new Session(clip, Pipelines.open(clip, chosen, vocabularies, settings), vocab, chosen, sizing);
+            TaggingPipeline pipeline = Pipelines.open(loaded.model(), loaded.ensemble(), chosen, vocabularies,
+                    settings);
+            return new Session(loaded, pipeline, vocab, chosen, sizing);
         } catch (RuntimeException e) {
-            clip.close();
+            if (loaded.owned()) {
+                loaded.model().close();
+            }
             throw e;
         }
     }
@@ -118,16 +151,22 @@ final class ModelOptions {
         throw new IllegalArgumentException("model folder not found: " + folder.toAbsolutePath());
     }
 
-    /** A loaded model and its pipeline; closing closes both. */
-    record Session(ClipModel model, TaggingPipeline pipeline, Vocabulary vocabulary, Method method,
+    /** A loaded model and its pipeline; closing closes the pipeline, and the model when the command owns it. */
+    record Session(Loaded loaded, TaggingPipeline pipeline, Vocabulary vocabulary, Method method,
             PipelineSettings.Mode mode) implements AutoCloseable {
+
+        ClipModel model() {
+            return loaded.model();
+        }
 
         @Override
         public void close() {
             try {
                 pipeline.close();
             } finally {
-                model.close();
+                if (loaded.owned()) {
+                    loaded.model().close();
+                }
             }
         }
     }

@@ -48,7 +48,7 @@ final class TagCommand implements Callable<Integer> {
 
     @Option(names = "--labels", split = ",", paramLabel = "LABEL",
             description = "Report only these labels (comma-separated); the tag threshold still uses all scores.")
-    List<String> labels = List.of();
+    List<String> labels;
 
     @Option(names = "--top-k", defaultValue = "0", paramLabel = "K",
             description = "Keep at most K tags per image, highest first; 0 keeps all (default: ${DEFAULT-VALUE}).")
@@ -95,7 +95,7 @@ final class TagCommand implements Callable<Integer> {
                     try {
                         RgbImage image = images.decode(file);
                         decoded.add(file);
-                        requests.add(new ImageRequest(file.toString(), image, null, labels));
+                        requests.add(new ImageRequest(file.toString(), image, null, labels()));
                     } catch (IOException e) {
                         err.println("tagclip: " + e.getMessage());
                         failures++;
@@ -125,6 +125,10 @@ final class TagCommand implements Callable<Integer> {
         return 0;
     }
 
+    private List<String> labels() {
+        return labels == null ? List.of() : labels;
+    }
+
     private TagClipParams params() {
         TagClipParams r = TagClipParams.REFERENCE;
         if (relativeThreshold == null) {
@@ -140,7 +144,7 @@ final class TagCommand implements Callable<Integer> {
 
     /** Fails before any image is tagged when {@code --labels} names a label the vocabulary lacks. */
     private void checkLabels(ModelOptions.Session session) {
-        for (String label : labels) {
+        for (String label : labels()) {
             if (session.vocabulary().indexOf(label) < 0) {
                 throw new IllegalArgumentException("label '" + label + "' is not in vocabulary '"
                         + session.vocabulary().id() + "'");

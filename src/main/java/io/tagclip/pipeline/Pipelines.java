@@ -20,7 +20,20 @@ public final class Pipelines {
      */
     public static TaggingPipeline open(ClipModel model, Method method, Vocabularies vocabularies,
             PipelineSettings settings) {
-        TextTable.NameEmbedder ensemble = (names, manager) -> PromptEnsemble.embed(model, names, manager);
+        return open(model, promptEnsemble(model), method, vocabularies, settings);
+    }
+
+    /** The reference's 85-template prompt ensemble of {@code model}. */
+    public static TextTable.NameEmbedder promptEnsemble(ClipModel model) {
+        return (names, manager) -> PromptEnsemble.embed(model, names, manager);
+    }
+
+    /**
+     * {@link #open(ClipModel, Method, Vocabularies, PipelineSettings)} with the given prompt-ensemble embedder of the
+     * same model (for instance one that remembers embeddings across pipelines).
+     */
+    public static TaggingPipeline open(ClipModel model, TextTable.NameEmbedder ensemble, Method method,
+            Vocabularies vocabularies, PipelineSettings settings) {
         return switch (method) {
             case TAGCLIP -> new TagClipPipeline(new ClipModelBackbone(model), ensemble, model.modelId(),
                     model.revision(), vocabularies, settings, model.manager().newSubManager());
