@@ -73,6 +73,16 @@ public final class ClipModel implements AutoCloseable {
      */
     public static ClipModel load(Path hfFolder, ClipOptions options) {
         Path folder = hfFolder.toAbsolutePath().normalize();
+        Path name = folder.getFileName();
+        return load(new ModelSource(folder, name == null ? folder.toString() : name.toString(), null), options);
+    }
+
+    /**
+     * Loads a folder resolved by {@link ModelLocator}, keeping its hub id and revision (a folder without a revision
+     * gets the sha256 prefix of its weights).
+     */
+    public static ClipModel load(ModelSource source, ClipOptions options) {
+        Path folder = source.folder().toAbsolutePath().normalize();
         Path weights = folder.resolve(WEIGHTS_FILE);
         if (!Files.isDirectory(folder)) {
             throw new ModelLoadException("model folder not found: " + folder);
@@ -80,16 +90,8 @@ public final class ClipModel implements AutoCloseable {
         if (!Files.isRegularFile(weights)) {
             throw new ModelLoadException("model file not found: " + weights);
         }
-        Path name = folder.getFileName();
-        return load(folder, options, name == null ? folder.toString() : name.toString(), sha256Prefix(weights));
-    }
-
-    /** Loads a folder resolved by {@link ModelLocator}, keeping its hub id and revision. */
-    public static ClipModel load(ModelSource source, ClipOptions options) {
-        if (source.revision() == null) {
-            return load(source.folder(), options);
-        }
-        return load(source.folder().toAbsolutePath().normalize(), options, source.modelId(), source.revision());
+        String revision = source.revision() != null ? source.revision() : sha256Prefix(weights);
+        return load(folder, options, source.modelId(), revision);
     }
 
     private static ClipModel load(Path folder, ClipOptions options, String modelId, String revision) {
