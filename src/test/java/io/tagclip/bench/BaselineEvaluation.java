@@ -3,6 +3,7 @@ package io.tagclip.bench;
 import ai.djl.ndarray.NDManager;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.pipeline.RgbImage;
 import io.tagclip.tagclip.CdulGlobalLocalScorer;
 import io.tagclip.tagclip.CdulParams;
@@ -11,7 +12,6 @@ import io.tagclip.tagclip.ImageBatchScorer;
 import io.tagclip.tagclip.TextTable;
 import io.tagclip.tagclip.Vocabularies;
 import io.tagclip.tagclip.Vocabulary;
-import io.tagclip.tagclip.ZeroShot;
 import io.tagclip.tagclip.eval.EvaluationReport;
 import io.tagclip.tagclip.eval.EvaluationResult;
 import io.tagclip.tagclip.eval.Evaluator;
@@ -31,8 +31,8 @@ import javax.imageio.ImageIO;
  *     [modelDir splitFile imageFolder vocabularyId batchSize]
  * </pre>
  *
- * Without arguments it evaluates the fixture model on the fixture's VOC split and images. The clip-global text side
- * is the single template {@code "a photo of a {}."} until a prompt-ensemble embedder is wired here.
+ * Without arguments it evaluates the fixture model on the fixture's VOC split and images. clip-global uses TagCLIP's
+ * 85-template ensemble, cdul-global-local its defaults (single template {@code "a photo of a {}"}).
  */
 public final class BaselineEvaluation {
 
@@ -50,12 +50,11 @@ public final class BaselineEvaluation {
         SplitFile split = SplitFile.read(splitFile, vocabulary.numClasses());
         try (ClipModel model = ClipModel.load(modelDir, ClipOptions.defaults());
                 NDManager manager = model.manager().newSubManager()) {
-            TextTable.NameEmbedder single = (names, m) ->
-                    ZeroShot.singleTemplateFeatures(model::encodeTexts, names, "a photo of a {}.", m);
+            TextTable.NameEmbedder ensemble = (names, m) -> PromptEnsemble.embed(model, names, m);
             ImageBatchScorer clipGlobal = ClipGlobalScorer.forVocabulary(
-                    vocabulary, model::encodeImage, single, model.logitScale(), manager);
+                    vocabulary, model::encodeImage, ensemble, model.logitScale(), manager);
             ImageBatchScorer cdul = CdulGlobalLocalScorer.forVocabulary(vocabulary, model::encodeImage,
-                    model::encodeTexts, single, model.logitScale(), CdulParams.DEFAULTS, manager);
+                    model::encodeTexts, ensemble, model.logitScale(), CdulParams.DEFAULTS, manager);
             for (ImageBatchScorer scorer : new ImageBatchScorer[] {clipGlobal, cdul}) {
                 EvaluationResult result = new Evaluator(scorer.methodId(),
                         scorer.forFiles(BaselineEvaluation::decode, manager), batch).evaluate(split, images);

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.golden.Golden;
 import io.tagclip.pipeline.RgbImage;
 import io.tagclip.preprocess.ClipTransform;
@@ -64,6 +65,31 @@ class BaselinesOnTinyModelTest {
         for (int k = 0; k < logits.length; k++) {
             assertThat(scores[k]).as("prompt %d", k)
                     .isCloseTo((float) (Math.exp(logits[k] - logits[0]) / z), within(1e-5f));
+        }
+    }
+
+    @Test
+    void clipGlobalWithThePromptEnsembleShouldMatchScoresBuiltFromReferenceEmbeddings() {
+        ClipGlobalScorer scorer = ClipGlobalScorer.forVocabulary(voc(), model::encodeImage,
+                (names, m) -> PromptEnsemble.embed(model, names, m), model.logitScale(), manager);
+
+        float[] scores = scorer.score(List.of(Golden.inputImage("chelsea")), manager).toFloatArray();
+
+        // softmax over the 20 VOC classes of τ·f·Tᵀ with the reference's image embedding and ensemble features
+        float[] image = Golden.floats(Golden.expected("clip_plain.json").get("image_embedding_normalized"));
+        JsonNode text = Golden.expected("text_voc2007.json").get("text_features_used");
+        double[] logits = new double[20];
+        double z = 0;
+        for (int k = 0; k < 20; k++) {
+            for (int e = 0; e < image.length; e++) {
+                logits[k] += model.logitScale() * image[e] * text.get(k).get(e).asDouble();
+            }
+        }
+        for (int k = 0; k < 20; k++) {
+            z += Math.exp(logits[k] - logits[0]);
+        }
+        for (int k = 0; k < 20; k++) {
+            assertThat(scores[k]).as("class %d", k).isCloseTo((float) (Math.exp(logits[k] - logits[0]) / z), within(1e-5f));
         }
     }
 
