@@ -1,5 +1,6 @@
 package io.tagclip.cli;
 
+import io.quarkus.runtime.annotations.QuarkusMain;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -8,10 +9,12 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
 /**
- * Entry point of the command line. Errors end as one line {@code tagclip: <message>} on stderr and a non-zero exit
- * code ({@link #EXIT_FAILED} for a failed run, {@link #EXIT_USAGE} for bad arguments); {@code --verbose} adds the
- * stack trace.
+ * Entry point of the jar. Without arguments it serves (runs the stream tagger); otherwise it runs the named
+ * subcommand without starting the service. Errors end as one line {@code tagclip: <message>} on stderr and a
+ * non-zero exit code ({@link #EXIT_FAILED} for a failed run, {@link #EXIT_USAGE} for bad arguments);
+ * {@code --verbose} adds the stack trace.
  */
+@QuarkusMain
 public final class Main {
 
     /** Exit code of a run that failed (bad model, vocabulary or image, or any error while running). */
@@ -23,7 +26,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String... args) {
-        System.exit(commandLine().execute(args));
+        String[] effective = args.length == 0 ? new String[] {ServeCommand.NAME} : args;
+        System.exit(commandLine().execute(effective));
     }
 
     /** The root command with the error handling of {@link #main}; tests call {@code execute} on it in-process. */

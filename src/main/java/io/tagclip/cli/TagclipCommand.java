@@ -9,8 +9,10 @@ import picocli.CommandLine.ScopeType;
         name = "tagclip",
         mixinStandardHelpOptions = true,
         versionProvider = TagclipCommand.Version.class,
-        description = "TagCLIP image tagger: tag image files and evaluate on a labelled split.",
-        subcommands = {TagCommand.class, EvalCommand.class})
+        description = "TagCLIP stream tagger: run the service, publish and read its events, tag image files, "
+                + "evaluate on a labelled split.",
+        subcommands = {ServeCommand.class, ProduceCommand.class, ConsumeCommand.class, TagCommand.class,
+            EvalCommand.class})
 public final class TagclipCommand {
 
     /** Name of the option that makes errors print their stack trace. */

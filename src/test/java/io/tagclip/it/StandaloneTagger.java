@@ -1,0 +1,115 @@
+package io.tagclip.it;
+
+import io.tagclip.avro.ImageRef;
+import io.tagclip.avro.ImageTagFailure;
+import io.tagclip.avro.ImageTags;
+import io.tagclip.fetch.FetchSettings;
+import io.tagclip.fetch.UriImageLoader;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
+import io.tagclip.serde.SerdeConfig;
+import io.tagclip.serde.SpecificAvroSerde;
+import io.tagclip.streams.FakePipeline;
+import io.tagclip.streams.FetchingBatchTagger;
+import io.tagclip.streams.InferenceWorker;
+import io.tagclip.streams.TaggerMetrics;
+import io.tagclip.streams.TaggerTopology;
+import io.tagclip.streams.TopologySettings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The stream tagger as its own process, for the crash test: the production topology, fetcher and serdes with the
+ * deterministic {@link FakePipeline} (slowed down so that a kill lands mid-stream) in place of the model.
+ *
+ * <p>Arguments: bootstrap servers, registry URL, application id, input, output and dead-letter topics, state dir,
+ * pipeline delay in milliseconds. Prints {@code RUNNING} once Kafka Streams runs.
+ */
+public final class StandaloneTagger {
+
+    private StandaloneTagger() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        String bootstrap = args[0];
+        String registryUrl = args[1];
+        String applicationId = args[2];
+        TopologySettings settings = new TopologySettings(args[3], args[4], args[5], 8, Duration.ofMillis(200));
+        String stateDir = args[6];
+        long delayMillis = Long.parseLong(args[7]);
+
+        TaggerMetrics metrics = TaggerMetrics.noop();
+        TaggingPipeline pipeline = slowed(new FakePipeline(), delayMillis);
+        InferenceWorker worker = new InferenceWorker(pipeline, 4, 32, Duration.ofSeconds(5), metrics);
+        ExecutorService fetchPool = Executors.newFixedThreadPool(16);
+        FetchSettings fetch = ItSupport.fetchSettingsAllowingLoopback();
+        FetchingBatchTagger tagger = new FetchingBatchTagger(new UriImageLoader(fetch), fetchPool, worker, metrics);
+
+        Map<String, Object> serdeConfig = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
+        KafkaStreams streams = new KafkaStreams(TaggerTopology.build(settings,
+                serde(ImageRef.class, serdeConfig).deserializer(),
+                serde(ImageTags.class, serdeConfig).serializer(),
+                serde(ImageTagFailure.class, serdeConfig).serializer(),
+                tagger, metrics), properties(bootstrap, applicationId, stateDir));
+        CountDownLatch stopped = new CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            System.out.println("STATE " + now);
+            if (now == KafkaStreams.State.RUNNING) {
+                System.out.println("RUNNING");
+            }
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(streams::close));
+        streams.start();
+        stopped.await();
+        fetchPool.shutdownNow();
+    }
+
+    static Properties properties(String bootstrap, String applicationId, String stateDir) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        // A killed member must leave the group quickly; the broker's minimum is 6 s.
+        props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
+        props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
+        // Above this test's flush bound (fetch worst case + 5 s inference timeout), and short so that the
+        // transaction a killed process left open is aborted soon.
+        props.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), 20000);
+        return props;
+    }
+
+    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type, Map<String, Object> config) {
+        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
+        serde.configure(config, false);
+        return serde;
+    }
+
+    private static TaggingPipeline slowed(TaggingPipeline pipeline, long delayMillis) {
+        return new TaggingPipeline() {
+            @Override
+            public List<TagResult> tag(List<ImageRequest> requests) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+                return pipeline.tag(requests);
+            }
+        };
+    }
+}
