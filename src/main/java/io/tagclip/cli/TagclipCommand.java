@@ -1,15 +1,26 @@
 package io.tagclip.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The root command; add a subcommand by listing its class here. */
 @Command(
         name = "tagclip",
         mixinStandardHelpOptions = true,
         versionProvider = TagclipCommand.Version.class,
-        description = "TagCLIP stream tagger: run the service, or publish and read its events.",
-        subcommands = {ServeCommand.class, ProduceCommand.class, ConsumeCommand.class})
+        description = "TagCLIP stream tagger: run the service, publish and read its events, tag image files, "
+                + "evaluate on a labelled split.",
+        subcommands = {ServeCommand.class, ProduceCommand.class, ConsumeCommand.class, TagCommand.class,
+            EvalCommand.class})
 public final class TagclipCommand {
+
+    /** Name of the option that makes errors print their stack trace. */
+    static final String VERBOSE = "--verbose";
+
+    @Option(names = VERBOSE, scope = ScopeType.INHERIT,
+            description = "On error, print the stack trace as well as the message.")
+    boolean verbose;
 
     /** Reports the jar's version from its manifest. */
     static final class Version implements picocli.CommandLine.IVersionProvider {

@@ -1,0 +1,158 @@
+package io.tagclip.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.TagResult;
+import io.tagclip.tagclip.DecisionOptions;
+import io.tagclip.tagclip.TagClipParams;
+import io.tagclip.tagclip.Vocabulary;
+import io.tagclip.tagclip.eval.EvaluationReport;
+import io.tagclip.tagclip.eval.EvaluationResult;
+import io.tagclip.tagclip.eval.Evaluator;
+import io.tagclip.tagclip.eval.ImageScorer;
+import io.tagclip.tagclip.eval.MultiLabelMetrics;
+import io.tagclip.tagclip.eval.SplitFile;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tagclip eval}: scores every image of a split with the chosen method and prints the reference's metrics:
+ * mAP over all classes (classes without positives count 0), mAP over classes with positives, per-class AP, overall
+ * F1/P/R at the relative threshold 0.5, and images per second (text features excluded: they are computed before the
+ * clock starts).
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Evaluate a method on a labelled split (the TagCLIP reference's split format and metrics).")
+final class EvalCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--images", required = true, paramLabel = "DIR",
+            description = "Folder holding <id>.jpg (or .png, or <id>.*) for every id of the split.")
+    Path images;
+
+    @Option(names = "--split", required = true, paramLabel = "FILE",
+            description = "Split file: one image per line, '<id> <class_index> ...' (0-based, vocabulary order).")
+    Path split;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N images of the split.")
+    Integer limit;
+
+    @Option(names = "--json", description = "Print the result as JSON instead of text.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        if (limit != null && limit < 1) {
+            throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        ImageFiles files = new ImageFiles();
+        try (ModelOptions.Session session = model.open(TagClipParams.REFERENCE, DecisionOptions.REFERENCE, false)) {
+            Vocabulary vocabulary = session.vocabulary();
+            SplitFile entries = SplitFile.read(split, vocabulary.numClasses());
+            if (limit != null && limit < entries.size()) {
+                entries = new SplitFile(entries.source(), entries.numClasses(), entries.entries().subList(0, limit));
+            }
+            session.pipeline().warmUp(); // text features now, outside the timed loop
+            ImageScorer scorer = batch -> score(session, files, batch);
+            EvaluationResult result = new Evaluator(session.method().id(), scorer, model.batch())
+                    .evaluate(entries, images);
+            out.print(json ? json(result, session) : text(result, session));
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** Scores of one batch of files in vocabulary order; a failed image fails the evaluation, naming it. */
+    private static List<float[]> score(ModelOptions.Session session, ImageFiles files, List<Path> batch)
+            throws IOException {
+        List<ImageRequest> requests = new ArrayList<>(batch.size());
+        for (Path file : batch) {
+            requests.add(ImageRequest.of(file.toString(), files.decode(file)));
+        }
+        List<String> labels = session.vocabulary().labels();
+        List<float[]> scores = new ArrayList<>(batch.size());
+        for (TagResult result : session.pipeline().tag(requests)) {
+            if (result instanceof TagResult.Failed failed) {
+                throw new IOException(failed.id() + ": " + failed.message());
+            }
+            TagResult.Tagged tagged = (TagResult.Tagged) result;
+            float[] row = new float[labels.size()];
+            for (int c = 0; c < row.length; c++) {
+                row[c] = tagged.scores().get(labels.get(c));
+            }
+            scores.add(row);
+        }
+        return scores;
+    }
+
+    private static String json(EvaluationResult result, ModelOptions.Session session) throws IOException {
+        ObjectNode report = (ObjectNode) JSON.readTree(
+                EvaluationReport.toJson(result, session.vocabulary().labels()));
+        ObjectNode described = JSON.createObjectNode();
+        described.put("method", result.method());
+        described.put("mode", mode(session));
+        described.put("model", session.model().modelId());
+        described.put("model_revision", session.model().revision());
+        described.put("vocabulary", session.vocabulary().id());
+        described.put("vocabulary_version", session.vocabulary().version());
+        described.setAll(report);
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(described) + System.lineSeparator();
+    }
+
+    private static String text(EvaluationResult result, ModelOptions.Session session) {
+        MultiLabelMetrics m = result.metrics();
+        List<String> labels = session.vocabulary().labels();
+        StringBuilder s = new StringBuilder();
+        line(s, "method", result.method() + " (" + mode(session) + " mode)");
+        line(s, "model", session.model().modelId() + " @ " + session.model().revision());
+        line(s, "vocabulary", session.vocabulary().id() + " (" + labels.size() + " classes)");
+        line(s, "split", result.split() + " (" + result.images() + " images)");
+        line(s, "mAP", percent(m.map()) + "  over all " + labels.size()
+                + " classes; classes without positives count 0 (reference)");
+        line(s, "mAP (positives)", percent(m.mapOverClassesWithPositives()) + "  over the "
+                + m.classesWithPositives().size() + " classes with positives");
+        line(s, "F1 / P / R", percent(m.f1()) + " / " + percent(m.precision()) + " / " + percent(m.recall())
+                + "  at relative threshold " + m.relativeThreshold());
+        line(s, "speed", String.format(Locale.ROOT, "%.2f images/s (%d images in %.1f s, text features excluded)",
+                result.imagesPerSecond(), result.images(), result.seconds()));
+        s.append("per-class AP (positives):\n");
+        int width = labels.stream().mapToInt(String::length).max().orElse(0);
+        for (int c = 0; c < labels.size(); c++) {
+            s.append(String.format(Locale.ROOT, "  %-" + width + "s  %6s  (%d)%n", labels.get(c),
+                    percent(m.perClassAp().get(c)), m.positivesPerClass().get(c)));
+        }
+        return s.toString();
+    }
+
+    private static String mode(ModelOptions.Session session) {
+        return session.method() == io.tagclip.pipeline.Method.TAGCLIP
+                ? session.mode().name().toLowerCase(Locale.ROOT) : "whole image";
+    }
+
+    private static void line(StringBuilder s, String key, String value) {
+        s.append(String.format(Locale.ROOT, "%-16s %s%n", key, value));
+    }
+
+    private static String percent(double value) {
+        return Double.isFinite(value) ? String.format(Locale.ROOT, "%.2f%%", 100 * value) : "n/a";
+    }
+}

@@ -1,0 +1,173 @@
+package io.tagclip.cli;
+
+import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.ClipOptions;
+import io.tagclip.pipeline.Method;
+import io.tagclip.pipeline.PipelineSettings;
+import io.tagclip.pipeline.Pipelines;
+import io.tagclip.pipeline.TaggingPipeline;
+import io.tagclip.tagclip.DecisionOptions;
+import io.tagclip.tagclip.TagClipParams;
+import io.tagclip.tagclip.TextTable;
+import io.tagclip.tagclip.Vocabularies;
+import io.tagclip.tagclip.Vocabulary;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+
+/** Which model, vocabulary, method and mode a command runs; shared by {@code tag} and {@code eval}. */
+final class ModelOptions {
+
+    /** Loads the model a command runs on. */
+    @FunctionalInterface
+    interface Loader {
+        /** The model of {@code folder}; the caller closes it when {@link Loaded#owned()}. */
+        Loaded load(Path folder);
+    }
+
+    /**
+     * A model, the prompt-ensemble embedder to use with it, and whether the command owns (and closes) it.
+     */
+    record Loaded(ClipModel model, TextTable.NameEmbedder ensemble, boolean owned) {}
+
+    /** Loads the folder afresh for every command, on the GPU when there is one, in float32. */
+    static final Loader FRESH = folder -> {
+        ClipModel model = ClipModel.load(folder, ClipOptions.defaults());
+        return new Loaded(model, Pipelines.promptEnsemble(model), true);
+    };
+
+    private final Loader loader;
+
+    ModelOptions() {
+        this(FRESH);
+    }
+
+    ModelOptions(Loader loader) {
+        this.loader = java.util.Objects.requireNonNull(loader, "loader");
+    }
+
+    /** A Hugging Face model id such as {@code openai/clip-vit-base-patch16}. */
+    private static final Pattern HUB_ID = Pattern.compile("[A-Za-z0-9][\\w.-]*/[\\w.-]+");
+
+    @Option(names = "--model", required = true, paramLabel = "DIR_OR_ID",
+            description = "Hugging Face CLIP folder (config.json, model.safetensors, vocab.json + merges.txt or "
+                    + "tokenizer.json).")
+    String model;
+
+    @Option(names = "--vocab", required = true, paramLabel = "voc2007|coco2014|FILE",
+            description = "Built-in vocabulary id, or a vocabulary file (one label per line, see README).")
+    String vocabulary;
+
+    @Option(names = "--method", defaultValue = "tagclip", paramLabel = "METHOD",
+            description = "tagclip, clip-global or cdul-global-local (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--mode", defaultValue = "reference", paramLabel = "reference|throughput",
+            description = "TagCLIP sizing: reference (the official code's exact behaviour) or throughput "
+                    + "(bucketed sizes, batched forwards) (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--batch", defaultValue = "8", paramLabel = "N",
+            description = "Images per pipeline call and, in throughput mode, per forward (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    /** The chosen method, or an error naming the bad value. */
+    Method method() {
+        return Method.of(method);
+    }
+
+    PipelineSettings.Mode mode() {
+        return switch (mode.toLowerCase(Locale.ROOT)) {
+            case "reference" -> PipelineSettings.Mode.REFERENCE;
+            case "throughput" -> PipelineSettings.Mode.THROUGHPUT;
+            default -> throw new IllegalArgumentException(
+                    "unknown mode '" + mode + "' (known: reference, throughput)");
+        };
+    }
+
+    int batch() {
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        }
+        return batch;
+    }
+
+    /**
+     * Loads everything a command needs. Arguments are checked before the model is loaded, so a typo fails fast.
+     *
+     * @param params   the algorithm's constants (the tag threshold may differ from the reference's)
+     * @param decision additions to the tag rule
+     * @param boxes    whether tags carry boxes (TagCLIP only)
+     */
+    Session open(TagClipParams params, DecisionOptions decision, boolean boxes) {
+        Method chosen = method();
+        PipelineSettings.Mode sizing = mode();
+        int perCall = batch();
+        Vocabularies vocabularies = Vocabularies.builtIn();
+        Vocabulary vocab = vocabularies.find(vocabulary).orElseGet(() -> loadVocabulary(vocabulary));
+        vocabularies = vocabularies.with(List.of(vocab));
+        BatchingPolicy defaults = BatchingPolicy.DEFAULT;
+        BatchingPolicy batching = new BatchingPolicy(defaults.maxLongSide(), defaults.sizeStep(), perCall,
+                defaults.maxCropsPerForward());
+        PipelineSettings settings = new PipelineSettings(vocab.id(), params, decision, boxes, sizing, batching);
+        Loaded loaded = loader.load(modelFolder());
+        try {
+            TaggingPipeline pipeline = Pipelines.open(loaded.model(), loaded.ensemble(), chosen, vocabularies,
+                    settings);
+            return new Session(loaded, pipeline, vocab, chosen, sizing);
+        } catch (RuntimeException e) {
+            if (loaded.owned()) {
+                loaded.model().close();
+            }
+            throw e;
+        }
+    }
+
+    private static Vocabulary loadVocabulary(String value) {
+        Path file = Path.of(value);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("unknown vocabulary '" + value + "': not a built-in id ("
+                    + Vocabularies.VOC2007 + ", " + Vocabularies.COCO2014 + ") and no such file");
+        }
+        return Vocabulary.load(file);
+    }
+
+    private Path modelFolder() {
+        Path folder = Path.of(model);
+        if (Files.isDirectory(folder)) {
+            return folder;
+        }
+        if (Files.exists(folder)) {
+            throw new IllegalArgumentException("--model expects a model folder, got the file " + folder);
+        }
+        if (HUB_ID.matcher(model).matches()) {
+            throw new IllegalArgumentException("model '" + model + "' is not a local folder, and this command does "
+                    + "not download models: pass the folder of a downloaded Hugging Face CLIP model");
+        }
+        throw new IllegalArgumentException("model folder not found: " + folder.toAbsolutePath());
+    }
+
+    /** A loaded model and its pipeline; closing closes the pipeline, and the model when the command owns it. */
+    record Session(Loaded loaded, TaggingPipeline pipeline, Vocabulary vocabulary, Method method,
+            PipelineSettings.Mode mode) implements AutoCloseable {
+
+        ClipModel model() {
+            return loaded.model();
+        }
+
+        @Override
+        public void close() {
+            try {
+                pipeline.close();
+            } finally {
+                if (loaded.owned()) {
+                    loaded.model().close();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package io.tagclip.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tagclip.pipeline.Box;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.RgbImage;
+import io.tagclip.pipeline.Tag;
+import io.tagclip.pipeline.TagResult;
+import io.tagclip.tagclip.DecisionOptions;
+import io.tagclip.tagclip.TagClipParams;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tagclip tag}: tags image files and prints one JSON object per image and line. An image that cannot be read,
+ * decoded or tagged is reported on stderr and the others are still tagged; the exit code is then non-zero.
+ */
+@Command(name = "tag", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Tag image files; prints one JSON line per image:",
+            "{\"image\": PATH, \"scores\": {LABEL: SCORE, ...}, \"tags\": [{\"label\": L, \"score\": S, "
+                    + "\"box\": [x0, y0, x1, y1]}]}",
+            "scores: every label of the vocabulary (background classes excluded) in vocabulary order; tags: highest "
+                    + "score first; box (with --boxes): original pixels, x1/y1 exclusive."})
+final class TagCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--boxes", description = "Give every tag the box of its class's DMAR regions (tagclip only).")
+    boolean boxes;
+
+    @Option(names = "--labels", split = ",", paramLabel = "LABEL",
+            description = "Report only these labels (comma-separated); the tag threshold still uses all scores.")
+    List<String> labels;
+
+    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K",
+            description = "Keep at most K tags per image, highest first; 0 keeps all (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--min-score", defaultValue = "0", paramLabel = "S",
+            description = "A tag also needs score >= S, in [0,1] (default: ${DEFAULT-VALUE}).")
+    float minScore;
+
+    @Option(names = "--relative-threshold", paramLabel = "T",
+            description = "A label is a tag when its score > min + T * (max - min) of the image's scores "
+                    + "(default: the reference's 0.5).")
+    Float relativeThreshold;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR",
+            description = "Image files, or directories whose image files (jpg, jpeg, png, gif, bmp, webp) are tagged "
+                    + "in name order.")
+    List<Path> inputs;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (boxes && model.method() != io.tagclip.pipeline.Method.TAGCLIP) {
+            throw new IllegalArgumentException("--boxes needs --method tagclip; " + model.method() + " locates nothing");
+        }
+        List<Path> files = ImageFiles.expand(inputs);
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no image files in " + inputs);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ImageFiles images = new ImageFiles();
+        int failures = 0;
+        try (ModelOptions.Session session = model.open(params(), new DecisionOptions(minScore, topK), boxes)) {
+            checkLabels(session);
+            int batch = model.batch();
+            for (int from = 0; from < files.size(); from += batch) {
+                List<Path> chunk = files.subList(from, Math.min(files.size(), from + batch));
+                List<Path> decoded = new ArrayList<>(chunk.size());
+                List<ImageRequest> requests = new ArrayList<>(chunk.size());
+                for (Path file : chunk) {
+                    try {
+                        RgbImage image = images.decode(file);
+                        decoded.add(file);
+                        requests.add(new ImageRequest(file.toString(), image, null, labels()));
+                    } catch (IOException e) {
+                        err.println("tagclip: " + e.getMessage());
+                        failures++;
+                    }
+                }
+                if (requests.isEmpty()) {
+                    continue;
+                }
+                List<TagResult> results = session.pipeline().tag(requests);
+                for (int i = 0; i < results.size(); i++) {
+                    if (results.get(i) instanceof TagResult.Tagged tagged) {
+                        out.println(json(decoded.get(i), tagged));
+                    } else if (results.get(i) instanceof TagResult.Failed failed) {
+                        err.println("tagclip: " + decoded.get(i) + ": " + failed.message());
+                        failures++;
+                    }
+                }
+                out.flush();
+                err.flush();
+            }
+        }
+        if (failures > 0) {
+            err.println("tagclip: " + failures + " of " + files.size() + " images failed");
+            err.flush();
+            return Main.EXIT_FAILED;
+        }
+        return 0;
+    }
+
+    private List<String> labels() {
+        return labels == null ? List.of() : labels;
+    }
+
+    private TagClipParams params() {
+        TagClipParams r = TagClipParams.REFERENCE;
+        if (relativeThreshold == null) {
+            return r;
+        }
+        if (!(relativeThreshold >= 0f && relativeThreshold <= 1f)) {
+            throw new IllegalArgumentException("--relative-threshold must be in [0,1], got " + relativeThreshold);
+        }
+        return new TagClipParams(r.patchSize(), r.cwrInputSize(), r.voteMinLayers(), r.refineFromLayer(),
+                r.refineDropLastLayers(), r.lastLayerSelfMask(), r.classRowMask(), r.boxQuantisation(),
+                r.candidateThreshold(), r.cwrMaskThreshold(), r.fusionWeight(), relativeThreshold, r.atLeastOneTag());
+    }
+
+    /** Fails before any image is tagged when {@code --labels} names a label the vocabulary lacks. */
+    private void checkLabels(ModelOptions.Session session) {
+        for (String label : labels()) {
+            if (session.vocabulary().indexOf(label) < 0) {
+                throw new IllegalArgumentException("label '" + label + "' is not in vocabulary '"
+                        + session.vocabulary().id() + "'");
+            }
+        }
+    }
+
+    /** One output line; floats are written as the shortest decimal that reads back to the same float32. */
+    static String json(Path image, TagResult.Tagged result) {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("image", image.toString());
+        ObjectNode scores = line.putObject("scores");
+        for (Map.Entry<String, Float> score : result.scores().entrySet()) {
+            scores.put(score.getKey(), score.getValue().floatValue());
+        }
+        ArrayNode tags = line.putArray("tags");
+        for (Tag tag : result.tags()) {
+            ObjectNode t = tags.addObject();
+            t.put("label", tag.label());
+            t.put("score", tag.score());
+            Box box = tag.box();
+            if (box != null) {
+                t.putArray("box").add(box.x0()).add(box.y0()).add(box.x1()).add(box.y1());
+            }
+        }
+        try {
+            return JSON.writeValueAsString(line);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

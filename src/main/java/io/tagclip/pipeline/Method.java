@@ -1,0 +1,45 @@
+package io.tagclip.pipeline;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** The tagging methods a pipeline can run, by the name configuration and command line use. */
+public enum Method {
+    /** TagCLIP (Lin et al., AAAI 2024): local patch classification, DMAR, CWR. */
+    TAGCLIP("tagclip"),
+    /** Plain CLIP zero-shot on the whole image ({@link io.tagclip.tagclip.ClipGlobalScorer}). */
+    CLIP_GLOBAL("clip-global"),
+    /** CDUL's global-local initial pseudo labels ({@link io.tagclip.tagclip.CdulGlobalLocalScorer}). */
+    CDUL_GLOBAL_LOCAL("cdul-global-local");
+
+    private final String id;
+
+    Method(String id) {
+        this.id = id;
+    }
+
+    /** The name written in configuration, on the command line and into results. */
+    public String id() {
+        return id;
+    }
+
+    /** The method named {@code id}; the message of the exception lists the known names. */
+    public static Method of(String id) {
+        for (Method method : values()) {
+            if (method.id.equals(id)) {
+                return method;
+            }
+        }
+        throw new IllegalArgumentException("unknown method '" + id + "' (known: " + names() + ")");
+    }
+
+    /** The known names, comma-separated. */
+    public static String names() {
+        return Arrays.stream(values()).map(Method::id).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}

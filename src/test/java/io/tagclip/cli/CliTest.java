@@ -1,0 +1,348 @@
+package io.tagclip.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.ClipOptions;
+import io.tagclip.golden.Golden;
+import io.tagclip.pipeline.Pipelines;
+import io.tagclip.tagclip.TextTable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/**
+ * The {@code tag} and {@code eval} commands in-process on the golden fixture's tiny CLIP. The model and the text
+ * features of each name list are loaded once for the class (through the commands' model-loader seam), so each
+ * command pays only for its images.
+ */
+class CliTest {
+
+    /** Scores printed by the command against the reference's {@code final_scores}; the fixture's README allows 1e-5. */
+    private static final double SCORES = 1e-4;
+
+    /** Small golden images: the 224 path, an upscaled one, and CWR's early return. */
+    private static final List<String> SMALL_IMAGES = List.of("chelsea_small", "camera_crop", "astronaut_224");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Path modelDir;
+    private static Path imageDir;
+    private static ClipModel model;
+    private static NDManager textCache;
+    private static final Map<String, NDArray> EMBEDDINGS = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void loadModel() {
+        modelDir = Golden.modelDir();
+        imageDir = modelDir.resolveSibling("images");
+        model = ClipModel.load(modelDir, ClipOptions.cpu());
+        textCache = model.manager().newSubManager();
+    }
+
+    @AfterAll
+    static void closeModel() {
+        textCache.close();
+        model.close();
+    }
+
+    /** The fixture's model, shared, with prompt-ensemble embeddings remembered per name; others load afresh. */
+    private static ModelOptions.Loaded load(Path folder) {
+        if (!folder.toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
+            return ModelOptions.FRESH.load(folder);
+        }
+        TextTable.NameEmbedder ensemble = Pipelines.promptEnsemble(model);
+        TextTable.NameEmbedder remembered = (names, manager) -> {
+            synchronized (EMBEDDINGS) {
+                List<String> missing = names.stream().filter(n -> !EMBEDDINGS.containsKey(n)).distinct().toList();
+                if (!missing.isEmpty()) {
+                    NDArray rows = ensemble.embed(missing, textCache); // [m,E]
+                    for (int i = 0; i < missing.size(); i++) {
+                        EMBEDDINGS.put(missing.get(i), rows.get(i)); // [E]
+                    }
+                }
+                NDList rows = new NDList();
+                names.forEach(name -> rows.add(EMBEDDINGS.get(name)));
+                NDArray table = NDArrays.stack(rows); // M x [E] -> [M,E]
+                table.attach(manager);
+                return table;
+            }
+        };
+        return new ModelOptions.Loaded(model, remembered, false);
+    }
+
+    private record Run(int code, String out, String err) {
+        List<JsonNode> jsonLines() throws IOException {
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                if (!line.isBlank()) {
+                    lines.add(JSON.readTree(line));
+                }
+            }
+            return lines;
+        }
+    }
+
+    private static Run run(String... args) {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                return type == ModelOptions.class
+                        ? type.cast(new ModelOptions(CliTest::load))
+                        : CommandLine.defaultFactory().create(type);
+            }
+        };
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine(factory);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static String image(String name) {
+        return imageDir.resolve(name + ".png").toString();
+    }
+
+    @Test
+    void shouldReproduceGoldenScoresAndTagsInReferenceMode() throws IOException {
+        List<String> args = new ArrayList<>(List.of("tag", "--model", modelDir.toString(), "--vocab", "voc2007",
+                "--mode", "reference", "--boxes"));
+        SMALL_IMAGES.forEach(name -> args.add(image(name)));
+
+        Run run = run(args.toArray(String[]::new));
+
+        assertThat(run.code()).as(run.err()).isZero();
+        List<JsonNode> lines = run.jsonLines();
+        assertThat(lines).hasSize(SMALL_IMAGES.size());
+        for (int i = 0; i < lines.size(); i++) {
+            String name = SMALL_IMAGES.get(i);
+            JsonNode line = lines.get(i);
+            JsonNode expected = Golden.expected(name, "voc2007");
+            assertThat(line.get("image").asText()).isEqualTo(image(name));
+
+            List<String> labels = new ArrayList<>();
+            line.get("scores").fieldNames().forEachRemaining(labels::add);
+            List<String> classes = new ArrayList<>();
+            expected.get("classes").forEach(c -> classes.add(c.asText()));
+            assertThat(labels).as("scores in vocabulary order, background excluded")
+                    .isEqualTo(classes.subList(0, expected.get("num_dataset_classes").asInt()));
+            for (int c = 0; c < labels.size(); c++) {
+                assertThat(line.get("scores").get(labels.get(c)).doubleValue()).as("%s score of %s", name, labels.get(c))
+                        .isCloseTo(expected.get("final_scores").get(c).doubleValue(), within(SCORES));
+            }
+
+            List<String> tags = new ArrayList<>();
+            line.get("tags").forEach(tag -> tags.add(tag.get("label").asText()));
+            List<String> expectedTags = new ArrayList<>();
+            expected.get("tag_names").forEach(tag -> expectedTags.add(tag.asText()));
+            assertThat(tags).as("%s tags", name).containsExactlyInAnyOrderElementsOf(expectedTags);
+            int width = expected.get("original").get("width").asInt();
+            int height = expected.get("original").get("height").asInt();
+            for (JsonNode tag : line.get("tags")) {
+                assertThat(tag.get("score").floatValue()).isEqualTo(line.get("scores").get(tag.get("label").asText())
+                        .floatValue());
+                JsonNode box = tag.get("box");
+                if (box != null) {
+                    assertThat(box.get(0).asInt()).isBetween(0, box.get(2).asInt());
+                    assertThat(box.get(1).asInt()).isBetween(0, box.get(3).asInt());
+                    assertThat(box.get(2).asInt()).isLessThanOrEqualTo(width);
+                    assertThat(box.get(3).asInt()).isLessThanOrEqualTo(height);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldOmitBoxesUnlessAskedAndHonourTopK() throws IOException {
+        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--top-k", "1",
+                image("camera_crop"));
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode line = run.jsonLines().get(0);
+        assertThat(line.get("tags")).hasSize(1);
+        assertThat(line.get("tags").get(0).has("box")).isFalse();
+        JsonNode expected = Golden.expected("camera_crop", "voc2007");
+        int best = 0;
+        for (int c = 1; c < 20; c++) {
+            if (expected.get("final_scores").get(c).doubleValue() > expected.get("final_scores").get(best).doubleValue()) {
+                best = c;
+            }
+        }
+        assertThat(line.get("tags").get(0).get("label").asText()).isEqualTo(expected.get("classes").get(best).asText());
+    }
+
+    @Test
+    void shouldExpandDirectoriesToTheirImageFilesInNameOrder(@TempDir Path dir) throws IOException {
+        Files.copy(Path.of(image("camera_crop")), dir.resolve("b.png"));
+        Files.copy(Path.of(image("camera_crop")), dir.resolve("a.PNG"));
+        Files.writeString(dir.resolve("notes.txt"), "not an image");
+
+        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", dir.toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.jsonLines()).extracting(line -> line.get("image").asText())
+                .containsExactly(dir.resolve("a.PNG").toString(), dir.resolve("b.png").toString());
+    }
+
+    @Test
+    void shouldReportUnreadableImageAndStillTagTheOthers(@TempDir Path dir) throws IOException {
+        Path broken = dir.resolve("broken.png");
+        Files.writeString(broken, "this is not a PNG", StandardCharsets.US_ASCII);
+        Path missing = dir.resolve("missing.jpg");
+
+        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", broken.toString(),
+                image("camera_crop"), missing.toString());
+
+        assertThat(run.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(run.jsonLines()).extracting(line -> line.get("image").asText())
+                .containsExactly(image("camera_crop"));
+        assertThat(run.err()).contains("tagclip: ", broken.toString(), missing.toString(), "2 of 3 images failed");
+    }
+
+    @Test
+    void shouldNameTheMissingModelFile(@TempDir Path dir) throws IOException {
+        Files.copy(modelDir.resolve("config.json"), dir.resolve("config.json"));
+
+        Run run = run("tag", "--model", dir.toString(), "--vocab", "voc2007", image("camera_crop"));
+
+        assertThat(run.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(run.err()).startsWith("tagclip: ").contains(dir.resolve("model.safetensors").toString())
+                .doesNotContain("\tat ");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void shouldTagWithAVocabularyFileAndALabelSubset(@TempDir Path dir) throws IOException {
+        Path vocabulary = dir.resolve("pets.txt");
+        Files.writeString(vocabulary, "# pets\ncat\ndog\tprompt=dog;puppy\nbird\nbackground: sky\n");
+
+        Run run = run("tag", "--model", modelDir.toString(), "--vocab", vocabulary.toString(), "--labels", "cat,dog",
+                image("chelsea_small"));
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode line = run.jsonLines().get(0);
+        List<String> labels = new ArrayList<>();
+        line.get("scores").fieldNames().forEachRemaining(labels::add);
+        assertThat(labels).containsExactly("cat", "dog");
+        assertThat(line.get("tags")).isNotEmpty();
+        line.get("tags").forEach(tag -> assertThat(tag.get("label").asText()).isIn("cat", "dog"));
+    }
+
+    @Test
+    void shouldNameTheBadVocabularyLine(@TempDir Path dir) throws IOException {
+        Path vocabulary = dir.resolve("pets.txt");
+        Files.writeString(vocabulary, "cat\ndog\tcolour=brown\n");
+
+        Run run = run("tag", "--model", modelDir.toString(), "--vocab", vocabulary.toString(), image("camera_crop"));
+
+        assertThat(run.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(run.err()).startsWith("tagclip: ").contains("line 2", "colour=brown");
+    }
+
+    @Test
+    void shouldNameAnUnknownMethodAndVocabulary() {
+        Run method = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--method", "magic",
+                image("camera_crop"));
+        Run vocabulary = run("tag", "--model", modelDir.toString(), "--vocab", "voc2012", image("camera_crop"));
+
+        assertThat(method.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(method.err()).startsWith("tagclip: ").contains("'magic'", "tagclip, clip-global, cdul-global-local");
+        assertThat(vocabulary.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(vocabulary.err()).startsWith("tagclip: ").contains("'voc2012'");
+    }
+
+    @Test
+    void shouldPrintTheStackTraceOnlyWhenVerbose() {
+        Run verbose = run("tag", "--verbose", "--model", modelDir.toString(), "--vocab", "voc2007", "--method",
+                "magic", image("camera_crop"));
+
+        assertThat(verbose.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(verbose.err()).startsWith("tagclip: ").contains("\tat ");
+    }
+
+    @Test
+    void shouldExplainAMissingRequiredOption() {
+        Run run = run("tag", "--vocab", "voc2007", image("camera_crop"));
+
+        assertThat(run.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run.err()).startsWith("tagclip: ").contains("--model", "tagclip tag --help");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"clip-global", "cdul-global-local"})
+    void shouldTagWithTheBaselines(String method) throws IOException {
+        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--method", method,
+                image("chelsea_small"));
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode line = run.jsonLines().get(0);
+        assertThat(line.get("scores")).hasSize(20);
+        line.get("scores").forEach(score -> assertThat(score.floatValue()).isBetween(0f, 1f));
+        assertThat(line.get("tags")).isNotEmpty();
+        line.get("tags").forEach(tag -> assertThat(tag.has("box")).isFalse());
+    }
+
+    @Test
+    void shouldEvaluateTheGoldenSplitToTheReferenceMap(@TempDir Path dir) throws IOException {
+        Path images = Files.createDirectory(dir.resolve("JPEGImages"));
+        for (String name : Golden.IMAGES) {
+            Files.copy(Path.of(image(name)), images.resolve(name + ".png"));
+        }
+        Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
+
+        Run run = run("eval", "--model", modelDir.toString(), "--vocab", "voc2007", "--mode", "reference",
+                "--images", images.toString(), "--split", split.toString(), "--json");
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode report = JSON.readTree(run.out());
+        JsonNode expected = Golden.expected("eval_voc2007.json");
+        assertThat(report.get("images").asInt()).isEqualTo(Golden.IMAGES.size());
+        assertThat(report.get("mAP").asDouble()).isCloseTo(expected.get("mAP").asDouble(), within(SCORES));
+        for (int c = 0; c < 20; c++) {
+            assertThat(report.get("per_class").get(c).get("AP").asDouble()).as("AP of class %d", c)
+                    .isCloseTo(expected.get("per_class_AP").get(c).asDouble(), within(SCORES));
+        }
+        assertThat(report.get("F1").asDouble()).isCloseTo(expected.get("F1").asDouble(), within(SCORES));
+        assertThat(report.get("P").asDouble()).isCloseTo(expected.get("P").asDouble(), within(SCORES));
+        assertThat(report.get("R").asDouble()).isCloseTo(expected.get("R").asDouble(), within(SCORES));
+        assertThat(report.get("method").asText()).isEqualTo("tagclip");
+        assertThat(report.get("mode").asText()).isEqualTo("reference");
+        assertThat(report.get("images_per_second").asDouble()).isPositive();
+    }
+
+    @Test
+    void shouldPrintReadableMetricsForALimitedSplit(@TempDir Path dir) throws IOException {
+        Path split = dir.resolve("small.txt");
+        Files.writeString(split, "camera_crop 14\nchelsea_small 7\nastronaut_224 14\n");
+
+        Run run = run("eval", "--model", modelDir.toString(), "--vocab", "voc2007", "--images", imageDir.toString(),
+                "--split", split.toString(), "--limit", "2");
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("mAP ", "mAP (positives)", "F1 / P / R", "images/s", "(2 images)",
+                "person", "cat");
+    }
+}
