@@ -3,6 +3,8 @@ package io.tagclip.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.tagclip.batch.ShapeBuckets;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.preprocess.ClipImage;
 import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.tagclip.AttentionRefiner;
@@ -70,6 +72,17 @@ public final class TagClipPipeline implements TaggingPipeline {
         this.textManager = Objects.requireNonNull(textManager, "textManager");
         vocabularies.get(settings.defaultVocabulary());
         this.tagger = new TagClipTagger(backbone, settings.params());
+    }
+
+    /**
+     * A pipeline on a loaded CLIP model: its vision forwards, its prompt-ensemble text features (kept in a manager on
+     * the model's device), its id and revision. The caller keeps ownership of {@code model} and closes it after the
+     * pipeline.
+     */
+    public static TagClipPipeline forModel(ClipModel model, Vocabularies vocabularies, PipelineSettings settings) {
+        return new TagClipPipeline(new ClipModelBackbone(model),
+                (names, manager) -> PromptEnsemble.embed(model, names, manager),
+                model.modelId(), model.revision(), vocabularies, settings, NDManager.newBaseManager(model.device()));
     }
 
     @Override
