@@ -42,6 +42,9 @@ public final class TagClipPipeline implements TaggingPipeline {
     /** Method name carried into every result's provenance. */
     public static final String METHOD = "tagclip";
 
+    /** Vision layers of ViT-B/16 (the reference hard-codes the last-layer index 11); sizes the attention budget. */
+    private static final int VISION_LAYERS = 12;
+
     private final TextTable.NameEmbedder embedder;
     private final String modelId;
     private final String modelRevision;
@@ -188,7 +191,10 @@ public final class TagClipPipeline implements TaggingPipeline {
         List<List<Integer>> buckets = ShapeBuckets.group(jobs, j -> List.of(j.image.width(), j.image.height()));
         for (List<Integer> bucket : buckets) {
             List<Job> members = bucket.stream().map(jobs::get).toList();
-            for (List<Job> chunk : ShapeBuckets.chunks(members, settings.batching().maxImagesPerForward())) {
+            ClipImage shape = members.get(0).image;
+            int perForward = settings.batching().imagesPerForward(shape.width(), shape.height(),
+                    settings.params().patchSize(), VISION_LAYERS);
+            for (List<Job> chunk : ShapeBuckets.chunks(members, perForward)) {
                 if (!firstPass(chunk) && chunk.size() > 1) {
                     chunk.forEach(job -> firstPass(List.of(job)));
                 }

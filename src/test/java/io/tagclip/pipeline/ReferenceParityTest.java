@@ -144,9 +144,7 @@ class ReferenceParityTest {
             }
         }
         assertClose(what + " max over patches", max, Golden.floats(expected.get("max_over_patches")), MAPS);
-        Iterator<Map.Entry<String, JsonNode>> rows = expected.get("rows").fields();
-        while (rows.hasNext()) {
-            Map.Entry<String, JsonNode> row = rows.next();
+        for (Map.Entry<String, JsonNode> row : expected.get("rows").properties()) {
             int r = Integer.parseInt(row.getKey());
             assertClose(what + " row " + r, java.util.Arrays.copyOfRange(map, r * k, (r + 1) * k),
                     Golden.floats(row.getValue()), MAPS);
