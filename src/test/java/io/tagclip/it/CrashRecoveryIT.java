@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.tagclip.avro.ImageRef;
+import io.tagclip.avro.ImageTags;
 import io.tagclip.testing.LocalStack;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,6 +67,7 @@ class CrashRecoveryIT {
             assertThat(perId).hasSize(N);
             assertThat(perId.values()).containsOnly(1L);
             assertThat(perId.keySet()).isEqualTo(refs.stream().map(ImageRef::getId).collect(Collectors.toSet()));
+            assertThat(outputs).extracting(ConsumerRecord::value).hasOnlyElementsOfType(ImageTags.class);
         } finally {
             for (Process p : new Process[] {first, second}) {
                 if (p != null) {
