@@ -10,11 +10,25 @@ package io.tagclip.batch;
  *                            {@code sizeStep - 1} pixels of stretch per side
  * @param maxImagesPerForward first passes of at most this many same-size images share one forward
  * @param maxCropsPerForward  CWR crops (224x224, of any images) of at most this many share one forward
+ * @param maxAttentionMib     a first pass keeps every layer's head-averaged attention, 12 x (1+N)^2 floats per
+ *                            image (28 MiB at 512x384, 1.2 GiB at 768x768 for 8 images); fewer images share a forward
+ *                            when their maps would exceed this many MiB (one image always runs)
  */
-public record BatchingPolicy(int maxLongSide, int sizeStep, int maxImagesPerForward, int maxCropsPerForward) {
+public record BatchingPolicy(
+        int maxLongSide, int sizeStep, int maxImagesPerForward, int maxCropsPerForward, int maxAttentionMib) {
 
-    /** VOC-sized photos (500x375) keep the reference's 512x384; larger photos shrink to a 512 long side. */
-    public static final BatchingPolicy DEFAULT = new BatchingPolicy(512, 32, 8, 16);
+    /**
+     * Images up to 768 pixels on their longer side (VOC's 500x375, COCO's 640x480) keep exactly the reference's size,
+     * so only batching noise separates throughput from reference mode; larger images shrink to a 768 long side.
+     * Same-size images (typical of a camera or a dataset) share first passes.
+     */
+    public static final BatchingPolicy DEFAULT = new BatchingPolicy(768, 16, 8, 16, 1024);
+
+    /**
+     * Fewer, coarser buckets (512 long side, 32-pixel steps) for fuller batches on mixed-size traffic, at the price
+     * of resizing most images away from the reference's size (measured drift: see {@code ThroughputDrift}).
+     */
+    public static final BatchingPolicy COARSE = new BatchingPolicy(512, 32, 8, 16, 1024);
 
     public BatchingPolicy {
         if (sizeStep <= 0 || sizeStep % 16 != 0) {
@@ -24,9 +38,20 @@ public record BatchingPolicy(int maxLongSide, int sizeStep, int maxImagesPerForw
             throw new IllegalArgumentException(
                     "maxLongSide must be a multiple of sizeStep " + sizeStep + ", got " + maxLongSide);
         }
-        if (maxImagesPerForward <= 0 || maxCropsPerForward <= 0) {
+        if (maxImagesPerForward <= 0 || maxCropsPerForward <= 0 || maxAttentionMib <= 0) {
             throw new IllegalArgumentException("batch limits must be positive, got " + maxImagesPerForward
-                    + " images and " + maxCropsPerForward + " crops");
+                    + " images, " + maxCropsPerForward + " crops and " + maxAttentionMib + " MiB");
         }
+    }
+
+    /**
+     * How many images of {@code width x height} may share a first pass of a model with {@code layers} layers and
+     * {@code patch}-pixel patches: at most {@link #maxImagesPerForward}, at least 1, within {@link #maxAttentionMib}.
+     */
+    public int imagesPerForward(int width, int height, int patch, int layers) {
+        long tokens = 1L + (long) (width / patch) * (height / patch);
+        long bytesPerImage = (long) layers * tokens * tokens * Float.BYTES;
+        long fit = ((long) maxAttentionMib << 20) / Math.max(1, bytesPerImage);
+        return (int) Math.max(1, Math.min(maxImagesPerForward, fit));
     }
 }

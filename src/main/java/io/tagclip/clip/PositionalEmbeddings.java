@@ -39,9 +39,11 @@ final class PositionalEmbeddings {
                 int bottomRight = (1 + bottom * grid + right) * width;
                 int target = (1 + r * cols + c) * width;
                 for (int d = 0; d < width; d++) {
-                    float upper = table[topLeft + d] * leftWeight + table[topRight + d] * rightWeight;
-                    float lower = table[bottomLeft + d] * leftWeight + table[bottomRight + d] * rightWeight;
-                    out[target + d] = upper * topWeight + lower * bottomWeight;
+                    // PyTorch's CPU kernel computes t0 * w0 + t1 * w1, which its compiler contracts to
+                    // fma(t0, w0, t1 * w1); the same contraction reproduces the reference bit for bit.
+                    float upper = Math.fma(table[topLeft + d], leftWeight, table[topRight + d] * rightWeight);
+                    float lower = Math.fma(table[bottomLeft + d], leftWeight, table[bottomRight + d] * rightWeight);
+                    out[target + d] = Math.fma(upper, topWeight, lower * bottomWeight);
                 }
             }
         }
@@ -74,11 +76,13 @@ final class PositionalEmbeddings {
                     lambda1[o] = 0f;
                     continue;
                 }
-                float source = Math.max(scale * (o + 0.5f) - 0.5f, 0f);
+                // The source index is computed in double (PyTorch's CPU accumulate type for float), from the
+                // float scale; the weights are then stored as float.
+                double source = Math.max(scale * (o + 0.5) - 0.5, 0.0);
                 int i0 = (int) source;
                 index0[o] = i0;
                 index1[o] = i0 < inputSize - 1 ? i0 + 1 : i0;
-                float l1 = Math.min(Math.max(source - i0, 0f), 1f);
+                float l1 = (float) Math.min(Math.max(source - i0, 0.0), 1.0);
                 lambda1[o] = l1;
                 lambda0[o] = 1f - l1;
             }

@@ -3,6 +3,8 @@ package io.tagclip.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.tagclip.batch.ShapeBuckets;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.preprocess.ClipImage;
 import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.tagclip.AttentionRefiner;
@@ -40,6 +42,9 @@ public final class TagClipPipeline implements TaggingPipeline {
     /** Method name carried into every result's provenance. */
     public static final String METHOD = "tagclip";
 
+    /** Vision layers of ViT-B/16 (the reference hard-codes the last-layer index 11); sizes the attention budget. */
+    private static final int VISION_LAYERS = 12;
+
     private final TextTable.NameEmbedder embedder;
     private final String modelId;
     private final String modelRevision;
@@ -70,6 +75,17 @@ public final class TagClipPipeline implements TaggingPipeline {
         this.textManager = Objects.requireNonNull(textManager, "textManager");
         vocabularies.get(settings.defaultVocabulary());
         this.tagger = new TagClipTagger(backbone, settings.params());
+    }
+
+    /**
+     * A pipeline on a loaded CLIP model: its vision forwards, its prompt-ensemble text features (kept in a manager on
+     * the model's device), its id and revision. The caller keeps ownership of {@code model} and closes it after the
+     * pipeline.
+     */
+    public static TagClipPipeline forModel(ClipModel model, Vocabularies vocabularies, PipelineSettings settings) {
+        return new TagClipPipeline(new ClipModelBackbone(model),
+                (names, manager) -> PromptEnsemble.embed(model, names, manager),
+                model.modelId(), model.revision(), vocabularies, settings, NDManager.newBaseManager(model.device()));
     }
 
     @Override
@@ -175,7 +191,10 @@ public final class TagClipPipeline implements TaggingPipeline {
         List<List<Integer>> buckets = ShapeBuckets.group(jobs, j -> List.of(j.image.width(), j.image.height()));
         for (List<Integer> bucket : buckets) {
             List<Job> members = bucket.stream().map(jobs::get).toList();
-            for (List<Job> chunk : ShapeBuckets.chunks(members, settings.batching().maxImagesPerForward())) {
+            ClipImage shape = members.get(0).image;
+            int perForward = settings.batching().imagesPerForward(shape.width(), shape.height(),
+                    settings.params().patchSize(), VISION_LAYERS);
+            for (List<Job> chunk : ShapeBuckets.chunks(members, perForward)) {
                 if (!firstPass(chunk) && chunk.size() > 1) {
                     chunk.forEach(job -> firstPass(List.of(job)));
                 }

@@ -11,9 +11,12 @@ public final class CropResize {
 
     /**
      * Cuts rows {@code [y0,y1)} and columns {@code [x0,x1)} out of a channel-major image and resizes the cut to
-     * {@code outH x outW} bilinearly. Float32 arithmetic in PyTorch's order: per output axis, the source coordinate
-     * {@code max(0, (o + 0.5) * in/out - 0.5)}, its floor and the next index (clamped), weights {@code 1 - l, l};
-     * each row is blended along x first, then the two rows along y.
+     * {@code outH x outW} bilinearly, in the arithmetic of PyTorch's CPU kernel (1.13, as the reference ran): per
+     * output axis the float scale {@code in/out}, the source coordinate {@code max(0, (o + 0.5) * scale - 0.5)} in
+     * double (the kernel's accumulate type), its floor and the next index (clamped), float weights {@code l} and
+     * {@code 1 - l}; each row is blended along x, then the two rows along y, each blend {@code t0 * w0 + t1 * w1}
+     * evaluated as the kernel's compiled code does, {@code fma(t0, w0, t1 * w1)}. This reproduces PyTorch's
+     * bilinear upsampling bit for bit (checked on the reference's interpolated positional embedding).
      *
      * @return {@code channels * outH * outW} values, channel-major
      */
@@ -39,13 +42,9 @@ public final class CropResize {
                     int b = xs.i1[ox];
                     float wx0 = xs.w0[ox];
                     float wx1 = xs.w1[ox];
-                    float top = chw[row0 + a] * wx0;
-                    top += chw[row0 + b] * wx1;
-                    float bottom = chw[row1 + a] * wx0;
-                    bottom += chw[row1 + b] * wx1;
-                    float v = top * wy0;
-                    v += bottom * wy1;
-                    out[o + ox] = v;
+                    float top = Math.fma(chw[row0 + a], wx0, chw[row0 + b] * wx1);
+                    float bottom = Math.fma(chw[row1 + a], wx0, chw[row1 + b] * wx1);
+                    out[o + ox] = Math.fma(top, wy0, bottom * wy1);
                 }
             }
         }
@@ -107,14 +106,11 @@ public final class CropResize {
                     axis.w1[o] = 0f;
                     continue;
                 }
-                float src = scale * (o + 0.5f) - 0.5f;
-                if (src < 0f) {
-                    src = 0f;
-                }
+                double src = Math.max(scale * (o + 0.5) - 0.5, 0.0);
                 int index = (int) src;
                 axis.i0[o] = index;
                 axis.i1[o] = index < in - 1 ? index + 1 : index;
-                float lambda = Math.min(Math.max(src - index, 0f), 1f);
+                float lambda = (float) Math.min(Math.max(src - index, 0.0), 1.0);
                 axis.w1[o] = lambda;
                 axis.w0[o] = 1f - lambda;
             }

@@ -7,11 +7,11 @@ import org.junit.jupiter.api.Test;
 
 class ShapeBucketsTest {
 
-    private static final BatchingPolicy POLICY = new BatchingPolicy(512, 32, 8, 16);
+    private static final BatchingPolicy POLICY = new BatchingPolicy(512, 32, 8, 16, 1024);
 
     @Test
     void shouldKeepReferenceSizeWhenStepIsPatchAndImageFits() {
-        BatchingPolicy patchStep = new BatchingPolicy(768, 16, 8, 16);
+        BatchingPolicy patchStep = new BatchingPolicy(768, 16, 8, 16, 1024);
 
         assertThat(ShapeBuckets.target(451, 300, patchStep)).isEqualTo(new ShapeBuckets.Size(464, 304));
         assertThat(ShapeBuckets.target(741, 500, patchStep)).isEqualTo(new ShapeBuckets.Size(752, 512));
@@ -31,5 +31,15 @@ class ShapeBucketsTest {
         assertThat(groups).containsExactly(List.of(0, 2, 4), List.of(1, 3));
         assertThat(ShapeBuckets.chunks(List.of(1, 2, 3, 4, 5), 2))
                 .containsExactly(List.of(1, 2), List.of(3, 4), List.of(5));
+    }
+
+    @Test
+    void shouldShareFirstPassesOnlyWithinAttentionBudget() {
+        // 512x384: 769 tokens, 12 layers -> 27 MiB per image, all 8 fit in 1 GiB
+        assertThat(POLICY.imagesPerForward(512, 384, 16, 12)).isEqualTo(8);
+        // 768x768: 2305 tokens -> 243 MiB per image, 4 fit
+        assertThat(POLICY.imagesPerForward(768, 768, 16, 12)).isEqualTo(4);
+        // a budget below one image still runs that image
+        assertThat(new BatchingPolicy(512, 32, 8, 16, 1).imagesPerForward(768, 768, 16, 12)).isEqualTo(1);
     }
 }

@@ -58,7 +58,7 @@ class TagClipPipelineTest {
         if (mode == PipelineSettings.Mode.THROUGHPUT) {
             pipeline.close();
             pipeline = open(new PipelineSettings(Vocabularies.VOC2007, TagClipParams.REFERENCE,
-                    DecisionOptions.REFERENCE, true, mode, new BatchingPolicy(512, 16, 8, 16)));
+                    DecisionOptions.REFERENCE, true, mode, new BatchingPolicy(512, 16, 8, 16, 1024)));
         }
         RgbImage bad = image(30, 30, 7);
         Arrays.fill(bad.pixels(), 0, 30 * 4 * 3, (byte) 0); // black top rows stay black after resizing
