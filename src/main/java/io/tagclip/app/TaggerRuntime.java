@@ -103,7 +103,7 @@ public class TaggerRuntime {
     }
 
     @PreDestroy
-    void close() throws InterruptedException {
+    void close() {
         worker.close();
         fetchPool.shutdownNow();
     }

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import org.jboss.logging.Logger;
 
 /**
  * The service's {@link BatchTagger}: fetches and decodes the batch's images concurrently on a bounded pool, hands
@@ -20,6 +21,8 @@ import java.util.concurrent.Future;
  * into input order.
  */
 public final class FetchingBatchTagger implements BatchTagger {
+
+    private static final Logger LOG = Logger.getLogger(FetchingBatchTagger.class);
 
     private final ImageLoader loader;
     private final ExecutorService fetchPool;
@@ -91,6 +94,14 @@ public final class FetchingBatchTagger implements BatchTagger {
             metrics.fetched(e.reason().name(), nanos);
             return new Loaded(null, new Outcome.Failed(FailureReason.valueOf(e.reason().name()), e.getMessage(), e.attempts()),
                     nanos);
+        } catch (RuntimeException e) {
+            // A defect met by one image must not fail the stream thread and with it the whole batch: dead-letter it
+            // as UNKNOWN and keep the stack trace in the log.
+            long nanos = System.nanoTime() - start;
+            LOG.warnf(e, "unexpected error loading %s for %s", ref.getUri(), ref.getId());
+            metrics.fetched(FailureReason.UNKNOWN.name(), nanos);
+            return new Loaded(null, new Outcome.Failed(FailureReason.UNKNOWN,
+                    "unexpected error loading " + ref.getUri() + ": " + e, 1), nanos);
         }
     }
 

@@ -196,8 +196,12 @@ public final class InferenceWorker implements AutoCloseable {
 
     /** Stops the worker after the call in progress; queued batches are left to their callers' timeouts. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         running = false;
-        thread.join(timeout.toMillis());
+        try {
+            thread.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // keep the caller's interruption visible; the worker is a daemon
+        }
     }
 }

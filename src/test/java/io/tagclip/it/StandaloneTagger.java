@@ -61,13 +61,18 @@ public final class StandaloneTagger {
                 tagger, metrics), properties(bootstrap, applicationId, stateDir));
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
-            System.out.println("STATE " + now);
+            System.out.println(java.time.LocalTime.now() + " STATE " + now);
             if (now == KafkaStreams.State.RUNNING) {
                 System.out.println("RUNNING");
             }
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
                 stopped.countDown();
             }
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            System.out.println(java.time.LocalTime.now() + " stream thread failed:");
+            e.printStackTrace(System.out);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         Runtime.getRuntime().addShutdownHook(new Thread(streams::close));
         streams.start();
@@ -79,7 +84,7 @@ public final class StandaloneTagger {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, System.getProperty("guarantee", StreamsConfig.EXACTLY_ONCE_V2));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);

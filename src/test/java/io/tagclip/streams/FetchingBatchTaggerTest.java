@@ -70,6 +70,23 @@ class FetchingBatchTaggerTest {
         assertThat(pipeline.callSizes).as("the fetch failure never reaches the pipeline").containsExactly(3, 1, 1, 1);
     }
 
+    @Test
+    void shouldDeadLetterAnUnexpectedLoaderErrorAsUnknownWithoutFailingTheBatch() throws Exception {
+        ImageLoader loader = (uri, type) -> {
+            if (uri.contains("bug")) {
+                throw new ArrayIndexOutOfBoundsException("Index 9 out of bounds for length 3");
+            }
+            return new RgbImage(2, 2, new byte[12]);
+        };
+
+        List<Outcome> outcomes = tagger(loader).tag(refs("a", "bug"));
+
+        assertThat(outcomes.get(0)).isInstanceOf(Outcome.Tagged.class);
+        Outcome.Failed failed = (Outcome.Failed) outcomes.get(1);
+        assertThat(failed.reason()).isEqualTo(FailureReason.UNKNOWN);
+        assertThat(failed.message()).contains("img://bug", "Index 9 out of bounds");
+    }
+
     @ParameterizedTest
     @EnumSource(FetchException.Reason.class)
     void shouldHaveADeadLetterReasonForEveryFetchReason(FetchException.Reason reason) {

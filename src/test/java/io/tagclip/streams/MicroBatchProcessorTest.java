@@ -132,6 +132,40 @@ class MicroBatchProcessorTest {
         assertThat(tags.getTimings().getQueueMs()).isEqualTo(1_000); // record timestamp to flush, on the mocked clock
     }
 
+    @Test
+    void shouldFailTheTaskInsteadOfDeadLetteringWhenTheRegistryIsDown() {
+        org.apache.kafka.common.serialization.Deserializer<ImageRef> registryDown = (topic, bytes) -> {
+            throw new io.tagclip.serde.SerdeException("Schema registry refused GET /schemas/ids/7 with HTTP 503", null, 503, 0);
+        };
+        MicroBatchProcessor processor = new MicroBatchProcessor(TopologySettings.defaults(8, Duration.ofMillis(200)),
+                registryDown, tagger, TaggerMetrics.noop());
+        processor.init(context);
+        context.setRecordMetadata(TOPIC, 0, 0);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        processor.process(new Record<>(new byte[0], new byte[] {0, 0, 0, 0, 7}, 0L)))
+                .isInstanceOf(io.tagclip.serde.SerdeException.class);
+        assertThat(context.forwarded()).isEmpty();
+    }
+
+    @Test
+    void shouldDeadLetterRecordWhoseSchemaIdTheRegistryDoesNotKnow() {
+        org.apache.kafka.common.serialization.Deserializer<ImageRef> unknownId = (topic, bytes) -> {
+            throw new io.tagclip.serde.SerdeException("Schema registry refused GET /schemas/ids/7 with HTTP 404", null, 404, 40403);
+        };
+        MicroBatchProcessor processor = new MicroBatchProcessor(TopologySettings.defaults(8, Duration.ofMillis(200)),
+                unknownId, tagger, TaggerMetrics.noop());
+        processor.init(context);
+        context.setRecordMetadata(TOPIC, 0, 0);
+
+        processor.process(new Record<>(new byte[0], new byte[] {0, 0, 0, 0, 7}, 0L));
+
+        assertThat(context.forwarded()).singleElement().satisfies(f -> {
+            assertThat(f.childName()).contains(TaggerTopology.DLQ_SINK);
+            assertThat(((io.tagclip.avro.ImageTagFailure) f.record().value()).getReason()).isEqualTo(FailureReason.INVALID_EVENT);
+        });
+    }
+
     private void process(MicroBatchProcessor processor, String id) {
         long offset = nextOffset++;
         context.setRecordMetadata(TOPIC, 0, offset);

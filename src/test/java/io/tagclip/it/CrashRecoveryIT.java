@@ -1,0 +1,94 @@
+package io.tagclip.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.tagclip.avro.ImageRef;
+import io.tagclip.testing.LocalStack;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kills the tagger process with SIGKILL while it is tagging a stream, starts it again, and checks that a
+ * read_committed consumer sees exactly one output per input id: nothing lost from the batch buffer, nothing
+ * published twice.
+ */
+class CrashRecoveryIT {
+
+    private static final int N = 200;
+    /** Pipeline time per call, so that the stream takes several seconds and the kill lands in the middle. */
+    private static final long PIPELINE_DELAY_MS = 500;
+
+    private final LocalStack stack = LocalStack.get();
+
+    @Test
+    void shouldPublishEachOutputExactlyOnceAcrossAKillAndRestart() throws Exception {
+        ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "crash", 2);
+        String applicationId = "crash-it-" + UUID.randomUUID().toString().substring(0, 8);
+        HttpServer images = ItSupport.imageServer();
+        List<ImageRef> refs = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            refs.add(ItSupport.ref("img-" + i, ItSupport.url(images, "/img/" + (8 + i % 50) + "x6.png")));
+        }
+        List<String> outputTopics = List.of(topics.output(), topics.dlq());
+        Process first = null;
+        Process second = null;
+        try {
+            first = startTagger(topics, applicationId, "first");
+            ItSupport.produce(stack, topics.input(), refs, List.of());
+
+            int committedBeforeKill = ItSupport.readCommitted(stack, outputTopics, Duration.ofSeconds(90),
+                    Duration.ZERO, got -> got.size() >= 3 * 8).size();
+            first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, no commit
+            assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(committedBeforeKill).as("killed in the middle of the stream").isBetween(1, N - 1);
+
+            second = startTagger(topics, applicationId, "second");
+            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(stack, outputTopics,
+                    Duration.ofSeconds(150), Duration.ofSeconds(5), got -> distinctIds(got) >= N);
+
+            Map<String, Long> perId = outputs.stream()
+                    .collect(Collectors.groupingBy(r -> ItSupport.idOf(r.value()), Collectors.counting()));
+            assertThat(perId).hasSize(N);
+            assertThat(perId.values()).containsOnly(1L);
+            assertThat(perId.keySet()).isEqualTo(refs.stream().map(ImageRef::getId).collect(Collectors.toSet()));
+        } finally {
+            for (Process p : new Process[] {first, second}) {
+                if (p != null) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            images.stop(0);
+        }
+    }
+
+    private static long distinctIds(List<ConsumerRecord<String, SpecificRecord>> records) {
+        return records.stream().map(r -> ItSupport.idOf(r.value())).distinct().count();
+    }
+
+    /** The tagger in its own JVM, on this test's class path; its output goes to target/crash-it-NAME.log. */
+    private Process startTagger(ItSupport.Topics topics, String applicationId, String name) throws IOException {
+        Path log = Path.of("target", "crash-it-" + name + ".log");
+        Path stateDir = Files.createTempDirectory("crash-it-" + name);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1",
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                "-cp", System.getProperty("java.class.path"),
+                StandaloneTagger.class.getName(),
+                stack.bootstrapServers(), stack.registryUrl(), applicationId,
+                topics.input(), topics.output(), topics.dlq(), stateDir.toString(), Long.toString(PIPELINE_DELAY_MS));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+}
