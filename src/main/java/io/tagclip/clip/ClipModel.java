@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -323,7 +325,10 @@ public final class ClipModel implements AutoCloseable {
         if (type != DataType.INT32 && type != DataType.INT64) {
             throw new IllegalArgumentException("token ids must be INT32 or INT64, got " + type);
         }
-        long[] flat = tokenIds.toType(DataType.INT64, true).toLongArray();
+        long[] flat;
+        try (NDArray copy = tokenIds.toType(DataType.INT64, true)) {
+            flat = copy.toLongArray();
+        }
         long[][] rows = new long[(int) shape.get(0)][];
         for (int t = 0; t < rows.length; t++) {
             rows[t] = java.util.Arrays.copyOfRange(flat, t * config.contextLength(), (t + 1) * config.contextLength());
@@ -341,18 +346,38 @@ public final class ClipModel implements AutoCloseable {
         return encodeText(rows, owner);
     }
 
+    /**
+     * Encodes rows in chunks of {@link #TEXT_CHUNK}, shortest rows (by end-token position) together so each chunk runs
+     * only to its own longest row, then puts the results back in input order.
+     */
     private NDArray encodeText(long[][] rows, NDManager owner) {
         if (rows.length == 0) {
             throw new IllegalArgumentException("no token rows to encode");
+        }
+        Integer[] order = new Integer[rows.length];
+        int[] end = new int[rows.length];
+        for (int t = 0; t < rows.length; t++) {
+            order[t] = t;
+            end[t] = TextTower.endPosition(rows[t]);
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(t -> end[t]));
+        long[] inverse = new long[rows.length];
+        for (int i = 0; i < order.length; i++) {
+            inverse[order[i]] = i;
         }
         try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             NDList chunks = new NDList();
             for (int start = 0; start < rows.length; start += TEXT_CHUNK) {
-                long[][] chunk = java.util.Arrays.copyOfRange(rows, start, Math.min(rows.length, start + TEXT_CHUNK));
+                long[][] chunk = new long[Math.min(TEXT_CHUNK, rows.length - start)][];
+                for (int i = 0; i < chunk.length; i++) {
+                    chunk[i] = rows[order[start + i]];
+                }
                 chunks.add(text.encode(sub, chunk, dtype)); // [t,E]
             }
-            NDArray all = chunks.size() == 1 ? chunks.head() : NDArrays.concat(chunks, 0); // -> [T,E]
+            NDArray sorted = chunks.size() == 1 ? chunks.head() : NDArrays.concat(chunks, 0); // -> [T,E]
+            NDArray all = Embedding.embedding(sub.create(inverse), sorted, SparseFormat.DENSE)
+                    .singletonOrThrow(); // rows back in input order, [T,E]
             return handOver(all, owner);
         }
     }

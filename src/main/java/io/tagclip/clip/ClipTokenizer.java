@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -166,8 +165,7 @@ public final class ClipTokenizer {
             throw new ModelLoadException("no vocabulary object in " + file);
         }
         Map<String, Integer> vocab = new HashMap<>(node.size() * 2);
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
             vocab.put(entry.getKey(), entry.getValue().asInt());
         }
         return vocab;

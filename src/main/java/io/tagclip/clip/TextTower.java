@@ -69,7 +69,7 @@ final class TextTower {
         int[] end = new int[rows];
         int length = 1;
         for (int t = 0; t < rows; t++) {
-            end[t] = argMax(ids[t]); // the end token 49407 is the largest id; first occurrence, like torch.argmax
+            end[t] = endPosition(ids[t]);
             length = Math.max(length, end[t] + 1);
         }
         long[] truncated = new long[rows * length];
@@ -100,7 +100,8 @@ final class TextTower {
         return Linear.linear(normed, projection).singletonOrThrow(); // [T,D] -> [T,E]
     }
 
-    private static int argMax(long[] row) {
+    /** Position of the end token: the first occurrence of the row's largest id (49407), as {@code argmax}. */
+    static int endPosition(long[] row) {
         int best = 0;
         for (int i = 1; i < row.length; i++) {
             if (row[i] > row[best]) {

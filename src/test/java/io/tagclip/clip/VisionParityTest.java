@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -137,8 +136,7 @@ class VisionParityTest {
     /** Compares the token rows named in {@code rows} (or {@code rows.rows}) of a [1,T,C] array. */
     private static void assertRows(String what, NDArray actual, JsonNode golden, double tolerance) {
         JsonNode rows = golden.has("rows") ? golden.get("rows") : golden;
-        for (Iterator<Map.Entry<String, JsonNode>> it = rows.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> row = it.next();
+        for (Map.Entry<String, JsonNode> row : rows.properties()) {
             int token = Integer.parseInt(row.getKey());
             assertClose(what + " token " + token, actual.get(0).get(token).toFloatArray(), floats(row.getValue()),
                     tolerance);
