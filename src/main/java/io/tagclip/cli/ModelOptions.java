@@ -78,6 +78,11 @@ final class ModelOptions {
                     + "(bucketed sizes, batched forwards) (default: ${DEFAULT-VALUE}).")
     String mode;
 
+    @Option(names = "--coarse-buckets",
+            description = "Throughput mode: shrink to a 512 long side in 32-pixel steps (fuller batches, more drift) "
+                    + "instead of keeping sizes up to 768 in 16-pixel steps.")
+    boolean coarse;
+
     @Option(names = "--batch", defaultValue = "8", paramLabel = "N",
             description = "Images per pipeline call and, in throughput mode, per forward (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -117,9 +122,9 @@ final class ModelOptions {
         Vocabularies vocabularies = Vocabularies.builtIn();
         Vocabulary vocab = vocabularies.find(vocabulary).orElseGet(() -> loadVocabulary(vocabulary));
         vocabularies = vocabularies.with(List.of(vocab));
-        BatchingPolicy defaults = BatchingPolicy.DEFAULT;
-        BatchingPolicy batching = new BatchingPolicy(defaults.maxLongSide(), defaults.sizeStep(), perCall,
-                defaults.maxCropsPerForward());
+        BatchingPolicy sizes = coarse ? BatchingPolicy.COARSE : BatchingPolicy.DEFAULT;
+        BatchingPolicy batching = new BatchingPolicy(sizes.maxLongSide(), sizes.sizeStep(), perCall,
+                sizes.maxCropsPerForward(), sizes.maxAttentionMib());
         PipelineSettings settings = new PipelineSettings(vocab.id(), params, decision, boxes, sizing, batching);
         Loaded loaded = loader.load(locateModel());
         try {

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
 /**
  * Images per second of TagCLIP tagging through {@link TagClipPipeline} with real ViT-B/16 dimensions and random
  * weights ({@link ClipModel#randomWeights}), in reference mode (each image at its own size, one crop per forward) and
- * throughput mode (shape buckets, pooled crop forwards) at several batch sizes. Run with {@code bin/bench-tag}.
+ * throughput mode (shape buckets, pooled crop forwards) at several batch sizes, with the default buckets
+ * ({@link BatchingPolicy#DEFAULT}) and the coarse ones ({@link BatchingPolicy#COARSE}). Run with {@code bin/bench-tag}.
  *
  * <pre>
  * bin/bench-tag [IMAGES=32] [REPEATS=1] [BATCHES=1,8,32]
@@ -41,7 +42,8 @@ import java.util.stream.Stream;
  * Inputs are the fixture's golden photos ({@code src/test/resources/tagclip-tiny/images}), cycled to IMAGES requests.
  * Vocabulary voc2007 (20 classes + 25 background); its text features are random unit rows, built once before timing
  * (text-feature computation runs once per vocabulary, not per image, and is excluded). Each case is warmed up with one
- * untimed call, then all images are tagged REPEATS times in pipeline calls of BATCH images. Random weights give
+ * untimed call, then all images are tagged REPEATS times in pipeline calls of BATCH images. Besides wall time it
+ * reports the process's CPU seconds per image, which a busy shared machine disturbs less. Random weights give
  * arbitrary CWR candidate counts, so absolute numbers depend on the weights as well as the machine; the ratio of the
  * modes on the same weights is the figure to read.
  */
@@ -49,6 +51,9 @@ public final class TagBenchmark {
 
     private static final Path IMAGES = Path.of("src/test/resources/tagclip-tiny/images");
     private static final long SEED = 20231220L;
+
+    /** USER_HZ, the unit of the CPU times in /proc/self/stat (100 on Linux x86-64). */
+    private static final int CLOCK_TICKS = 100;
 
     private TagBenchmark() {}
 
@@ -67,38 +72,45 @@ public final class TagBenchmark {
         try (ClipModel model = ClipModel.randomWeights(ClipConfig.vitB16(), SEED, ClipOptions.defaults())) {
             System.out.printf(Locale.ROOT, "random ViT-B/16 built in %.1f s on %s; RSS %d MiB%n%n",
                     (System.nanoTime() - start) / 1e9, model.device(), statusKib("VmRSS") >> 10);
-            System.out.println("| mode | batch | seconds | images/s | speed-up vs reference | peak RSS MiB |");
-            System.out.println("|---|---|---|---|---|---|");
-            double reference = run(model, PipelineSettings.Mode.REFERENCE, 1, requests, repeats, Double.NaN);
-            for (int batch : batches) {
-                run(model, PipelineSettings.Mode.THROUGHPUT, batch, requests, repeats, reference);
+            System.out.println("| mode | sizes | batch | wall s | images/s | speed-up vs reference | CPU s/image "
+                    + "| peak RSS MiB |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            double reference = run(model, PipelineSettings.Mode.REFERENCE, BatchingPolicy.DEFAULT, 1, requests,
+                    repeats, Double.NaN);
+            for (BatchingPolicy sizes : List.of(BatchingPolicy.DEFAULT, BatchingPolicy.COARSE)) {
+                for (int batch : batches) {
+                    run(model, PipelineSettings.Mode.THROUGHPUT, sizes, batch, requests, repeats, reference);
+                }
             }
         }
     }
 
     /** Times one case and prints its row; returns images/s. */
-    private static double run(ClipModel model, PipelineSettings.Mode mode, int batch, List<ImageRequest> requests,
-            int repeats, double reference) throws IOException {
-        BatchingPolicy d = BatchingPolicy.DEFAULT;
+    private static double run(ClipModel model, PipelineSettings.Mode mode, BatchingPolicy sizes, int batch,
+            List<ImageRequest> requests, int repeats, double reference) throws IOException {
         PipelineSettings settings = new PipelineSettings(Vocabularies.VOC2007, TagClipParams.REFERENCE,
-                DecisionOptions.REFERENCE, true, mode, new BatchingPolicy(d.maxLongSide(), d.sizeStep(), batch,
-                        d.maxCropsPerForward()));
+                DecisionOptions.REFERENCE, true, mode, new BatchingPolicy(sizes.maxLongSide(), sizes.sizeStep(), batch,
+                        sizes.maxCropsPerForward(), sizes.maxAttentionMib()));
         try (TaggingPipeline pipeline = new TagClipPipeline(new ClipModelBackbone(model), randomText(), "random-vit-b16",
                 "random", Vocabularies.builtIn(), settings, model.manager().newSubManager())) {
             pipeline.warmUp(); // text features and first-call overheads
             check(pipeline.tag(requests.subList(0, 1)));
             long start = System.nanoTime();
+            double cpuStart = processCpuSeconds();
             for (int r = 0; r < repeats; r++) {
                 for (int from = 0; from < requests.size(); from += batch) {
                     check(pipeline.tag(requests.subList(from, Math.min(requests.size(), from + batch))));
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuPerImage = (processCpuSeconds() - cpuStart) / (requests.size() * repeats);
             double perSecond = requests.size() * repeats / seconds;
-            System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.2f | %s | %d |%n",
-                    mode.name().toLowerCase(Locale.ROOT), batch, seconds, perSecond,
+            String sizing = mode == PipelineSettings.Mode.REFERENCE ? "own size"
+                    : "long side <= " + sizes.maxLongSide() + ", step " + sizes.sizeStep();
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %.3f | %s | %.2f | %d |%n",
+                    mode.name().toLowerCase(Locale.ROOT), sizing, batch, seconds, perSecond,
                     Double.isNaN(reference) ? "1.00" : String.format(Locale.ROOT, "%.2f", perSecond / reference),
-                    statusKib("VmHWM") >> 10);
+                    cpuPerImage, statusKib("VmHWM") >> 10);
             return perSecond;
         }
     }
@@ -151,6 +163,16 @@ public final class TagBenchmark {
                     images.get(i % images.size())));
         }
         return requests;
+    }
+
+    /**
+     * User + system CPU time of the whole process (libtorch's native threads included) from /proc/self/stat, so that
+     * a busy shared machine shows up as wall time, not as CPU time.
+     */
+    private static double processCpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) CLOCK_TICKS;
     }
 
     /** A value in KiB from /proc/self/status (VmRSS = resident now, VmHWM = peak resident). */
