@@ -3,6 +3,9 @@ package io.tagclip.cli;
 import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.HubOptions;
+import io.tagclip.clip.ModelLocator;
+import io.tagclip.clip.ModelSource;
 import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.PipelineSettings;
 import io.tagclip.pipeline.Pipelines;
@@ -16,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /** Which model, vocabulary, method and mode a command runs; shared by {@code tag} and {@code eval}. */
@@ -25,8 +27,8 @@ final class ModelOptions {
     /** Loads the model a command runs on. */
     @FunctionalInterface
     interface Loader {
-        /** The model of {@code folder}; the caller closes it when {@link Loaded#owned()}. */
-        Loaded load(Path folder);
+        /** The model of {@code source}; the caller closes it when {@link Loaded#owned()}. */
+        Loaded load(ModelSource source);
     }
 
     /**
@@ -35,8 +37,8 @@ final class ModelOptions {
     record Loaded(ClipModel model, TextTable.NameEmbedder ensemble, boolean owned) {}
 
     /** Loads the folder afresh for every command, on the GPU when there is one, in float32. */
-    static final Loader FRESH = folder -> {
-        ClipModel model = ClipModel.load(folder, ClipOptions.defaults());
+    static final Loader FRESH = source -> {
+        ClipModel model = ClipModel.load(source, ClipOptions.defaults());
         return new Loaded(model, Pipelines.promptEnsemble(model), true);
     };
 
@@ -50,13 +52,18 @@ final class ModelOptions {
         this.loader = java.util.Objects.requireNonNull(loader, "loader");
     }
 
-    /** A Hugging Face model id such as {@code openai/clip-vit-base-patch16}. */
-    private static final Pattern HUB_ID = Pattern.compile("[A-Za-z0-9][\\w.-]*/[\\w.-]+");
-
     @Option(names = "--model", required = true, paramLabel = "DIR_OR_ID",
             description = "Hugging Face CLIP folder (config.json, model.safetensors, vocab.json + merges.txt or "
-                    + "tokenizer.json).")
+                    + "tokenizer.json), or a hub model id such as openai/clip-vit-base-patch16, downloaded once into "
+                    + "~/.cache/tagclip/models (token from env HF_TOKEN).")
     String model;
+
+    @Option(names = "--revision", defaultValue = HubOptions.DEFAULT_REVISION, paramLabel = "REV",
+            description = "Hub branch, tag or commit of a model id (default: ${DEFAULT-VALUE}).")
+    String revision;
+
+    @Option(names = "--offline", description = "Never download: a model id must already be in the cache.")
+    boolean offline;
 
     @Option(names = "--vocab", required = true, paramLabel = "voc2007|coco2014|FILE",
             description = "Built-in vocabulary id, or a vocabulary file (one label per line, see README).")
@@ -70,6 +77,11 @@ final class ModelOptions {
             description = "TagCLIP sizing: reference (the official code's exact behaviour) or throughput "
                     + "(bucketed sizes, batched forwards) (default: ${DEFAULT-VALUE}).")
     String mode;
+
+    @Option(names = "--coarse-buckets",
+            description = "Throughput mode: shrink to a 512 long side in 32-pixel steps (fuller batches, more drift) "
+                    + "instead of keeping sizes up to 768 in 16-pixel steps.")
+    boolean coarse;
 
     @Option(names = "--batch", defaultValue = "8", paramLabel = "N",
             description = "Images per pipeline call and, in throughput mode, per forward (default: ${DEFAULT-VALUE}).")
@@ -110,11 +122,11 @@ final class ModelOptions {
         Vocabularies vocabularies = Vocabularies.builtIn();
         Vocabulary vocab = vocabularies.find(vocabulary).orElseGet(() -> loadVocabulary(vocabulary));
         vocabularies = vocabularies.with(List.of(vocab));
-        BatchingPolicy defaults = BatchingPolicy.DEFAULT;
-        BatchingPolicy batching = new BatchingPolicy(defaults.maxLongSide(), defaults.sizeStep(), perCall,
-                defaults.maxCropsPerForward());
+        BatchingPolicy sizes = coarse ? BatchingPolicy.COARSE : BatchingPolicy.DEFAULT;
+        BatchingPolicy batching = new BatchingPolicy(sizes.maxLongSide(), sizes.sizeStep(), perCall,
+                sizes.maxCropsPerForward(), sizes.maxAttentionMib());
         PipelineSettings settings = new PipelineSettings(vocab.id(), params, decision, boxes, sizing, batching);
-        Loaded loaded = loader.load(modelFolder());
+        Loaded loaded = loader.load(locateModel());
         try {
             TaggingPipeline pipeline = Pipelines.open(loaded.model(), loaded.ensemble(), chosen, vocabularies,
                     settings);
@@ -136,19 +148,15 @@ final class ModelOptions {
         return Vocabulary.load(file);
     }
 
-    private Path modelFolder() {
-        Path folder = Path.of(model);
-        if (Files.isDirectory(folder)) {
-            return folder;
+    private ModelSource locateModel() {
+        Path path = Path.of(model);
+        if (Files.exists(path) && !Files.isDirectory(path)) {
+            throw new IllegalArgumentException("--model expects a model folder or a hub id, got the file " + path);
         }
-        if (Files.exists(folder)) {
-            throw new IllegalArgumentException("--model expects a model folder, got the file " + folder);
-        }
-        if (HUB_ID.matcher(model).matches()) {
-            throw new IllegalArgumentException("model '" + model + "' is not a local folder, and this command does "
-                    + "not download models: pass the folder of a downloaded Hugging Face CLIP model");
-        }
-        throw new IllegalArgumentException("model folder not found: " + folder.toAbsolutePath());
+        HubOptions defaults = HubOptions.defaults();
+        HubOptions hub = new HubOptions(defaults.endpoint(), defaults.cacheDir(), revision, offline, defaults.timeout(),
+                System.getenv("HF_TOKEN"));
+        return new ModelLocator(hub).locate(model);
     }
 
     /** A loaded model and its pipeline; closing closes the pipeline, and the model when the command owns it. */

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.ModelSource;
 import io.tagclip.golden.Golden;
 import io.tagclip.pipeline.Pipelines;
 import io.tagclip.tagclip.TextTable;
@@ -68,9 +69,9 @@ class CliTest {
     }
 
     /** The fixture's model, shared, with prompt-ensemble embeddings remembered per name; others load afresh. */
-    private static ModelOptions.Loaded load(Path folder) {
-        if (!folder.toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
-            return ModelOptions.FRESH.load(folder);
+    private static ModelOptions.Loaded load(ModelSource source) {
+        if (!source.folder().toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
+            return ModelOptions.FRESH.load(source);
         }
         TextTable.NameEmbedder ensemble = Pipelines.promptEnsemble(model);
         TextTable.NameEmbedder remembered = (names, manager) -> {
@@ -232,6 +233,11 @@ class CliTest {
         assertThat(run.err()).startsWith("tagclip: ").contains(dir.resolve("model.safetensors").toString())
                 .doesNotContain("\tat ");
         assertThat(run.out()).isEmpty();
+
+        Path nowhere = dir.resolve("no-such-model");
+        Run missing = run("tag", "--model", nowhere.toString(), "--vocab", "voc2007", image("camera_crop"));
+        assertThat(missing.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(missing.err()).startsWith("tagclip: ").contains(nowhere.toString());
     }
 
     @Test
