@@ -146,5 +146,25 @@ public interface TaggerConfig {
         /** throughput (bucketed sizes, batched crops) or reference (the official code's exact behaviour). */
         @WithDefault("throughput")
         String mode();
+
+        /** Hub branch, tag or commit of {@code id}. */
+        @WithDefault("main")
+        String revision();
+
+        /** Never download: a hub id must already be in the model cache. */
+        @WithDefault("false")
+        boolean offline();
+
+        /** Where the model runs: auto (the first GPU when there is one, else the CPU), cpu or gpu. */
+        @WithDefault("auto")
+        String device();
+
+        /** Compute precision: fp32 (the reference's), or fp16/bf16 on a GPU. */
+        @WithDefault("fp32")
+        String precision();
+
+        /** Whether every tag carries the box of its class's refined regions (tagclip only). */
+        @WithDefault("false")
+        boolean boxes();
     }
 }

@@ -3,6 +3,7 @@ package io.tagclip.clip;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import java.util.Locale;
 
 /**
  * Where and in which precision the model runs.
@@ -26,6 +27,27 @@ public record ClipOptions(Device device, DataType dtype) {
     /** Auto device, float32. */
     public static ClipOptions defaults() {
         return new ClipOptions(null, DataType.FLOAT32);
+    }
+
+    /**
+     * Options from their names: device {@code auto}, {@code cpu} or {@code gpu}; precision {@code fp32}, {@code fp16}
+     * or {@code bf16}. Bad names are reported with the accepted ones.
+     */
+    public static ClipOptions parse(String device, String precision) {
+        Device resolved = switch (device.toLowerCase(Locale.ROOT)) {
+            case "auto" -> null;
+            case "cpu" -> Device.cpu();
+            case "gpu" -> Device.gpu();
+            default -> throw new IllegalArgumentException("device must be auto, cpu or gpu, got '" + device + "'");
+        };
+        DataType dtype = switch (precision.toLowerCase(Locale.ROOT)) {
+            case "fp32" -> DataType.FLOAT32;
+            case "fp16" -> DataType.FLOAT16;
+            case "bf16" -> DataType.BFLOAT16;
+            default -> throw new IllegalArgumentException(
+                    "precision must be fp32, fp16 or bf16, got '" + precision + "'");
+        };
+        return new ClipOptions(resolved, dtype);
     }
 
     /** CPU, float32 (what the golden tests use). */

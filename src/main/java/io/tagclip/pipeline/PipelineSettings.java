@@ -31,7 +31,17 @@ public record PipelineSettings(String defaultVocabulary, TagClipParams params, D
          * Images resized to shape buckets ({@link BatchingPolicy}); same-bucket images share first-pass forwards and
          * all CWR crops of a batch share forwards. Scores drift from the reference where the size differs.
          */
-        THROUGHPUT
+        THROUGHPUT;
+
+        /** The mode named {@code value} (case-insensitive), or an error naming the bad value. */
+        public static Mode of(String value) {
+            for (Mode mode : values()) {
+                if (mode.name().equalsIgnoreCase(value)) {
+                    return mode;
+                }
+            }
+            throw new IllegalArgumentException("unknown mode '" + value + "' (known: reference, throughput)");
+        }
     }
 
     public PipelineSettings {

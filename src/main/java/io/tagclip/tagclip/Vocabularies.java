@@ -1,5 +1,7 @@
 package io.tagclip.tagclip;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +48,27 @@ public final class Vocabularies {
         extra.forEach(v -> map.put(v.id(), v));
         return new Vocabularies(map);
     }
+
+    /**
+     * These vocabularies plus the one {@code idOrFile} names: a known id, or a vocabulary file (which is loaded and
+     * added under its own id). Returns the named vocabulary's id with the widened set.
+     */
+    public Resolved resolve(String idOrFile) {
+        Optional<Vocabulary> known = find(idOrFile);
+        if (known.isPresent()) {
+            return new Resolved(this, known.get());
+        }
+        Path file = Path.of(idOrFile);
+        if (!Files.isRegularFile(file)) {
+            throw new VocabularyException("unknown vocabulary '" + idOrFile + "': not one of " + byId.keySet()
+                    + " and no such file");
+        }
+        Vocabulary loaded = Vocabulary.load(file);
+        return new Resolved(with(List.of(loaded)), loaded);
+    }
+
+    /** The result of {@link #resolve}: the widened set and the vocabulary that was named. */
+    public record Resolved(Vocabularies all, Vocabulary named) {}
 
     public Optional<Vocabulary> find(String id) {
         return Optional.ofNullable(byId.get(id));

@@ -1,0 +1,59 @@
+package io.tagclip.app;
+
+import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.HubOptions;
+import io.tagclip.clip.ModelLocator;
+import io.tagclip.clip.ModelSource;
+import io.tagclip.pipeline.Method;
+import io.tagclip.pipeline.PipelineSettings;
+import io.tagclip.pipeline.Pipelines;
+import io.tagclip.pipeline.TaggingPipeline;
+import io.tagclip.tagclip.DecisionOptions;
+import io.tagclip.tagclip.TagClipParams;
+import io.tagclip.tagclip.Vocabularies;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+/** The real pipeline, built from {@code tagger.model.*}: locate (or download) the model, load it, open the method. */
+public class PipelineProducer {
+
+    private static final Logger LOG = Logger.getLogger(PipelineProducer.class);
+
+    @Produces
+    @Singleton
+    ClipModel model(TaggerConfig config) {
+        TaggerConfig.Model m = config.model();
+        ModelSource source = m.path()
+                .map(folder -> new ModelSource(folder, folder.getFileName().toString(), null))
+                .orElseGet(() -> new ModelLocator(
+                        HubOptions.defaults().withRevision(m.revision()).withOffline(m.offline())).locate(m.id()));
+        ClipModel model = ClipModel.load(source, ClipOptions.parse(m.device(), m.precision()));
+        LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
+        return model;
+    }
+
+    @Produces
+    @Singleton
+    TaggingPipeline pipeline(ClipModel model, TaggerConfig config) {
+        TaggerConfig.Model m = config.model();
+        Vocabularies.Resolved vocabularies = Vocabularies.builtIn().resolve(m.vocabulary());
+        BatchingPolicy sizes = BatchingPolicy.DEFAULT;
+        PipelineSettings settings = new PipelineSettings(vocabularies.named().id(), TagClipParams.REFERENCE,
+                DecisionOptions.REFERENCE, m.boxes(), PipelineSettings.Mode.of(m.mode()),
+                new BatchingPolicy(sizes.maxLongSide(), sizes.sizeStep(), config.batch().maxImagesPerCall(),
+                        sizes.maxCropsPerForward(), sizes.maxAttentionMib()));
+        return Pipelines.open(model, Method.of(m.method()), vocabularies.all(), settings);
+    }
+
+    void close(@Disposes TaggingPipeline pipeline) {
+        pipeline.close();
+    }
+
+    void close(@Disposes ClipModel model) {
+        model.close();
+    }
+}
