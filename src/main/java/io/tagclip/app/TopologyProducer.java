@@ -13,6 +13,7 @@ import io.tagclip.streams.TopologySettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.Topology;
@@ -26,6 +27,9 @@ public class TopologyProducer {
 
     private static final Logger LOG = Logger.getLogger(TopologyProducer.class);
 
+    /** Prefix of the pass-through Kafka Streams settings. */
+    private static final String KAFKA_STREAMS_PREFIX = "kafka-streams.";
+
     /** Kafka's default {@code max.poll.interval.ms}. */
     private static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
     /** Kafka Streams' default {@code transaction.timeout.ms} under exactly-once. */
@@ -35,24 +39,42 @@ public class TopologyProducer {
     public Topology topology(TaggerConfig config, TaggerRuntime runtime) {
         TaggerConfig.Batch batch = config.batch();
         checkFlushBound(config, runtime);
-        SchemaRegistryClient registry = SchemaRegistryClient.create(
-                SerdeConfig.from(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl())));
+        Map<String, String> serdeConfig = serdeConfig(config);
+        SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
         TopologySettings settings = new TopologySettings(config.topics().input(), config.topics().output(),
                 config.topics().dlq(), batch.maxSize(), batch.maxWait());
         OutputSchemas.register(registry, settings);
         return TaggerTopology.build(settings,
-                serde(ImageRef.class, registry, config).deserializer(),
-                serde(ImageTags.class, registry, config).serializer(),
-                serde(ImageTagFailure.class, registry, config).serializer(),
+                serde(ImageRef.class, registry, serdeConfig).deserializer(),
+                serde(ImageTags.class, registry, serdeConfig).serializer(),
+                serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
                 runtime.batchTagger(),
                 runtime.metrics());
     }
 
     private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(
-            Class<T> type, SchemaRegistryClient registry, TaggerConfig config) {
+            Class<T> type, SchemaRegistryClient registry, Map<String, String> serdeConfig) {
         SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, registry);
-        serde.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl()), false);
+        serde.configure(serdeConfig, false);
         return serde;
+    }
+
+    /**
+     * The serdes' settings: like any Kafka Streams application's, they are read from the Streams configuration
+     * ({@code kafka-streams.*}, e.g. {@code kafka-streams.basic.auth.user.info} or
+     * {@code kafka-streams.schema.registry.ssl.truststore.location}), with the registry URL from the tagger's tree.
+     */
+    private static Map<String, String> serdeConfig(TaggerConfig config) {
+        Config all = ConfigProvider.getConfig();
+        Map<String, String> serdeConfig = new HashMap<>();
+        for (String name : all.getPropertyNames()) {
+            if (name.startsWith(KAFKA_STREAMS_PREFIX)) {
+                all.getOptionalValue(name, String.class)
+                        .ifPresent(value -> serdeConfig.put(name.substring(KAFKA_STREAMS_PREFIX.length()), value));
+            }
+        }
+        serdeConfig.put(SerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl());
+        return serdeConfig;
     }
 
     /** Refuses to start when one flush could outlast the consumer's poll interval or the open transaction. */
