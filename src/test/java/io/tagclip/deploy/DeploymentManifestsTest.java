@@ -147,7 +147,7 @@ class DeploymentManifestsTest {
         Path overlay = DEPLOY.resolve("overlays/gpu");
         JsonNode kustomization = single(overlay.resolve("kustomization.yaml"));
         assertThat(kustomization.at("/images/0/newTag").asText()).isEqualTo("gpu");
-        assertThat(kustomization.at("/configMapGenerator/0/literals").toString()).contains("TAGGER_DEVICE=gpu");
+        assertThat(kustomization.at("/configMapGenerator/0/literals").toString()).contains("TAGGER_MODEL_DEVICE=gpu");
 
         JsonNode patch = single(overlay.resolve(kustomization.at("/patches/0/path").asText()));
         JsonNode pod = patch.at("/spec/template/spec");
