@@ -91,7 +91,7 @@ final class TextTower {
         x = x.add(positional.get("0:" + length)); // + [L,D]
         NDArray causal = causalMask(scope, length).toType(type, false); // [L,L]
         for (TransformerBlock block : blocks) {
-            x = block.forward(x, causal, false, null);
+            x = block.forward(x, TransformerBlock.Masking.ADDITIVE, causal, null);
         }
         NDArray flat = x.reshape((long) rows * length, config.textWidth()); // [T,L,D] -> [T*L,D]
         NDArray endStates = Embedding.embedding(scope.create(pooled), flat, SparseFormat.DENSE)

@@ -19,11 +19,27 @@ import java.util.List;
 final class TransformerBlock {
 
     /**
-     * Shifted logits below this are flushed to probability zero in masked softmaxes. e^-60 ≈ 9e-27 of the row maximum
-     * cannot change any float32 sum, while the reference's −100 mask otherwise yields probabilities near e^-100 ≈
-     * 4e-44, which are subnormal in float32 and make the CPU fall back to microcode (about 2× slower per forward).
+     * Shifted logits below this count as probability zero when the self mask's softmax is evaluated: e^-60 ≈ 9e-27
+     * of the row maximum cannot change a float32 sum. Without it, the reference's −100 mask yields probabilities near
+     * e^-100 ≈ 4e-44, subnormal in float32, on which x86 CPUs fall back to microcode (the reference's first pass runs
+     * about 2× slower at 224 because of it).
      */
     static final float MASKED_SOFTMAX_FLUSH_LOGIT = -60f;
+
+    /** How a block masks its attention logits. */
+    enum Masking {
+        /** No mask. */
+        NONE,
+        /** The given additive mask (causal −∞, or the CWR class-row −1000), plain softmax. */
+        ADDITIVE,
+        /**
+         * The TagCLIP self mask {@code −100·(1−I)} (the given mask): every token attends to itself. When no logit
+         * exceeds its row's diagonal by 100 + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} = 40 (always, in practice), the
+         * masked softmax is the identity to within e^-60 and the attention output is exactly V, so the softmax and the
+         * P·V product are skipped; otherwise a softmax that flushes negligible probabilities is used.
+         */
+        SELF
+    }
 
     private static final float QUICK_GELU_ALPHA = 1.702f;
 
@@ -69,13 +85,12 @@ final class TransformerBlock {
      * Runs the block.
      *
      * @param x residual stream [B,T,D]
-     * @param mask additive attention mask broadcastable to [B,heads,T,T], or null
-     * @param flushTiny whether the masked softmax flushes negligible probabilities to zero (see {@link
-     *     #MASKED_SOFTMAX_FLUSH_LOGIT}); use it for finite masks (−100, −1000), not for −∞ masks
+     * @param masking how {@code mask} is used
+     * @param mask additive attention mask broadcastable to [B,heads,T,T], or null for {@link Masking#NONE}
      * @param attentionSink if not null, receives the head-averaged softmax of the UNMASKED logits [B,T,T]
      * @return the new residual stream [B,T,D]
      */
-    NDArray forward(NDArray x, NDArray mask, boolean flushTiny, List<NDArray> attentionSink) {
+    NDArray forward(NDArray x, Masking masking, NDArray mask, List<NDArray> attentionSink) {
         Shape shape = x.getShape();
         long batch = shape.get(0);
         long tokens = shape.get(1);
@@ -89,20 +104,18 @@ final class TransformerBlock {
         NDArray v = qkv.get(2); // [B,h,T,hd]
         NDArray logits = q.matMul(k.transpose(0, 1, 3, 2)); // [B,h,T,hd] x [B,h,hd,T] -> [B,h,T,T]
 
-        NDArray probs;
-        if (mask == null) {
-            probs = logits.softmax(-1); // [B,h,T,T]
-            if (attentionSink != null) {
-                attentionSink.add(probs.mean(new int[] {1})); // [B,h,T,T] -> [B,T,T]
-            }
-        } else {
-            if (attentionSink != null) {
-                attentionSink.add(logits.softmax(-1).mean(new int[] {1})); // unmasked, [B,T,T]
-            }
-            probs = flushTiny ? flushedSoftmax(logits.add(mask)) : logits.add(mask).softmax(-1); // [B,h,T,T]
+        NDArray unmasked = masking == Masking.NONE || attentionSink != null ? logits.softmax(-1) : null;
+        if (attentionSink != null) {
+            attentionSink.add(unmasked.mean(new int[] {1})); // [B,h,T,T] -> [B,T,T]
         }
-        NDArray attended = probs.matMul(v) // [B,h,T,T] x [B,h,T,hd] -> [B,h,T,hd]
-                .transpose(0, 2, 1, 3) // -> [B,T,h,hd]
+        NDArray attended; // [B,h,T,hd]
+        switch (masking) {
+            case NONE -> attended = unmasked.matMul(v); // [B,h,T,T] x [B,h,T,hd] -> [B,h,T,hd]
+            case ADDITIVE -> attended = logits.add(mask).softmax(-1).matMul(v);
+            case SELF -> attended = selfOnly(logits) ? v : flushedSoftmax(logits.add(mask)).matMul(v);
+            default -> throw new IllegalStateException("unknown masking " + masking);
+        }
+        attended = attended.transpose(0, 2, 1, 3) // [B,h,T,hd] -> [B,T,h,hd]
                 .reshape(batch, tokens, width); // -> [B,T,D]
         NDArray residual = x.add(Linear.linear(attended, outWeight, outBias).singletonOrThrow()); // [B,T,D]
 
@@ -110,6 +123,18 @@ final class TransformerBlock {
                 .singletonOrThrow(); // [B,T,D] -> [B,T,M]
         hidden = activate(hidden, activation);
         return residual.add(Linear.linear(hidden, fc2Weight, fc2Bias).singletonOrThrow()); // [B,T,M] -> [B,T,D]
+    }
+
+    /**
+     * Whether the self mask leaves every token attending to itself alone (to within e^-60): no logit exceeds its
+     * row's diagonal logit by 100 + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} or more.
+     */
+    static boolean selfOnly(NDArray logits) {
+        long tokens = logits.getShape().get(3);
+        NDArray diagonal = logits.reshape(logits.getShape().get(0), logits.getShape().get(1), tokens * tokens)
+                .get(":, :, ::" + (tokens + 1)); // [B,h,T*T] -> [B,h,T], entries (i,i)
+        float gap = logits.max(new int[] {-1}).sub(diagonal).max().getFloat(); // max_i (max_j l_ij - l_ii)
+        return gap < -VisionTower.SELF_MASK_VALUE + MASKED_SOFTMAX_FLUSH_LOGIT;
     }
 
     /**

@@ -145,8 +145,14 @@ final class VisionTower {
         }
         int last = blocks.size() - 1;
         for (int layer = 0; layer <= last; layer++) {
-            NDArray mask = everyMask != null ? everyMask : (layer == last ? lastMask : null);
-            x = blocks.get(layer).forward(x, mask, true, attentionSink);
+            TransformerBlock block = blocks.get(layer);
+            if (everyMask != null) {
+                x = block.forward(x, TransformerBlock.Masking.ADDITIVE, everyMask, attentionSink);
+            } else if (layer == last && lastMask != null) {
+                x = block.forward(x, TransformerBlock.Masking.SELF, lastMask, attentionSink);
+            } else {
+                x = block.forward(x, TransformerBlock.Masking.NONE, null, attentionSink);
+            }
             if (hiddenSink != null) {
                 hiddenSink.add(x);
             }

@@ -34,6 +34,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * its images are retried one by one so that only the image that fails alone is reported failed. In both modes an
  * image's decisions depend only on its own tensors.
  *
+ * <p>A request's label subset restricts the reported scores and tags to those labels; the scores themselves, and the
+ * relative tag threshold, are computed over the whole vocabulary, so they do not depend on the subset (see
+ * {@link TagDecision}). Boxes: the union of the tag's DMAR boxes, mapped back to original pixels.
+ *
  * <p>Text features are computed once per vocabulary (id and content version) on first use and kept until
  * {@link #close()}. Thread-safe: inference runs one batch at a time.
  */

@@ -8,9 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * Vision-tower throughput of a random-weight CLIP ViT-B/16 on this machine (run with {@code bin/bench-clip}).
+ * Vision-tower throughput of a random-weight CLIP ViT-B/16 on this machine: {@code bin/bench-clip [FORWARDS=1000]
+ * [SECONDS_PER_CASE=20] [SECTIONS=throughput,subnormal,memory]}.
  *
  * <p>Reports images/s and GFLOP/s of the TagCLIP first pass ({@link ClipModel#encodeImageTagClip}) at 224×224 (batch
  * 1, 8, 32) and 448×336 (batch 1, 8), the GFLOP/s of one plain matMul of the MLP's size for comparison, the cost of
@@ -26,6 +28,7 @@ public final class VisionBenchmark {
     public static void main(String[] args) throws IOException {
         int forwards = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         double secondsPerCase = args.length > 1 ? Double.parseDouble(args[1]) : 20;
+        Set<String> sections = Set.of((args.length > 2 ? args[2] : "throughput,subnormal,memory").split(","));
         ClipConfig config = ClipConfig.vitB16();
         System.out.printf(Locale.ROOT, "cores %d, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
@@ -35,6 +38,21 @@ public final class VisionBenchmark {
             System.out.printf(Locale.ROOT, "random ViT-B/16 built in %.1f s on %s; RSS %s%n",
                     (System.nanoTime() - start) / 1e9, model.device(), memory());
 
+            if (sections.contains("throughput")) {
+                throughput(model, manager, config, secondsPerCase);
+            }
+            if (sections.contains("subnormal")) {
+                subnormals(manager, config);
+            }
+            if (sections.contains("memory")) {
+                memoryDrift(model, manager, forwards);
+            }
+        }
+    }
+
+    /** images/s and GFLOP/s of the first pass per input size and batch, and a plain matMul for comparison. */
+    private static void throughput(ClipModel model, NDManager manager, ClipConfig config, double secondsPerCase) {
+        {
             System.out.println();
             System.out.println("| input | batch | ms/batch (median) | images/s | GFLOP/img | GFLOP/s |");
             System.out.println("|---|---|---|---|---|---|");
@@ -56,10 +74,6 @@ public final class VisionBenchmark {
             System.out.printf(Locale.ROOT, "%nplain matMul [%d,%d]x[%d,%d]: %.0f GFLOP/s; TagCLIP pass at 224, batch 8:"
                     + " %.0f%% of it%n", 8 * 197, config.visionWidth(), config.visionWidth(), config.visionMlpWidth(),
                     matMul, 100 * gflopsAt224Batch8 / matMul);
-
-            subnormals(manager, config);
-
-            memoryDrift(model, manager, forwards);
         }
     }
 
@@ -134,13 +148,16 @@ public final class VisionBenchmark {
             double plain = timeMs(() -> logits.softmax(-1).matMul(v).close());
             double masked = timeMs(() -> logits.add(mask).softmax(-1).matMul(v).close());
             double flushed = timeMs(() -> TransformerBlock.flushedSoftmax(logits.add(mask)).matMul(v).close());
+            double shortcut = timeMs(() -> TransformerBlock.selfOnly(logits));
             NDArray denormal = logits.add(mask).softmax(-1);
             NDArray clean = TransformerBlock.flushedSoftmax(logits.add(mask));
             double difference = denormal.matMul(v).sub(clean.matMul(v)).abs().max().getFloat();
+            double toV = denormal.matMul(v).sub(v).abs().max().getFloat();
             System.out.printf(Locale.ROOT, "%nlast-block attention at 224 (softmax + P·V, 1 image, %d heads):"
-                            + " unmasked %.2f ms, -100 mask %.2f ms, -100 mask flushed %.2f ms;"
-                            + " max |difference| of the outputs %.1e%n",
-                    heads, plain, masked, flushed, difference);
+                            + " unmasked %.2f ms; with the -100 self mask: plain (subnormals) %.2f ms, flushed"
+                            + " softmax %.2f ms, identity shortcut (check only, output = V) %.2f ms;"
+                            + " max |plain - flushed| %.1e, max |plain - V| %.1e%n",
+                    heads, plain, masked, flushed, shortcut, difference, toV);
         }
     }
 
