@@ -7,6 +7,7 @@ import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
 import io.tagclip.streams.FlushBound;
+import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.TaggerTopology;
 import io.tagclip.streams.TopologySettings;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,6 +39,7 @@ public class TopologyProducer {
                 SerdeConfig.from(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl())));
         TopologySettings settings = new TopologySettings(config.topics().input(), config.topics().output(),
                 config.topics().dlq(), batch.maxSize(), batch.maxWait());
+        OutputSchemas.register(registry, settings);
         return TaggerTopology.build(settings,
                 serde(ImageRef.class, registry, config).deserializer(),
                 serde(ImageTags.class, registry, config).serializer(),

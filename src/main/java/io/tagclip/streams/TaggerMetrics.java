@@ -9,10 +9,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The service's meters, one per stage. Names as Prometheus shows them: {@code tagger_batch_size},
+ * The service's meters, one per stage. Names as Prometheus shows them: {@code tagger_batch_size_images},
  * {@code tagger_fetch_seconds{outcome}}, {@code tagger_inference_queue_seconds}, {@code tagger_inference_seconds},
  * {@code tagger_inference_images}, {@code tagger_flush_seconds}, {@code tagger_images_total{result}},
- * {@code tagger_failures_total{reason}}, {@code tagger_images_in_flight}.
+ * {@code tagger_failures_total{reason}}, {@code tagger_images_in_flight} (the app adds
+ * {@code tagger_inference_queued_batches}).
  */
 public final class TaggerMetrics {
 

@@ -52,7 +52,8 @@ class TaggerAppTest {
 
         String body = get(metrics).body();
 
-        assertThat(body).contains("tagger_batch_size", "tagger_inference_seconds", "tagger_fetch_seconds",
+        assertThat(body).contains("tagger_batch_size_images", "tagger_inference_seconds", "tagger_inference_queue_seconds",
+                "tagger_fetch_seconds_count{outcome=\"ok\"", "tagger_flush_seconds", "tagger_images_total",
                 "tagger_images_in_flight", "tagger_inference_queued_batches");
     }
 

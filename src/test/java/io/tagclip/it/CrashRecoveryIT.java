@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.tagclip.avro.ImageRef;
+import io.tagclip.avro.ImageTags;
 import io.tagclip.testing.LocalStack;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,15 +55,19 @@ class CrashRecoveryIT {
             assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(committedBeforeKill).as("killed in the middle of the stream").isBetween(1, N - 1);
 
+            long killedAt = System.nanoTime();
             second = startTagger(topics, applicationId, "second");
             List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(stack, outputTopics,
                     Duration.ofSeconds(150), Duration.ofSeconds(5), got -> distinctIds(got) >= N);
 
+            System.out.printf("crash test: %d of %d outputs committed before the kill, all %d distinct ids %.1f s after it%n",
+                    committedBeforeKill, N, distinctIds(outputs), (System.nanoTime() - killedAt) / 1e9);
             Map<String, Long> perId = outputs.stream()
                     .collect(Collectors.groupingBy(r -> ItSupport.idOf(r.value()), Collectors.counting()));
             assertThat(perId).hasSize(N);
             assertThat(perId.values()).containsOnly(1L);
             assertThat(perId.keySet()).isEqualTo(refs.stream().map(ImageRef::getId).collect(Collectors.toSet()));
+            assertThat(outputs).extracting(ConsumerRecord::value).hasOnlyElementsOfType(ImageTags.class);
         } finally {
             for (Process p : new Process[] {first, second}) {
                 if (p != null) {

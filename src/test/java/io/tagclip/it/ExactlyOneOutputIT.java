@@ -8,7 +8,10 @@ import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.fetch.UriImageLoader;
+import io.tagclip.serde.SchemaRegistryClient;
+import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
+import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.FakePipeline;
 import io.tagclip.streams.FetchingBatchTagger;
 import io.tagclip.streams.InferenceWorker;
@@ -67,13 +70,15 @@ class ExactlyOneOutputIT {
         props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("eo-it").toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         Map<String, Object> serdeConfig = ItSupport.serdeConfig(stack);
+        TopologySettings settings = new TopologySettings(topics.input(), topics.output(), topics.dlq(), 8, Duration.ofMillis(200));
+        SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
+        OutputSchemas.register(registry, settings);
         FetchingBatchTagger tagger = new FetchingBatchTagger(
                 new UriImageLoader(ItSupport.fetchSettingsAllowingLoopback()), fetchPool, worker, metrics);
-        KafkaStreams streams = new KafkaStreams(TaggerTopology.build(
-                new TopologySettings(topics.input(), topics.output(), topics.dlq(), 8, Duration.ofMillis(200)),
-                serde(ImageRef.class, serdeConfig).deserializer(),
-                serde(ImageTags.class, serdeConfig).serializer(),
-                serde(ImageTagFailure.class, serdeConfig).serializer(),
+        KafkaStreams streams = new KafkaStreams(TaggerTopology.build(settings,
+                serde(ImageRef.class, registry, serdeConfig).deserializer(),
+                serde(ImageTags.class, registry, serdeConfig).serializer(),
+                serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
                 tagger, metrics), props);
         try {
             streams.start();
@@ -103,11 +108,13 @@ class ExactlyOneOutputIT {
             worker.close();
             fetchPool.shutdownNow();
             images.stop(0);
+            registry.close();
         }
     }
 
-    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type, Map<String, Object> config) {
-        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
+    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(
+            Class<T> type, SchemaRegistryClient registry, Map<String, Object> config) {
+        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, registry);
         serde.configure(config, false);
         return serde;
     }

@@ -42,8 +42,8 @@ final class ItSupport {
     /** The service defaults with short timeouts and the loopback image server allow-listed. */
     static FetchSettings fetchSettingsAllowingLoopback() {
         FetchSettings d = FetchSettings.defaults();
-        return new FetchSettings(Duration.ofSeconds(1), Duration.ofSeconds(2), d.maxBytes(), 2, Duration.ofMillis(50),
-                3, d.maxPixels(), false, List.of(), true, List.of("127.0.0.1"), true, d.userAgent());
+        return new FetchSettings(Duration.ofMillis(500), Duration.ofSeconds(1), d.maxBytes(), 2, Duration.ofMillis(50),
+                1, d.maxPixels(), false, List.of(), true, List.of("127.0.0.1"), true, d.userAgent());
     }
 
     /** Names of one test run's topics, unique so that runs never see each other's records. */

@@ -8,10 +8,13 @@ import io.tagclip.fetch.UriImageLoader;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
+import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
+import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.FakePipeline;
 import io.tagclip.streams.FetchingBatchTagger;
+import io.tagclip.streams.FlushBound;
 import io.tagclip.streams.InferenceWorker;
 import io.tagclip.streams.TaggerMetrics;
 import io.tagclip.streams.TaggerTopology;
@@ -36,6 +39,10 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class StandaloneTagger {
 
+    private static final Duration INFERENCE_TIMEOUT = Duration.ofSeconds(5);
+    /** Short, so that the transaction a killed process left open is aborted soon. */
+    private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(15);
+
     private StandaloneTagger() {}
 
     public static void main(String[] args) throws InterruptedException {
@@ -48,16 +55,20 @@ public final class StandaloneTagger {
 
         TaggerMetrics metrics = TaggerMetrics.noop();
         TaggingPipeline pipeline = slowed(new FakePipeline(), delayMillis);
-        InferenceWorker worker = new InferenceWorker(pipeline, 4, 32, Duration.ofSeconds(5), metrics);
+        InferenceWorker worker = new InferenceWorker(pipeline, 4, 32, INFERENCE_TIMEOUT, metrics);
         ExecutorService fetchPool = Executors.newFixedThreadPool(16);
         FetchSettings fetch = ItSupport.fetchSettingsAllowingLoopback();
+        // the same start-up check as the service: one flush must fit into the transaction (15 s below)
+        FlushBound.check(FlushBound.of(fetch, 8, 2, 16, INFERENCE_TIMEOUT), Duration.ofMinutes(5), TRANSACTION_TIMEOUT, true);
         FetchingBatchTagger tagger = new FetchingBatchTagger(new UriImageLoader(fetch), fetchPool, worker, metrics);
 
         Map<String, Object> serdeConfig = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
+        SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
+        OutputSchemas.register(registry, settings);
         KafkaStreams streams = new KafkaStreams(TaggerTopology.build(settings,
-                serde(ImageRef.class, serdeConfig).deserializer(),
-                serde(ImageTags.class, serdeConfig).serializer(),
-                serde(ImageTagFailure.class, serdeConfig).serializer(),
+                serde(ImageRef.class, registry, serdeConfig).deserializer(),
+                serde(ImageTags.class, registry, serdeConfig).serializer(),
+                serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
                 tagger, metrics), properties(bootstrap, applicationId, stateDir));
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
@@ -91,14 +102,13 @@ public final class StandaloneTagger {
         // A killed member must leave the group quickly; the broker's minimum is 6 s.
         props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
         props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
-        // Above this test's flush bound (fetch worst case + 5 s inference timeout), and short so that the
-        // transaction a killed process left open is aborted soon.
-        props.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), 20000);
+        props.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), (int) TRANSACTION_TIMEOUT.toMillis());
         return props;
     }
 
-    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(Class<T> type, Map<String, Object> config) {
-        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
+    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(
+            Class<T> type, SchemaRegistryClient registry, Map<String, Object> config) {
+        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, registry);
         serde.configure(config, false);
         return serde;
     }
