@@ -36,8 +36,11 @@ import java.util.stream.Stream;
  * ({@link BatchingPolicy#DEFAULT}) and the coarse ones ({@link BatchingPolicy#COARSE}). Run with {@code bin/bench-tag}.
  *
  * <pre>
- * bin/bench-tag [IMAGES=32] [REPEATS=1] [BATCHES=1,8,32]
+ * bin/bench-tag [IMAGES=32] [REPEATS=1] [BATCHES=1,8,32] [CASES=reference,default,coarse]
  * </pre>
+ *
+ * CASES picks the rows: {@code reference} mode, and throughput mode with the {@code default} or {@code coarse}
+ * buckets; without {@code reference} the speed-up column is empty.
  *
  * Inputs are the fixture's golden photos ({@code src/test/resources/tagclip-tiny/images}), cycled to IMAGES requests.
  * Vocabulary voc2007 (20 classes + 25 background); its text features are random unit rows, built once before timing
@@ -63,6 +66,7 @@ public final class TagBenchmark {
         int[] batches = args.length > 2
                 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[] {1, 8, 32};
+        List<String> cases = List.of((args.length > 3 ? args[3] : "reference,default,coarse").split(","));
         List<ImageRequest> requests = requests(count);
         System.out.printf(Locale.ROOT, "cores %d, max heap %d MiB, %d images (%d distinct), %d repeat(s)%n",
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, count,
@@ -75,9 +79,14 @@ public final class TagBenchmark {
             System.out.println("| mode | sizes | batch | wall s | images/s | speed-up vs reference | CPU s/image "
                     + "| peak RSS MiB |");
             System.out.println("|---|---|---|---|---|---|---|---|");
-            double reference = run(model, PipelineSettings.Mode.REFERENCE, BatchingPolicy.DEFAULT, 1, requests,
-                    repeats, Double.NaN);
+            double reference = cases.contains("reference")
+                    ? run(model, PipelineSettings.Mode.REFERENCE, BatchingPolicy.DEFAULT, 1, requests, repeats,
+                            Double.NaN)
+                    : Double.NaN;
             for (BatchingPolicy sizes : List.of(BatchingPolicy.DEFAULT, BatchingPolicy.COARSE)) {
+                if (!cases.contains(sizes == BatchingPolicy.DEFAULT ? "default" : "coarse")) {
+                    continue;
+                }
                 for (int batch : batches) {
                     run(model, PipelineSettings.Mode.THROUGHPUT, sizes, batch, requests, repeats, reference);
                 }
@@ -109,7 +118,8 @@ public final class TagBenchmark {
                     : "long side <= " + sizes.maxLongSide() + ", step " + sizes.sizeStep();
             System.out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %.3f | %s | %.2f | %d |%n",
                     mode.name().toLowerCase(Locale.ROOT), sizing, batch, seconds, perSecond,
-                    Double.isNaN(reference) ? "1.00" : String.format(Locale.ROOT, "%.2f", perSecond / reference),
+                    mode == PipelineSettings.Mode.REFERENCE ? "1.00"
+                            : Double.isNaN(reference) ? "" : String.format(Locale.ROOT, "%.2f", perSecond / reference),
                     cpuPerImage, statusKib("VmHWM") >> 10);
             return perSecond;
         }
