@@ -30,7 +30,8 @@ public class PipelineProducer {
         ModelSource source = m.path()
                 .map(folder -> new ModelSource(folder, folder.getFileName().toString(), null))
                 .orElseGet(() -> new ModelLocator(
-                        HubOptions.defaults().withRevision(m.revision()).withOffline(m.offline())).locate(m.id()));
+                        HubOptions.defaults().withRevision(m.revision()).withOffline(m.offline())
+                                .withToken(System.getenv(HubOptions.TOKEN_VARIABLE))).locate(m.id()));
         ClipModel model = ClipModel.load(source, ClipOptions.parse(m.device(), m.precision()));
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
         return model;
@@ -41,11 +42,9 @@ public class PipelineProducer {
     TaggingPipeline pipeline(ClipModel model, TaggerConfig config) {
         TaggerConfig.Model m = config.model();
         Vocabularies.Resolved vocabularies = Vocabularies.builtIn().resolve(m.vocabulary());
-        BatchingPolicy sizes = BatchingPolicy.DEFAULT;
         PipelineSettings settings = new PipelineSettings(vocabularies.named().id(), TagClipParams.REFERENCE,
                 DecisionOptions.REFERENCE, m.boxes(), PipelineSettings.Mode.of(m.mode()),
-                new BatchingPolicy(sizes.maxLongSide(), sizes.sizeStep(), config.batch().maxImagesPerCall(),
-                        sizes.maxCropsPerForward(), sizes.maxAttentionMib()));
+                BatchingPolicy.DEFAULT.withMaxImagesPerForward(config.batch().maxImagesPerCall()));
         return Pipelines.open(model, Method.of(m.method()), vocabularies.all(), settings);
     }
 

@@ -44,6 +44,11 @@ public record BatchingPolicy(
         }
     }
 
+    /** This policy with at most {@code images} images per first-pass forward. */
+    public BatchingPolicy withMaxImagesPerForward(int images) {
+        return new BatchingPolicy(maxLongSide, sizeStep, images, maxCropsPerForward, maxAttentionMib);
+    }
+
     /**
      * How many images of {@code width x height} may share a first pass of a model with {@code layers} layers and
      * {@code patch}-pixel patches: at most {@link #maxImagesPerForward}, at least 1, within {@link #maxAttentionMib}.

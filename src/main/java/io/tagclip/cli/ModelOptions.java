@@ -17,8 +17,6 @@ import io.tagclip.tagclip.Vocabularies;
 import io.tagclip.tagclip.Vocabulary;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** Which model, vocabulary, method and mode a command runs; shared by {@code tag} and {@code eval}. */
@@ -93,12 +91,7 @@ final class ModelOptions {
     }
 
     PipelineSettings.Mode mode() {
-        return switch (mode.toLowerCase(Locale.ROOT)) {
-            case "reference" -> PipelineSettings.Mode.REFERENCE;
-            case "throughput" -> PipelineSettings.Mode.THROUGHPUT;
-            default -> throw new IllegalArgumentException(
-                    "unknown mode '" + mode + "' (known: reference, throughput)");
-        };
+        return PipelineSettings.Mode.of(mode);
     }
 
     int batch() {
@@ -119,12 +112,11 @@ final class ModelOptions {
         Method chosen = method();
         PipelineSettings.Mode sizing = mode();
         int perCall = batch();
-        Vocabularies vocabularies = Vocabularies.builtIn();
-        Vocabulary vocab = vocabularies.find(vocabulary).orElseGet(() -> loadVocabulary(vocabulary));
-        vocabularies = vocabularies.with(List.of(vocab));
-        BatchingPolicy sizes = coarse ? BatchingPolicy.COARSE : BatchingPolicy.DEFAULT;
-        BatchingPolicy batching = new BatchingPolicy(sizes.maxLongSide(), sizes.sizeStep(), perCall,
-                sizes.maxCropsPerForward(), sizes.maxAttentionMib());
+        Vocabularies.Resolved resolved = Vocabularies.builtIn().resolve(vocabulary);
+        Vocabularies vocabularies = resolved.all();
+        Vocabulary vocab = resolved.named();
+        BatchingPolicy batching = (coarse ? BatchingPolicy.COARSE : BatchingPolicy.DEFAULT)
+                .withMaxImagesPerForward(perCall);
         PipelineSettings settings = new PipelineSettings(vocab.id(), params, decision, boxes, sizing, batching);
         Loaded loaded = loader.load(locateModel());
         try {
@@ -139,23 +131,13 @@ final class ModelOptions {
         }
     }
 
-    private static Vocabulary loadVocabulary(String value) {
-        Path file = Path.of(value);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("unknown vocabulary '" + value + "': not a built-in id ("
-                    + Vocabularies.VOC2007 + ", " + Vocabularies.COCO2014 + ") and no such file");
-        }
-        return Vocabulary.load(file);
-    }
-
     private ModelSource locateModel() {
         Path path = Path.of(model);
         if (Files.exists(path) && !Files.isDirectory(path)) {
             throw new IllegalArgumentException("--model expects a model folder or a hub id, got the file " + path);
         }
-        HubOptions defaults = HubOptions.defaults();
-        HubOptions hub = new HubOptions(defaults.endpoint(), defaults.cacheDir(), revision, offline, defaults.timeout(),
-                System.getenv("HF_TOKEN"));
+        HubOptions hub = HubOptions.defaults().withRevision(revision).withOffline(offline)
+                .withToken(System.getenv(HubOptions.TOKEN_VARIABLE));
         return new ModelLocator(hub).locate(model);
     }
 

@@ -21,6 +21,9 @@ public record HubOptions(URI endpoint, Path cacheDir, String revision, boolean o
     /** The public Hugging Face hub. */
     public static final URI DEFAULT_ENDPOINT = URI.create("https://huggingface.co");
 
+    /** Environment variable users keep their Hugging Face access token in. */
+    public static final String TOKEN_VARIABLE = "HF_TOKEN";
+
     /** Branch fetched when none is given. */
     public static final String DEFAULT_REVISION = "main";
 
@@ -54,6 +57,11 @@ public record HubOptions(URI endpoint, Path cacheDir, String revision, boolean o
 
     public HubOptions withRevision(String newRevision) {
         return new HubOptions(endpoint, cacheDir, newRevision, offline, timeout, token);
+    }
+
+    /** These options with {@code newToken} (a Hugging Face access token, or {@code null} for none). */
+    public HubOptions withToken(String newToken) {
+        return new HubOptions(endpoint, cacheDir, revision, offline, timeout, newToken);
     }
 
     public HubOptions withOffline(boolean newOffline) {
