@@ -4,11 +4,9 @@ import ai.djl.ndarray.NDManager;
 import io.tagclip.batch.ShapeBuckets;
 import io.tagclip.tagclip.ContentHash;
 import io.tagclip.tagclip.ImageBatchScorer;
-import io.tagclip.tagclip.TagDecision;
 import io.tagclip.tagclip.Vocabularies;
 import io.tagclip.tagclip.Vocabulary;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -80,7 +78,7 @@ public final class ScorerPipeline implements TaggingPipeline {
             long start = System.nanoTime();
             List<Job> jobs = requests.stream().map(this::prepare).toList();
             List<Job> runnable = jobs.stream().filter(j -> j.failure == null).toList();
-            List<List<Integer>> byVocabulary = ShapeBuckets.group(runnable, j -> j.vocabulary.id());
+            List<List<Integer>> byVocabulary = ShapeBuckets.group(runnable, j -> j.scope.vocabulary().id());
             for (List<Integer> group : byVocabulary) {
                 List<Job> members = group.stream().map(runnable::get).toList();
                 for (List<Job> chunk : ShapeBuckets.chunks(members, settings.batching().maxImagesPerForward())) {
@@ -114,8 +112,7 @@ public final class ScorerPipeline implements TaggingPipeline {
     /** One request on its way through a batch. */
     private static final class Job {
         final ImageRequest request;
-        Vocabulary vocabulary;
-        boolean[] allowed;
+        RequestScope scope;
         float[] scores;
         TagResult.Failed failure;
 
@@ -126,24 +123,11 @@ public final class ScorerPipeline implements TaggingPipeline {
 
     private Job prepare(ImageRequest request) {
         Job job = new Job(request);
-        String vocabularyId = request.vocabularyId() == null ? settings.defaultVocabulary() : request.vocabularyId();
-        job.vocabulary = vocabularies.find(vocabularyId).orElse(null);
-        if (job.vocabulary == null) {
-            job.failure = new TagResult.Failed(request.id(), FailureKind.UNKNOWN_VOCABULARY,
-                    "unknown vocabulary '" + vocabularyId + "'");
+        try {
+            job.scope = RequestScope.of(request, vocabularies, settings.defaultVocabulary());
+        } catch (RequestScope.Rejected e) {
+            job.failure = e.failure(request.id());
             return job;
-        }
-        if (!request.labels().isEmpty()) {
-            job.allowed = new boolean[job.vocabulary.numClasses()];
-            for (String label : request.labels()) {
-                int index = job.vocabulary.indexOf(label);
-                if (index < 0) {
-                    job.failure = new TagResult.Failed(request.id(), FailureKind.UNKNOWN_LABEL,
-                            "label '" + label + "' is not in vocabulary '" + job.vocabulary.id() + "'");
-                    return job;
-                }
-                job.allowed[index] = true;
-            }
         }
         return job;
     }
@@ -151,7 +135,7 @@ public final class ScorerPipeline implements TaggingPipeline {
     /** Scores one chunk of same-vocabulary jobs; on failure marks a single image failed and returns false. */
     private boolean score(List<Job> chunk) {
         try (NDManager batch = manager.newSubManager()) {
-            ImageBatchScorer scorer = scorer(chunk.get(0).vocabulary);
+            ImageBatchScorer scorer = scorer(chunk.get(0).scope.vocabulary());
             int c = scorer.numClasses();
             float[] flat = scorer.score(chunk.stream().map(j -> j.request.image()).toList(), batch)
                     .toFloatArray(); // [B,C] row-major
@@ -176,21 +160,9 @@ public final class ScorerPipeline implements TaggingPipeline {
     }
 
     private TagResult.Tagged tagged(Job job, long millis) {
-        Vocabulary vocabulary = job.vocabulary;
-        List<Integer> chosen = TagDecision.decide(job.scores, settings.params(), settings.decision(),
-                vocabulary.thresholds(), job.allowed);
-        List<Tag> tags = new ArrayList<>(chosen.size());
-        for (int c : chosen) {
-            tags.add(new Tag(vocabulary.classes().get(c).label(), job.scores[c], null));
-        }
-        Map<String, Float> reported = new LinkedHashMap<>();
-        for (int c = 0; c < vocabulary.numClasses(); c++) {
-            if (job.allowed == null || job.allowed[c]) {
-                reported.put(vocabulary.classes().get(c).label(), job.scores[c]);
-            }
-        }
+        Vocabulary vocabulary = job.scope.vocabulary();
         TagResult.Provenance provenance = new TagResult.Provenance(method.id(), modelId, modelRevision,
                 vocabulary.id(), vocabulary.version(), paramsVersion);
-        return new TagResult.Tagged(job.request.id(), tags, reported, provenance, millis);
+        return job.scope.tagged(job.request.id(), job.scores, settings, c -> null, provenance, millis);
     }
 }

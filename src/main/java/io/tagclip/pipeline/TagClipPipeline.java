@@ -19,7 +19,6 @@ import io.tagclip.tagclip.Vocabularies;
 import io.tagclip.tagclip.Vocabulary;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -132,8 +131,7 @@ public final class TagClipPipeline implements TaggingPipeline {
     /** One request on its way through a batch. */
     private static final class Job {
         final ImageRequest request;
-        Vocabulary vocabulary;
-        boolean[] allowed;
+        RequestScope scope;
         NDArray text;
         ClipImage image;
         TagClipTagger.Local local;
@@ -147,27 +145,14 @@ public final class TagClipPipeline implements TaggingPipeline {
 
     private Job prepare(ImageRequest request) {
         Job job = new Job(request);
-        String vocabularyId = request.vocabularyId() == null ? settings.defaultVocabulary() : request.vocabularyId();
-        job.vocabulary = vocabularies.find(vocabularyId).orElse(null);
-        if (job.vocabulary == null) {
-            job.failure = new TagResult.Failed(request.id(), FailureKind.UNKNOWN_VOCABULARY,
-                    "unknown vocabulary '" + vocabularyId + "'");
+        try {
+            job.scope = RequestScope.of(request, vocabularies, settings.defaultVocabulary());
+        } catch (RequestScope.Rejected e) {
+            job.failure = e.failure(request.id());
             return job;
         }
-        if (!request.labels().isEmpty()) {
-            job.allowed = new boolean[job.vocabulary.numClasses()];
-            for (String label : request.labels()) {
-                int index = job.vocabulary.indexOf(label);
-                if (index < 0) {
-                    job.failure = new TagResult.Failed(request.id(), FailureKind.UNKNOWN_LABEL,
-                            "label '" + label + "' is not in vocabulary '" + job.vocabulary.id() + "'");
-                    return job;
-                }
-                job.allowed[index] = true;
-            }
-        }
         try {
-            job.text = textFeatures(job.vocabulary);
+            job.text = textFeatures(job.scope.vocabulary());
             RgbImage rgb = request.image();
             if (settings.mode() == PipelineSettings.Mode.REFERENCE) {
                 job.image = ClipTransform.reference(rgb, settings.params().patchSize());
@@ -184,7 +169,7 @@ public final class TagClipPipeline implements TaggingPipeline {
     /** Reference mode: the image alone, crops one by one. */
     private void scoreAlone(Job job) {
         try (NDManager manager = textManager.newSubManager()) {
-            job.output = tagger.score(job.image, job.text, job.vocabulary.numClasses(), false, manager);
+            job.output = tagger.score(job.image, job.text, job.scope.vocabulary().numClasses(), false, manager);
         } catch (RuntimeException e) {
             fail(job, e);
         }
@@ -212,7 +197,7 @@ public final class TagClipPipeline implements TaggingPipeline {
 
     /** Runs one shared first pass; on failure marks single images failed and returns false. */
     private boolean firstPass(List<Job> chunk) {
-        int[] classes = chunk.stream().mapToInt(j -> j.vocabulary.numClasses()).toArray();
+        int[] classes = chunk.stream().mapToInt(j -> j.scope.vocabulary().numClasses()).toArray();
         try (NDManager manager = textManager.newSubManager()) {
             List<TagClipTagger.Local> locals = tagger.firstPass(chunk.stream().map(j -> j.image).toList(),
                     chunk.stream().map(j -> j.text).toList(), classes, false, manager);
@@ -261,26 +246,13 @@ public final class TagClipPipeline implements TaggingPipeline {
     }
 
     private TagResult.Tagged tagged(Job job, long millis) {
-        Vocabulary vocabulary = job.vocabulary;
-        float[] scores = job.output.scores();
-        List<Integer> chosen = TagDecision.decide(scores, settings.params(), settings.decision(),
-                vocabulary.thresholds(), job.allowed);
-        List<Tag> tags = new ArrayList<>(chosen.size());
-        for (int c : chosen) {
-            Box box = settings.boxes()
-                    ? box(job.output.classBoxes().get(c), job.image, settings.params().patchSize())
-                    : null;
-            tags.add(new Tag(vocabulary.classes().get(c).label(), scores[c], box));
-        }
-        Map<String, Float> reported = new LinkedHashMap<>();
-        for (int c = 0; c < vocabulary.numClasses(); c++) {
-            if (job.allowed == null || job.allowed[c]) {
-                reported.put(vocabulary.classes().get(c).label(), scores[c]);
-            }
-        }
+        Vocabulary vocabulary = job.scope.vocabulary();
         TagResult.Provenance provenance = new TagResult.Provenance(METHOD, modelId, modelRevision, vocabulary.id(),
                 vocabulary.version(), settings.paramsVersion());
-        return new TagResult.Tagged(job.request.id(), tags, reported, provenance, millis);
+        return job.scope.tagged(job.request.id(), job.output.scores(), settings,
+                c -> settings.boxes() ? box(job.output.classBoxes().get(c), job.image, settings.params().patchSize())
+                        : null,
+                provenance, millis);
     }
 
     private NDArray textFeatures(Vocabulary vocabulary) {
