@@ -42,6 +42,31 @@ class ImportRulesTest {
     }
 
     @Test
+    void modelSideShouldNotReachBackIntoTheService() {
+        noClasses().that().resideInAnyPackage(PURE)
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.tagclip.streams..", "io.tagclip.app..", "io.tagclip.serde..", "io.tagclip.cli..")
+                .allowEmptyShould(true)
+                .check(production);
+    }
+
+    @Test
+    void batchingShouldStayFreeOfTensors() {
+        noClasses().that().resideInAPackage("io.tagclip.batch..")
+                .should().dependOnClassesThat().resideInAPackage("ai.djl..")
+                .check(production);
+    }
+
+    @Test
+    void serdeShouldBeAPlainKafkaAvroLibrary() {
+        noClasses().that().resideInAPackage("io.tagclip.serde..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.quarkus..", "jakarta..", "ai.djl..", "io.tagclip.app..", "io.tagclip.streams..",
+                        "io.tagclip.pipeline..", "io.tagclip.clip..", "io.tagclip.tagclip..")
+                .check(production);
+    }
+
+    @Test
     void streamsShouldNotDependOnDjl() {
         noClasses().that().resideInAPackage("io.tagclip.streams..")
                 .should().dependOnClassesThat().resideInAnyPackage("ai.djl..")
