@@ -424,11 +424,6 @@ public final class ClipModel implements AutoCloseable {
         return vision;
     }
 
-    /** A copy of {@code images} ready for the towers (model device, compute dtype), owned by {@code sub}. */
-    NDArray prepareForTest(NDManager sub, NDArray images) {
-        return prepare(sub, images);
-    }
-
     @Override
     public void close() {
         manager.close();

@@ -6,13 +6,15 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
 /**
  * Vision-tower throughput of a random-weight CLIP ViT-B/16 on this machine: {@code bin/bench-clip [FORWARDS=1000]
- * [SECONDS_PER_CASE=20] [SECTIONS=throughput,subnormal,memory]}.
+ * [SECONDS_PER_CASE=20] [SECTIONS=throughput,text,subnormal,memory]}.
  *
  * <p>Reports images/s and GFLOP/s of the TagCLIP first pass ({@link ClipModel#encodeImageTagClip}) at 224×224 (batch
  * 1, 8, 32) and 448×336 (batch 1, 8), the GFLOP/s of one plain matMul of the MLP's size for comparison, the cost of
@@ -28,7 +30,7 @@ public final class VisionBenchmark {
     public static void main(String[] args) throws IOException {
         int forwards = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         double secondsPerCase = args.length > 1 ? Double.parseDouble(args[1]) : 20;
-        Set<String> sections = Set.of((args.length > 2 ? args[2] : "throughput,subnormal,memory").split(","));
+        Set<String> sections = Set.of((args.length > 2 ? args[2] : "throughput,text,subnormal,memory").split(","));
         ClipConfig config = ClipConfig.vitB16();
         System.out.printf(Locale.ROOT, "cores %d, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
@@ -40,6 +42,9 @@ public final class VisionBenchmark {
 
             if (sections.contains("throughput")) {
                 throughput(model, manager, config, secondsPerCase);
+            }
+            if (sections.contains("text")) {
+                textTable(model, manager);
             }
             if (sections.contains("subnormal")) {
                 subnormals(manager, config);
@@ -74,6 +79,25 @@ public final class VisionBenchmark {
             System.out.printf(Locale.ROOT, "%nplain matMul [%d,%d]x[%d,%d]: %.0f GFLOP/s; TagCLIP pass at 224, batch 8:"
                     + " %.0f%% of it%n", 8 * 197, config.visionWidth(), config.visionWidth(), config.visionMlpWidth(),
                     matMul, 100 * gflopsAt224Batch8 / matMul);
+        }
+    }
+
+    /** Time to embed the VOC vocabulary (45 classes x 85 prompts) with the real-size text tower. */
+    private static void textTable(ClipModel model, NDManager manager) {
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(Golden.modelFolder(), model.config().contextLength());
+        List<String> classes = new ArrayList<>();
+        Golden.expected("text_voc2007.json").get("classes").forEach(c -> classes.add(c.asText()));
+        int[][] ids = tokenizer.tokenize(PromptEnsemble.prompts(classes), false);
+        try (NDManager scope = manager.newSubManager()) {
+            int[] flat = new int[ids.length * ids[0].length];
+            for (int t = 0; t < ids.length; t++) {
+                System.arraycopy(ids[t], 0, flat, t * ids[t].length, ids[t].length);
+            }
+            NDArray tokens = scope.create(flat, new Shape(ids.length, ids[0].length));
+            long t0 = System.nanoTime();
+            NDArray features = model.encodeText(tokens);
+            System.out.printf(Locale.ROOT, "%ntext table for VOC (%d prompts, ViT-B/16 text tower): %.1f s%n",
+                    features.getShape().get(0), (System.nanoTime() - t0) / 1e9);
         }
     }
 
