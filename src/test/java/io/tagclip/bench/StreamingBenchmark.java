@@ -84,7 +84,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
  *
  * <p>Run it with {@code bin/bench-stream}, which starts and stops the broker and registry. Arguments (all
  * {@code --name value}): {@code --bootstrap-servers}, {@code --registry-url} (required), {@code --work-dir}
- * [target/bench-stream], {@code --events} per batch size [64], {@code --batch-sizes} [1,8,32], {@code --max-wait-ms}
+ * [target/bench-stream], {@code --events} per batch size [48], {@code --batch-sizes} [1,8,32], {@code --max-wait-ms}
  * [200], {@code --images} [astronaut_224.png,chelsea_small.png,camera_crop.png] from the golden fixture.
  *
  * <p>Streaming load is closed-loop: the producer keeps {@value #WINDOW_BATCHES} x max-batch events in flight
@@ -150,7 +150,7 @@ public final class StreamingBenchmark {
             }
             Options options = new Options(bootstrap, registry,
                     Path.of(values.getOrDefault("work-dir", "target/bench-stream")),
-                    Integer.parseInt(values.getOrDefault("events", "64")),
+                    Integer.parseInt(values.getOrDefault("events", "48")),
                     Arrays.stream(values.getOrDefault("batch-sizes", "1,8,32").split(","))
                             .map(String::trim).map(Integer::valueOf).toList(),
                     Duration.ofMillis(Long.parseLong(values.getOrDefault("max-wait-ms", "200"))),
@@ -203,30 +203,43 @@ public final class StreamingBenchmark {
                     model.modelId(), model.revision(), Vocabularies.builtIn(), settings,
                     model.manager().newSubManager())) {
                 say("model " + model.modelId() + " on " + model.device() + " built in " + millis(modelStart) + " ms");
-                long warmStart = System.nanoTime();
-                pipeline.warmUp();
-                // Untimed: the first passes through Java preprocessing and every forward shape run several times
-                // slower than later ones (JIT, allocator), and so does the first streaming run (Kafka clients,
-                // fetcher, serdes). Without this the first measured row would be mostly warm-up.
-                for (int batch : options.batchSizes()) {
-                    offline(pipeline, backbone, images, options.events(), batch);
-                }
-                streaming(options, pipeline, backbone, server, images, WARM_UP_BATCH, WARM_UP_EVENTS);
-                say("warmed up in " + millis(warmStart) + " ms");
+                // As in the service: one inference worker per process, for every streaming run. Offline batches run
+                // on one long-lived thread of their own, so both sides call the engine from a warm, steady thread.
+                SimpleMeterRegistry meters = new SimpleMeterRegistry();
+                TaggerMetrics metrics = new TaggerMetrics(meters);
+                InferenceWorker worker = new InferenceWorker(pipeline, QUEUE_CAPACITY, MAX_IMAGES_PER_CALL,
+                        INFERENCE_TIMEOUT, metrics);
+                ExecutorService offlineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "bench-offline"));
+                Streams streams = new Streams(options, worker, metrics, meters, backbone, server, images);
+                try {
+                    long warmStart = System.nanoTime();
+                    pipeline.warmUp();
+                    // Untimed: the first batches of every shape run several times slower than later ones (JIT,
+                    // allocator), and so does the first streaming run (Kafka clients, fetcher, serdes).
+                    for (int batch : options.batchSizes()) {
+                        int events = Math.min(options.events(), batch);
+                        offlineThread.submit(() -> offline(pipeline, backbone, images, events, batch)).get();
+                    }
+                    streams.run(WARM_UP_BATCH, WARM_UP_EVENTS);
+                    say("warmed up in " + millis(warmStart) + " ms");
 
-                Map<Integer, Offline> offline = new LinkedHashMap<>();
-                Map<Integer, Streaming> streaming = new LinkedHashMap<>();
-                for (int batch : options.batchSizes()) {
-                    offline.put(batch, offline(pipeline, backbone, images, options.events(), batch));
-                    say(String.format(Locale.ROOT, "batch %d offline: %.2f events/s", batch,
-                            offline.get(batch).eventsPerSecond()));
-                    streaming.put(batch, streaming(options, pipeline, backbone, server, images, batch,
-                            options.events()));
-                    say(String.format(Locale.ROOT, "batch %d streaming: %.2f events/s", batch,
-                            streaming.get(batch).eventsPerSecond()));
+                    Map<Integer, Offline> offline = new LinkedHashMap<>();
+                    Map<Integer, Streaming> streaming = new LinkedHashMap<>();
+                    for (int batch : options.batchSizes()) {
+                        offline.put(batch, offlineThread.submit(
+                                () -> offline(pipeline, backbone, images, options.events(), batch)).get());
+                        say(String.format(Locale.ROOT, "batch %d offline: %.2f events/s", batch,
+                                offline.get(batch).eventsPerSecond()));
+                        streaming.put(batch, streams.run(batch, options.events()));
+                        say(String.format(Locale.ROOT, "batch %d streaming: %.2f events/s", batch,
+                                streaming.get(batch).eventsPerSecond()));
+                    }
+                    print(options, settings, images, offline, streaming, loadAtStart, loadAverage(),
+                            System.nanoTime() - benchStart);
+                } finally {
+                    worker.close();
+                    offlineThread.shutdownNow();
                 }
-                print(options, settings, images, offline, streaming, loadAtStart, loadAverage(),
-                        System.nanoTime() - benchStart);
             }
         } finally {
             server.stop(0);
@@ -269,9 +282,19 @@ public final class StreamingBenchmark {
 
     // ---- streaming ----------------------------------------------------------------------------------------------
 
+    /** The process-wide pieces every streaming run shares, as the service's {@code TaggerRuntime} holds them. */
+    record Streams(Options options, InferenceWorker worker, TaggerMetrics metrics, SimpleMeterRegistry meters,
+            CountingBackbone backbone, HttpServer server, List<Image> images) {
+
+        Streaming run(int batch, int events) throws Exception {
+            return streaming(this, batch, events);
+        }
+    }
+
     /** The service's topology on fresh topics, fed by a closed-loop producer, read back with read_committed. */
-    static Streaming streaming(Options options, TaggingPipeline pipeline, CountingBackbone backbone, HttpServer server,
-            List<Image> images, int batch, int events) throws Exception {
+    static Streaming streaming(Streams shared, int batch, int events) throws Exception {
+        Options options = shared.options();
+        TaggerMetrics metrics = shared.metrics();
         String run = "bench-b" + batch + "-" + UUID.randomUUID().toString().substring(0, 8);
         TopologySettings topics = new TopologySettings(run + "-refs", run + "-tags", run + "-dlq", batch,
                 options.maxWait());
@@ -280,12 +303,9 @@ public final class StreamingBenchmark {
         FetchSettings fetch = FetchSettings.defaults().withAllowList(List.of("127.0.0.1"));
         FlushBound.check(FlushBound.of(fetch, batch, STREAM_THREADS, FETCH_THREADS, INFERENCE_TIMEOUT),
                 MAX_POLL_INTERVAL, TRANSACTION_TIMEOUT, true);
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        TaggerMetrics metrics = new TaggerMetrics(meters);
-        InferenceWorker worker = new InferenceWorker(pipeline, QUEUE_CAPACITY, MAX_IMAGES_PER_CALL, INFERENCE_TIMEOUT,
-                metrics);
         ExecutorService fetchPool = Executors.newFixedThreadPool(FETCH_THREADS);
-        FetchingBatchTagger tagger = new FetchingBatchTagger(new UriImageLoader(fetch), fetchPool, worker, metrics);
+        FetchingBatchTagger tagger = new FetchingBatchTagger(new UriImageLoader(fetch), fetchPool, shared.worker(),
+                metrics);
         Map<String, Object> serdeConfig = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, options.registryUrl());
         KafkaStreams streams = new KafkaStreams(TaggerTopology.build(topics,
                 serde(ImageRef.class, serdeConfig).deserializer(),
@@ -308,12 +328,13 @@ public final class StreamingBenchmark {
             if (!running.await(2, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("Kafka Streams did not reach RUNNING within 2 min: " + streams.state());
             }
-            backbone.reset();
-            Streaming result = drive(options, server, images, topics, batch, events, streamsFailure);
-            return withMeters(result, meters, backbone.counts());
+            Meters before = Meters.of(shared.meters());
+            shared.backbone().reset();
+            Streaming result = drive(options, shared.server(), shared.images(), topics, batch, events,
+                    streamsFailure);
+            return withMeters(result, Meters.of(shared.meters()).minus(before), shared.backbone().counts());
         } finally {
             streams.close(Duration.ofSeconds(30));
-            worker.close();
             fetchPool.shutdownNow();
         }
     }
@@ -462,16 +483,28 @@ public final class StreamingBenchmark {
         return serde;
     }
 
-    /** The run's result with the stage times the service's own meters recorded. */
-    private static Streaming withMeters(Streaming run, SimpleMeterRegistry meters, CountingBackbone.Counts counts) {
-        Timer flush = Search.in(meters).name("tagger.flush").timer();
-        Timer inference = Search.in(meters).name("tagger.inference").timer();
-        long flushes = flush == null ? 0 : flush.count();
-        long flushNanos = flush == null ? 0 : (long) flush.totalTime(TimeUnit.NANOSECONDS);
-        long inferenceNanos = inference == null ? 0 : (long) inference.totalTime(TimeUnit.NANOSECONDS);
-        double meanSize = flushes == 0 ? 0 : (double) counts.images() / flushes;
-        return new Streaming(run.eventsPerSecond(), run.latenciesMs(), run.wallNanos(), flushes, meanSize, flushNanos,
-                inferenceNanos, run.failures(), counts);
+    /** Totals of the service's own meters that split a run's time: flushes, flush time, pipeline time. */
+    record Meters(long flushes, long flushNanos, long inferenceNanos) {
+
+        static Meters of(SimpleMeterRegistry registry) {
+            Timer flush = Search.in(registry).name("tagger.flush").timer();
+            Timer inference = Search.in(registry).name("tagger.inference").timer();
+            return new Meters(flush == null ? 0 : flush.count(),
+                    flush == null ? 0 : (long) flush.totalTime(TimeUnit.NANOSECONDS),
+                    inference == null ? 0 : (long) inference.totalTime(TimeUnit.NANOSECONDS));
+        }
+
+        Meters minus(Meters earlier) {
+            return new Meters(flushes - earlier.flushes, flushNanos - earlier.flushNanos,
+                    inferenceNanos - earlier.inferenceNanos);
+        }
+    }
+
+    /** The run's result with the stage times the service's own meters recorded during it. */
+    private static Streaming withMeters(Streaming run, Meters meters, CountingBackbone.Counts counts) {
+        double meanSize = meters.flushes() == 0 ? 0 : (double) counts.images() / meters.flushes();
+        return new Streaming(run.eventsPerSecond(), run.latenciesMs(), run.wallNanos(), meters.flushes(), meanSize,
+                meters.flushNanos(), meters.inferenceNanos(), run.failures(), counts);
     }
 
     // ---- fixtures -----------------------------------------------------------------------------------------------
@@ -570,16 +603,21 @@ public final class StreamingBenchmark {
                     100 * s.inferenceNanos() / wall, 100 * (s.flushNanos() - s.inferenceNanos()) / wall,
                     100 * (wall - s.flushNanos()) / wall));
         }
-        out.append(String.format(Locale.ROOT, "%nOffline model time per image (first pass / CWR crops), ms: %s%n",
-                offline.entrySet().stream().map(e -> String.format(Locale.ROOT, "b%d %.0f / %.0f", e.getKey(),
-                        e.getValue().counts().firstPassNanos() / 1e6 / e.getValue().counts().images(),
-                        e.getValue().counts().cropNanos() / 1e6 / e.getValue().counts().images())).toList()));
+        out.append(String.format(Locale.ROOT,
+                "%nModel time per image, first pass + CWR crops in ms (CWR crops per image), offline | streaming: %s%n",
+                options.batchSizes().stream().map(b -> String.format(Locale.ROOT, "b%d %s | %s", b,
+                        modelTime(offline.get(b).counts()), modelTime(streaming.get(b).counts()))).toList()));
         out.append(String.format(Locale.ROOT, "Peak RSS of the benchmark JVM (VmHWM): %s. Run took %.0f s.%n",
                 peakRss(), benchNanos / 1e9));
         out.append("Load average (1/5/15 min) at start: ").append(loadAtStart).append("; at end: ").append(loadAtEnd)
                 .append('\n');
         System.out.print(out);
         System.out.flush();
+    }
+
+    private static String modelTime(CountingBackbone.Counts counts) {
+        return String.format(Locale.ROOT, "%.0f + %.0f (%.1f)", counts.firstPassNanos() / 1e6 / counts.images(),
+                counts.cropNanos() / 1e6 / counts.images(), (double) counts.crops() / counts.images());
     }
 
     /** Nearest-rank percentile of sorted values. */
