@@ -1,6 +1,7 @@
 package io.tagclip.streams;
 
 import io.tagclip.avro.ImageRef;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -20,8 +21,13 @@ import org.jboss.logging.MDC;
 /**
  * Buffers image references in a changelogged key-value store (key: input offset, so iteration is input order) and
  * flushes them through the {@link BatchTagger} when {@code maxBatchSize} are buffered or, for a partial batch, at
- * the next wall-clock punctuation, at most {@code maxWait} after it arrived. Results are forwarded in input order:
+ * the last wall-clock tick before its oldest reference would have waited longer than {@code maxWait}. Results are
+ * forwarded in input order:
  * tags to {@link TaggerTopology#TAGS_SINK}, failures to {@link TaggerTopology#DLQ_SINK}.
+ *
+ * <p>A partial batch is flushed by the age of its oldest reference, not at every tick: after a long flush, Kafka
+ * Streams punctuates between single records, and flushing then would cut every later batch down to one image while
+ * a full batch of references waits in the consumer.
  *
  * <p>Input values arrive as raw bytes and are parsed here, so a record that cannot be parsed becomes an
  * {@code INVALID_EVENT} dead letter in the same transaction as everything else, instead of failing the consumer.
@@ -37,6 +43,9 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     /** MDC key under which log lines carry the image id. */
     public static final String MDC_IMAGE_ID = "imageId";
 
+    /** Wall-clock ticks per {@code maxWait}: a partial batch waits between 3/4 and all of {@code maxWait}. */
+    static final int TICKS_PER_MAX_WAIT = 4;
+
     private final TopologySettings settings;
     private final Deserializer<ImageRef> refDeserializer;
     private final BatchTagger tagger;
@@ -45,6 +54,9 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<Long, PendingRef> buffer;
     private int buffered;
+    /** Wall-clock time the oldest buffered reference arrived; 0 for references restored from the changelog. */
+    private long oldestArrivalMs;
+    private long tickMs;
 
     public MicroBatchProcessor(
             TopologySettings settings, Deserializer<ImageRef> refDeserializer, BatchTagger tagger, TaggerMetrics metrics) {
@@ -59,7 +71,9 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         this.context = context;
         this.buffer = context.getStateStore(TaggerTopology.BUFFER_STORE);
         this.buffered = countBuffered(); // refs restored from the changelog after a crash are flushed at the next tick
-        context.schedule(settings.maxWait(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+        this.oldestArrivalMs = 0;
+        this.tickMs = Math.max(1, settings.maxWait().toMillis() / TICKS_PER_MAX_WAIT);
+        context.schedule(Duration.ofMillis(tickMs), PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
     @Override
@@ -81,6 +95,9 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
                     source.partition(), source.offset(), record.value(), message, context.currentSystemTimeMs()),
                     record.timestamp()), TaggerTopology.DLQ_SINK);
             return;
+        }
+        if (buffered == 0) {
+            oldestArrivalMs = context.currentSystemTimeMs();
         }
         buffer.put(source.offset(), new PendingRef(source.topic(), source.partition(), source.offset(), record.timestamp(), ref));
         buffered++;
@@ -124,6 +141,13 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             }
         }
         return false;
+    }
+
+    /** Flushes a partial batch whose oldest reference would have waited longer than maxWait at the next tick. */
+    private void tick(long nowMs) {
+        if (buffered > 0 && nowMs - oldestArrivalMs + tickMs > settings.maxWait().toMillis()) {
+            flush();
+        }
     }
 
     /** Tags everything buffered and forwards the results in input order. */

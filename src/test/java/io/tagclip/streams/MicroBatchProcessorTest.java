@@ -85,13 +85,31 @@ class MicroBatchProcessorTest {
 
         CapturedPunctuator punctuator = context.scheduledPunctuators().get(0);
         assertThat(punctuator.getType()).isEqualTo(PunctuationType.WALL_CLOCK_TIME);
-        assertThat(punctuator.getInterval()).isEqualTo(Duration.ofMillis(200));
+        assertThat(punctuator.getInterval()).isEqualTo(Duration.ofMillis(200 / MicroBatchProcessor.TICKS_PER_MAX_WAIT));
         punctuator.getPunctuator().punctuate(System.currentTimeMillis());
 
         assertThat(forwardedKeys()).containsExactly("a", "bad-b");
         assertThat(context.forwarded().get(0).childName()).contains(TaggerTopology.TAGS_SINK);
         assertThat(context.forwarded().get(1).childName()).contains(TaggerTopology.DLQ_SINK);
         assertThat(store.approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void shouldKeepFillingPartialBatchUntilItsOldestRefHasWaitedMaxWait() {
+        MicroBatchProcessor processor = processor(8);
+        long arrival = context.currentSystemTimeMs();
+        process(processor, "a");
+        CapturedPunctuator punctuator = context.scheduledPunctuators().get(0);
+
+        // ticks right after a long flush, before the batch's max wait: batch-mates may still come
+        punctuator.getPunctuator().punctuate(arrival + 50);
+        process(processor, "b");
+        punctuator.getPunctuator().punctuate(arrival + 100);
+        assertThat(batches).isEmpty();
+
+        // the last tick before "a" would wait longer than 200 ms
+        punctuator.getPunctuator().punctuate(arrival + 160);
+        assertThat(batches).containsExactly(List.of("a", "b"));
     }
 
     @Test
