@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
@@ -146,18 +147,38 @@ final class VisionTower {
         int last = blocks.size() - 1;
         for (int layer = 0; layer <= last; layer++) {
             TransformerBlock block = blocks.get(layer);
-            if (everyMask != null) {
-                x = block.forward(x, TransformerBlock.Masking.ADDITIVE, everyMask, attentionSink);
-            } else if (layer == last && lastMask != null) {
-                x = block.forward(x, TransformerBlock.Masking.SELF, lastMask, attentionSink);
-            } else {
-                x = block.forward(x, TransformerBlock.Masking.NONE, null, attentionSink);
-            }
+            TransformerBlock.Masking masking = everyMask != null ? TransformerBlock.Masking.ADDITIVE
+                    : layer == last && lastMask != null ? TransformerBlock.Masking.SELF
+                    : TransformerBlock.Masking.NONE;
+            NDArray mask = everyMask != null ? everyMask : masking == TransformerBlock.Masking.SELF ? lastMask : null;
+            x = forwardAndRelease(block, x, masking, mask, attentionSink);
             if (hiddenSink != null) {
                 hiddenSink.add(x);
             }
         }
         return x;
+    }
+
+    /**
+     * One block, freeing its intermediates (the per-head attention logits and weights [B,H,T,T], the MLP's
+     * [B,T,4D]) as soon as it is done, instead of when the whole forward ends: only the new residual stream and the
+     * block's head-averaged attention map outlive it. This keeps a forward's memory at one block's working set.
+     */
+    private static NDArray forwardAndRelease(TransformerBlock block, NDArray x, TransformerBlock.Masking masking,
+            NDArray mask, List<NDArray> attentionSink) {
+        int mapsBefore = attentionSink == null ? 0 : attentionSink.size();
+        List<NDArray> kept = new ArrayList<>(2);
+        try (NDScope blockScope = new NDScope()) {
+            blockScope.suppressNotUsedWarning();
+            kept.add(block.forward(x, masking, mask, attentionSink));
+            if (attentionSink != null) {
+                kept.addAll(attentionSink.subList(mapsBefore, attentionSink.size()));
+            }
+            kept.forEach(NDScope::unregister);
+        }
+        // What outlives the block belongs to the enclosing scope again, which frees it with the rest of the forward.
+        kept.forEach(NDScope::register);
+        return kept.get(0);
     }
 
     /**
