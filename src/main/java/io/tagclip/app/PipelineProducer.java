@@ -1,5 +1,9 @@
 package io.tagclip.app;
 
+import ai.djl.Device;
+import ai.djl.util.cuda.CudaUtils;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
@@ -25,7 +29,7 @@ public class PipelineProducer {
 
     @Produces
     @Singleton
-    ClipModel model(TaggerConfig config) {
+    ClipModel model(TaggerConfig config, MeterRegistry registry) {
         TaggerConfig.Model m = config.model();
         ModelSource source = m.path()
                 .map(folder -> new ModelSource(folder, folder.getFileName().toString(), null))
@@ -34,6 +38,15 @@ public class PipelineProducer {
                                 .withToken(System.getenv(HubOptions.TOKEN_VARIABLE))).locate(m.id()));
         ClipModel model = ClipModel.load(source, ClipOptions.parse(m.device(), m.precision()));
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
+        if (model.device().isGpu()) {
+            Device gpu = model.device();
+            Gauge.builder("tagger.gpu.memory.used", () -> CudaUtils.getGpuMemory(gpu).getUsed())
+                    .description("GPU memory in use on the model's device (all processes)")
+                    .baseUnit("bytes").tag("device", gpu.toString()).register(registry);
+            Gauge.builder("tagger.gpu.memory.total", () -> CudaUtils.getGpuMemory(gpu).getMax())
+                    .description("GPU memory of the model's device").baseUnit("bytes").tag("device", gpu.toString())
+                    .register(registry);
+        }
         return model;
     }
 
