@@ -6,16 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
+import io.tagclip.pipeline.RgbImage;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import javax.imageio.ImageIO;
 
 /** Access to the golden fixture {@code tagclip-tiny} (outputs of the reference TagCLIP on a tiny random CLIP). */
 final class Golden {
@@ -25,50 +17,26 @@ final class Golden {
 
     static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
 
-    private static final Map<String, JsonNode> JSON = new ConcurrentHashMap<>();
-
     private Golden() {}
 
-    static Path root() {
-        try {
-            return Path.of(Golden.class.getResource("/tagclip-tiny/README.md").toURI()).getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static Path modelFolder() {
-        return root().resolve("model");
+        return io.tagclip.golden.Golden.modelDir();
     }
 
     static JsonNode expected(String name) {
-        return JSON.computeIfAbsent(name, n -> {
-            try {
-                return new ObjectMapper().readTree(root().resolve("expected").resolve(n).toFile());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        return io.tagclip.golden.Golden.expected(name);
     }
 
-    /** An 8-bit RGB PNG of the fixture as a normalised [1,3,H,W] float32 tensor (ToTensor + Normalize in float32). */
+    /** An 8-bit PNG of the fixture as a normalised [1,3,H,W] float32 tensor (ToTensor + Normalize in float32). */
     static NDArray image(NDManager manager, String relativePath) {
-        BufferedImage image;
-        try {
-            image = ImageIO.read(root().resolve(relativePath).toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        int h = image.getHeight();
-        int w = image.getWidth();
-        Raster raster = image.getRaster();
-        int bands = raster.getNumBands();
+        RgbImage image = io.tagclip.golden.Golden.image(relativePath);
+        int h = image.height();
+        int w = image.width();
         float[] chw = new float[3 * h * w];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 for (int c = 0; c < 3; c++) {
-                    int value = raster.getSample(x, y, bands == 1 ? 0 : c);
-                    chw[(c * h + y) * w + x] = ((float) value / 255f - MEAN[c]) / STD[c];
+                    chw[(c * h + y) * w + x] = ((float) image.channel(x, y, c) / 255f - MEAN[c]) / STD[c];
                 }
             }
         }
@@ -87,19 +55,11 @@ final class Golden {
             }
             return out;
         }
-        float[] out = new float[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) node.get(i).asDouble();
-        }
-        return out;
+        return io.tagclip.golden.Golden.floats(node);
     }
 
     static int[] ints(JsonNode node) {
-        int[] out = new int[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = node.get(i).asInt();
-        }
-        return out;
+        return io.tagclip.golden.Golden.ints(node);
     }
 
     /** Largest absolute difference, after checking the lengths agree. */
