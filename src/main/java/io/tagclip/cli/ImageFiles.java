@@ -1,6 +1,5 @@
 package io.tagclip.cli;
 
-import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.fetch.ImageDecoder;
 import io.tagclip.pipeline.RgbImage;
@@ -60,26 +59,6 @@ final class ImageFiles {
      * @throws IOException naming the file when it cannot be read or is not a decodable image
      */
     RgbImage decode(Path file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new IOException("cannot read image " + file + ": " + describe(e), e);
-        }
-        try {
-            return decoder.decode(bytes, file.toString(), null);
-        } catch (FetchException e) {
-            throw new IOException(e.getMessage(), e);
-        }
-    }
-
-    private static String describe(IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return decoder.decodeFile(file);
     }
 }

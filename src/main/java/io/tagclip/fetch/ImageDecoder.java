@@ -9,6 +9,10 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -126,5 +130,34 @@ public final class ImageDecoder {
         return !(model instanceof IndexColorModel)
                 && model.getColorSpace().getType() == ColorSpace.TYPE_GRAY
                 && model.getComponentSize(0) <= 16;
+    }
+
+    /**
+     * Reads and decodes one local file (grey replicated to RGB, alpha dropped, JPEG EXIF orientation applied).
+     *
+     * @throws IOException naming the file when it cannot be read or is not a decodable image
+     */
+    public RgbImage decodeFile(Path file) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IOException("cannot read image " + file + ": " + describe(e), e);
+        }
+        try {
+            return decode(bytes, file.toString(), null);
+        } catch (FetchException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }

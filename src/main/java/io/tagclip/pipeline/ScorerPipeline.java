@@ -127,7 +127,6 @@ public final class ScorerPipeline implements TaggingPipeline {
             job.scope = RequestScope.of(request, vocabularies, settings.defaultVocabulary());
         } catch (RequestScope.Rejected e) {
             job.failure = e.failure(request.id());
-            return job;
         }
         return job;
     }

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDManager;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.PromptEnsemble;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.fetch.FetchSettings;
+import io.tagclip.fetch.ImageDecoder;
 import io.tagclip.tagclip.CdulGlobalLocalScorer;
 import io.tagclip.tagclip.CdulParams;
 import io.tagclip.tagclip.ClipGlobalScorer;
@@ -16,11 +17,7 @@ import io.tagclip.tagclip.eval.EvaluationReport;
 import io.tagclip.tagclip.eval.EvaluationResult;
 import io.tagclip.tagclip.eval.Evaluator;
 import io.tagclip.tagclip.eval.SplitFile;
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
-import java.io.IOException;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 
 /**
  * Runs the two baselines through the {@link Evaluator} and prints one JSON report per method. Run by hand:
@@ -57,31 +54,10 @@ public final class BaselineEvaluation {
                     model::encodeTexts, ensemble, model.logitScale(), CdulParams.DEFAULTS, manager);
             for (ImageBatchScorer scorer : new ImageBatchScorer[] {clipGlobal, cdul}) {
                 EvaluationResult result = new Evaluator(scorer.methodId(),
-                        scorer.forFiles(BaselineEvaluation::decode, manager), batch).evaluate(split, images);
+                        scorer.forFiles(new ImageDecoder(FetchSettings.defaults().maxPixels(), true)::decodeFile, manager), batch).evaluate(split, images);
                 System.out.println(EvaluationReport.toJson(result, vocabulary.labels()));
             }
         }
     }
 
-    private static RgbImage decode(Path file) throws IOException {
-        BufferedImage image = ImageIO.read(file.toFile());
-        if (image == null) {
-            throw new IOException("no image decoder for " + file);
-        }
-        Raster raster = image.getRaster();
-        int w = image.getWidth();
-        int h = image.getHeight();
-        int bands = raster.getNumBands();
-        int[] sample = new int[bands];
-        byte[] px = new byte[w * h * 3];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                raster.getPixel(x, y, sample);
-                for (int c = 0; c < 3; c++) {
-                    px[(y * w + x) * 3 + c] = (byte) sample[bands >= 3 ? c : 0];
-                }
-            }
-        }
-        return new RgbImage(w, h, px);
-    }
 }
