@@ -1,5 +1,6 @@
 package io.tagclip.app;
 
+import io.tagclip.clip.ClipLoader;
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
 import io.micrometer.core.instrument.Gauge;
@@ -11,12 +12,12 @@ import io.tagclip.clip.HubOptions;
 import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
 import io.tagclip.pipeline.Method;
-import io.tagclip.pipeline.PipelineSettings;
-import io.tagclip.pipeline.Pipelines;
+import io.tagclip.inference.PipelineSettings;
+import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.TaggingPipeline;
-import io.tagclip.tagclip.DecisionOptions;
-import io.tagclip.tagclip.TagClipParams;
-import io.tagclip.tagclip.Vocabularies;
+import io.tagclip.tagging.DecisionOptions;
+import io.tagclip.tagging.TagClipParams;
+import io.tagclip.vocab.Vocabularies;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -36,7 +37,7 @@ public class PipelineProducer {
                 .orElseGet(() -> new ModelLocator(
                         HubOptions.defaults().withRevision(m.revision()).withOffline(m.offline())
                                 .withToken(System.getenv(HubOptions.TOKEN_VARIABLE))).locate(m.id()));
-        ClipModel model = ClipModel.load(source, ClipOptions.parse(m.device(), m.precision()));
+        ClipModel model = ClipLoader.load(source, ClipOptions.parse(m.device(), m.precision()));
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
         if (model.device().isGpu()) {
             Device gpu = model.device();

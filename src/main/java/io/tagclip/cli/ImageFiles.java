@@ -2,7 +2,7 @@ package io.tagclip.cli;
 
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.fetch.ImageDecoder;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.tagclip.cli;
 
+import io.tagclip.clip.ClipLoader;
 import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
@@ -7,14 +8,14 @@ import io.tagclip.clip.HubOptions;
 import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
 import io.tagclip.pipeline.Method;
-import io.tagclip.pipeline.PipelineSettings;
-import io.tagclip.pipeline.Pipelines;
+import io.tagclip.inference.PipelineSettings;
+import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.TaggingPipeline;
-import io.tagclip.tagclip.DecisionOptions;
-import io.tagclip.tagclip.TagClipParams;
-import io.tagclip.tagclip.TextTable;
-import io.tagclip.tagclip.Vocabularies;
-import io.tagclip.tagclip.Vocabulary;
+import io.tagclip.tagging.DecisionOptions;
+import io.tagclip.tagging.TagClipParams;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabularies;
+import io.tagclip.vocab.Vocabulary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -36,7 +37,7 @@ final class ModelOptions {
 
     /** Loads the folder afresh for every command, on the GPU when there is one, in float32. */
     static final Loader FRESH = source -> {
-        ClipModel model = ClipModel.load(source, ClipOptions.defaults());
+        ClipModel model = ClipLoader.load(source, ClipOptions.defaults());
         return new Loaded(model, Pipelines.promptEnsemble(model), true);
     };
 

@@ -31,7 +31,7 @@ public final class ModelLocator {
     public static final String DEFAULT_MODEL_ID = "openai/clip-vit-base-patch16";
 
     /** Files every model needs, fetched in this order. */
-    static final List<String> REQUIRED_FILES = List.of(ClipModel.CONFIG_FILE, ClipModel.WEIGHTS_FILE);
+    static final List<String> REQUIRED_FILES = List.of(ClipLoader.CONFIG_FILE, ClipLoader.WEIGHTS_FILE);
 
     /** Tokenizer files, preferred pair first; {@code tokenizer.json} is fetched when the pair is not on the hub. */
     static final List<String> TOKENIZER_PAIR = List.of("vocab.json", "merges.txt");

@@ -1,6 +1,6 @@
 package io.tagclip.fetch;
 
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 
 /**
  * The EXIF orientation tag (0x0112) of a JPEG, and the rotation/flip that turns stored pixels into the upright image

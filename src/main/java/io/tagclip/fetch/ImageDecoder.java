@@ -1,7 +1,7 @@
 package io.tagclip.fetch;
 
 import io.tagclip.fetch.FetchException.Reason;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;

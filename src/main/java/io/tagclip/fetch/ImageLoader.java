@@ -1,6 +1,6 @@
 package io.tagclip.fetch;
 
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 
 /** Turns an image reference into decoded pixels. Implementations are thread-safe. */
 @FunctionalInterface

@@ -1,6 +1,6 @@
 package io.tagclip.fetch;
 
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 
 /** The service's {@link ImageLoader}: {@link ImageFetcher} then {@link ImageDecoder}. */
 public final class UriImageLoader implements ImageLoader {

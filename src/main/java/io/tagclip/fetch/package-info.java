@@ -4,7 +4,7 @@
  * that refuses private and metadata addresses, content sniffing by magic bytes, ImageIO decoding with a pixel
  * limit checked before decoding, and EXIF orientation.
  *
- * <p>May import the JDK, ImageIO plugins and {@code io.tagclip.pipeline} value types; never Kafka, Quarkus, CDI or
+ * <p>May import the JDK, ImageIO plugins and {@code io.tagclip.image}; never Kafka, Quarkus, CDI or
  * the generated Avro classes. Does not log: every problem is a {@link io.tagclip.fetch.FetchException} carrying a
  * {@link io.tagclip.fetch.FetchException.Reason}.
  */

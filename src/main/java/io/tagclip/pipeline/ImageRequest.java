@@ -1,5 +1,7 @@
 package io.tagclip.pipeline;
 
+import io.tagclip.image.RgbImage;
+
 import java.util.List;
 import java.util.Objects;
 

@@ -7,9 +7,9 @@ import java.util.stream.Collectors;
 public enum Method {
     /** TagCLIP (Lin et al., AAAI 2024): local patch classification, DMAR, CWR. */
     TAGCLIP("tagclip"),
-    /** Plain CLIP zero-shot on the whole image ({@link io.tagclip.tagclip.ClipGlobalScorer}). */
+    /** Plain CLIP zero-shot on the whole image ({@code io.tagclip.baseline.ClipGlobalScorer}). */
     CLIP_GLOBAL("clip-global"),
-    /** CDUL's global-local initial pseudo labels ({@link io.tagclip.tagclip.CdulGlobalLocalScorer}). */
+    /** CDUL's global-local initial pseudo labels ({@code io.tagclip.baseline.CdulGlobalLocalScorer}). */
     CDUL_GLOBAL_LOCAL("cdul-global-local");
 
     private final String id;

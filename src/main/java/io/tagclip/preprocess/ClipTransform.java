@@ -1,6 +1,6 @@
 package io.tagclip.preprocess;
 
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 
 /**
  * TagCLIP's reference image transform (classify.py {@code _transform_resize}): resize to the smallest multiples of

@@ -1,6 +1,6 @@
 package io.tagclip.preprocess;
 
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 
 /**
  * Bicubic resize of an 8-bit RGB image that reproduces Pillow 9.4's {@code Image.resize(size, BICUBIC)} byte for

@@ -1,6 +1,6 @@
 package io.tagclip.preprocess;
 
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 
 /**
  * The square CLIP inputs of the zero-shot baselines, as 8-bit images ready for {@link ClipTransform#normalize}:

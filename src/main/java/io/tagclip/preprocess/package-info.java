@@ -3,7 +3,7 @@
  * patch size, [0,1] scaling and OpenAI normalisation, and the bilinear/nearest resizes of the class-wise
  * re-identification crops.
  *
- * <p>Plain Java and DJL arrays only; imports {@code io.tagclip.pipeline} value types. No Kafka, Quarkus, CDI or
+ * <p>Plain Java and DJL arrays only; imports {@code io.tagclip.image}. No Kafka, Quarkus, CDI or
  * Avro, no logging.
  */
 package io.tagclip.preprocess;

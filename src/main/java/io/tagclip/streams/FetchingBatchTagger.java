@@ -5,7 +5,7 @@ import io.tagclip.avro.ImageRef;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageLoader;
 import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.TagResult;
 import java.util.ArrayList;
 import java.util.List;

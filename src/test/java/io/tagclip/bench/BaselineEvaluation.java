@@ -1,22 +1,23 @@
 package io.tagclip.bench;
 
+import io.tagclip.clip.ClipLoader;
 import ai.djl.ndarray.NDManager;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.fetch.ImageDecoder;
-import io.tagclip.tagclip.CdulGlobalLocalScorer;
-import io.tagclip.tagclip.CdulParams;
-import io.tagclip.tagclip.ClipGlobalScorer;
-import io.tagclip.tagclip.ImageBatchScorer;
-import io.tagclip.tagclip.TextTable;
-import io.tagclip.tagclip.Vocabularies;
-import io.tagclip.tagclip.Vocabulary;
-import io.tagclip.tagclip.eval.EvaluationReport;
-import io.tagclip.tagclip.eval.EvaluationResult;
-import io.tagclip.tagclip.eval.Evaluator;
-import io.tagclip.tagclip.eval.SplitFile;
+import io.tagclip.baseline.CdulGlobalLocalScorer;
+import io.tagclip.baseline.CdulParams;
+import io.tagclip.baseline.ClipGlobalScorer;
+import io.tagclip.baseline.ImageBatchScorer;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabularies;
+import io.tagclip.vocab.Vocabulary;
+import io.tagclip.eval.EvaluationReport;
+import io.tagclip.eval.EvaluationResult;
+import io.tagclip.eval.Evaluator;
+import io.tagclip.eval.SplitFile;
 import java.nio.file.Path;
 
 /**
@@ -45,7 +46,7 @@ public final class BaselineEvaluation {
 
         Vocabulary vocabulary = Vocabularies.builtIn().get(vocabularyId);
         SplitFile split = SplitFile.read(splitFile, vocabulary.numClasses());
-        try (ClipModel model = ClipModel.load(modelDir, ClipOptions.defaults());
+        try (ClipModel model = ClipLoader.load(modelDir, ClipOptions.defaults());
                 NDManager manager = model.manager().newSubManager()) {
             TextTable.NameEmbedder ensemble = (names, m) -> PromptEnsemble.embed(model, names, m);
             ImageBatchScorer clipGlobal = ClipGlobalScorer.forVocabulary(

@@ -1,7 +1,7 @@
 package io.tagclip.bench;
 
 import ai.djl.ndarray.NDArray;
-import io.tagclip.tagclip.TagClipBackbone;
+import io.tagclip.tagging.TagClipBackbone;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 

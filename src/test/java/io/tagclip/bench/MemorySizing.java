@@ -1,5 +1,6 @@
 package io.tagclip.bench;
 
+import io.tagclip.clip.RandomClip;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -45,7 +46,7 @@ public final class MemorySizing {
         }
         int tokens = 1 + (height / config.patchSize()) * (width / config.patchSize());
 
-        try (ClipModel model = ClipModel.randomWeights(config, 42, ClipOptions.cpu())) {
+        try (ClipModel model = RandomClip.randomWeights(config, 42, ClipOptions.cpu())) {
             long loadedKb = status("VmRSS");
             float[] pixels = randomPixels(batch * 3 * height * width);
             forward(model, pixels, new Shape(batch, 3, height, width)); // warm-up

@@ -1,5 +1,6 @@
 package io.tagclip.bench;
 
+import io.tagclip.clip.RandomClip;
 import ai.djl.ndarray.types.Shape;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Timer;
@@ -15,11 +16,11 @@ import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.fetch.ImageDecoder;
 import io.tagclip.fetch.UriImageLoader;
-import io.tagclip.pipeline.ClipModelBackbone;
+import io.tagclip.inference.ClipModelBackbone;
 import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.PipelineSettings;
-import io.tagclip.pipeline.RgbImage;
-import io.tagclip.pipeline.TagClipPipeline;
+import io.tagclip.inference.PipelineSettings;
+import io.tagclip.image.RgbImage;
+import io.tagclip.inference.TagClipPipeline;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.serde.SerdeConfig;
@@ -31,8 +32,8 @@ import io.tagclip.streams.InferenceWorker;
 import io.tagclip.streams.TaggerMetrics;
 import io.tagclip.streams.TaggerTopology;
 import io.tagclip.streams.TopologySettings;
-import io.tagclip.tagclip.TextTable;
-import io.tagclip.tagclip.Vocabularies;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabularies;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -196,7 +197,7 @@ public final class StreamingBenchmark {
         HttpServer server = imageServer(images);
         ClipConfig config = ClipConfig.vitB16();
         long modelStart = System.nanoTime();
-        try (ClipModel model = ClipModel.randomWeights(config, SEED, ClipOptions.defaults())) {
+        try (ClipModel model = RandomClip.randomWeights(config, SEED, ClipOptions.defaults())) {
             CountingBackbone backbone = new CountingBackbone(new ClipModelBackbone(model));
             PipelineSettings settings = PipelineSettings.throughput(Vocabularies.VOC2007);
             try (TaggingPipeline pipeline = new TagClipPipeline(backbone, randomText(config.embedDim()),

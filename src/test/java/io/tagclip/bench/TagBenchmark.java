@@ -1,5 +1,6 @@
 package io.tagclip.bench;
 
+import io.tagclip.clip.RandomClip;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.tagclip.batch.BatchingPolicy;
@@ -8,17 +9,17 @@ import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageDecoder;
-import io.tagclip.pipeline.ClipModelBackbone;
+import io.tagclip.inference.ClipModelBackbone;
 import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.PipelineSettings;
-import io.tagclip.pipeline.RgbImage;
-import io.tagclip.pipeline.TagClipPipeline;
+import io.tagclip.inference.PipelineSettings;
+import io.tagclip.image.RgbImage;
+import io.tagclip.inference.TagClipPipeline;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
-import io.tagclip.tagclip.DecisionOptions;
-import io.tagclip.tagclip.TagClipParams;
-import io.tagclip.tagclip.TextTable;
-import io.tagclip.tagclip.Vocabularies;
+import io.tagclip.tagging.DecisionOptions;
+import io.tagclip.tagging.TagClipParams;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabularies;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ import java.util.stream.Stream;
 
 /**
  * Images per second of TagCLIP tagging through {@link TagClipPipeline} with real ViT-B/16 dimensions and random
- * weights ({@link ClipModel#randomWeights}), in reference mode (each image at its own size, one crop per forward) and
+ * weights ({@link RandomClip#randomWeights}), in reference mode (each image at its own size, one crop per forward) and
  * throughput mode (shape buckets, pooled crop forwards) at several batch sizes, with the default buckets
  * ({@link BatchingPolicy#DEFAULT}) and the coarse ones ({@link BatchingPolicy#COARSE}). Run with {@code bin/bench-tag}.
  *
@@ -73,7 +74,7 @@ public final class TagBenchmark {
                 Math.min(count, distinctImages().size()), repeats);
 
         long start = System.nanoTime();
-        try (ClipModel model = ClipModel.randomWeights(ClipConfig.vitB16(), SEED, ClipOptions.defaults())) {
+        try (ClipModel model = RandomClip.randomWeights(ClipConfig.vitB16(), SEED, ClipOptions.defaults())) {
             System.out.printf(Locale.ROOT, "random ViT-B/16 built in %.1f s on %s; RSS %d MiB%n%n",
                     (System.nanoTime() - start) / 1e9, model.device(), statusKib("VmRSS") >> 10);
             System.out.println("| mode | sizes | batch | wall s | images/s | speed-up vs reference | CPU s/image "

@@ -1,5 +1,6 @@
 package io.tagclip.cli;
 
+import io.tagclip.clip.ClipLoader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -13,8 +14,8 @@ import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.ModelSource;
 import io.tagclip.golden.Golden;
-import io.tagclip.pipeline.Pipelines;
-import io.tagclip.tagclip.TextTable;
+import io.tagclip.inference.Pipelines;
+import io.tagclip.vocab.TextTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -58,7 +59,7 @@ class CliTest {
     static void loadModel() {
         modelDir = Golden.modelDir();
         imageDir = modelDir.resolveSibling("images");
-        model = ClipModel.load(modelDir, ClipOptions.cpu());
+        model = ClipLoader.load(modelDir, ClipOptions.cpu());
         textCache = model.manager().newSubManager();
     }
 

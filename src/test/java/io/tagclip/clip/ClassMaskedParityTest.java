@@ -31,7 +31,7 @@ class ClassMaskedParityTest {
 
     @BeforeAll
     static void load() {
-        model = ClipModel.load(Golden.modelFolder(), ClipOptions.cpu());
+        model = ClipLoader.load(Golden.modelFolder(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
     }
 

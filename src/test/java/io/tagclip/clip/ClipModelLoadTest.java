@@ -34,7 +34,7 @@ class ClipModelLoadTest {
 
     @BeforeAll
     static void load() {
-        reference = ClipModel.load(Golden.modelFolder(), ClipOptions.cpu());
+        reference = ClipLoader.load(Golden.modelFolder(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
         referenceFeatures = features(reference);
         referenceText = textFeatures(reference);
@@ -64,7 +64,7 @@ class ClipModelLoadTest {
     @Test
     void shouldLoadF16CopyToIdenticalOutputs() throws IOException {
         Path folder = copyWith("F16", null);
-        try (ClipModel half = ClipModel.load(folder, ClipOptions.cpu())) {
+        try (ClipModel half = ClipLoader.load(folder, ClipOptions.cpu())) {
             assertClose("F16 image features", features(half), referenceFeatures, 0);
             assertClose("F16 text features", textFeatures(half), referenceText, 0);
         }
@@ -77,8 +77,8 @@ class ClipModelLoadTest {
                 SafeTensorsWriter.readAll(Golden.modelFolder().resolve("model.safetensors"), "F32");
         rounded.replaceAll((name, t) -> new SafeTensorsWriter.Tensor("F32", t.shape(), bf16Values(t.values())));
         Path f32 = folderWith(rounded, "f32-of-bf16");
-        try (ClipModel fromBf16 = ClipModel.load(bf16, ClipOptions.cpu());
-                ClipModel fromF32 = ClipModel.load(f32, ClipOptions.cpu())) {
+        try (ClipModel fromBf16 = ClipLoader.load(bf16, ClipOptions.cpu());
+                ClipModel fromF32 = ClipLoader.load(f32, ClipOptions.cpu())) {
             float[] bf16Features = features(fromBf16);
             assertClose("BF16 vs the same values in F32", bf16Features, features(fromF32), 0);
             // bfloat16 keeps 8 mantissa bits: the outputs stay close to the float32 model's
@@ -89,7 +89,7 @@ class ClipModelLoadTest {
     @Test
     void shouldRejectAMissingTensorNamingIt() throws IOException {
         Path folder = copyWith("F32", tensors -> tensors.remove(FC1_BIAS));
-        assertThatThrownBy(() -> ClipModel.load(folder, ClipOptions.cpu()))
+        assertThatThrownBy(() -> ClipLoader.load(folder, ClipOptions.cpu()))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("missing tensor " + FC1_BIAS)
                 .hasMessageContaining("[512]");
@@ -102,7 +102,7 @@ class ClipModelLoadTest {
             float[] half = java.util.Arrays.copyOf(t.values(), 64 * 32);
             tensors.put(TEXT_PROJECTION, new SafeTensorsWriter.Tensor("F32", new long[] {64, 32}, half));
         });
-        assertThatThrownBy(() -> ClipModel.load(folder, ClipOptions.cpu()))
+        assertThatThrownBy(() -> ClipLoader.load(folder, ClipOptions.cpu()))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("tensor " + TEXT_PROJECTION + " has shape [64, 32], expected [64, 64]");
     }
@@ -111,17 +111,17 @@ class ClipModelLoadTest {
     void shouldNameTheMissingFile() throws IOException {
         Path folder = copyWith("F32", null);
         Files.delete(folder.resolve("model.safetensors"));
-        assertThatThrownBy(() -> ClipModel.load(folder, ClipOptions.cpu()))
+        assertThatThrownBy(() -> ClipLoader.load(folder, ClipOptions.cpu()))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining(folder.resolve("model.safetensors").toString());
         Path noConfig = copyWith("F32", null);
         Files.delete(noConfig.resolve("config.json"));
-        assertThatThrownBy(() -> ClipModel.load(noConfig, ClipOptions.cpu()))
+        assertThatThrownBy(() -> ClipLoader.load(noConfig, ClipOptions.cpu()))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining(noConfig.resolve("config.json").toString());
         Path noMerges = copyWith("F32", null);
         Files.delete(noMerges.resolve("merges.txt"));
-        assertThatThrownBy(() -> ClipModel.load(noMerges, ClipOptions.cpu()))
+        assertThatThrownBy(() -> ClipLoader.load(noMerges, ClipOptions.cpu()))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("tokenizer files not found");
     }
@@ -132,7 +132,7 @@ class ClipModelLoadTest {
         Path weights = folder.resolve("model.safetensors");
         byte[] bytes = Files.readAllBytes(weights);
         Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-        assertThatThrownBy(() -> ClipModel.load(folder, ClipOptions.cpu()))
+        assertThatThrownBy(() -> ClipLoader.load(folder, ClipOptions.cpu()))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("data_offsets")
                 .hasMessageContaining(weights.toString());
@@ -140,7 +140,7 @@ class ClipModelLoadTest {
 
     @Test
     void shouldRejectHalfPrecisionOnCpu() {
-        assertThatThrownBy(() -> ClipModel.load(Golden.modelFolder(), new ClipOptions(Device.cpu(), DataType.FLOAT16)))
+        assertThatThrownBy(() -> ClipLoader.load(Golden.modelFolder(), new ClipOptions(Device.cpu(), DataType.FLOAT16)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("only supported on a GPU");
     }

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import java.nio.file.Path;
 
 /** Access to the golden fixture {@code tagclip-tiny} (outputs of the reference TagCLIP on a tiny random CLIP). */

@@ -103,7 +103,7 @@ class ModelLocatorTest {
         assertThat(again).isEqualTo(source);
         assertThat(requests).hasSize(served);
 
-        try (ClipModel model = ClipModel.load(source, ClipOptions.cpu())) {
+        try (ClipModel model = ClipLoader.load(source, ClipOptions.cpu())) {
             assertThat(model.modelId()).isEqualTo(ID);
             assertThat(model.revision()).isEqualTo(COMMIT);
         }

@@ -27,7 +27,7 @@ class TextParityTest {
 
     @BeforeAll
     static void load() {
-        model = ClipModel.load(Golden.modelFolder(), ClipOptions.cpu());
+        model = ClipLoader.load(Golden.modelFolder(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
     }
 

@@ -35,7 +35,7 @@ public final class VisionBenchmark {
         System.out.printf(Locale.ROOT, "cores %d, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
         long start = System.nanoTime();
-        try (ClipModel model = ClipModel.randomWeights(config, 20231220L, ClipOptions.cpu());
+        try (ClipModel model = RandomClip.randomWeights(config, 20231220L, ClipOptions.cpu());
                 NDManager manager = NDManager.newBaseManager()) {
             System.out.printf(Locale.ROOT, "random ViT-B/16 built in %.1f s on %s; RSS %s%n",
                     (System.nanoTime() - start) / 1e9, model.device(), memory());

@@ -28,7 +28,7 @@ class VisionParityTest {
 
     @BeforeAll
     static void load() {
-        model = ClipModel.load(Golden.modelFolder(), ClipOptions.cpu());
+        model = ClipLoader.load(Golden.modelFolder(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
     }
 

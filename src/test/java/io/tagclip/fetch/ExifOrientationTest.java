@@ -2,7 +2,7 @@ package io.tagclip.fetch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

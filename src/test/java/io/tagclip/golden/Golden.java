@@ -2,7 +2,7 @@ package io.tagclip.golden;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tagclip.golden.Golden;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import org.junit.jupiter.api.Test;
 
 class ZeroShotTransformTest {

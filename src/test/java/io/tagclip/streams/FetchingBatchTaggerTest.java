@@ -8,7 +8,7 @@ import io.tagclip.avro.ImageRef;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageLoader;
 import io.tagclip.pipeline.FailureKind;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tagclip.pipeline.FailureKind;
 import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import java.time.Duration;

@@ -11,7 +11,7 @@ import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageLoader;
-import io.tagclip.pipeline.RgbImage;
+import io.tagclip.image.RgbImage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

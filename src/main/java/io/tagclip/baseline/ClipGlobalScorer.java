@@ -1,0 +1,116 @@
+package io.tagclip.baseline;
+
+import io.tagclip.vocab.Vocabulary;
+import io.tagclip.vocab.TextTable;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.tagclip.image.RgbImage;
+import io.tagclip.preprocess.ClipTransform;
+import io.tagclip.preprocess.ZeroShotTransform;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Baseline {@value #METHOD_ID}: standard CLIP zero-shot classification of the whole image (Radford et al., 2021),
+ * the "CLIP" row TagCLIP compares against. The image is squashed to {@value #INPUT_SIZE}×{@value #INPUT_SIZE}
+ * (bicubic, no crop: {@code clip._transform(224)} of TagCLIP's vendored CLIP), encoded to its class-token embedding,
+ * normalised, and scored with {@code softmax_C(τ · f · Tᵀ)} over the C dataset classes only (no background
+ * classes), with T the prompt-ensemble text features and τ = {@code exp(logit_scale)}. The C scores of an image sum
+ * to 1, so this ranks classes well within an image but is a single-label model at heart.
+ */
+public final class ClipGlobalScorer implements ImageBatchScorer {
+
+    /** Method id written into evaluation results and tag events. */
+    public static final String METHOD_ID = "clip-global";
+
+    /** Input side: CLIP ViT-B/16's training resolution, used as is by {@code clip._transform(224)}. */
+    public static final int INPUT_SIZE = 224;
+
+    private final ImageEncoder encoder;
+    private final NDArray textFeatures;
+    private final float logitMultiplier;
+
+    /**
+     * @param encoder CLIP's plain image embedding ({@code ClipModel::encodeImage})
+     * @param textFeatures {@code [C,E]} L2-normalised class features of the C dataset classes, in class order
+     *     (TagCLIP's 85-template ensemble, {@code PromptEnsemble.embed}); kept, not copied
+     * @param logitMultiplier τ = {@code exp(logit_scale)} of the checkpoint ({@code ClipModel.logitScale()})
+     */
+    public ClipGlobalScorer(ImageEncoder encoder, NDArray textFeatures, float logitMultiplier) {
+        this.encoder = Objects.requireNonNull(encoder, "encoder");
+        this.textFeatures = Objects.requireNonNull(textFeatures, "textFeatures");
+        ZeroShot.checkMatrix(textFeatures, "text features");
+        if (!(logitMultiplier > 0) || !Float.isFinite(logitMultiplier)) {
+            throw new IllegalArgumentException("logit multiplier must be positive and finite, got " + logitMultiplier);
+        }
+        this.logitMultiplier = logitMultiplier;
+    }
+
+    /**
+     * A scorer for the dataset classes of {@code vocabulary} (its background classes are left out: plain CLIP
+     * zero-shot has none).
+     *
+     * @param ensemble the prompt-ensemble embedder ({@code PromptEnsemble.embed})
+     * @param manager owns the text features; must outlive the scorer
+     */
+    public static ClipGlobalScorer forVocabulary(Vocabulary vocabulary, ImageEncoder encoder,
+            TextTable.NameEmbedder ensemble, float logitMultiplier, NDManager manager) {
+        Vocabulary datasetOnly = new Vocabulary(vocabulary.id(), vocabulary.classes(), List.of());
+        return new ClipGlobalScorer(encoder, TextTable.build(datasetOnly, ensemble, manager), logitMultiplier);
+    }
+
+    @Override
+    public String methodId() {
+        return METHOD_ID;
+    }
+
+    @Override
+    public int numClasses() {
+        return Math.toIntExact(textFeatures.getShape().get(0));
+    }
+
+    /** The normalised {@code [3,224,224]} input of one image, channel-major. */
+    public static float[] preprocess(RgbImage image) {
+        return ClipTransform.normalize(ZeroShotTransform.squash(image, INPUT_SIZE));
+    }
+
+    /**
+     * Scores decoded images in one forward.
+     *
+     * @return {@code [B,C]} probabilities, owned by {@code manager}
+     */
+    @Override
+    public NDArray score(List<RgbImage> images, NDManager manager) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no images to score");
+        }
+        int plane = 3 * INPUT_SIZE * INPUT_SIZE;
+        float[] pixels = new float[images.size() * plane];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(preprocess(images.get(i)), 0, pixels, i * plane, plane);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray input = scope.create(pixels, new Shape(images.size(), 3, INPUT_SIZE, INPUT_SIZE)); // [B,3,S,S]
+            NDArray scores = scoreInputs(input); // [B,C]
+            scores.attach(manager);
+            return scores;
+        }
+    }
+
+    /**
+     * Scores preprocessed inputs.
+     *
+     * @param inputs {@code [B,3,224,224]} normalised pixels
+     * @return {@code [B,C]} probabilities, owned by the manager of {@code inputs}
+     */
+    public NDArray scoreInputs(NDArray inputs) {
+        Shape shape = inputs.getShape();
+        if (shape.dimension() != 4 || shape.get(1) != 3 || shape.get(2) != INPUT_SIZE || shape.get(3) != INPUT_SIZE) {
+            throw new IllegalArgumentException("expected [B,3," + INPUT_SIZE + "," + INPUT_SIZE + "], got " + shape);
+        }
+        NDArray features = encoder.encode(inputs); // [B,3,S,S] -> [B,E]
+        return ZeroShot.probabilities(features, textFeatures, logitMultiplier); // [B,E] -> [B,C]
+    }
+}

@@ -1,0 +1,33 @@
+package io.tagclip.inference;
+
+import ai.djl.ndarray.NDArray;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.VisionOutput;
+import io.tagclip.tagging.TagClipBackbone;
+import java.util.Objects;
+
+/** The TagCLIP forwards of a {@link ClipModel}. */
+public final class ClipModelBackbone implements TagClipBackbone {
+
+    private final ClipModel model;
+
+    public ClipModelBackbone(ClipModel model) {
+        this.model = Objects.requireNonNull(model, "model");
+    }
+
+    @Override
+    public float logitScale() {
+        return model.logitScale();
+    }
+
+    @Override
+    public Vision encodeTagClip(NDArray images) {
+        VisionOutput out = model.encodeImageTagClip(images);
+        return new Vision(out.tokens(), out.attentions());
+    }
+
+    @Override
+    public NDArray encodeClassMasked(NDArray images, NDArray classRowMask) {
+        return model.encodeImageClassMasked(images, classRowMask);
+    }
+}

@@ -1,0 +1,75 @@
+package io.tagclip.inference;
+
+import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.vocab.ContentHash;
+import io.tagclip.tagging.DecisionOptions;
+import io.tagclip.tagging.TagClipParams;
+import java.util.Objects;
+
+/**
+ * How {@link TagClipPipeline} tags.
+ *
+ * @param defaultVocabulary vocabulary id used when a request names none
+ * @param params            the algorithm's constants ({@link TagClipParams#REFERENCE} reproduces the reference)
+ * @param decision          optional additions to the tag rule ({@link DecisionOptions#REFERENCE}: none)
+ * @param boxes             attach a box to every tag (the DMAR boxes of its class, in original pixels)
+ * @param mode              reference (exact, one image and one crop per forward) or throughput (bucketed sizes,
+ *                          pooled forwards)
+ * @param batching          sizes and batch limits of throughput mode (ignored in reference mode)
+ */
+public record PipelineSettings(String defaultVocabulary, TagClipParams params, DecisionOptions decision,
+        boolean boxes, Mode mode, BatchingPolicy batching) {
+
+    /** How images are sized and grouped. */
+    public enum Mode {
+        /**
+         * The reference's behaviour: each image at its own size rounded up to multiples of 16, alone in its
+         * forward, one forward per CWR crop.
+         */
+        REFERENCE,
+        /**
+         * Images resized to shape buckets ({@link BatchingPolicy}); same-bucket images share first-pass forwards and
+         * all CWR crops of a batch share forwards. Scores drift from the reference where the size differs.
+         */
+        THROUGHPUT;
+
+        /** The mode named {@code value} (case-insensitive), or an error naming the bad value. */
+        public static Mode of(String value) {
+            for (Mode mode : values()) {
+                if (mode.name().equalsIgnoreCase(value)) {
+                    return mode;
+                }
+            }
+            throw new IllegalArgumentException("unknown mode '" + value + "' (known: reference, throughput)");
+        }
+    }
+
+    public PipelineSettings {
+        Objects.requireNonNull(defaultVocabulary, "defaultVocabulary");
+        Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(decision, "decision");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(batching, "batching");
+    }
+
+    /** Reference TagCLIP on {@code vocabulary}, with boxes. */
+    public static PipelineSettings reference(String vocabulary) {
+        return new PipelineSettings(vocabulary, TagClipParams.REFERENCE, DecisionOptions.REFERENCE, true,
+                Mode.REFERENCE, BatchingPolicy.DEFAULT);
+    }
+
+    /** Throughput mode with the reference's constants and {@link BatchingPolicy#DEFAULT}. */
+    public static PipelineSettings throughput(String vocabulary) {
+        return new PipelineSettings(vocabulary, TagClipParams.REFERENCE, DecisionOptions.REFERENCE, true,
+                Mode.THROUGHPUT, BatchingPolicy.DEFAULT);
+    }
+
+    /**
+     * Short hash of everything that changes scores or tags (constants, decision rule, boxes, mode and, in
+     * throughput mode, the sizing policy), carried into results as the parameters' version.
+     */
+    public String paramsVersion() {
+        String sizing = mode == Mode.REFERENCE ? "reference" : "throughput " + batching;
+        return ContentHash.of(params + "|" + decision + "|boxes=" + boxes + "|" + sizing);
+    }
+}

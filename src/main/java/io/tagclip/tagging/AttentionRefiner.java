@@ -1,0 +1,176 @@
+package io.tagclip.tagging;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * TagCLIP step 2, DMAR: dual-masking attention refinement (paper §3.3; classify.py from {@code attn_vote} to
+ * {@code mask_attn}).
+ *
+ * <p>First mask: an attention entry between two patches is kept when at least {@code voteMinLayers} of the 12 layers
+ * put it above that layer's mean; the refinement weights W are the mean of layers 8..10 times that mask. The coarse
+ * map is propagated along W. Second mask: per class, the propagated map is thresholded into boxes
+ * ({@link ScoreMapBoxes}) and W only propagates from patches inside the boxes, applied to the coarse map again.
+ *
+ * <p>Reproduced details: the class token's row and column are dropped before the vote; one mean per layer over all
+ * N·N entries; strict {@code >} per layer, {@code >=} on the count; rows of W are not renormalised; the box masks come
+ * from {@code W·P_coarse} but multiply {@code P_coarse}; the mask acts on W's columns (source patches). A class whose
+ * refined column has no positive entry is not masked ({@code mask_attn} skips it and keeps {@code W·P_coarse}).
+ *
+ * <p>Deviation: a column whose values are all equal and positive makes the reference divide 0 by 0 and fail in
+ * {@code int(nan)}; here it is treated as having no box, so the class's refined column becomes 0.
+ */
+public final class AttentionRefiner {
+
+    private AttentionRefiner() {}
+
+    /** Output of {@link #refine}: the maps the reference computes and the boxes of every class. */
+    public record Refinement(NDArray attentionRefined, NDArray refined, List<ClassBoxes> classes) {}
+
+    /**
+     * Boxes of one class.
+     *
+     * @param masked whether {@code mask_attn} processed the class (max of {@code W·P_coarse} above 0)
+     * @param boxes  the boxes {@code scoremap2bbox} would return, clipped; empty list: no foreground
+     */
+    public record ClassBoxes(boolean masked, List<PatchBox> boxes) {
+
+        /** Smallest box around every non-empty box, or {@code null} when no box covers a cell. */
+        public PatchBox extent() {
+            int x0 = Integer.MAX_VALUE;
+            int y0 = Integer.MAX_VALUE;
+            int x1 = -1;
+            int y1 = -1;
+            for (PatchBox box : boxes) {
+                if (box.isEmpty()) {
+                    continue;
+                }
+                x0 = Math.min(x0, box.x0());
+                y0 = Math.min(y0, box.y0());
+                x1 = Math.max(x1, box.x1());
+                y1 = Math.max(y1, box.y1());
+            }
+            return x1 < 0 ? null : new PatchBox(x0, y0, x1, y1);
+        }
+    }
+
+    /**
+     * The vote mask: entries of the patch-to-patch attention above their layer's mean in at least
+     * {@code minLayers} layers.
+     *
+     * @param attentions head-averaged attention of every layer {@code [L,1+N,1+N]}
+     * @return boolean {@code [N,N]}
+     */
+    public static NDArray voteMask(NDArray attentions, int minLayers) {
+        checkAttentions(attentions);
+        NDArray patches = attentions.get(":, 1:, 1:"); // [L,1+N,1+N] -> [L,N,N]
+        long layers = patches.getShape().get(0);
+        NDArray means = patches.reshape(layers, -1).mean(new int[] {1}).reshape(layers, 1, 1); // [L,1,1]
+        NDArray votes = patches.gt(means).toType(DataType.FLOAT32, false).sum(new int[] {0}); // [L,N,N] -> [N,N]
+        return votes.gte(minLayers); // [N,N]
+    }
+
+    /**
+     * Refinement weights {@code W = mean(A[8..L-2]) ⊙ voteMask}.
+     *
+     * @param attentions head-averaged attention of every layer {@code [L,1+N,1+N]}
+     * @return {@code [N,N]}
+     */
+    public static NDArray weights(NDArray attentions, TagClipParams params) {
+        checkAttentions(attentions);
+        long layers = attentions.getShape().get(0);
+        long to = layers - params.refineDropLastLayers();
+        if (params.refineFromLayer() >= to) {
+            throw new IllegalArgumentException("refinement layers [" + params.refineFromLayer() + "," + to
+                    + ") are empty for a model with " + layers + " layers");
+        }
+        if (layers < params.voteMinLayers()) {
+            throw new IllegalArgumentException(
+                    "vote needs " + params.voteMinLayers() + " layers, the model has " + layers);
+        }
+        NDArray mask = voteMask(attentions, params.voteMinLayers()); // [N,N]
+        NDArray selected = attentions.get(params.refineFromLayer() + ":" + to + ", 1:, 1:"); // [L',N,N]
+        return selected.mean(new int[] {0}).mul(mask.toType(DataType.FLOAT32, false)); // [L',N,N] -> [N,N]
+    }
+
+    /**
+     * Refines the coarse map with W and the per-class box masks.
+     *
+     * @param weights W {@code [N,N]}
+     * @param coarse  {@code P_coarse} {@code [N,K]}
+     * @param gridH   patch rows
+     * @param gridW   patch columns, {@code gridH * gridW = N}
+     */
+    public static Refinement refine(NDArray weights, NDArray coarse, int gridH, int gridW, TagClipParams params) {
+        Shape shape = coarse.getShape();
+        int n = gridH * gridW;
+        if (shape.dimension() != 2 || shape.get(0) != n || !weights.getShape().equals(new Shape(n, n))) {
+            throw new IllegalArgumentException("expected W [" + n + "," + n + "] and P_coarse [" + n + ",K] for a "
+                    + gridH + "x" + gridW + " grid, got " + weights.getShape() + " and " + shape);
+        }
+        int k = (int) shape.get(1);
+        NDArray attentionRefined = weights.matMul(coarse); // [N,N] x [N,K] -> [N,K]
+        float[] refined = attentionRefined.toFloatArray();
+        float[] boxMask = new float[n * k];
+        List<ClassBoxes> classes = new ArrayList<>(k);
+        float[] column = new float[n];
+        for (int c = 0; c < k; c++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                column[i] = refined[i * k + c];
+                max = Math.max(max, column[i]);
+            }
+            if (!(max > 0f)) {
+                for (int i = 0; i < n; i++) {
+                    boxMask[i * k + c] = 1f;
+                }
+                classes.add(new ClassBoxes(false, List.of()));
+                continue;
+            }
+            List<PatchBox> boxes = classBoxes(column, gridH, gridW, params.boxQuantisation());
+            boolean[] mask = ScoreMapBoxes.fill(boxes, gridH, gridW);
+            for (int i = 0; i < n; i++) {
+                boxMask[i * k + c] = mask[i] ? 1f : 0f;
+            }
+            classes.add(new ClassBoxes(true, List.copyOf(boxes)));
+        }
+        NDManager manager = coarse.getManager();
+        NDArray masks = manager.create(boxMask, new Shape(n, k)); // [N,K]
+        // Column c of W ⊙ B_c^T times P_coarse[:,c], for all classes at once: W · (B ⊙ P_coarse).
+        NDArray result = weights.matMul(masks.mul(coarse)); // [N,N] x [N,K] -> [N,K]
+        masks.close();
+        return new Refinement(attentionRefined, result, List.copyOf(classes));
+    }
+
+    /** Min-max normalises one class column in float32 as the reference does and boxes its foreground. */
+    static List<PatchBox> classBoxes(float[] column, int gridH, int gridW, int levels) {
+        float min = Float.POSITIVE_INFINITY;
+        for (float v : column) {
+            min = Math.min(min, v);
+        }
+        float[] shifted = new float[column.length];
+        float range = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < column.length; i++) {
+            shifted[i] = column[i] - min;
+            range = Math.max(range, shifted[i]);
+        }
+        if (!(range > 0f)) {
+            return List.of();
+        }
+        for (int i = 0; i < shifted.length; i++) {
+            shifted[i] = shifted[i] / range;
+        }
+        return ScoreMapBoxes.boxes(ScoreMapBoxes.foreground(shifted, levels), gridH, gridW);
+    }
+
+    private static void checkAttentions(NDArray attentions) {
+        Shape s = attentions.getShape();
+        if (s.dimension() != 3 || s.get(1) != s.get(2) || s.get(1) < 2) {
+            throw new IllegalArgumentException("expected attentions [L,1+N,1+N], got " + s);
+        }
+    }
+}

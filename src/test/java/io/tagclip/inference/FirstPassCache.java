@@ -1,0 +1,53 @@
+package io.tagclip.inference;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.tagclip.tagging.TagClipBackbone;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Remembers first passes by input content, so that a test running one image through several vocabularies pays for
+ * its vision forward once (the first pass does not depend on the vocabulary).
+ */
+final class FirstPassCache implements TagClipBackbone {
+
+    private final TagClipBackbone delegate;
+    private final NDManager keep;
+    private final Map<Integer, Vision> cache = new HashMap<>();
+
+    FirstPassCache(TagClipBackbone delegate, NDManager keep) {
+        this.delegate = delegate;
+        this.keep = keep;
+    }
+
+    @Override
+    public float logitScale() {
+        return delegate.logitScale();
+    }
+
+    @Override
+    public Vision encodeTagClip(NDArray images) {
+        int key = Arrays.hashCode(images.getShape().getShape()) * 31 + Arrays.hashCode(images.toFloatArray());
+        Vision cached = cache.get(key);
+        if (cached == null) {
+            Vision fresh = delegate.encodeTagClip(images);
+            cached = new Vision(fresh.tokens().duplicate(), fresh.attentions().duplicate());
+            cached.tokens().attach(keep);
+            cached.attentions().attach(keep);
+            cache.put(key, cached);
+        }
+        NDManager caller = images.getManager();
+        NDArray tokens = cached.tokens().duplicate();
+        NDArray attentions = cached.attentions().duplicate();
+        tokens.attach(caller);
+        attentions.attach(caller);
+        return new Vision(tokens, attentions);
+    }
+
+    @Override
+    public NDArray encodeClassMasked(NDArray images, NDArray classRowMask) {
+        return delegate.encodeClassMasked(images, classRowMask);
+    }
+}

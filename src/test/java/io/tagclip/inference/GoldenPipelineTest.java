@@ -1,0 +1,142 @@
+package io.tagclip.inference;
+
+import io.tagclip.clip.ClipLoader;
+import io.tagclip.pipeline.Tag;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.TagResult;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.PromptEnsemble;
+import io.tagclip.golden.Golden;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabularies;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The whole pipeline (text side included) on the golden fixture: decoded images in, tags out, against the
+ * reference's final scores and tags; and throughput mode's drift from them. Text features are computed once per
+ * vocabulary for the whole class (the slow part: 45 and 103 classes x 85 prompts).
+ */
+class GoldenPipelineTest {
+
+    private static ClipModel model;
+    private static NDManager keep;
+    private static TextTable.NameEmbedder embedder;
+
+    @BeforeAll
+    static void load() {
+        model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
+        keep = NDManager.newBaseManager();
+        Map<List<String>, NDArray> cache = new HashMap<>();
+        embedder = (names, manager) -> {
+            NDArray table = cache.computeIfAbsent(List.copyOf(names), n -> PromptEnsemble.embed(model, n, keep));
+            NDArray copy = table.duplicate();
+            copy.attach(manager);
+            return copy;
+        };
+    }
+
+    @AfterAll
+    static void close() {
+        keep.close();
+        model.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"voc2007", "coco2014"})
+    void shouldBuildReferenceTextTable(String vocab) {
+        JsonNode expected = Golden.expected("text_" + vocab + ".json").get("text_features_used");
+        try (NDManager scope = keep.newSubManager()) {
+            float[] table = TextTable.build(Vocabularies.builtIn().get(vocab), embedder, scope).toFloatArray();
+
+            ReferenceParityTest.assertClose("text features", table, Golden.matrix(expected), 1e-5);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"voc2007", "coco2014"})
+    void shouldTagGoldenImagesLikeReference(String vocab) {
+        try (TagClipPipeline pipeline = pipeline(PipelineSettings.reference(vocab))) {
+            List<TagResult> results = pipeline.tag(requests(List.of("chelsea_small", "camera_crop", "astronaut_224")));
+
+            for (TagResult result : results) {
+                JsonNode expected = Golden.expected(result.id(), vocab);
+                TagResult.Tagged tagged = (TagResult.Tagged) result;
+                float[] scores = toArray(tagged.scores().values());
+                ReferenceParityTest.assertClose(result.id() + " final scores", scores,
+                        Golden.floats(expected.get("final_scores")), 1e-5);
+                assertThat(tagged.tags()).extracting(Tag::label).as(result.id())
+                        .containsExactlyInAnyOrderElementsOf(names(expected.get("tag_names")));
+                assertThat(tagged.tags()).allSatisfy(tag -> {
+                    if (tag.box() != null) {
+                        assertThat(tag.box().x1()).isLessThanOrEqualTo(expected.get("original").get("width").asInt());
+                        assertThat(tag.box().y1()).isLessThanOrEqualTo(expected.get("original").get("height").asInt());
+                    }
+                });
+                assertThat(tagged.provenance().modelRevision()).isEqualTo(model.revision());
+            }
+        }
+    }
+
+    /**
+     * Throughput mode with the default policy keeps every golden image at the reference's size, so it must give the
+     * reference's scores up to batching noise (README tolerance 1e-5) and its tags, with all eight images of
+     * different sizes in one batch and their CWR crops pooled.
+     */
+    @Test
+    void shouldKeepReferenceScoresAndTagsInThroughputModeWithDefaultPolicy() {
+        PipelineSettings settings = PipelineSettings.throughput(Vocabularies.VOC2007);
+        try (TagClipPipeline pipeline = pipeline(settings)) {
+            List<TagResult> results = pipeline.tag(requests(Golden.IMAGES));
+
+            for (TagResult result : results) {
+                JsonNode expected = Golden.expected(result.id(), "voc2007");
+                TagResult.Tagged tagged = (TagResult.Tagged) result;
+                ReferenceParityTest.assertClose(result.id() + " final scores", toArray(tagged.scores().values()),
+                        Golden.floats(expected.get("final_scores")), 1e-5);
+                assertThat(tagged.tags()).extracting(Tag::label).as(result.id())
+                        .containsExactlyInAnyOrderElementsOf(names(expected.get("tag_names")));
+            }
+        }
+    }
+
+    private static TagClipPipeline pipeline(PipelineSettings settings) {
+        return new TagClipPipeline(new ClipModelBackbone(model), embedder, model.modelId(), model.revision(),
+                Vocabularies.builtIn(), settings, NDManager.newBaseManager());
+    }
+
+    static List<ImageRequest> requests(List<String> images) {
+        List<ImageRequest> requests = new ArrayList<>();
+        images.forEach(name -> requests.add(ImageRequest.of(name, Golden.inputImage(name))));
+        return requests;
+    }
+
+    static float[] toArray(java.util.Collection<Float> values) {
+        float[] out = new float[values.size()];
+        int i = 0;
+        for (float v : values) {
+            out[i++] = v;
+        }
+        return out;
+    }
+
+    static List<String> names(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}
