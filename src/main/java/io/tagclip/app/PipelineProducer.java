@@ -3,7 +3,6 @@ package io.tagclip.app;
 import io.tagclip.clip.ClipLoader;
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipModel;
@@ -15,6 +14,7 @@ import io.tagclip.pipeline.Method;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.TaggingPipeline;
+import io.tagclip.streams.TaggerMetrics;
 import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
 import io.tagclip.vocab.Vocabularies;
@@ -41,12 +41,8 @@ public class PipelineProducer {
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
         if (model.device().isGpu()) {
             Device gpu = model.device();
-            Gauge.builder("tagger.gpu.memory.used", () -> CudaUtils.getGpuMemory(gpu).getUsed())
-                    .description("GPU memory in use on the model's device (all processes)")
-                    .baseUnit("bytes").tag("device", gpu.toString()).register(registry);
-            Gauge.builder("tagger.gpu.memory.total", () -> CudaUtils.getGpuMemory(gpu).getMax())
-                    .description("GPU memory of the model's device").baseUnit("bytes").tag("device", gpu.toString())
-                    .register(registry);
+            TaggerMetrics.gpuMemory(registry, gpu.toString(), () -> CudaUtils.getGpuMemory(gpu).getUsed(),
+                    () -> CudaUtils.getGpuMemory(gpu).getMax());
         }
         return model;
     }

@@ -2,11 +2,13 @@ package io.tagclip.streams;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The service's meters, one per stage. Names as Prometheus shows them: {@code tagger_batch_size_images},
@@ -81,6 +83,17 @@ public final class TaggerMetrics {
     /** Images fetched, decoded or inferred right now; call with +n when they start and -n when they are done. */
     public void inFlight(int delta) {
         inFlight.addAndGet(delta);
+    }
+
+    /**
+     * Registers the gauges of a GPU's memory ({@code tagger_gpu_memory_used_bytes} and {@code ..._total_bytes}, tagged
+     * with {@code device}); the suppliers read the device's current figures.
+     */
+    public static void gpuMemory(MeterRegistry registry, String device, Supplier<Number> used, Supplier<Number> total) {
+        Gauge.builder("tagger.gpu.memory.used", used).description("GPU memory in use on the model's device (all processes)")
+                .baseUnit("bytes").tag("device", device).register(registry);
+        Gauge.builder("tagger.gpu.memory.total", total).description("GPU memory of the model's device")
+                .baseUnit("bytes").tag("device", device).register(registry);
     }
 
     public MeterRegistry registry() {

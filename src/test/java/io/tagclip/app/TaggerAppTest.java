@@ -5,11 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.tagclip.streams.TaggerMetrics;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The Quarkus wiring without a broker: the service boots, reports itself not ready, and serves its metrics. */
@@ -55,6 +62,47 @@ class TaggerAppTest {
         assertThat(body).contains("tagger_batch_size_images", "tagger_inference_seconds", "tagger_inference_queue_seconds",
                 "tagger_fetch_seconds_count{outcome=\"ok\"", "tagger_flush_seconds", "tagger_images_total",
                 "tagger_images_in_flight", "tagger_inference_queued_batches");
+    }
+
+    @Test
+    void dashboardShouldQueryOnlyMetricsTheServiceExports() throws Exception {
+        TaggerMetrics metrics = runtime.metrics();
+        metrics.batchFlushed(3, 1_000_000);
+        metrics.fetched("NOT_FOUND", 1_000_000);
+        metrics.inferred(3, 1_000, 1_000_000);
+        metrics.tagged();
+        metrics.failed("NOT_FOUND");
+        TaggerMetrics.gpuMemory(metrics.registry(), "gpu(0)", () -> 1, () -> 2); // registered only on a GPU
+        Set<String> exported = exportedSeries(get(this.metrics).body());
+
+        JsonNode dashboard = new ObjectMapper().readTree(Path.of("deploy/grafana/tagclip-dashboard.json").toFile());
+        Set<String> queried = new TreeSet<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            for (JsonNode target : panel.get("targets")) {
+                Matcher m = METRIC.matcher(target.get("expr").asText());
+                while (m.find()) {
+                    queried.add(m.group());
+                }
+            }
+        }
+
+        assertThat(queried).as("metrics the dashboard queries").hasSizeGreaterThanOrEqualTo(10);
+        assertThat(exported).as("series on /q/metrics").containsAll(queried);
+    }
+
+    /** A metric name in a PromQL expression or on a scrape line. */
+    private static final Pattern METRIC = Pattern.compile("\\btagger_[a-z_]+");
+
+    /** Names of the series a Prometheus scrape holds (histogram buckets, counts and sums included). */
+    private static Set<String> exportedSeries(String scrape) {
+        Set<String> names = new TreeSet<>();
+        for (String line : scrape.split("\n")) {
+            Matcher m = METRIC.matcher(line);
+            if (!line.startsWith("#") && m.lookingAt()) {
+                names.add(m.group());
+            }
+        }
+        return names;
     }
 
     @Test
