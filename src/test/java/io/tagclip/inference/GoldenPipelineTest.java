@@ -4,6 +4,7 @@ import io.tagclip.clip.ClipLoader;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -70,7 +71,7 @@ class GoldenPipelineTest {
     @ParameterizedTest
     @ValueSource(strings = {"voc2007", "coco2014"})
     void shouldTagGoldenImagesLikeReference(String vocab) {
-        try (TagClipPipeline pipeline = pipeline(PipelineSettings.reference(vocab))) {
+        try (TaggingPipeline pipeline = pipeline(PipelineSettings.reference(vocab))) {
             List<TagResult> results = pipeline.tag(requests(List.of("chelsea_small", "camera_crop", "astronaut_224")));
 
             for (TagResult result : results) {
@@ -100,7 +101,7 @@ class GoldenPipelineTest {
     @Test
     void shouldKeepReferenceScoresAndTagsInThroughputModeWithDefaultPolicy() {
         PipelineSettings settings = PipelineSettings.throughput(Vocabularies.VOC2007);
-        try (TagClipPipeline pipeline = pipeline(settings)) {
+        try (TaggingPipeline pipeline = pipeline(settings)) {
             List<TagResult> results = pipeline.tag(requests(Golden.IMAGES));
 
             for (TagResult result : results) {
@@ -114,8 +115,8 @@ class GoldenPipelineTest {
         }
     }
 
-    private static TagClipPipeline pipeline(PipelineSettings settings) {
-        return new TagClipPipeline(new ClipModelBackbone(model), embedder, model.modelId(), model.revision(),
+    private static TaggingPipeline pipeline(PipelineSettings settings) {
+        return Pipelines.tagClip(new ClipModelBackbone(model), embedder, model.modelId(), model.revision(),
                 Vocabularies.builtIn(), settings, NDManager.newBaseManager());
     }
 

@@ -3,6 +3,8 @@ package io.tagclip.inference;
 import io.tagclip.clip.ClipLoader;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
+import io.tagclip.pipeline.Method;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tagclip.batch.BatchingPolicy;
@@ -34,7 +36,7 @@ public final class ThroughputDrift {
                 for (PipelineSettings.Mode mode : PipelineSettings.Mode.values()) {
                     PipelineSettings settings = new PipelineSettings(Vocabularies.VOC2007, TagClipParams.REFERENCE,
                             DecisionOptions.REFERENCE, true, mode, policy);
-                    try (TagClipPipeline pipeline = TagClipPipeline.forModel(model, Vocabularies.builtIn(),
+                    try (TaggingPipeline pipeline = Pipelines.open(model, Method.TAGCLIP, Vocabularies.builtIn(),
                             settings)) {
                         pipeline.warmUp();
                         long start = System.nanoTime();
