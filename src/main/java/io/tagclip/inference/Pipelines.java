@@ -13,7 +13,7 @@ import io.tagclip.tagging.TagClipBackbone;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
 
-/** Builds the {@link TaggingPipeline} of a method: its {@link BatchRunner.Scoring} plugged into a {@link BatchRunner}. */
+/** Builds the {@link TaggingPipeline} of a method: its {@link BatchRunner.Scoring} plugged into a runner. */
 public final class Pipelines {
 
     private Pipelines() {}

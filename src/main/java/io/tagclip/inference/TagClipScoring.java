@@ -124,13 +124,13 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
 
     private void scoreAlone(List<Image> images, NDManager scope) {
         Image image = images.get(0);
-        image.output = tagger.score(image.pixels, image.text, image.numClasses, false, scope);
+        image.output = tagger.score(image.pixels, image.text, image.numClasses, scope);
     }
 
     private void firstPass(List<Image> images, NDManager scope) {
         int[] classes = images.stream().mapToInt(image -> image.numClasses).toArray();
         List<TagClipTagger.Local> locals = tagger.firstPass(images.stream().map(image -> image.pixels).toList(),
-                images.stream().map(image -> image.text).toList(), classes, false, scope);
+                images.stream().map(image -> image.text).toList(), classes, scope);
         for (int i = 0; i < images.size(); i++) {
             images.get(i).local = locals.get(i);
         }
