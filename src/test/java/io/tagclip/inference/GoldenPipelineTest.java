@@ -34,6 +34,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GoldenPipelineTest {
 
+    /** Largest score difference the README states for throughput against reference mode. */
+    static final double THROUGHPUT_DRIFT = 1.0e-7;
+
     private static ClipModel model;
     private static NDManager keep;
     private static TextTable.NameEmbedder embedder;
@@ -113,6 +116,36 @@ class GoldenPipelineTest {
                         .containsExactlyInAnyOrderElementsOf(names(expected.get("tag_names")));
             }
         }
+    }
+
+    /**
+     * Throughput mode against reference mode on all eight golden images (eight sizes, 48×64 to 512×752, kept at the
+     * reference's size by the default policy) in one batch: scores within {@link #THROUGHPUT_DRIFT}, identical tags.
+     */
+    @Test
+    void shouldStayWithinTheStatedDriftOfReferenceModeWithIdenticalTags() {
+        List<TagResult> reference;
+        List<TagResult> throughput;
+        try (TaggingPipeline pipeline = pipeline(PipelineSettings.reference(Vocabularies.VOC2007))) {
+            reference = pipeline.tag(requests(Golden.IMAGES));
+        }
+        try (TaggingPipeline pipeline = pipeline(PipelineSettings.throughput(Vocabularies.VOC2007))) {
+            throughput = pipeline.tag(requests(Golden.IMAGES));
+        }
+        double worst = 0;
+        for (int i = 0; i < reference.size(); i++) {
+            TagResult.Tagged expected = (TagResult.Tagged) reference.get(i);
+            TagResult.Tagged actual = (TagResult.Tagged) throughput.get(i);
+            float[] a = toArray(actual.scores().values());
+            float[] e = toArray(expected.scores().values());
+            for (int c = 0; c < e.length; c++) {
+                worst = Math.max(worst, Math.abs(a[c] - e[c]));
+            }
+            assertThat(actual.tags()).extracting(Tag::label).as(actual.id())
+                    .containsExactlyElementsOf(expected.tags().stream().map(Tag::label).toList());
+        }
+        assertThat(worst).as("max |throughput - reference| over all images and classes")
+                .isLessThanOrEqualTo(THROUGHPUT_DRIFT);
     }
 
     private static TaggingPipeline pipeline(PipelineSettings settings) {
