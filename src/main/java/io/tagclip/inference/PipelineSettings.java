@@ -7,7 +7,8 @@ import io.tagclip.tagging.TagClipParams;
 import java.util.Objects;
 
 /**
- * How {@link TagClipPipeline} tags.
+ * How a pipeline tags (TagCLIP uses all of it; the baselines use the default vocabulary, the decision rule and
+ * the chunk size).
  *
  * @param defaultVocabulary vocabulary id used when a request names none
  * @param params            the algorithm's constants ({@link TagClipParams#REFERENCE} reproduces the reference)
