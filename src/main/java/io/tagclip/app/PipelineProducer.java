@@ -15,8 +15,6 @@ import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.streams.TaggerMetrics;
-import io.tagclip.tagging.DecisionOptions;
-import io.tagclip.tagging.TagClipParams;
 import io.tagclip.vocab.Vocabularies;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -52,9 +50,9 @@ public class PipelineProducer {
     TaggingPipeline pipeline(ClipModel model, TaggerConfig config) {
         TaggerConfig.Model m = config.model();
         Vocabularies.Resolved vocabularies = Vocabularies.builtIn().resolve(m.vocabulary());
-        PipelineSettings settings = new PipelineSettings(vocabularies.named().id(), TagClipParams.REFERENCE,
-                DecisionOptions.REFERENCE, m.boxes(), PipelineSettings.Mode.of(m.mode()),
-                BatchingPolicy.DEFAULT.withMaxImagesPerForward(config.batch().maxImagesPerCall()));
+        PipelineSettings settings = PipelineSettings.reference(vocabularies.named().id()).withBoxes(m.boxes())
+                .withMode(PipelineSettings.Mode.of(m.mode()))
+                .withBatching(BatchingPolicy.DEFAULT.withMaxImagesPerForward(config.batch().maxImagesPerCall()));
         return Pipelines.open(model, Method.of(m.method()), vocabularies.all(), settings);
     }
 

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Baseline {@value #METHOD_ID}: the initial pseudo labels of CDUL (Abdelfattah et al., "CDUL: CLIP-Driven
+ * Baseline {@code cdul-global-local}: the initial pseudo labels of CDUL (Abdelfattah et al., "CDUL: CLIP-Driven
  * Unsupervised Learning for Multi-Label Image Classification", ICCV 2023, arXiv 2307.16634, §3.1), read as the
  * unofficial reproduction {@code cs-mshah/CDUL} implements them, since the authors published no code.
  *
@@ -35,9 +35,6 @@ import java.util.Objects;
  * resized as 8-bit images with Pillow's bicubic filter like the global view (it resizes the float tensor tiles).
  */
 public final class CdulGlobalLocalScorer implements ImageBatchScorer {
-
-    /** Method id written into evaluation results and tag events. */
-    public static final String METHOD_ID = "cdul-global-local";
 
     /** Weight of each of the two terms in S_init = ½(S_global + S_agg + λ|…|) (CDUL §3.1, the reproduction). */
     static final float FUSION_HALF = 0.5f;
@@ -88,11 +85,6 @@ public final class CdulGlobalLocalScorer implements ImageBatchScorer {
     /** The parameters in use. */
     public CdulParams params() {
         return params;
-    }
-
-    @Override
-    public String methodId() {
-        return METHOD_ID;
     }
 
     @Override

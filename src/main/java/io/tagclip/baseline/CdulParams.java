@@ -88,9 +88,4 @@ public record CdulParams(
     public CdulParams withZeta(float newZeta) {
         return new CdulParams(inputSize, gridRows, gridCols, newZeta, lambda, prompts, template);
     }
-
-    /** A copy with another λ. */
-    public CdulParams withLambda(float newLambda) {
-        return new CdulParams(inputSize, gridRows, gridCols, zeta, newLambda, prompts, template);
-    }
 }

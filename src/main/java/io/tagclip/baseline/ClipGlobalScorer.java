@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Baseline {@value #METHOD_ID}: standard CLIP zero-shot classification of the whole image (Radford et al., 2021),
+ * Baseline {@code clip-global}: standard CLIP zero-shot classification of the whole image (Radford et al., 2021),
  * the "CLIP" row TagCLIP compares against. The image is squashed to {@value #INPUT_SIZE}×{@value #INPUT_SIZE}
  * (bicubic, no crop: {@code clip._transform(224)} of TagCLIP's vendored CLIP), encoded to its class-token embedding,
  * normalised, and scored with {@code softmax_C(τ · f · Tᵀ)} over the C dataset classes only (no background
@@ -21,9 +21,6 @@ import java.util.Objects;
  * to 1, so this ranks classes well within an image but is a single-label model at heart.
  */
 public final class ClipGlobalScorer implements ImageBatchScorer {
-
-    /** Method id written into evaluation results and tag events. */
-    public static final String METHOD_ID = "clip-global";
 
     /** Input side: CLIP ViT-B/16's training resolution, used as is by {@code clip._transform(224)}. */
     public static final int INPUT_SIZE = 224;
@@ -59,11 +56,6 @@ public final class ClipGlobalScorer implements ImageBatchScorer {
             TextTable.NameEmbedder ensemble, float logitMultiplier, NDManager manager) {
         Vocabulary datasetOnly = new Vocabulary(vocabulary.id(), vocabulary.classes(), List.of());
         return new ClipGlobalScorer(encoder, TextTable.build(datasetOnly, ensemble, manager), logitMultiplier);
-    }
-
-    @Override
-    public String methodId() {
-        return METHOD_ID;
     }
 
     @Override

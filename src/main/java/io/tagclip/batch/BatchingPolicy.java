@@ -26,7 +26,8 @@ public record BatchingPolicy(
 
     /**
      * Fewer, coarser buckets (512 long side, 32-pixel steps) for fuller batches on mixed-size traffic, at the price
-     * of resizing most images away from the reference's size (measured drift: see {@code ThroughputDrift}).
+     * of resizing most images away from the reference's size, so scores drift further from reference mode's than
+     * with {@link #DEFAULT} (whose drift {@code GoldenPipelineTest} asserts).
      */
     public static final BatchingPolicy COARSE = new BatchingPolicy(512, 32, 8, 16, 1024);
 

@@ -2,8 +2,8 @@ package io.tagclip.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.Method;
+import io.tagclip.inference.PipelineImageScorer;
 import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
 import io.tagclip.vocab.Vocabulary;
@@ -16,7 +16,6 @@ import io.tagclip.eval.SplitFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -72,36 +71,13 @@ final class EvalCommand implements Callable<Integer> {
                 entries = new SplitFile(entries.source(), entries.numClasses(), entries.entries().subList(0, limit));
             }
             session.pipeline().warmUp(); // text features now, outside the timed loop
-            ImageScorer scorer = batch -> score(session, files, batch);
+            ImageScorer scorer = new PipelineImageScorer(session.pipeline(), vocabulary, files::decode);
             EvaluationResult result = new Evaluator(session.method().id(), scorer, model.batch())
                     .evaluate(entries, images);
             out.print(json ? json(result, session) : text(result, session));
             out.flush();
         }
         return 0;
-    }
-
-    /** Scores of one batch of files in vocabulary order; a failed image fails the evaluation, naming it. */
-    private static List<float[]> score(ModelOptions.Session session, ImageFiles files, List<Path> batch)
-            throws IOException {
-        List<ImageRequest> requests = new ArrayList<>(batch.size());
-        for (Path file : batch) {
-            requests.add(ImageRequest.of(file.toString(), files.decode(file)));
-        }
-        List<String> labels = session.vocabulary().labels();
-        List<float[]> scores = new ArrayList<>(batch.size());
-        for (TagResult result : session.pipeline().tag(requests)) {
-            if (result instanceof TagResult.Failed failed) {
-                throw new IOException(failed.id() + ": " + failed.message());
-            }
-            TagResult.Tagged tagged = (TagResult.Tagged) result;
-            float[] row = new float[labels.size()];
-            for (int c = 0; c < row.length; c++) {
-                row[c] = tagged.scores().get(labels.get(c));
-            }
-            scores.add(row);
-        }
-        return scores;
     }
 
     private static String json(EvaluationResult result, ModelOptions.Session session) throws IOException {
@@ -144,7 +120,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private static String mode(ModelOptions.Session session) {
-        return session.method() == io.tagclip.pipeline.Method.TAGCLIP
+        return session.method() == Method.TAGCLIP
                 ? session.mode().name().toLowerCase(Locale.ROOT) : "whole image";
     }
 

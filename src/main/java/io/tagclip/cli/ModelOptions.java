@@ -118,7 +118,8 @@ final class ModelOptions {
         Vocabulary vocab = resolved.named();
         BatchingPolicy batching = (coarse ? BatchingPolicy.COARSE : BatchingPolicy.DEFAULT)
                 .withMaxImagesPerForward(perCall);
-        PipelineSettings settings = new PipelineSettings(vocab.id(), params, decision, boxes, sizing, batching);
+        PipelineSettings settings = PipelineSettings.reference(vocab.id()).withParams(params).withDecision(decision)
+                .withBoxes(boxes).withMode(sizing).withBatching(batching);
         Loaded loaded = loader.load(locateModel());
         try {
             TaggingPipeline pipeline = Pipelines.open(loaded.model(), loaded.ensemble(), chosen, vocabularies,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Method;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
@@ -73,7 +74,7 @@ final class TagCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (boxes && model.method() != io.tagclip.pipeline.Method.TAGCLIP) {
+        if (boxes && model.method() != Method.TAGCLIP) {
             throw new IllegalArgumentException("--boxes needs --method tagclip; " + model.method() + " locates nothing");
         }
         List<Path> files = ImageFiles.expand(inputs);
@@ -137,9 +138,7 @@ final class TagCommand implements Callable<Integer> {
         if (!(relativeThreshold >= 0f && relativeThreshold <= 1f)) {
             throw new IllegalArgumentException("--relative-threshold must be in [0,1], got " + relativeThreshold);
         }
-        return new TagClipParams(r.patchSize(), r.cwrInputSize(), r.voteMinLayers(), r.refineFromLayer(),
-                r.refineDropLastLayers(), r.lastLayerSelfMask(), r.classRowMask(), r.boxQuantisation(),
-                r.candidateThreshold(), r.cwrMaskThreshold(), r.fusionWeight(), relativeThreshold, r.atLeastOneTag());
+        return r.withTagRelativeThreshold(relativeThreshold);
     }
 
     /** Fails before any image is tagged when {@code --labels} names a label the vocabulary lacks. */

@@ -24,6 +24,9 @@ public final class ClipModel implements AutoCloseable {
     /** Text rows encoded per forward; bounds memory for large vocabularies. */
     private static final int TEXT_CHUNK = 256;
 
+    /** Self-mask value passed to forwards without a self mask (plain and class-row-masked); never read there. */
+    private static final float NO_SELF_MASK = 0f;
+
     private final ClipConfig config;
     private final NDManager manager;
     private final Device device;
@@ -94,21 +97,26 @@ public final class ClipModel implements AutoCloseable {
      * TagCLIP first pass (reference {@code encode_image_tagclip(image, H, W, attn_mask=1)}).
      *
      * <p>Positional embedding: the loaded table at the training grid, else its bilinear resize rounded through fp16
-     * (reference quirk). The last block adds {@code -100 * (1 - I)} to its attention logits; every block reports the
-     * head-averaged softmax of its unmasked logits. The reference skips its mask reset when the sequence has exactly
+     * (reference quirk). The last block adds {@code selfMask * (1 - I)} to its attention logits; every block reports
+     * the head-averaged softmax of its unmasked logits. The reference skips its mask reset when the sequence has exactly
      * 77 tokens (76 patches), which leaves whatever mask an earlier call stored (none on a fresh model, a
      * wrongly-sized one otherwise, which then fails); here every size, 77 tokens included, gets the identity mask.
      *
-     * @param images [B,3,H,W] normalised pixels, H and W positive multiples of the patch size
+     * @param images   [B,3,H,W] normalised pixels, H and W positive multiples of the patch size
+     * @param selfMask off-diagonal value of the last block's mask ({@code TagClipParams.lastLayerSelfMask}: −100 in
+     *                 the reference); negative
      * @return tokens [B,1+N,E] (ln_post + projection, not normalised) and attentions [L,B,1+N,1+N]
      */
-    public VisionOutput encodeImageTagClip(NDArray images) {
+    public VisionOutput encodeImageTagClip(NDArray images, float selfMask) {
         checkImages(images, false);
+        if (!(selfMask < 0) || !Float.isFinite(selfMask)) {
+            throw new IllegalArgumentException("selfMask must be negative and finite, got " + selfMask);
+        }
         NDManager caller = images.getManager();
         try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             List<NDArray> maps = new ArrayList<>(config.visionLayers());
-            NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.TAGCLIP, null, maps);
+            NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.TAGCLIP, selfMask, null, maps);
             NDArray tokens = handOver(vision.project(hidden), caller); // [B,1+N,D] -> [B,1+N,E]
             NDArray attentions = handOver(VisionTower.stackLayers(maps), caller); // L x [B,T,T] -> [L,B,T,T]
             return new VisionOutput(tokens, attentions);
@@ -137,7 +145,8 @@ public final class ClipModel implements AutoCloseable {
             scope.suppressNotUsedWarning();
             NDArray mask = classRowMask.toDevice(device, true);
             mask.attach(sub);
-            NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.CLASS_ROW_MASKED, mask, null);
+            NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.CLASS_ROW_MASKED,
+                    NO_SELF_MASK, mask, null);
             NDArray cls = hidden.get(":, 0, :"); // [B,1+N,D] -> [B,D]
             return handOver(vision.project(cls), caller); // -> [B,E]
         }
@@ -152,7 +161,7 @@ public final class ClipModel implements AutoCloseable {
         NDManager caller = images.getManager();
         try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
-            NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.PLAIN, null, null);
+            NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.PLAIN, NO_SELF_MASK, null, null);
             return handOver(vision.project(hidden.get(":, 0, :")), caller); // [B,1+N,D] -> [B,D] -> [B,E]
         }
     }

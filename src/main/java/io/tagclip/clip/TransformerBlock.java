@@ -33,10 +33,10 @@ final class TransformerBlock {
         /** The given additive mask (causal −∞, or the CWR class-row −1000), plain softmax. */
         ADDITIVE,
         /**
-         * The TagCLIP self mask {@code −100·(1−I)} (the given mask): every token attends to itself. When no logit
-         * exceeds its row's diagonal by 100 + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} = 40 (always, in practice), the
-         * masked softmax is the identity to within e^-60 and the attention output is exactly V, so the softmax and the
-         * P·V product are skipped; otherwise a softmax that flushes negligible probabilities is used.
+         * The TagCLIP self mask {@code m·(1−I)} (the given mask; the reference's m is −100): every token attends
+         * to itself. When no logit exceeds its row's diagonal by −m + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} (40 for the
+         * reference's mask; always, in practice), the masked softmax is the identity to within e^-60 and the
+         * attention output is exactly V, so the softmax and the P·V product are skipped; otherwise a softmax that flushes negligible probabilities is used.
          */
         SELF
     }
@@ -91,6 +91,23 @@ final class TransformerBlock {
      * @return the new residual stream [B,T,D]
      */
     NDArray forward(NDArray x, Masking masking, NDArray mask, List<NDArray> attentionSink) {
+        if (masking == Masking.SELF) {
+            throw new IllegalArgumentException("the self mask needs its value: use forwardSelfMasked");
+        }
+        return run(x, masking, mask, 0f, attentionSink);
+    }
+
+    /**
+     * Runs the block with the TagCLIP self mask ({@link Masking#SELF}).
+     *
+     * @param mask     {@code selfMask·(1−I)} [T,T]
+     * @param selfMask its off-diagonal value ({@code TagClipParams.lastLayerSelfMask}, −100 in the reference)
+     */
+    NDArray forwardSelfMasked(NDArray x, NDArray mask, float selfMask, List<NDArray> attentionSink) {
+        return run(x, Masking.SELF, mask, selfMask, attentionSink);
+    }
+
+    private NDArray run(NDArray x, Masking masking, NDArray mask, float selfMask, List<NDArray> attentionSink) {
         Shape shape = x.getShape();
         long batch = shape.get(0);
         long tokens = shape.get(1);
@@ -112,7 +129,7 @@ final class TransformerBlock {
         switch (masking) {
             case NONE -> attended = unmasked.matMul(v); // [B,h,T,T] x [B,h,T,hd] -> [B,h,T,hd]
             case ADDITIVE -> attended = logits.add(mask).softmax(-1).matMul(v);
-            case SELF -> attended = selfOnly(logits) ? v : flushedSoftmax(logits.add(mask)).matMul(v);
+            case SELF -> attended = selfOnly(logits, selfMask) ? v : flushedSoftmax(logits.add(mask)).matMul(v);
             default -> throw new IllegalStateException("unknown masking " + masking);
         }
         attended = attended.transpose(0, 2, 1, 3) // [B,h,T,hd] -> [B,T,h,hd]
@@ -126,15 +143,15 @@ final class TransformerBlock {
     }
 
     /**
-     * Whether the self mask leaves every token attending to itself alone (to within e^-60): no logit exceeds its
-     * row's diagonal logit by 100 + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} or more.
+     * Whether the self mask {@code selfMask·(1−I)} leaves every token attending to itself alone (to within e^-60):
+     * no logit exceeds its row's diagonal logit by {@code −selfMask} + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} or more.
      */
-    static boolean selfOnly(NDArray logits) {
+    static boolean selfOnly(NDArray logits, float selfMask) {
         long tokens = logits.getShape().get(3);
         NDArray diagonal = logits.reshape(logits.getShape().get(0), logits.getShape().get(1), tokens * tokens)
                 .get(":, :, ::" + (tokens + 1)); // [B,h,T*T] -> [B,h,T], entries (i,i)
         float gap = logits.max(new int[] {-1}).sub(diagonal).max().getFloat(); // max_i (max_j l_ij - l_ii)
-        return gap < -VisionTower.SELF_MASK_VALUE + MASKED_SOFTMAX_FLUSH_LOGIT;
+        return gap < -selfMask + MASKED_SOFTMAX_FLUSH_LOGIT;
     }
 
     /**

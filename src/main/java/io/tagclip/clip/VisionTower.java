@@ -19,12 +19,6 @@ import java.util.Map;
  */
 final class VisionTower {
 
-    /**
-     * Additive value off the diagonal of the last block's self mask in the TagCLIP first pass, {@code -100 * (1 - I)}
-     * ({@code ResidualAttentionBlock.attention}, {@code layer == 11}).
-     */
-    static final float SELF_MASK_VALUE = -100f;
-
     /** Grids whose fp16-rounded positional tables are kept (a few KiB to a few MiB each). */
     private static final int POSITIONAL_CACHE_SIZE = 32;
 
@@ -32,7 +26,10 @@ final class VisionTower {
     enum Mode {
         /** No mask anywhere (plain CLIP). */
         PLAIN,
-        /** TagCLIP first pass: identity mask in the last block only, unmasked attention recorded. */
+        /**
+         * TagCLIP first pass: {@code selfMask * (1 - I)} added in the last block only (the reference's
+         * {@code ResidualAttentionBlock.attention}, {@code layer == 11}), unmasked attention recorded.
+         */
         TAGCLIP,
         /** CWR: an additive mask on the class token's attention row in every block. */
         CLASS_ROW_MASKED
@@ -101,20 +98,21 @@ final class VisionTower {
      *
      * @param images [B,3,H,W] in the compute dtype, on the model's device, owned by {@code scope}
      * @param mode masking behaviour
+     * @param selfMask off-diagonal value of the last block's self mask (mode TAGCLIP; the reference's −100)
      * @param classRowMask [B,1+N] additive values for the class token's row (mode CLASS_ROW_MASKED), else null
      * @param attentionSink receives one head-averaged [B,1+N,1+N] map per block, or null
      */
-    NDArray encode(NDManager scope, NDArray images, Mode mode, NDArray classRowMask, List<NDArray> attentionSink) {
-        return encode(scope, images, mode, classRowMask, attentionSink, null, null);
+    NDArray encode(NDManager scope, NDArray images, Mode mode, float selfMask, NDArray classRowMask,
+            List<NDArray> attentionSink) {
+        return encode(scope, images, mode, selfMask, classRowMask, attentionSink, VisionTrace.NONE);
     }
 
     /**
-     * As {@link #encode(NDManager, NDArray, Mode, NDArray, List)}, for tests that look inside: {@code hiddenSink}
-     * (if not null) gets the residual stream after each block, and {@code positionalOverride} (if not null) replaces
-     * the positional table [1+N,D].
+     * As {@link #encode(NDManager, NDArray, Mode, float, NDArray, List)}, for tests that look inside: {@code trace}
+     * receives the residual stream after each block and may pin the positional table.
      */
-    NDArray encode(NDManager scope, NDArray images, Mode mode, NDArray classRowMask, List<NDArray> attentionSink,
-            List<NDArray> hiddenSink, NDArray positionalOverride) {
+    NDArray encode(NDManager scope, NDArray images, Mode mode, float selfMask, NDArray classRowMask,
+            List<NDArray> attentionSink, VisionTrace trace) {
         Shape shape = images.getShape();
         long batch = shape.get(0);
         int p = config.patchSize();
@@ -126,17 +124,16 @@ final class VisionTower {
         NDArray x = patchEmbed(images); // [B,3,H,W] -> [B,N,D]
         NDArray cls = classEmbedding.reshape(1, 1, width).broadcast(batch, 1, width); // [D] -> [B,1,D]
         x = cls.concat(x, 1); // -> [B,1+N,D]
-        NDArray table = positionalOverride != null
-                ? positionalOverride
-                : positionalFor(scope, rows, cols, x.getDataType());
+        DataType type = x.getDataType();
+        NDArray table = trace.positional().orElseGet(() -> positionalFor(scope, rows, cols, type));
         x = x.add(table); // + [1+N,D]
         x = TransformerBlock.layerNorm(x, lnPreWeight, lnPreBias, config.visionEps());
 
         NDArray lastMask = null;
         NDArray everyMask = null;
         if (mode == Mode.TAGCLIP) {
-            // -100 * (1 - I) == 100 * I - 100, exact in float32.
-            lastMask = scope.eye((int) tokens).mul(-SELF_MASK_VALUE).add(SELF_MASK_VALUE) // [T,T]
+            // m * (1 - I) == -m * I + m, exact in float32 for m = -100.
+            lastMask = scope.eye((int) tokens).mul(-selfMask).add(selfMask) // [T,T]
                     .toType(x.getDataType(), false);
         } else if (mode == Mode.CLASS_ROW_MASKED) {
             NDArray otherRows = scope.zeros(new Shape(batch, tokens - 1, tokens), x.getDataType()); // [B,T-1,T]
@@ -151,10 +148,8 @@ final class VisionTower {
                     : layer == last && lastMask != null ? TransformerBlock.Masking.SELF
                     : TransformerBlock.Masking.NONE;
             NDArray mask = everyMask != null ? everyMask : masking == TransformerBlock.Masking.SELF ? lastMask : null;
-            x = forwardAndRelease(block, x, masking, mask, attentionSink);
-            if (hiddenSink != null) {
-                hiddenSink.add(x);
-            }
+            x = forwardAndRelease(block, x, masking, mask, selfMask, attentionSink);
+            trace.hidden(x);
         }
         return x;
     }
@@ -165,12 +160,14 @@ final class VisionTower {
      * block's head-averaged attention map outlive it. This keeps a forward's memory at one block's working set.
      */
     private static NDArray forwardAndRelease(TransformerBlock block, NDArray x, TransformerBlock.Masking masking,
-            NDArray mask, List<NDArray> attentionSink) {
+            NDArray mask, float selfMask, List<NDArray> attentionSink) {
         int mapsBefore = attentionSink == null ? 0 : attentionSink.size();
         List<NDArray> kept = new ArrayList<>(2);
         try (NDScope blockScope = new NDScope()) {
             blockScope.suppressNotUsedWarning();
-            kept.add(block.forward(x, masking, mask, attentionSink));
+            kept.add(masking == TransformerBlock.Masking.SELF
+                    ? block.forwardSelfMasked(x, mask, selfMask, attentionSink)
+                    : block.forward(x, masking, mask, attentionSink));
             if (attentionSink != null) {
                 kept.addAll(attentionSink.subList(mapsBefore, attentionSink.size()));
             }

@@ -21,8 +21,8 @@ public final class ClipModelBackbone implements TagClipBackbone {
     }
 
     @Override
-    public Vision encodeTagClip(NDArray images) {
-        VisionOutput out = model.encodeImageTagClip(images);
+    public Vision encodeTagClip(NDArray images, float selfMask) {
+        VisionOutput out = model.encodeImageTagClip(images, selfMask);
         return new Vision(out.tokens(), out.attentions());
     }
 

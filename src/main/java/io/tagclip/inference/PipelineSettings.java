@@ -7,7 +7,8 @@ import io.tagclip.tagging.TagClipParams;
 import java.util.Objects;
 
 /**
- * How {@link TagClipPipeline} tags.
+ * How a pipeline tags (TagCLIP uses all of it; the baselines use the default vocabulary, the decision rule and
+ * the chunk size).
  *
  * @param defaultVocabulary vocabulary id used when a request names none
  * @param params            the algorithm's constants ({@link TagClipParams#REFERENCE} reproduces the reference)
@@ -50,6 +51,36 @@ public record PipelineSettings(String defaultVocabulary, TagClipParams params, D
         Objects.requireNonNull(decision, "decision");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(batching, "batching");
+    }
+
+    /** A copy with another default vocabulary. */
+    public PipelineSettings withDefaultVocabulary(String vocabulary) {
+        return new PipelineSettings(vocabulary, params, decision, boxes, mode, batching);
+    }
+
+    /** A copy with other algorithm constants. */
+    public PipelineSettings withParams(TagClipParams newParams) {
+        return new PipelineSettings(defaultVocabulary, newParams, decision, boxes, mode, batching);
+    }
+
+    /** A copy with other additions to the tag rule. */
+    public PipelineSettings withDecision(DecisionOptions newDecision) {
+        return new PipelineSettings(defaultVocabulary, params, newDecision, boxes, mode, batching);
+    }
+
+    /** A copy with boxes on or off. */
+    public PipelineSettings withBoxes(boolean newBoxes) {
+        return new PipelineSettings(defaultVocabulary, params, decision, newBoxes, mode, batching);
+    }
+
+    /** A copy in another mode. */
+    public PipelineSettings withMode(Mode newMode) {
+        return new PipelineSettings(defaultVocabulary, params, decision, boxes, newMode, batching);
+    }
+
+    /** A copy with another sizing and batching policy. */
+    public PipelineSettings withBatching(BatchingPolicy newBatching) {
+        return new PipelineSettings(defaultVocabulary, params, decision, boxes, mode, newBatching);
     }
 
     /** Reference TagCLIP on {@code vocabulary}, with boxes. */

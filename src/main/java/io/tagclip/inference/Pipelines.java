@@ -3,15 +3,17 @@ package io.tagclip.inference;
 import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.TaggingPipeline;
 
+import ai.djl.ndarray.NDManager;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.baseline.CdulGlobalLocalScorer;
 import io.tagclip.baseline.CdulParams;
 import io.tagclip.baseline.ClipGlobalScorer;
+import io.tagclip.tagging.TagClipBackbone;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
 
-/** Builds the {@link TaggingPipeline} of a method on a loaded {@link ClipModel}. */
+/** Builds the {@link TaggingPipeline} of a method: its {@link BatchRunner.Scoring} plugged into a runner. */
 public final class Pipelines {
 
     private Pipelines() {}
@@ -37,19 +39,32 @@ public final class Pipelines {
      */
     public static TaggingPipeline open(ClipModel model, TextTable.NameEmbedder ensemble, Method method,
             Vocabularies vocabularies, PipelineSettings settings) {
-        return switch (method) {
-            case TAGCLIP -> new TagClipPipeline(new ClipModelBackbone(model), ensemble, model.modelId(),
-                    model.revision(), vocabularies, settings, model.manager().newSubManager());
-            case CLIP_GLOBAL -> new ScorerPipeline(method,
-                    (vocabulary, manager) -> ClipGlobalScorer.forVocabulary(vocabulary, model::encodeImage, ensemble,
-                            model.logitScale(), manager),
-                    model.modelId(), model.revision(), vocabularies, settings, "input=" + ClipGlobalScorer.INPUT_SIZE,
-                    model.manager().newSubManager());
-            case CDUL_GLOBAL_LOCAL -> new ScorerPipeline(method,
-                    (vocabulary, manager) -> CdulGlobalLocalScorer.forVocabulary(vocabulary, model::encodeImage,
-                            model::encodeTexts, ensemble, model.logitScale(), CdulParams.DEFAULTS, manager),
-                    model.modelId(), model.revision(), vocabularies, settings, CdulParams.DEFAULTS.version(),
-                    model.manager().newSubManager());
+        BatchRunner.Scoring<?, ?> scoring = switch (method) {
+            case TAGCLIP -> new TagClipScoring(new ClipModelBackbone(model), ensemble, settings);
+            case CLIP_GLOBAL -> new BaselineScoring(method,
+                    (vocabulary, owner) -> ClipGlobalScorer.forVocabulary(vocabulary, model::encodeImage, ensemble,
+                            model.logitScale(), owner),
+                    settings, "input=" + ClipGlobalScorer.INPUT_SIZE);
+            case CDUL_GLOBAL_LOCAL -> new BaselineScoring(method,
+                    (vocabulary, owner) -> CdulGlobalLocalScorer.forVocabulary(vocabulary, model::encodeImage,
+                            model::encodeTexts, ensemble, model.logitScale(), CdulParams.DEFAULTS, owner),
+                    settings, CdulParams.DEFAULTS.version());
         };
+        return new BatchRunner<>(scoring, model.modelId(), model.revision(), vocabularies, settings,
+                model.manager().newSubManager());
+    }
+
+    /**
+     * TagCLIP on any backbone (tests and benchmarks pass random or counting ones).
+     *
+     * @param embedder      prompt-ensemble text embedder of the same model
+     * @param modelId       model identifier for provenance
+     * @param modelRevision model revision for provenance
+     * @param manager       owner of the cached text features, on the model's device (closed with the pipeline)
+     */
+    public static TaggingPipeline tagClip(TagClipBackbone backbone, TextTable.NameEmbedder embedder, String modelId,
+            String modelRevision, Vocabularies vocabularies, PipelineSettings settings, NDManager manager) {
+        return new BatchRunner<>(new TagClipScoring(backbone, embedder, settings), modelId, modelRevision,
+                vocabularies, settings, manager);
     }
 }

@@ -33,13 +33,26 @@ public sealed interface TagResult {
         }
     }
 
-    /** The image could not be tagged; {@code message} names the bad value. */
-    record Failed(String id, FailureKind kind, String message) implements TagResult {
+    /**
+     * The image could not be tagged; {@code message} names the bad value.
+     *
+     * @param attempts how many times the pipeline tried the image: 2 when it failed in a shared forward and again
+     *                 alone
+     */
+    record Failed(String id, FailureKind kind, String message, int attempts) implements TagResult {
 
         public Failed {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(message, "message");
+            if (attempts < 1) {
+                throw new IllegalArgumentException("attempts must be at least 1, got " + attempts);
+            }
+        }
+
+        /** A failure at the first attempt. */
+        public Failed(String id, FailureKind kind, String message) {
+            this(id, kind, message, 1);
         }
     }
 

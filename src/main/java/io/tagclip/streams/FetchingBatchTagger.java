@@ -52,7 +52,7 @@ public final class FetchingBatchTagger implements BatchTagger {
                     requests.add(new ImageRequest(ref.getId(), loaded.get(i).image, ref.getVocabularyId(), ref.getLabels()));
                 }
             }
-            List<InferenceWorker.Inferred> inferred = worker.infer(requests);
+            List<TagResult> inferred = worker.infer(requests);
             List<Outcome> outcomes = new ArrayList<>(refs.size());
             int next = 0;
             for (Loaded l : loaded) {
@@ -105,12 +105,11 @@ public final class FetchingBatchTagger implements BatchTagger {
         }
     }
 
-    private static Outcome outcome(InferenceWorker.Inferred inferred, long fetchMillis) {
-        TagResult result = inferred.result();
+    private static Outcome outcome(TagResult result, long fetchMillis) {
         if (result instanceof TagResult.Tagged tagged) {
             return new Outcome.Tagged(tagged, fetchMillis);
         }
         TagResult.Failed failed = (TagResult.Failed) result;
-        return new Outcome.Failed(FailureReason.valueOf(failed.kind().name()), failed.message(), inferred.attempts());
+        return new Outcome.Failed(FailureReason.valueOf(failed.kind().name()), failed.message(), failed.attempts());
     }
 }

@@ -22,7 +22,8 @@ import org.jboss.logging.Logger;
  * polling). The worker coalesces the queued batches of all stream threads into one pipeline call of at most
  * {@code maxImagesPerCall} images, which the pipeline may do because its results do not depend on batch-mates.
  *
- * <p>If a pipeline call throws, each of its images is retried alone, so only the guilty image fails. A caller
+ * <p>The worker does not retry: the pipeline keeps one bad image from failing its batch-mates (the
+ * {@link TaggingPipeline} contract), so the worker's merging of batches cannot spread a failure. A caller
  * waits at most {@code timeout} (queue plus inference); past it its images fail with {@code INFERENCE_FAILED}, which
  * bounds the time a stream thread can spend in one flush.
  */
@@ -30,10 +31,7 @@ public final class InferenceWorker implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(InferenceWorker.class);
 
-    /** A pipeline result and how many pipeline calls it took (2 when its batch failed and it was retried alone). */
-    public record Inferred(TagResult result, int attempts) {}
-
-    private record Job(List<ImageRequest> requests, CompletableFuture<List<Inferred>> done, long enqueuedNanos) {}
+    private record Job(List<ImageRequest> requests, CompletableFuture<List<TagResult>> done, long enqueuedNanos) {}
 
     private final TaggingPipeline pipeline;
     private final int maxImagesPerCall;
@@ -76,7 +74,7 @@ public final class InferenceWorker implements AutoCloseable {
      *
      * @throws IllegalStateException when the worker died of an error (the stream thread must fail too)
      */
-    public List<Inferred> infer(List<ImageRequest> requests) throws InterruptedException {
+    public List<TagResult> infer(List<ImageRequest> requests) throws InterruptedException {
         if (requests.isEmpty()) {
             return List.of();
         }
@@ -137,7 +135,7 @@ public final class InferenceWorker implements AutoCloseable {
         for (Job job : jobs) {
             all.addAll(job.requests);
         }
-        List<Inferred> results = tagAll(all);
+        List<TagResult> results = tagAll(all);
         long inferenceNanos = System.nanoTime() - start;
         int from = 0;
         for (Job job : jobs) {
@@ -147,24 +145,17 @@ public final class InferenceWorker implements AutoCloseable {
         }
     }
 
-    /** One pipeline call for all; if it throws (or breaks the contract), one call per image. */
-    private List<Inferred> tagAll(List<ImageRequest> requests) {
+    /**
+     * One pipeline call for all. The pipeline isolates a bad image itself (its contract; the runner retries shared
+     * forwards image by image), so a call that throws or breaks the contract is a defect of the pipeline: every
+     * image of the call fails with {@code INFERENCE_FAILED} naming the error, and the worker goes on.
+     */
+    private List<TagResult> tagAll(List<ImageRequest> requests) {
         try {
-            return checked(requests, pipeline.tag(requests)).stream().map(r -> new Inferred(r, 1)).toList();
-        } catch (RuntimeException batchFailure) {
-            if (requests.size() == 1) {
-                return List.of(failed(requests.get(0), batchFailure, 1));
-            }
-            LOG.warnf(batchFailure, "pipeline failed on a batch of %d images; retrying them one by one", requests.size());
-            List<Inferred> results = new ArrayList<>(requests.size());
-            for (ImageRequest request : requests) {
-                try {
-                    results.add(new Inferred(checked(List.of(request), pipeline.tag(List.of(request))).get(0), 2));
-                } catch (RuntimeException alone) {
-                    results.add(failed(request, alone, 2));
-                }
-            }
-            return results;
+            return checked(requests, pipeline.tag(requests));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "pipeline failed on a call of %d images instead of failing single images", requests.size());
+            return allFailed(requests, "pipeline failed on a call of " + requests.size() + " images: " + e);
         }
     }
 
@@ -182,15 +173,9 @@ public final class InferenceWorker implements AutoCloseable {
         return results;
     }
 
-    private static Inferred failed(ImageRequest request, RuntimeException e, int attempts) {
-        return new Inferred(new TagResult.Failed(request.id(), FailureKind.INFERENCE_FAILED,
-                "inference failed for " + request.id() + " (" + request.image().width() + "x"
-                        + request.image().height() + "): " + e), attempts);
-    }
-
-    private static List<Inferred> allFailed(List<ImageRequest> requests, String message) {
+    private static List<TagResult> allFailed(List<ImageRequest> requests, String message) {
         return requests.stream()
-                .map(r -> new Inferred(new TagResult.Failed(r.id(), FailureKind.INFERENCE_FAILED, message), 1))
+                .<TagResult>map(r -> new TagResult.Failed(r.id(), FailureKind.INFERENCE_FAILED, message))
                 .toList();
     }
 

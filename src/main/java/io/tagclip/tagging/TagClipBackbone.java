@@ -12,11 +12,12 @@ public interface TagClipBackbone {
 
     /**
      * The first pass ({@code encode_image_tagclip(x, H, W, attn_mask=1)}): positional embedding interpolated to the
-     * grid, last layer with the {@code -100} self mask.
+     * grid, last layer with the self mask {@code selfMask * (1 - I)}.
      *
-     * @param images normalised pixels {@code [B,3,H,W]}
+     * @param images   normalised pixels {@code [B,3,H,W]}
+     * @param selfMask {@link TagClipParams#lastLayerSelfMask()} (−100 in the reference)
      */
-    Vision encodeTagClip(NDArray images);
+    Vision encodeTagClip(NDArray images, float selfMask);
 
     /**
      * The CWR pass at the crop size: class-token row of every layer's attention logits offset by

@@ -19,8 +19,8 @@ import io.tagclip.vocab.Vocabulary;
  * @param refineDropLastLayers  layers at the end excluded from W ({@code [8:-1]} drops the last one, so W averages
  *                              layers 8, 9, 10 of 12)
  * @param lastLayerSelfMask     additive attention mask off the diagonal in the last vision layer of the first pass
- *                              ({@code (1 - I) * -100} in clip_model.py); applied by the CLIP model, listed here so
- *                              that {@link #version()} covers it
+ *                              ({@code (1 - I) * -100} in clip_model.py); passed to every first-pass forward
+ *                              ({@link TagClipBackbone#encodeTagClip}); negative
  * @param classRowMask          additive attention logit on the class-token row for patches outside the CWR mask
  *                              ({@code cls_attn[0, j] = -1000} in {@code cwr}), in every layer
  * @param boxQuantisation       levels of the uint8 quantisation {@code scoremap2bbox} applies to a normalised class
@@ -68,11 +68,22 @@ public record TagClipParams(
             throw new IllegalArgumentException("refinement layer range must not be negative, got refineFromLayer="
                     + refineFromLayer + ", refineDropLastLayers=" + refineDropLastLayers);
         }
+        if (!(lastLayerSelfMask < 0) || !Float.isFinite(lastLayerSelfMask)) {
+            throw new IllegalArgumentException(
+                    "lastLayerSelfMask must be negative and finite, got " + lastLayerSelfMask);
+        }
         positive("boxQuantisation", boxQuantisation);
         unit("candidateThreshold", candidateThreshold);
         unit("cwrMaskThreshold", cwrMaskThreshold);
         unit("fusionWeight", fusionWeight);
         unit("tagRelativeThreshold", tagRelativeThreshold);
+    }
+
+    /** A copy with another {@link #tagRelativeThreshold()}; the error names a value outside [0,1]. */
+    public TagClipParams withTagRelativeThreshold(float threshold) {
+        return new TagClipParams(patchSize, cwrInputSize, voteMinLayers, refineFromLayer, refineDropLastLayers,
+                lastLayerSelfMask, classRowMask, boxQuantisation, candidateThreshold, cwrMaskThreshold, fusionWeight,
+                threshold, atLeastOneTag);
     }
 
     /** Side of the CWR crop's patch grid (14 for 224 / 16). */

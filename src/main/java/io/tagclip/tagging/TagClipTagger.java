@@ -41,17 +41,12 @@ public final class TagClipTagger {
      * @param text             its vocabulary's text features {@code [K,E]}
      * @param gridH            patch rows
      * @param gridW            patch columns
-     * @param coarse           {@code P_coarse} [N,K] row-major, or {@code null} when not traced
-     * @param attentionRefined {@code W·P_coarse}, or {@code null} when not traced
-     * @param refined          the DMAR map, or {@code null} when not traced
-     * @param voteMaskCount    cells kept by the vote mask, or -1 when not traced
      * @param classBoxes       DMAR boxes of every class
      * @param localScores      DMAR scores of the dataset classes
      * @param plan             CWR decisions
      */
-    public record Local(ClipImage image, NDArray text, int gridH, int gridW, float[] coarse, float[] attentionRefined,
-            float[] refined, long voteMaskCount, List<AttentionRefiner.ClassBoxes> classBoxes, float[] localScores,
-            ClassWiseReidentifier.Plan plan) {}
+    public record Local(ClipImage image, NDArray text, int gridH, int gridW,
+            List<AttentionRefiner.ClassBoxes> classBoxes, float[] localScores, ClassWiseReidentifier.Plan plan) {}
 
     /** A crop waiting for its forward, with the text features its probabilities are computed against. */
     public record CropJob(ClipImage image, ClassWiseReidentifier.Crop crop, NDArray text) {}
@@ -62,11 +57,20 @@ public final class TagClipTagger {
      * @param image      output of {@link io.tagclip.preprocess.ClipTransform#reference}
      * @param text       normalised text features of all K classes {@code [K,E]}, dataset classes first
      * @param numClasses C, the dataset classes; the remaining K - C are background classes
-     * @param trace      keep the full maps in the result (costs N·K floats per map)
      * @param manager    scope of every array this call creates
      */
-    public TagClipOutput score(ClipImage image, NDArray text, int numClasses, boolean trace, NDManager manager) {
-        Local local = firstPass(List.of(image), List.of(text), new int[] {numClasses}, trace, manager).get(0);
+    public TagClipOutput score(ClipImage image, NDArray text, int numClasses, NDManager manager) {
+        return scoreOne(image, text, numClasses, manager, null);
+    }
+
+    /** {@link #score(ClipImage, NDArray, int, NDManager)}, adding the image's maps to {@code trace}. */
+    public TagClipOutput score(ClipImage image, NDArray text, int numClasses, NDManager manager, TagClipTrace trace) {
+        return scoreOne(image, text, numClasses, manager, Objects.requireNonNull(trace, "trace"));
+    }
+
+    private TagClipOutput scoreOne(ClipImage image, NDArray text, int numClasses, NDManager manager,
+            TagClipTrace trace) {
+        Local local = firstPass(List.of(image), List.of(text), new int[] {numClasses}, manager, trace).get(0);
         List<CropJob> jobs = new ArrayList<>();
         for (ClassWiseReidentifier.Crop crop : local.plan().crops()) {
             jobs.add(new CropJob(image, crop, text));
@@ -83,8 +87,13 @@ public final class TagClipTagger {
      * @param texts      each image's text features {@code [K_i,E]}
      * @param numClasses each image's C
      */
-    public List<Local> firstPass(List<ClipImage> images, List<NDArray> texts, int[] numClasses, boolean trace,
-            NDManager manager) {
+    public List<Local> firstPass(List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager) {
+        return firstPass(images, texts, numClasses, manager, null);
+    }
+
+    /** The first pass; {@code trace}, when there is one, receives each image's maps. */
+    private List<Local> firstPass(List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager,
+            TagClipTrace trace) {
         if (images.isEmpty() || texts.size() != images.size() || numClasses.length != images.size()) {
             throw new IllegalArgumentException("need one text table and class count per image, got "
                     + images.size() + " images, " + texts.size() + " tables, " + numClasses.length + " counts");
@@ -110,7 +119,7 @@ public final class TagClipTagger {
             pixels.add(image.toNDArray(manager)); // [3,H,W]
         }
         NDArray batch = NDArrays.stack(pixels); // B x [3,H,W] -> [B,3,H,W]
-        TagClipBackbone.Vision vision = backbone.encodeTagClip(batch);
+        TagClipBackbone.Vision vision = backbone.encodeTagClip(batch, params.lastLayerSelfMask());
 
         List<Local> locals = new ArrayList<>(images.size());
         for (int b = 0; b < images.size(); b++) {
@@ -129,15 +138,13 @@ public final class TagClipTagger {
             float[] localScores = localScores(refined, k, c);
             ClassWiseReidentifier.Plan plan =
                     ClassWiseReidentifier.plan(refined, k, localScores, gridH, gridW, params);
-            long votes = trace
-                    ? AttentionRefiner.voteMask(attentions, params.voteMinLayers())
-                            .toType(DataType.INT64, false).sum().getLong()
-                    : -1;
-            locals.add(new Local(images.get(b), text, gridH, gridW,
-                    trace ? coarse.toFloatArray() : null,
-                    trace ? refinement.attentionRefined().toFloatArray() : null,
-                    trace ? refined : null,
-                    votes, refinement.classes(), localScores, plan));
+            if (trace != null) {
+                long votes = AttentionRefiner.voteMask(attentions, params.voteMinLayers())
+                        .toType(DataType.INT64, false).sum().getLong();
+                trace.add(new TagClipTrace.Maps(coarse.toFloatArray(), refinement.attentionRefined().toFloatArray(),
+                        refined, votes));
+            }
+            locals.add(new Local(images.get(b), text, gridH, gridW, refinement.classes(), localScores, plan));
         }
         return locals;
     }
@@ -181,9 +188,8 @@ public final class TagClipTagger {
             System.arraycopy(probabilities.get(i), 0, flat, i * k, k);
         }
         float[] scores = ClassWiseReidentifier.fuse(local.localScores(), local.plan().crops(), flat, k, params);
-        return new TagClipOutput(local.gridH(), local.gridW(), local.coarse(), local.attentionRefined(),
-                local.refined(), local.voteMaskCount(), local.classBoxes(), local.localScores(), local.plan(), flat,
-                scores);
+        return new TagClipOutput(local.gridH(), local.gridW(), local.classBoxes(), local.localScores(), local.plan(),
+                flat, scores);
     }
 
     /** {@code max over patches} of the first {@code numClasses} columns of an {@code [N,K]} map. */

@@ -1,17 +1,16 @@
 package io.tagclip.bench;
 
+import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipLoader;
-import ai.djl.ndarray.NDManager;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
-import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.fetch.ImageDecoder;
-import io.tagclip.baseline.CdulGlobalLocalScorer;
-import io.tagclip.baseline.CdulParams;
-import io.tagclip.baseline.ClipGlobalScorer;
-import io.tagclip.baseline.ImageBatchScorer;
-import io.tagclip.vocab.TextTable;
+import io.tagclip.inference.PipelineImageScorer;
+import io.tagclip.inference.PipelineSettings;
+import io.tagclip.inference.Pipelines;
+import io.tagclip.pipeline.Method;
+import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
 import io.tagclip.eval.EvaluationReport;
@@ -19,9 +18,11 @@ import io.tagclip.eval.EvaluationResult;
 import io.tagclip.eval.Evaluator;
 import io.tagclip.eval.SplitFile;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * Runs the two baselines through the {@link Evaluator} and prints one JSON report per method. Run by hand:
+ * Runs the two baselines' pipelines through the {@link Evaluator} and prints one JSON report per method. Run by
+ * hand:
  *
  * <pre>
  * ./mvnw -B -o -q test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
@@ -46,17 +47,17 @@ public final class BaselineEvaluation {
 
         Vocabulary vocabulary = Vocabularies.builtIn().get(vocabularyId);
         SplitFile split = SplitFile.read(splitFile, vocabulary.numClasses());
-        try (ClipModel model = ClipLoader.load(modelDir, ClipOptions.defaults());
-                NDManager manager = model.manager().newSubManager()) {
-            TextTable.NameEmbedder ensemble = (names, m) -> PromptEnsemble.embed(model, names, m);
-            ImageBatchScorer clipGlobal = ClipGlobalScorer.forVocabulary(
-                    vocabulary, model::encodeImage, ensemble, model.logitScale(), manager);
-            ImageBatchScorer cdul = CdulGlobalLocalScorer.forVocabulary(vocabulary, model::encodeImage,
-                    model::encodeTexts, ensemble, model.logitScale(), CdulParams.DEFAULTS, manager);
-            for (ImageBatchScorer scorer : new ImageBatchScorer[] {clipGlobal, cdul}) {
-                EvaluationResult result = new Evaluator(scorer.methodId(),
-                        scorer.forFiles(new ImageDecoder(FetchSettings.defaults().maxPixels(), true)::decodeFile, manager), batch).evaluate(split, images);
-                System.out.println(EvaluationReport.toJson(result, vocabulary.labels()));
+        ImageDecoder decoder = new ImageDecoder(FetchSettings.defaults().maxPixels(), true);
+        PipelineSettings settings = PipelineSettings.reference(vocabularyId)
+                .withBatching(BatchingPolicy.DEFAULT.withMaxImagesPerForward(batch));
+        try (ClipModel model = ClipLoader.load(modelDir, ClipOptions.defaults())) {
+            for (Method method : List.of(Method.CLIP_GLOBAL, Method.CDUL_GLOBAL_LOCAL)) {
+                try (TaggingPipeline pipeline = Pipelines.open(model, method, Vocabularies.builtIn(), settings)) {
+                    EvaluationResult result = new Evaluator(method.id(),
+                            new PipelineImageScorer(pipeline, vocabulary, decoder::decodeFile), batch)
+                            .evaluate(split, images);
+                    System.out.println(EvaluationReport.toJson(result, vocabulary.labels()));
+                }
             }
         }
     }

@@ -31,9 +31,9 @@ final class CountingBackbone implements TagClipBackbone {
     }
 
     @Override
-    public Vision encodeTagClip(NDArray images) {
+    public Vision encodeTagClip(NDArray images, float selfMask) {
         long start = System.nanoTime();
-        Vision vision = delegate.encodeTagClip(images);
+        Vision vision = delegate.encodeTagClip(images, selfMask);
         firstPassNanos.addAndGet(System.nanoTime() - start);
         this.images.addAndGet(images.getShape().get(0)); // [B,3,H,W]
         return vision;

@@ -8,6 +8,7 @@ import io.tagclip.clip.ClipConfig;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.VisionOutput;
+import io.tagclip.tagging.TagClipParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +73,8 @@ public final class MemorySizing {
     private static void forward(ClipModel model, float[] pixels, Shape shape) {
         try (NDManager manager = model.manager().newSubManager()) {
             NDArray images = manager.create(pixels, shape); // [B,3,H,W]
-            VisionOutput out = model.encodeImageTagClip(images); // -> tokens [B,1+N,E], attentions [L,B,T,T]
+            VisionOutput out = model.encodeImageTagClip(images,
+                    TagClipParams.REFERENCE.lastLayerSelfMask()); // -> tokens [B,1+N,E], attentions [L,B,T,T]
             out.attentions().toFloatArray();
             out.tokens().toFloatArray();
         }

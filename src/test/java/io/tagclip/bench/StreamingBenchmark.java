@@ -20,7 +20,7 @@ import io.tagclip.inference.ClipModelBackbone;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.image.RgbImage;
-import io.tagclip.inference.TagClipPipeline;
+import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.serde.SerdeConfig;
@@ -200,7 +200,7 @@ public final class StreamingBenchmark {
         try (ClipModel model = RandomClip.randomWeights(config, SEED, ClipOptions.defaults())) {
             CountingBackbone backbone = new CountingBackbone(new ClipModelBackbone(model));
             PipelineSettings settings = PipelineSettings.throughput(Vocabularies.VOC2007);
-            try (TaggingPipeline pipeline = new TagClipPipeline(backbone, randomText(config.embedDim()),
+            try (TaggingPipeline pipeline = Pipelines.tagClip(backbone, randomText(config.embedDim()),
                     model.modelId(), model.revision(), Vocabularies.builtIn(), settings,
                     model.manager().newSubManager())) {
                 say("model " + model.modelId() + " on " + model.device() + " built in " + millis(modelStart) + " ms");

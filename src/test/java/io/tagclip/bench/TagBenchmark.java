@@ -13,7 +13,7 @@ import io.tagclip.inference.ClipModelBackbone;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.image.RgbImage;
-import io.tagclip.inference.TagClipPipeline;
+import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.tagging.DecisionOptions;
@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
- * Images per second of TagCLIP tagging through {@link TagClipPipeline} with real ViT-B/16 dimensions and random
+ * Images per second of TagCLIP tagging through {@link Pipelines#tagClip} with real ViT-B/16 dimensions and random
  * weights ({@link RandomClip#randomWeights}), in reference mode (each image at its own size, one crop per forward) and
  * throughput mode (shape buckets, pooled crop forwards) at several batch sizes, with the default buckets
  * ({@link BatchingPolicy#DEFAULT}) and the coarse ones ({@link BatchingPolicy#COARSE}). Run with {@code bin/bench-tag}.
@@ -101,7 +101,7 @@ public final class TagBenchmark {
         PipelineSettings settings = new PipelineSettings(Vocabularies.VOC2007, TagClipParams.REFERENCE,
                 DecisionOptions.REFERENCE, true, mode, new BatchingPolicy(sizes.maxLongSide(), sizes.sizeStep(), batch,
                         sizes.maxCropsPerForward(), sizes.maxAttentionMib()));
-        try (TaggingPipeline pipeline = new TagClipPipeline(new ClipModelBackbone(model), randomText(), "random-vit-b16",
+        try (TaggingPipeline pipeline = Pipelines.tagClip(new ClipModelBackbone(model), randomText(), "random-vit-b16",
                 "random", Vocabularies.builtIn(), settings, model.manager().newSubManager())) {
             pipeline.warmUp(); // text features and first-call overheads
             check(pipeline.tag(requests.subList(0, 1)));

@@ -82,8 +82,8 @@ class ClassMaskedParityTest {
         try (NDManager scope = manager.newSubManager()) {
             NDArray a = Golden.image(scope, "expected/chelsea_small.resized.png");
             NDArray b = a.flip(3).mul(0.5f); // a second, different image of the same size
-            VisionOutput alone = model.encodeImageTagClip(a);
-            VisionOutput both = model.encodeImageTagClip(b.concat(a, 0));
+            VisionOutput alone = model.encodeImageTagClip(a, Golden.SELF_MASK);
+            VisionOutput both = model.encodeImageTagClip(b.concat(a, 0), Golden.SELF_MASK);
             assertClose("tokens", both.tokens().get(1).toFloatArray(), alone.tokens().get(0).toFloatArray(), 1e-5);
             assertClose("attentions", both.attentions().get(":, 1").toFloatArray(),
                     alone.attentions().get(":, 0").toFloatArray(), 1e-6);
@@ -99,7 +99,7 @@ class ClassMaskedParityTest {
             int modelArrays = model.manager().getManagedArrays().size();
             List<Integer> callerArrays = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                model.encodeImageTagClip(image);
+                model.encodeImageTagClip(image, Golden.SELF_MASK);
                 model.encodeImage(image);
                 model.encodeImageClassMasked(image, scope.zeros(new Shape(1, 197)));
                 callerArrays.add(scope.getManagedArrays().size());
@@ -113,7 +113,8 @@ class ClassMaskedParityTest {
     @Test
     void shouldRejectBadShapesNamingThem() {
         try (NDManager scope = manager.newSubManager()) {
-            assertThatThrownBy(() -> model.encodeImageTagClip(scope.zeros(new Shape(1, 3, 100, 224))))
+            assertThatThrownBy(() -> model.encodeImageTagClip(scope.zeros(new Shape(1, 3, 100, 224)),
+                    Golden.SELF_MASK))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(1, 3, 100, 224)");
             assertThatThrownBy(() -> model.encodeImageClassMasked(scope.zeros(new Shape(1, 3, 224, 224)),
                     scope.zeros(new Shape(2, 197))))

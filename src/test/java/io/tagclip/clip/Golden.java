@@ -7,10 +7,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tagclip.image.RgbImage;
+import io.tagclip.tagging.TagClipParams;
 import java.nio.file.Path;
 
 /** Access to the golden fixture {@code tagclip-tiny} (outputs of the reference TagCLIP on a tiny random CLIP). */
 final class Golden {
+
+    /** The reference's last-block self mask, as TagCLIP passes it to the first pass. */
+    static final float SELF_MASK = TagClipParams.REFERENCE.lastLayerSelfMask();
 
     /** CLIP's normalisation constants (OpenAI {@code clip._transform}). */
     static final float[] MEAN = {0.48145466f, 0.4578275f, 0.40821073f};

@@ -54,7 +54,7 @@ class TransformerBlockTest {
                 TransformerBlock block = block(m, scale);
                 List<NDArray> shortcutMaps = new ArrayList<>();
                 List<NDArray> referenceMaps = new ArrayList<>();
-                NDArray shortcut = block.forward(x, TransformerBlock.Masking.SELF, selfMask(m), shortcutMaps);
+                NDArray shortcut = block.forwardSelfMasked(x, selfMask(m), Golden.SELF_MASK, shortcutMaps);
                 NDArray reference = block.forward(x, TransformerBlock.Masking.ADDITIVE, selfMask(m), referenceMaps);
                 assertClose("scale " + scale + " output", shortcut.toFloatArray(), reference.toFloatArray(), 1e-5);
                 assertClose("scale " + scale + " unmasked attention", shortcutMaps.get(0).toFloatArray(),
@@ -69,9 +69,10 @@ class TransformerBlockTest {
             float[] values = new float[TOKENS * TOKENS];
             values[3 * TOKENS + 5] = 39.9f;
             NDArray logits = m.create(values, new Shape(1, 1, TOKENS, TOKENS));
-            assertThat(TransformerBlock.selfOnly(logits)).isTrue();
+            assertThat(TransformerBlock.selfOnly(logits, Golden.SELF_MASK)).isTrue();
             values[3 * TOKENS + 5] = 40.1f;
-            assertThat(TransformerBlock.selfOnly(m.create(values, new Shape(1, 1, TOKENS, TOKENS)))).isFalse();
+            assertThat(TransformerBlock.selfOnly(m.create(values, new Shape(1, 1, TOKENS, TOKENS)), Golden.SELF_MASK))
+                    .isFalse();
         }
     }
 

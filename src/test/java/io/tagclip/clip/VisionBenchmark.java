@@ -119,7 +119,7 @@ public final class VisionBenchmark {
             for (int i = 0; i < 2; i++) {
                 try (NDManager run = scope.newSubManager()) {
                     images.attach(run);
-                    model.encodeImageTagClip(images);
+                    model.encodeImageTagClip(images, Golden.SELF_MASK);
                     images.attach(scope);
                 }
             }
@@ -130,7 +130,7 @@ public final class VisionBenchmark {
                 try (NDManager run = scope.newSubManager()) {
                     images.attach(run);
                     long t0 = System.nanoTime();
-                    VisionOutput out = model.encodeImageTagClip(images);
+                    VisionOutput out = model.encodeImageTagClip(images, Golden.SELF_MASK);
                     out.tokens().toFloatArray(); // wait for the result
                     times[runs++] = (System.nanoTime() - t0) / 1e9;
                     images.attach(scope);
@@ -172,7 +172,7 @@ public final class VisionBenchmark {
             double plain = timeMs(() -> logits.softmax(-1).matMul(v).close());
             double masked = timeMs(() -> logits.add(mask).softmax(-1).matMul(v).close());
             double flushed = timeMs(() -> TransformerBlock.flushedSoftmax(logits.add(mask)).matMul(v).close());
-            double shortcut = timeMs(() -> TransformerBlock.selfOnly(logits));
+            double shortcut = timeMs(() -> TransformerBlock.selfOnly(logits, Golden.SELF_MASK));
             NDArray denormal = logits.add(mask).softmax(-1);
             NDArray clean = TransformerBlock.flushedSoftmax(logits.add(mask));
             double difference = denormal.matMul(v).sub(clean.matMul(v)).abs().max().getFloat();
@@ -207,7 +207,7 @@ public final class VisionBenchmark {
             for (int i = 1; i <= forwards; i++) {
                 try (NDManager run = scope.newSubManager()) {
                     image.attach(run);
-                    VisionOutput out = model.encodeImageTagClip(image);
+                    VisionOutput out = model.encodeImageTagClip(image, Golden.SELF_MASK);
                     out.tokens().toFloatArray();
                     image.attach(scope);
                 }

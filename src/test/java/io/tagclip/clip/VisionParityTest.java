@@ -78,9 +78,10 @@ class VisionParityTest {
             // The forward itself, fed the reference's positional table: README tolerances.
             NDArray table = scope.create(floats(golden.get("positional_embedding_used")), new Shape(71, 128));
             List<NDArray> attention = new ArrayList<>();
-            List<NDArray> hidden = new ArrayList<>();
+            VisionTrace trace = VisionTrace.withPositional(table);
             NDArray last = model.vision().encode(
-                    scope, image, VisionTower.Mode.TAGCLIP, null, attention, hidden, table);
+                    scope, image, VisionTower.Mode.TAGCLIP, Golden.SELF_MASK, null, attention, trace);
+            List<NDArray> hidden = trace.hiddenStates();
             for (int layer = 0; layer < 12; layer++) {
                 assertRows("layer " + layer, hidden.get(layer), golden.get("hidden_per_layer").get(layer), 1e-5);
                 assertClose("attention layer " + layer, attention.get(layer).toFloatArray(),
@@ -90,7 +91,7 @@ class VisionParityTest {
                     floats(golden.get("features_unnormalized")), 1e-5);
 
             // End to end with our own table: the one-fp16-step entries move the outputs by up to ~1e-4.
-            VisionOutput output = model.encodeImageTagClip(image);
+            VisionOutput output = model.encodeImageTagClip(image, Golden.SELF_MASK);
             assertThat(output.tokens().getShape()).isEqualTo(new Shape(1, 71, 64));
             assertThat(output.attentions().getShape()).isEqualTo(new Shape(12, 1, 71, 71));
             assertClose("features end to end", output.tokens().toFloatArray(),
@@ -106,10 +107,11 @@ class VisionParityTest {
         try (NDManager scope = manager.newSubManager()) {
             NDArray image = Golden.image(scope, "images/astronaut_224.png");
             List<NDArray> attention = new ArrayList<>();
-            List<NDArray> hidden = new ArrayList<>();
+            VisionTrace trace = VisionTrace.recording();
             NDArray patches = model.vision().patchEmbed(image);
             assertRows("patch embedding", patches.get(0).expandDims(0), golden.get("patch_embedding"), 1e-5);
-            model.vision().encode(scope, image, VisionTower.Mode.TAGCLIP, null, attention, hidden, null);
+            model.vision().encode(scope, image, VisionTower.Mode.TAGCLIP, Golden.SELF_MASK, null, attention, trace);
+            List<NDArray> hidden = trace.hiddenStates();
             for (int layer = 0; layer < 12; layer++) {
                 assertRows("layer " + layer, hidden.get(layer), golden.get("hidden_per_layer").get(layer), 1e-5);
                 JsonNode maps = golden.get("attention_per_layer").get(layer);
@@ -118,7 +120,7 @@ class VisionParityTest {
                 assertClose("row 1 " + layer, map.get(1).toFloatArray(), floats(maps.get("row_1")), 1e-6);
                 assertClose("diag " + layer, diagonal(map), floats(maps.get("diag")), 1e-6);
             }
-            VisionOutput output = model.encodeImageTagClip(image);
+            VisionOutput output = model.encodeImageTagClip(image, Golden.SELF_MASK);
             assertRows("features", output.tokens(), golden.get("features_unnormalized"), 1e-5);
         }
     }

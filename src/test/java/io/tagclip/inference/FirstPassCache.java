@@ -28,11 +28,11 @@ final class FirstPassCache implements TagClipBackbone {
     }
 
     @Override
-    public Vision encodeTagClip(NDArray images) {
+    public Vision encodeTagClip(NDArray images, float selfMask) {
         int key = Arrays.hashCode(images.getShape().getShape()) * 31 + Arrays.hashCode(images.toFloatArray());
         Vision cached = cache.get(key);
         if (cached == null) {
-            Vision fresh = delegate.encodeTagClip(images);
+            Vision fresh = delegate.encodeTagClip(images, selfMask);
             cached = new Vision(fresh.tokens().duplicate(), fresh.attentions().duplicate());
             cached.tokens().attach(keep);
             cached.attentions().attach(keep);

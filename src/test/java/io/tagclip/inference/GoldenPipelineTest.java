@@ -4,6 +4,7 @@ import io.tagclip.clip.ClipLoader;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,6 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * vocabulary for the whole class (the slow part: 45 and 103 classes x 85 prompts).
  */
 class GoldenPipelineTest {
+
+    /** Largest score difference the README states for throughput against reference mode. */
+    static final double THROUGHPUT_DRIFT = 1.0e-7;
 
     private static ClipModel model;
     private static NDManager keep;
@@ -70,7 +74,7 @@ class GoldenPipelineTest {
     @ParameterizedTest
     @ValueSource(strings = {"voc2007", "coco2014"})
     void shouldTagGoldenImagesLikeReference(String vocab) {
-        try (TagClipPipeline pipeline = pipeline(PipelineSettings.reference(vocab))) {
+        try (TaggingPipeline pipeline = pipeline(PipelineSettings.reference(vocab))) {
             List<TagResult> results = pipeline.tag(requests(List.of("chelsea_small", "camera_crop", "astronaut_224")));
 
             for (TagResult result : results) {
@@ -100,7 +104,7 @@ class GoldenPipelineTest {
     @Test
     void shouldKeepReferenceScoresAndTagsInThroughputModeWithDefaultPolicy() {
         PipelineSettings settings = PipelineSettings.throughput(Vocabularies.VOC2007);
-        try (TagClipPipeline pipeline = pipeline(settings)) {
+        try (TaggingPipeline pipeline = pipeline(settings)) {
             List<TagResult> results = pipeline.tag(requests(Golden.IMAGES));
 
             for (TagResult result : results) {
@@ -114,8 +118,38 @@ class GoldenPipelineTest {
         }
     }
 
-    private static TagClipPipeline pipeline(PipelineSettings settings) {
-        return new TagClipPipeline(new ClipModelBackbone(model), embedder, model.modelId(), model.revision(),
+    /**
+     * Throughput mode against reference mode on all eight golden images (eight sizes, 48×64 to 512×752, kept at the
+     * reference's size by the default policy) in one batch: scores within {@link #THROUGHPUT_DRIFT}, identical tags.
+     */
+    @Test
+    void shouldStayWithinTheStatedDriftOfReferenceModeWithIdenticalTags() {
+        List<TagResult> reference;
+        List<TagResult> throughput;
+        try (TaggingPipeline pipeline = pipeline(PipelineSettings.reference(Vocabularies.VOC2007))) {
+            reference = pipeline.tag(requests(Golden.IMAGES));
+        }
+        try (TaggingPipeline pipeline = pipeline(PipelineSettings.throughput(Vocabularies.VOC2007))) {
+            throughput = pipeline.tag(requests(Golden.IMAGES));
+        }
+        double worst = 0;
+        for (int i = 0; i < reference.size(); i++) {
+            TagResult.Tagged expected = (TagResult.Tagged) reference.get(i);
+            TagResult.Tagged actual = (TagResult.Tagged) throughput.get(i);
+            float[] a = toArray(actual.scores().values());
+            float[] e = toArray(expected.scores().values());
+            for (int c = 0; c < e.length; c++) {
+                worst = Math.max(worst, Math.abs(a[c] - e[c]));
+            }
+            assertThat(actual.tags()).extracting(Tag::label).as(actual.id())
+                    .containsExactlyElementsOf(expected.tags().stream().map(Tag::label).toList());
+        }
+        assertThat(worst).as("max |throughput - reference| over all images and classes")
+                .isLessThanOrEqualTo(THROUGHPUT_DRIFT);
+    }
+
+    private static TaggingPipeline pipeline(PipelineSettings settings) {
+        return Pipelines.tagClip(new ClipModelBackbone(model), embedder, model.modelId(), model.revision(),
                 Vocabularies.builtIn(), settings, NDManager.newBaseManager());
     }
 

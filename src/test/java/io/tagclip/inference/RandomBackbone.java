@@ -27,7 +27,7 @@ final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
     }
 
     @Override
-    public Vision encodeTagClip(NDArray images) {
+    public Vision encodeTagClip(NDArray images, float selfMask) {
         Shape s = images.getShape();
         float[] topLeftRed = images.get(":, 0, 0, 0").toFloatArray();
         for (float v : topLeftRed) {

@@ -43,6 +43,15 @@ public final class StandaloneTagger {
     /** Short, so that the transaction a killed process left open is aborted soon. */
     private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(15);
 
+    /** System property naming the processing guarantee ({@code exactly_once_v2} unless set). */
+    static final String GUARANTEE_PROPERTY = "guarantee";
+
+    /**
+     * Commit interval under at_least_once: long enough that no offset is committed before the crash test's kill (a
+     * few seconds in), so that what was published before it is published again after the restart.
+     */
+    static final Duration AT_LEAST_ONCE_COMMIT_INTERVAL = Duration.ofMinutes(2);
+
     private StandaloneTagger() {}
 
     public static void main(String[] args) throws InterruptedException {
@@ -95,7 +104,11 @@ public final class StandaloneTagger {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, System.getProperty("guarantee", StreamsConfig.EXACTLY_ONCE_V2));
+        String guarantee = System.getProperty(GUARANTEE_PROPERTY, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        if (guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, AT_LEAST_ONCE_COMMIT_INTERVAL.toMillis());
+        }
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);

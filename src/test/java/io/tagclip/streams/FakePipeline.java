@@ -12,8 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A deterministic pipeline: tags every image "w{width}" with score 1, fails vocabulary "nope" with
- * UNKNOWN_VOCABULARY, throws for any batch holding an image whose id starts with "explode", and records the size
- * of every call.
+ * UNKNOWN_VOCABULARY, fails an image whose id starts with "explode" with INFERENCE_FAILED after two attempts (as a
+ * pipeline does whose shared forward failed and whose retry alone failed again), and records the size of every call.
  */
 public final class FakePipeline implements TaggingPipeline {
 
@@ -28,9 +28,8 @@ public final class FakePipeline implements TaggingPipeline {
         List<TagResult> results = new ArrayList<>();
         for (ImageRequest r : requests) {
             if (r.id().startsWith("explode")) {
-                throw new IllegalStateException("boom on " + r.id());
-            }
-            if ("nope".equals(r.vocabularyId())) {
+                results.add(new TagResult.Failed(r.id(), FailureKind.INFERENCE_FAILED, "boom on " + r.id(), 2));
+            } else if ("nope".equals(r.vocabularyId())) {
                 results.add(new TagResult.Failed(r.id(), FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary nope"));
             } else {
                 String label = "w" + r.image().width();

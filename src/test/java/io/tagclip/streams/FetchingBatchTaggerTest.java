@@ -67,7 +67,7 @@ class FetchingBatchTaggerTest {
         assertThat(outcomes.get(2)).isInstanceOf(Outcome.Tagged.class);
         assertThat(((Outcome.Failed) outcomes.get(3)).reason()).isEqualTo(FailureReason.INFERENCE_FAILED);
         assertThat(((Outcome.Failed) outcomes.get(3)).attempt()).isEqualTo(2);
-        assertThat(pipeline.callSizes).as("the fetch failure never reaches the pipeline").containsExactly(3, 1, 1, 1);
+        assertThat(pipeline.callSizes).as("the fetch failure never reaches the pipeline").containsExactly(3);
     }
 
     @Test

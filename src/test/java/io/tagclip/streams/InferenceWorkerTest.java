@@ -24,20 +24,45 @@ class InferenceWorkerTest {
     }
 
     @Test
-    void shouldRetryFailedBatchImageByImageSoOnlyTheGuiltyOneFails() throws Exception {
+    void shouldPassOnASingleImageFailureAndItsAttemptsWithoutRetrying() throws Exception {
         FakePipeline pipeline = new FakePipeline();
         try (InferenceWorker worker = new InferenceWorker(pipeline, 4, 16, Duration.ofSeconds(10), TaggerMetrics.noop())) {
 
-            List<InferenceWorker.Inferred> results = worker.infer(requests("a", "explode-b", "c"));
+            List<TagResult> results = worker.infer(requests("a", "explode-b", "c"));
 
-            assertThat(results).extracting(r -> r.result().id()).containsExactly("a", "explode-b", "c");
-            assertThat(results.get(0).result()).isInstanceOf(TagResult.Tagged.class);
-            assertThat(results.get(2).result()).isInstanceOf(TagResult.Tagged.class);
-            TagResult.Failed failed = (TagResult.Failed) results.get(1).result();
+            assertThat(results).extracting(TagResult::id).containsExactly("a", "explode-b", "c");
+            assertThat(results.get(0)).isInstanceOf(TagResult.Tagged.class);
+            assertThat(results.get(2)).isInstanceOf(TagResult.Tagged.class);
+            TagResult.Failed failed = (TagResult.Failed) results.get(1);
             assertThat(failed.kind()).isEqualTo(FailureKind.INFERENCE_FAILED);
             assertThat(failed.message()).contains("explode-b", "boom");
-            assertThat(results).extracting(InferenceWorker.Inferred::attempts).containsOnly(2);
-            assertThat(pipeline.callSizes).containsExactly(3, 1, 1, 1);
+            assertThat(failed.attempts()).isEqualTo(2);
+            assertThat(pipeline.callSizes).as("the pipeline owns the retry rule").containsExactly(3);
+        }
+    }
+
+    @Test
+    void shouldFailEveryImageOfACallThatThrowsAndKeepWorking() throws Exception {
+        FakePipeline fake = new FakePipeline();
+        TaggingPipeline throwsOnce = requests -> {
+            if (fake.callSizes.isEmpty()) {
+                fake.callSizes.add(requests.size());
+                throw new IllegalStateException("engine lost");
+            }
+            return fake.tag(requests);
+        };
+        try (InferenceWorker worker = new InferenceWorker(throwsOnce, 4, 16, Duration.ofSeconds(10), TaggerMetrics.noop())) {
+
+            List<TagResult> broken = worker.infer(requests("a", "b"));
+            List<TagResult> next = worker.infer(requests("c"));
+
+            assertThat(broken).allSatisfy(r -> {
+                assertThat(((TagResult.Failed) r).kind()).isEqualTo(FailureKind.INFERENCE_FAILED);
+                assertThat(((TagResult.Failed) r).message()).contains("2 images", "engine lost");
+            });
+            assertThat(next.get(0)).isInstanceOf(TagResult.Tagged.class);
+            assertThat(worker.isAlive()).isTrue();
+            assertThat(fake.callSizes).as("no retry by the worker").containsExactly(2, 1);
         }
     }
 
@@ -55,9 +80,9 @@ class InferenceWorkerTest {
         };
         ExecutorService callers = Executors.newFixedThreadPool(4);
         try (InferenceWorker worker = new InferenceWorker(blockingFirst, 8, 16, Duration.ofSeconds(10), TaggerMetrics.noop())) {
-            Future<List<InferenceWorker.Inferred>> first = callers.submit(() -> worker.infer(requests("first")));
+            Future<List<TagResult>> first = callers.submit(() -> worker.infer(requests("first")));
             assertThat(firstCallStarted.await(5, TimeUnit.SECONDS)).isTrue();
-            List<Future<List<InferenceWorker.Inferred>>> waiting = IntStream.range(0, 3)
+            List<Future<List<TagResult>>> waiting = IntStream.range(0, 3)
                     .mapToObj(i -> callers.submit(() -> worker.infer(requests("t" + i + "-a", "t" + i + "-b"))))
                     .toList();
             while (queued(worker) < 3) {
@@ -68,7 +93,7 @@ class InferenceWorkerTest {
             assertThat(first.get(5, TimeUnit.SECONDS)).hasSize(1);
             for (int i = 0; i < 3; i++) {
                 assertThat(waiting.get(i).get(5, TimeUnit.SECONDS))
-                        .extracting(r -> r.result().id()).containsExactly("t" + i + "-a", "t" + i + "-b");
+                        .extracting(TagResult::id).containsExactly("t" + i + "-a", "t" + i + "-b");
             }
             assertThat(fake.callSizes).containsExactly(1, 6);
         } finally {
@@ -85,9 +110,9 @@ class InferenceWorkerTest {
         };
         try (InferenceWorker worker = new InferenceWorker(stuck, 2, 16, Duration.ofMillis(100), TaggerMetrics.noop())) {
 
-            List<InferenceWorker.Inferred> results = worker.infer(requests("slow"));
+            List<TagResult> results = worker.infer(requests("slow"));
 
-            TagResult.Failed failed = (TagResult.Failed) results.get(0).result();
+            TagResult.Failed failed = (TagResult.Failed) results.get(0);
             assertThat(failed.kind()).isEqualTo(FailureKind.INFERENCE_FAILED);
             assertThat(failed.message()).contains("100 ms");
             never.countDown();
@@ -99,9 +124,9 @@ class InferenceWorkerTest {
         TaggingPipeline dropsResults = requests -> List.of();
         try (InferenceWorker worker = new InferenceWorker(dropsResults, 2, 16, Duration.ofSeconds(5), TaggerMetrics.noop())) {
 
-            List<InferenceWorker.Inferred> results = worker.infer(requests("a"));
+            List<TagResult> results = worker.infer(requests("a"));
 
-            assertThat(((TagResult.Failed) results.get(0).result()).message()).contains("0 results for 1 requests");
+            assertThat(((TagResult.Failed) results.get(0)).message()).contains("0 results for 1 requests");
         }
     }
 

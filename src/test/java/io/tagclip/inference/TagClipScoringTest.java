@@ -2,6 +2,7 @@ package io.tagclip.inference;
 
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.pipeline.FailureKind;
 import io.tagclip.image.RgbImage;
 
@@ -22,20 +23,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class TagClipPipelineTest {
+class TagClipScoringTest {
 
-    private TagClipPipeline pipeline;
+    private TaggingPipeline pipeline;
 
     @BeforeEach
     void open() {
         pipeline = open(PipelineSettings.reference(Vocabularies.VOC2007));
     }
 
-    private static TagClipPipeline open(PipelineSettings settings) {
+    private static TaggingPipeline open(PipelineSettings settings) {
         RandomBackbone backbone = new RandomBackbone();
         Vocabularies vocabularies = Vocabularies.builtIn()
                 .with(List.of(Vocabulary.parse("pets", "cat\ndog\tthreshold=0.9\nbackground: sofa\n")));
-        return new TagClipPipeline(backbone, backbone, "random", "r1", vocabularies, settings,
+        return Pipelines.tagClip(backbone, backbone, "random", "r1", vocabularies, settings,
                 NDManager.newBaseManager());
     }
 

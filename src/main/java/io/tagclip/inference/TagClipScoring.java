@@ -1,0 +1,187 @@
+package io.tagclip.inference;
+
+import io.tagclip.pipeline.Box;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Method;
+import io.tagclip.image.RgbImage;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.tagclip.batch.ShapeBuckets;
+import io.tagclip.preprocess.ClipImage;
+import io.tagclip.preprocess.ClipTransform;
+import io.tagclip.tagging.AttentionRefiner;
+import io.tagclip.tagging.ClassWiseReidentifier;
+import io.tagclip.tagging.PatchBox;
+import io.tagclip.tagging.TagClipBackbone;
+import io.tagclip.tagging.TagClipOutput;
+import io.tagclip.tagging.TagClipTagger;
+import io.tagclip.tagging.TagDecision;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabulary;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * TagCLIP as a {@link BatchRunner.Scoring}.
+ *
+ * <p>Reference mode: each image goes through the reference steps on its own (first pass at its own size rounded up to
+ * multiples of 16, one forward per CWR crop). Throughput mode: images are resized to shape buckets, same-bucket
+ * images share first-pass forwards and the CWR crops of the whole batch share forwards (the runner retries a failed
+ * shared forward image by image). In both modes an image's decisions depend only on its own tensors.
+ *
+ * <p>A request's label subset restricts the reported scores and tags to those labels; the scores themselves, and the
+ * relative tag threshold, are computed over the whole vocabulary, so they do not depend on the subset (see
+ * {@link TagDecision}). Boxes: the union of the tag's DMAR boxes, mapped back to original pixels.
+ */
+final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScoring.Image> {
+
+    /** Vision layers of ViT-B/16 (the reference hard-codes the last-layer index 11); sizes the attention budget. */
+    private static final int VISION_LAYERS = 12;
+
+    private final TextTable.NameEmbedder embedder;
+    private final PipelineSettings settings;
+    private final TagClipTagger tagger;
+
+    /**
+     * @param backbone the CLIP forwards
+     * @param embedder prompt-ensemble text embedder of the same model
+     * @param settings parameters, decision rule, boxes and mode
+     */
+    TagClipScoring(TagClipBackbone backbone, TextTable.NameEmbedder embedder, PipelineSettings settings) {
+        this.embedder = Objects.requireNonNull(embedder, "embedder");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.tagger = new TagClipTagger(Objects.requireNonNull(backbone, "backbone"), settings.params());
+    }
+
+    /** One image through TagCLIP: its preprocessed pixels, then its first-pass state, then its output. */
+    static final class Image {
+        final ClipImage pixels;
+        final NDArray text;
+        final int numClasses;
+        TagClipTagger.Local local;
+        TagClipOutput output;
+
+        Image(ClipImage pixels, NDArray text, int numClasses) {
+            this.pixels = pixels;
+            this.text = text;
+            this.numClasses = numClasses;
+        }
+    }
+
+    @Override
+    public Method method() {
+        return Method.TAGCLIP;
+    }
+
+    @Override
+    public String paramsVersion() {
+        return settings.paramsVersion();
+    }
+
+    @Override
+    public NDArray textSide(Vocabulary vocabulary, NDManager manager) {
+        return TextTable.build(vocabulary, embedder, manager);
+    }
+
+    @Override
+    public Image prepare(ImageRequest request, Vocabulary vocabulary, NDArray text) {
+        RgbImage rgb = request.image();
+        ClipImage pixels;
+        if (settings.mode() == PipelineSettings.Mode.REFERENCE) {
+            pixels = ClipTransform.reference(rgb, settings.params().patchSize());
+        } else {
+            ShapeBuckets.Size size = ShapeBuckets.target(rgb.width(), rgb.height(), settings.batching());
+            pixels = ClipTransform.toSize(rgb, size.width(), size.height());
+        }
+        return new Image(pixels, text, vocabulary.numClasses());
+    }
+
+    @Override
+    public void score(List<BatchRunner.Job<Image>> jobs, BatchRunner.Forwards<Image> forwards) {
+        if (settings.mode() == PipelineSettings.Mode.REFERENCE) {
+            // The image alone, crops one by one.
+            for (BatchRunner.Job<Image> job : jobs) {
+                forwards.together(List.of(job), this::scoreAlone);
+            }
+            return;
+        }
+        // Shared first passes per shape bucket, then all crops of the batch pooled.
+        List<List<Integer>> buckets = ShapeBuckets.group(jobs,
+                job -> List.of(job.state().pixels.width(), job.state().pixels.height()));
+        for (List<Integer> bucket : buckets) {
+            List<BatchRunner.Job<Image>> members = bucket.stream().map(jobs::get).toList();
+            ClipImage shape = members.get(0).state().pixels;
+            int perForward = settings.batching().imagesPerForward(shape.width(), shape.height(),
+                    settings.params().patchSize(), VISION_LAYERS);
+            for (List<BatchRunner.Job<Image>> chunk : ShapeBuckets.chunks(members, perForward)) {
+                forwards.together(chunk, this::firstPass);
+            }
+        }
+        forwards.together(jobs, this::crops);
+    }
+
+    private void scoreAlone(List<Image> images, NDManager scope) {
+        Image image = images.get(0);
+        image.output = tagger.score(image.pixels, image.text, image.numClasses, scope);
+    }
+
+    private void firstPass(List<Image> images, NDManager scope) {
+        int[] classes = images.stream().mapToInt(image -> image.numClasses).toArray();
+        List<TagClipTagger.Local> locals = tagger.firstPass(images.stream().map(image -> image.pixels).toList(),
+                images.stream().map(image -> image.text).toList(), classes, scope);
+        for (int i = 0; i < images.size(); i++) {
+            images.get(i).local = locals.get(i);
+        }
+    }
+
+    /** The crops of {@code images} in shared forwards, then each image's fusion. */
+    private void crops(List<Image> images, NDManager scope) {
+        List<TagClipTagger.CropJob> cropJobs = new ArrayList<>();
+        for (Image image : images) {
+            for (ClassWiseReidentifier.Crop crop : image.local.plan().crops()) {
+                cropJobs.add(new TagClipTagger.CropJob(image.pixels, crop, image.text));
+            }
+        }
+        List<float[]> probabilities =
+                tagger.cropProbabilities(cropJobs, settings.batching().maxCropsPerForward(), scope);
+        int next = 0;
+        for (Image image : images) {
+            int n = image.local.plan().crops().size();
+            image.output = tagger.finish(image.local, probabilities.subList(next, next + n));
+            next += n;
+        }
+    }
+
+    @Override
+    public float[] scores(Image image) {
+        return image.output.scores();
+    }
+
+    @Override
+    public Box box(Image image, int c) {
+        return settings.boxes()
+                ? box(image.output.classBoxes().get(c), image.pixels, settings.params().patchSize())
+                : null;
+    }
+
+    /**
+     * A tag's box: the extent of its class's DMAR boxes (patch cells of the resized image), scaled to original
+     * pixels and widened outward to whole pixels. {@code null} when DMAR found no box for the class. Because of the
+     * reference's clipping, the last patch row and column are never inside a box.
+     */
+    static Box box(AttentionRefiner.ClassBoxes boxes, ClipImage image, int patch) {
+        PatchBox cells = boxes.extent();
+        if (cells == null) {
+            return null;
+        }
+        double sx = (double) image.originalWidth() / image.width();
+        double sy = (double) image.originalHeight() / image.height();
+        int x0 = (int) Math.floor(cells.x0() * patch * sx);
+        int y0 = (int) Math.floor(cells.y0() * patch * sy);
+        int x1 = Math.min(image.originalWidth(), (int) Math.ceil(cells.x1() * patch * sx));
+        int y1 = Math.min(image.originalHeight(), (int) Math.ceil(cells.y1() * patch * sy));
+        return new Box(x0, y0, x1, y1);
+    }
+}
