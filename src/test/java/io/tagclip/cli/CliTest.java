@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.ModelSource;
+import io.tagclip.clip.TextProgress;
 import io.tagclip.golden.Golden;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.vocab.TextTable;
@@ -53,6 +54,8 @@ class CliTest {
     private static Path imageDir;
     private static ClipModel model;
     private static NDManager textCache;
+    @TempDir
+    static Path textCacheDir;
     private static final Map<String, NDArray> EMBEDDINGS = new ConcurrentHashMap<>();
 
     @BeforeAll
@@ -70,9 +73,9 @@ class CliTest {
     }
 
     /** The fixture's model, shared, with prompt-ensemble embeddings remembered per name; others load afresh. */
-    private static ModelOptions.Loaded load(ModelSource source) {
+    private static ModelOptions.Loaded load(ModelSource source, TextProgress progress) {
         if (!source.folder().toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
-            return ModelOptions.FRESH.load(source);
+            return ModelOptions.FRESH.load(source, progress);
         }
         TextTable.NameEmbedder ensemble = Pipelines.promptEnsemble(model);
         TextTable.NameEmbedder remembered = (names, manager) -> {
@@ -111,7 +114,7 @@ class CliTest {
             @Override
             public <K> K create(Class<K> type) throws Exception {
                 return type == ModelOptions.class
-                        ? type.cast(new ModelOptions(CliTest::load))
+                        ? type.cast(new ModelOptions(CliTest::load, textCacheDir))
                         : CommandLine.defaultFactory().create(type);
             }
         };
