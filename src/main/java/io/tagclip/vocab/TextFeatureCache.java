@@ -211,6 +211,10 @@ public final class TextFeatureCache {
         if (bytes.length < FIXED_BYTES + DIGEST_BYTES) {
             throw new IOException(file + " is truncated (" + bytes.length + " bytes)");
         }
+        byte[] digest = sha256().digest(Arrays.copyOf(bytes, bytes.length - DIGEST_BYTES));
+        if (!Arrays.equals(digest, Arrays.copyOfRange(bytes, bytes.length - DIGEST_BYTES, bytes.length))) {
+            throw new IOException(file + " fails its checksum");
+        }
         byte[] magic = new byte[MAGIC.length];
         in.get(magic);
         if (!Arrays.equals(magic, MAGIC)) {
@@ -236,10 +240,6 @@ public final class TextFeatureCache {
         long expectedLength = (long) FIXED_BYTES + keyLength + (long) storedRows * columns * Float.BYTES + DIGEST_BYTES;
         if (bytes.length != expectedLength) {
             throw new IOException(file + " has " + bytes.length + " bytes, expected " + expectedLength);
-        }
-        byte[] digest = sha256().digest(Arrays.copyOf(bytes, bytes.length - DIGEST_BYTES));
-        if (!Arrays.equals(digest, Arrays.copyOfRange(bytes, bytes.length - DIGEST_BYTES, bytes.length))) {
-            throw new IOException(file + " fails its checksum");
         }
         float[] values = new float[storedRows * columns];
         in.asFloatBuffer().get(values);

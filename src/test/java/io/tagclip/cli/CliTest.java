@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -129,6 +130,37 @@ class CliTest {
 
     private static String image(String name) {
         return imageDir.resolve(name + ".png").toString();
+    }
+
+    @Test
+    void shouldReadTextFeaturesFromTheCacheOnTheSecondRunAndRecomputeACorruptedOne(@TempDir Path cache)
+            throws IOException {
+        String[] args = {"tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--text-cache-dir",
+            cache.toString(), image("chelsea_small")};
+
+        Run first = run(args);
+        Run second = run(args);
+
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.err()).contains("tagclip: computing text features of 45 names", cache.toString());
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(second.err()).doesNotContain("text features");
+        assertThat(second.out()).isEqualTo(first.out());
+        Path file;
+        try (var files = Files.list(cache)) {
+            file = files.collect(Collectors.toList()).get(0);
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x10;
+        Files.write(file, bytes);
+
+        Run corrupted = run(args);
+
+        assertThat(corrupted.code()).as(corrupted.err()).isZero();
+        assertThat(corrupted.err()).contains("tagclip: warning: not using cached text features", file.toString(),
+                "checksum", "computing them again");
+        assertThat(corrupted.out()).isEqualTo(first.out());
+        assertThat(run(args).err()).doesNotContain("text features");
     }
 
     @Test
