@@ -12,7 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -164,11 +163,11 @@ public final class TextFeatureCache {
             Stored stored = read(file, keyText, names.size());
             listener.on(new Event(Outcome.HIT, file, names.size(), ""));
             return manager.create(stored.values(), new Shape(names.size(), stored.columns())); // [M,E]
-        } catch (NoSuchFileException e) {
-            // first use
         } catch (IOException | RuntimeException e) {
-            missed = Outcome.REJECTED;
-            why = e.getMessage();
+            if (Files.exists(file)) { // else first use (or no cache directory yet): a plain miss
+                missed = Outcome.REJECTED;
+                why = String.valueOf(e.getMessage());
+            }
         }
         listener.on(new Event(missed, file, names.size(), why));
         NDArray rows = embedder.embed(names, manager); // [M,E]
@@ -202,8 +201,7 @@ public final class TextFeatureCache {
     /**
      * The rows in {@code file} if it is a sound entry for {@code keyText}.
      *
-     * @throws NoSuchFileException when there is no entry
-     * @throws IOException naming what is wrong with the entry
+     * @throws IOException when there is no entry, or naming what is wrong with it
      */
     private static Stored read(Path file, byte[] keyText, int rows) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
