@@ -234,7 +234,9 @@ public final class ClipModel implements AutoCloseable {
             }
             progress.encoded(start + chunk.length, rows.length);
         }
-        return owner.create(table, new Shape(rows.length, width)); // [T,E]
+        NDArray out = owner.create(table, new Shape(rows.length, width)); // [T,E]
+        NDScope.unregister(out); // owned by owner, like every result of this class, not by a caller's scope
+        return out;
     }
 
     private void checkImages(NDArray images, boolean trainingSize) {
