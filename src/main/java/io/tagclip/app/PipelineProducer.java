@@ -15,7 +15,16 @@ import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.streams.TaggerMetrics;
+import io.tagclip.vocab.TextFeatureCache;
+import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
+import io.tagclip.vocab.Vocabulary;
+import io.tagclip.clip.PromptEnsemble;
+import io.tagclip.image.RgbImage;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.TagResult;
+import java.util.Arrays;
+import java.util.List;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -25,6 +34,9 @@ import org.jboss.logging.Logger;
 public class PipelineProducer {
 
     private static final Logger LOG = Logger.getLogger(PipelineProducer.class);
+
+    /** Side of the grey image that makes a vocabulary's text features at start; any size the model accepts works. */
+    private static final int WARM_UP_SIDE = 32;
 
     @Produces
     @Singleton
@@ -47,13 +59,50 @@ public class PipelineProducer {
 
     @Produces
     @Singleton
-    TaggingPipeline pipeline(ClipModel model, TaggerConfig config) {
+    TaggingPipeline pipeline(ClipModel model, TaggerConfig config, TextFeatureStatus status) {
         TaggerConfig.Model m = config.model();
         Vocabularies.Resolved vocabularies = Vocabularies.builtIn().resolve(m.vocabulary());
         PipelineSettings settings = PipelineSettings.reference(vocabularies.named().id()).withBoxes(m.boxes())
                 .withMode(PipelineSettings.Mode.of(m.mode()))
                 .withBatching(BatchingPolicy.DEFAULT.withMaxImagesPerForward(config.batch().maxImagesPerCall()));
-        return Pipelines.open(model, Method.of(m.method()), vocabularies.all(), settings);
+        TextFeatureCache cache = new TextFeatureCache(
+                m.textCacheDir().orElseGet(TextFeatureCache::defaultDirectory), status);
+        TextTable.NameEmbedder ensemble = cache.cached(Pipelines.promptEnsemble(model, status),
+                TextFeatureCache.Key.of(model, PromptEnsemble.definition()));
+        TaggingPipeline pipeline = Pipelines.open(model, ensemble, Method.of(m.method()), vocabularies.all(),
+                settings);
+        try {
+            embedAll(pipeline, vocabularies.all(), status);
+        } catch (RuntimeException e) {
+            pipeline.close();
+            throw e;
+        }
+        return pipeline;
+    }
+
+    /**
+     * Gives every vocabulary of {@code vocabularies} its text features (from the cache, or computed) by tagging one
+     * small image that names it. Events may name only these vocabularies (any other becomes an
+     * {@code UNKNOWN_VOCABULARY} dead letter) and a label subset reuses its vocabulary's features, so after this no
+     * flush ever embeds text.
+     *
+     * @throws IllegalStateException naming the vocabulary whose features could not be made
+     */
+    static void embedAll(TaggingPipeline pipeline, Vocabularies vocabularies, TextFeatureStatus status) {
+        List<Vocabulary> all = vocabularies.all();
+        byte[] grey = new byte[WARM_UP_SIDE * WARM_UP_SIDE * 3];
+        Arrays.fill(grey, (byte) 128);
+        RgbImage image = new RgbImage(WARM_UP_SIDE, WARM_UP_SIDE, grey);
+        for (int i = 0; i < all.size(); i++) {
+            String id = all.get(i).id();
+            status.preparing(id, i + 1, all.size());
+            TagResult result = pipeline.tag(List.of(new ImageRequest("text-features-" + id, image, id, List.of())))
+                    .get(0);
+            if (result instanceof TagResult.Failed failed) {
+                throw new IllegalStateException("cannot prepare vocabulary '" + id + "': " + failed.message());
+            }
+        }
+        status.ready(all.size());
     }
 
     void close(@Disposes TaggingPipeline pipeline) {

@@ -166,5 +166,11 @@ public interface TaggerConfig {
         /** Whether every tag carries the box of its class's refined regions (tagclip only). */
         @WithDefault("false")
         boolean boxes();
+
+        /**
+         * Where text features are kept between starts (keyed by model revision, dtype, prompt ensemble and vocabulary
+         * names); default {@code ~/.cache/tagclip/text-features}, beside the model cache.
+         */
+        Optional<Path> textCacheDir();
     }
 }

@@ -12,7 +12,8 @@ import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Readiness: the pipeline is loaded and warmed up and Kafka Streams is RUNNING. Liveness: the inference worker runs
+ * Readiness: the pipeline is loaded and warmed up (the text features of every configured vocabulary are made; while
+ * they are, {@code text-features} says which vocabulary and how far) and Kafka Streams is RUNNING. Liveness: the inference worker runs
  * and Kafka Streams has not failed or stopped.
  */
 @ApplicationScoped
@@ -23,12 +24,13 @@ public class TaggerHealthChecks {
 
     @Produces
     @Readiness
-    HealthCheck ready(TaggerRuntime runtime, Instance<KafkaStreams> streams) {
+    HealthCheck ready(TaggerRuntime runtime, Instance<KafkaStreams> streams, TextFeatureStatus textFeatures) {
         return () -> {
             KafkaStreams.State state = state(streams);
             return HealthCheckResponse.named("tagger")
                     .status(runtime.warmedUp() && state == KafkaStreams.State.RUNNING)
                     .withData("pipeline", runtime.warmedUp() ? "warmed-up" : "loading")
+                    .withData("text-features", textFeatures.describe())
                     .withData("kafka-streams", String.valueOf(state))
                     .build();
         };

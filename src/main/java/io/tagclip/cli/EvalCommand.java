@@ -64,7 +64,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         ImageFiles files = new ImageFiles();
-        try (ModelOptions.Session session = model.open(TagClipParams.REFERENCE, DecisionOptions.REFERENCE, false)) {
+        try (ModelOptions.Session session = model.open(TagClipParams.REFERENCE, DecisionOptions.REFERENCE, false,
+                spec.commandLine().getErr())) {
             Vocabulary vocabulary = session.vocabulary();
             SplitFile entries = SplitFile.read(split, vocabulary.numClasses());
             if (limit != null && limit < entries.size()) {

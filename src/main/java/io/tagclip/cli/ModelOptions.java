@@ -7,17 +7,22 @@ import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.HubOptions;
 import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
+import io.tagclip.clip.PromptEnsemble;
+import io.tagclip.clip.TextProgress;
 import io.tagclip.pipeline.Method;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
+import io.tagclip.vocab.TextFeatureCache;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import picocli.CommandLine.Option;
 
 /** Which model, vocabulary, method and mode a command runs; shared by {@code tag} and {@code eval}. */
@@ -26,8 +31,11 @@ final class ModelOptions {
     /** Loads the model a command runs on. */
     @FunctionalInterface
     interface Loader {
-        /** The model of {@code source}; the caller closes it when {@link Loaded#owned()}. */
-        Loaded load(ModelSource source);
+        /**
+         * The model of {@code source}, with an embedder that tells {@code progress} how far a build has come; the
+         * caller closes it when {@link Loaded#owned()}.
+         */
+        Loaded load(ModelSource source, TextProgress progress);
     }
 
     /**
@@ -36,19 +44,25 @@ final class ModelOptions {
     record Loaded(ClipModel model, TextTable.NameEmbedder ensemble, boolean owned) {}
 
     /** Loads the folder afresh for every command, on the GPU when there is one, in float32. */
-    static final Loader FRESH = source -> {
+    static final Loader FRESH = (source, progress) -> {
         ClipModel model = ClipLoader.load(source, ClipOptions.defaults());
-        return new Loaded(model, Pipelines.promptEnsemble(model), true);
+        return new Loaded(model, Pipelines.promptEnsemble(model, progress), true);
     };
 
     private final Loader loader;
+    private final Path defaultTextCache;
 
     ModelOptions() {
-        this(FRESH);
+        this(FRESH, TextFeatureCache.defaultDirectory());
     }
 
-    ModelOptions(Loader loader) {
-        this.loader = java.util.Objects.requireNonNull(loader, "loader");
+    /**
+     * @param loader           loads the model
+     * @param defaultTextCache text-feature cache directory when {@code --text-cache-dir} is not given
+     */
+    ModelOptions(Loader loader, Path defaultTextCache) {
+        this.loader = Objects.requireNonNull(loader, "loader");
+        this.defaultTextCache = Objects.requireNonNull(defaultTextCache, "defaultTextCache");
     }
 
     @Option(names = "--model", required = true, paramLabel = "DIR_OR_ID",
@@ -63,6 +77,11 @@ final class ModelOptions {
 
     @Option(names = "--offline", description = "Never download: a model id must already be in the cache.")
     boolean offline;
+
+    @Option(names = "--text-cache-dir", paramLabel = "DIR",
+            description = "Where text features are kept between runs, keyed by model revision, dtype, prompt "
+                    + "ensemble and vocabulary names (default: ~/.cache/tagclip/text-features).")
+    Path textCacheDir;
 
     @Option(names = "--vocab", required = true, paramLabel = "voc2007|coco2014|FILE",
             description = "Built-in vocabulary id, or a vocabulary file (one label per line, see README).")
@@ -108,8 +127,9 @@ final class ModelOptions {
      * @param params   the algorithm's constants (the tag threshold may differ from the reference's)
      * @param decision additions to the tag rule
      * @param boxes    whether tags carry boxes (TagCLIP only)
+     * @param err      where a first build of text features reports its progress and cache warnings
      */
-    Session open(TagClipParams params, DecisionOptions decision, boolean boxes) {
+    Session open(TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err) {
         Method chosen = method();
         PipelineSettings.Mode sizing = mode();
         int perCall = batch();
@@ -120,10 +140,14 @@ final class ModelOptions {
                 .withMaxImagesPerForward(perCall);
         PipelineSettings settings = PipelineSettings.reference(vocab.id()).withParams(params).withDecision(decision)
                 .withBoxes(boxes).withMode(sizing).withBatching(batching);
-        Loaded loaded = loader.load(locateModel());
+        TextFeatureReport report = new TextFeatureReport(err);
+        Loaded loaded = loader.load(locateModel(), report);
         try {
-            TaggingPipeline pipeline = Pipelines.open(loaded.model(), loaded.ensemble(), chosen, vocabularies,
-                    settings);
+            TextFeatureCache cache = new TextFeatureCache(textCacheDir != null ? textCacheDir : defaultTextCache,
+                    report);
+            TextTable.NameEmbedder ensemble = cache.cached(loaded.ensemble(),
+                    TextFeatureCache.Key.of(loaded.model(), PromptEnsemble.definition()));
+            TaggingPipeline pipeline = Pipelines.open(loaded.model(), ensemble, chosen, vocabularies, settings);
             return new Session(loaded, pipeline, vocab, chosen, sizing);
         } catch (RuntimeException e) {
             if (loaded.owned()) {

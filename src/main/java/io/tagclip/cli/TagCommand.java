@@ -85,7 +85,7 @@ final class TagCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ImageFiles images = new ImageFiles();
         int failures = 0;
-        try (ModelOptions.Session session = model.open(params(), new DecisionOptions(minScore, topK), boxes)) {
+        try (ModelOptions.Session session = model.open(params(), new DecisionOptions(minScore, topK), boxes, err)) {
             checkLabels(session);
             int batch = model.batch();
             for (int from = 0; from < files.size(); from += batch) {

@@ -2,15 +2,13 @@ package io.tagclip.clip;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -186,26 +184,36 @@ public final class ClipModel implements AutoCloseable {
         }
         long[][] rows = new long[(int) shape.get(0)][];
         for (int t = 0; t < rows.length; t++) {
-            rows[t] = java.util.Arrays.copyOfRange(flat, t * config.contextLength(), (t + 1) * config.contextLength());
+            rows[t] = Arrays.copyOfRange(flat, t * config.contextLength(), (t + 1) * config.contextLength());
         }
-        return encodeText(rows, tokenIds.getManager());
+        return encodeText(rows, tokenIds.getManager(), TextProgress.NONE);
     }
 
     /** {@link #encodeText(NDArray)} for texts: tokenized with truncation off (too long throws), encoded. */
     public NDArray encodeTexts(List<String> texts, NDManager owner) {
+        return encodeTexts(texts, owner, TextProgress.NONE);
+    }
+
+    /**
+     * {@link #encodeTexts(List, NDManager)}, telling {@code progress} after every chunk of {@link #TEXT_CHUNK}
+     * prompts.
+     */
+    public NDArray encodeTexts(List<String> texts, NDManager owner, TextProgress progress) {
         int[][] ids = tokenizer().tokenize(texts, false);
         long[][] rows = new long[ids.length][];
         for (int t = 0; t < ids.length; t++) {
-            rows[t] = java.util.Arrays.stream(ids[t]).asLongStream().toArray();
+            rows[t] = Arrays.stream(ids[t]).asLongStream().toArray();
         }
-        return encodeText(rows, owner);
+        return encodeText(rows, owner, progress);
     }
 
     /**
      * Encodes rows in chunks of {@link #TEXT_CHUNK}, shortest rows (by end-token position) together so each chunk runs
-     * only to its own longest row, then puts the results back in input order.
+     * only to its own longest row. Each chunk runs in its own scope, which is closed (freeing the chunk's
+     * activations) before the next chunk starts; only its {@code [t,E]} rows survive, copied into their input
+     * positions of one heap table. Peak native memory is thus one chunk's working set, whatever the number of rows.
      */
-    private NDArray encodeText(long[][] rows, NDManager owner) {
+    private NDArray encodeText(long[][] rows, NDManager owner, TextProgress progress) {
         if (rows.length == 0) {
             throw new IllegalArgumentException("no token rows to encode");
         }
@@ -215,26 +223,29 @@ public final class ClipModel implements AutoCloseable {
             order[t] = t;
             end[t] = TextTower.endPosition(rows[t]);
         }
-        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(t -> end[t]));
-        long[] inverse = new long[rows.length];
-        for (int i = 0; i < order.length; i++) {
-            inverse[order[i]] = i;
-        }
-        try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
-            scope.suppressNotUsedWarning();
-            NDList chunks = new NDList();
-            for (int start = 0; start < rows.length; start += TEXT_CHUNK) {
-                long[][] chunk = new long[Math.min(TEXT_CHUNK, rows.length - start)][];
-                for (int i = 0; i < chunk.length; i++) {
-                    chunk[i] = rows[order[start + i]];
-                }
-                chunks.add(text.encode(sub, chunk, dtype)); // [t,E]
+        Arrays.sort(order, Comparator.comparingInt(t -> end[t]));
+        int width = config.embedDim();
+        float[] table = new float[rows.length * width]; // [T,E] row-major, input order
+        for (int start = 0; start < rows.length; start += TEXT_CHUNK) {
+            long[][] chunk = new long[Math.min(TEXT_CHUNK, rows.length - start)][];
+            for (int i = 0; i < chunk.length; i++) {
+                chunk[i] = rows[order[start + i]];
             }
-            NDArray sorted = chunks.size() == 1 ? chunks.head() : NDArrays.concat(chunks, 0); // -> [T,E]
-            NDArray all = Embedding.embedding(sub.create(inverse), sorted, SparseFormat.DENSE)
-                    .singletonOrThrow(); // rows back in input order, [T,E]
-            return handOver(all, owner);
+            float[] encoded;
+            try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
+                scope.suppressNotUsedWarning();
+                NDArray features = text.encode(sub, chunk, dtype); // [t,E]
+                encoded = (features.getDataType() == DataType.FLOAT32 ? features
+                        : features.toType(DataType.FLOAT32, false)).toFloatArray();
+            }
+            for (int i = 0; i < chunk.length; i++) {
+                System.arraycopy(encoded, i * width, table, order[start + i] * width, width);
+            }
+            progress.encoded(start + chunk.length, rows.length);
         }
+        NDArray out = owner.create(table, new Shape(rows.length, width)); // [T,E]
+        NDScope.unregister(out); // owned by owner, like every result of this class, not by a caller's scope
+        return out;
     }
 
     private void checkImages(NDArray images, boolean trainingSize) {

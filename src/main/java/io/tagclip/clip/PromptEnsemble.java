@@ -121,17 +121,28 @@ public final class PromptEnsemble {
     }
 
     /**
+     * How a class row is made from its prompt rows, part of {@link #definition()}: a change here must change it
+     * so that stored text features made the old way are not reused.
+     */
+    private static final String RECIPE = "per-prompt L2 normalise, mean over templates, L2 normalise";
+
+    /**
      * Text embeddings [K,E] of {@code classNames}, owned by {@code manager}: per class, the 85 prompt embeddings are
      * each L2-normalised, averaged, and the mean normalised again. All prompts run through the text tower in batches.
      */
     public static NDArray embed(ClipModel model, List<String> classNames, NDManager manager) {
+        return embed(model, classNames, manager, TextProgress.NONE);
+    }
+
+    /** {@link #embed(ClipModel, List, NDManager)}, telling {@code progress} how many prompts are encoded. */
+    public static NDArray embed(ClipModel model, List<String> classNames, NDManager manager, TextProgress progress) {
         if (classNames.isEmpty()) {
             throw new IllegalArgumentException("no class names to embed");
         }
         int templates = TEMPLATES.size();
         try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
-            NDArray features = model.encodeTexts(prompts(classNames), sub); // [K*85,E]
+            NDArray features = model.encodeTexts(prompts(classNames), sub, progress); // [K*85,E]
             long width = features.getShape().get(1);
             NDArray normed = normalize(features) // [K*85,E]
                     .reshape(classNames.size(), templates, width); // -> [K,85,E]
@@ -140,6 +151,14 @@ public final class PromptEnsemble {
             ensemble.attach(manager);
             return ensemble;
         }
+    }
+
+    /**
+     * A text that changes whenever the prompts or the way they are combined change: the templates in order and the
+     * recipe. Stored text features carry it so that features of another ensemble are never reused.
+     */
+    public static String definition() {
+        return String.join("\n", TEMPLATES) + "\n" + RECIPE;
     }
 
     /** Rows divided by their L2 norm: [..,E] -> [..,E]. */

@@ -91,7 +91,8 @@ final class TextTower {
         x = x.add(positional.get("0:" + length)); // + [L,D]
         NDArray causal = causalMask(scope, length).toType(type, false); // [L,L]
         for (TransformerBlock block : blocks) {
-            x = block.forward(x, TransformerBlock.Masking.ADDITIVE, causal, null);
+            // Each block's intermediates (attention logits, the MLP's [T,L,4D]) are freed when it ends.
+            x = VisionTower.forwardAndRelease(block, x, TransformerBlock.Masking.ADDITIVE, causal, 0f, null); // no self mask
         }
         NDArray flat = x.reshape((long) rows * length, config.textWidth()); // [T,L,D] -> [T*L,D]
         NDArray endStates = Embedding.embedding(scope.create(pooled), flat, SparseFormat.DENSE)

@@ -159,7 +159,7 @@ final class VisionTower {
      * [B,T,4D]) as soon as it is done, instead of when the whole forward ends: only the new residual stream and the
      * block's head-averaged attention map outlive it. This keeps a forward's memory at one block's working set.
      */
-    private static NDArray forwardAndRelease(TransformerBlock block, NDArray x, TransformerBlock.Masking masking,
+    static NDArray forwardAndRelease(TransformerBlock block, NDArray x, TransformerBlock.Masking masking,
             NDArray mask, float selfMask, List<NDArray> attentionSink) {
         int mapsBefore = attentionSink == null ? 0 : attentionSink.size();
         List<NDArray> kept = new ArrayList<>(2);

@@ -6,6 +6,7 @@ import io.tagclip.pipeline.TaggingPipeline;
 import ai.djl.ndarray.NDManager;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.PromptEnsemble;
+import io.tagclip.clip.TextProgress;
 import io.tagclip.baseline.CdulGlobalLocalScorer;
 import io.tagclip.baseline.CdulParams;
 import io.tagclip.baseline.ClipGlobalScorer;
@@ -30,7 +31,12 @@ public final class Pipelines {
 
     /** The reference's 85-template prompt ensemble of {@code model}. */
     public static TextTable.NameEmbedder promptEnsemble(ClipModel model) {
-        return (names, manager) -> PromptEnsemble.embed(model, names, manager);
+        return promptEnsemble(model, TextProgress.NONE);
+    }
+
+    /** {@link #promptEnsemble(ClipModel)} telling {@code progress} how many prompts are encoded. */
+    public static TextTable.NameEmbedder promptEnsemble(ClipModel model, TextProgress progress) {
+        return (names, manager) -> PromptEnsemble.embed(model, names, manager, progress);
     }
 
     /**

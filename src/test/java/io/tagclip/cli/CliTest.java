@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.ModelSource;
+import io.tagclip.clip.TextProgress;
 import io.tagclip.golden.Golden;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.vocab.TextTable;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +55,8 @@ class CliTest {
     private static Path imageDir;
     private static ClipModel model;
     private static NDManager textCache;
+    @TempDir
+    static Path textCacheDir;
     private static final Map<String, NDArray> EMBEDDINGS = new ConcurrentHashMap<>();
 
     @BeforeAll
@@ -70,9 +74,9 @@ class CliTest {
     }
 
     /** The fixture's model, shared, with prompt-ensemble embeddings remembered per name; others load afresh. */
-    private static ModelOptions.Loaded load(ModelSource source) {
+    private static ModelOptions.Loaded load(ModelSource source, TextProgress progress) {
         if (!source.folder().toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
-            return ModelOptions.FRESH.load(source);
+            return ModelOptions.FRESH.load(source, progress);
         }
         TextTable.NameEmbedder ensemble = Pipelines.promptEnsemble(model);
         TextTable.NameEmbedder remembered = (names, manager) -> {
@@ -111,7 +115,7 @@ class CliTest {
             @Override
             public <K> K create(Class<K> type) throws Exception {
                 return type == ModelOptions.class
-                        ? type.cast(new ModelOptions(CliTest::load))
+                        ? type.cast(new ModelOptions(CliTest::load, textCacheDir))
                         : CommandLine.defaultFactory().create(type);
             }
         };
@@ -126,6 +130,37 @@ class CliTest {
 
     private static String image(String name) {
         return imageDir.resolve(name + ".png").toString();
+    }
+
+    @Test
+    void shouldReadTextFeaturesFromTheCacheOnTheSecondRunAndRecomputeACorruptedOne(@TempDir Path cache)
+            throws IOException {
+        String[] args = {"tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--text-cache-dir",
+            cache.toString(), image("chelsea_small")};
+
+        Run first = run(args);
+        Run second = run(args);
+
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.err()).contains("tagclip: computing text features of 45 names", cache.toString());
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(second.err()).doesNotContain("text features");
+        assertThat(second.out()).isEqualTo(first.out());
+        Path file;
+        try (var files = Files.list(cache)) {
+            file = files.collect(Collectors.toList()).get(0);
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x10;
+        Files.write(file, bytes);
+
+        Run corrupted = run(args);
+
+        assertThat(corrupted.code()).as(corrupted.err()).isZero();
+        assertThat(corrupted.err()).contains("tagclip: warning: not using cached text features", file.toString(),
+                "checksum", "computing them again");
+        assertThat(corrupted.out()).isEqualTo(first.out());
+        assertThat(run(args).err()).doesNotContain("text features");
     }
 
     @Test

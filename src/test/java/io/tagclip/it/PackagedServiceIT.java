@@ -109,6 +109,9 @@ class PackagedServiceIT {
                 "-Dtagger.topics.dlq=" + topics.dlq(),
                 "-Dtagger.model.path=" + TINY_MODEL.toAbsolutePath(),
                 "-Dtagger.model.vocabulary=voc2007",
+                // Kept across runs of this checkout: the first run embeds both built-in vocabularies at start.
+                "-Dtagger.model.text-cache-dir=" + Path.of("target", "packaged-service-it-text-features")
+                        .toAbsolutePath(),
                 "-Dtagger.fetch.allow-list=127.0.0.1",
                 "-jar", JAR.toString());
         return new ProcessBuilder(command).redirectErrorStream(true)
