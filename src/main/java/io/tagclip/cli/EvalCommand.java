@@ -65,6 +65,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         ImageFiles files = new ImageFiles();
+        model.reportProgressTo(spec.commandLine().getErr());
         try (ModelOptions.Session session = model.open(TagClipParams.REFERENCE, DecisionOptions.REFERENCE, false)) {
             Vocabulary vocabulary = session.vocabulary();
             SplitFile entries = SplitFile.read(split, vocabulary.numClasses());

@@ -4,6 +4,7 @@ import io.tagclip.clip.ClipLoader;
 import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.DownloadListener;
 import io.tagclip.clip.HubOptions;
 import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
@@ -16,8 +17,7 @@ import io.tagclip.tagging.TagClipParams;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
 /** Which model, vocabulary, method and mode a command runs; shared by {@code tag} and {@code eval}. */
@@ -43,6 +43,9 @@ final class ModelOptions {
 
     private final Loader loader;
 
+    /** Where download progress goes: the command's stderr once {@link #reportProgressTo} is called. */
+    private DownloadListener progress = DownloadListener.NONE;
+
     ModelOptions() {
         this(FRESH);
     }
@@ -51,10 +54,12 @@ final class ModelOptions {
         this.loader = java.util.Objects.requireNonNull(loader, "loader");
     }
 
-    @Option(names = "--model", required = true, paramLabel = "DIR_OR_ID",
-            description = "Hugging Face CLIP folder (config.json, model.safetensors, vocab.json + merges.txt or "
-                    + "tokenizer.json), or a hub model id such as openai/clip-vit-base-patch16, downloaded once into "
-                    + "~/.cache/tagclip/models (token from env HF_TOKEN).")
+    @Option(names = "--model", required = true, paramLabel = "DIR_FILE_OR_ID",
+            description = "Hugging Face CLIP folder (config.json, model.safetensors or pytorch_model.bin, vocab.json "
+                    + "+ merges.txt or tokenizer.json; a hub cache snapshot folder works too), a checkpoint file "
+                    + "(OpenAI's ViT-B-16.pt, an open_clip .pt/.bin, a .safetensors), or a hub model id such as "
+                    + "openai/clip-vit-base-patch16, downloaded once into the Hugging Face cache "
+                    + "(~/.cache/huggingface/hub; HF_HOME, HF_HUB_CACHE, HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOKEN).")
     String model;
 
     @Option(names = "--revision", defaultValue = HubOptions.DEFAULT_REVISION, paramLabel = "REV",
@@ -85,6 +90,11 @@ final class ModelOptions {
     @Option(names = "--batch", defaultValue = "8", paramLabel = "N",
             description = "Images per pipeline call and, in throughput mode, per forward (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    /** Prints hub download progress (bytes, rate, time left) on {@code err}. */
+    void reportProgressTo(PrintWriter err) {
+        progress = stderrProgress(err);
+    }
 
     /** The chosen method, or an error naming the bad value. */
     Method method() {
@@ -133,13 +143,18 @@ final class ModelOptions {
     }
 
     private ModelSource locateModel() {
-        Path path = Path.of(model);
-        if (Files.exists(path) && !Files.isDirectory(path)) {
-            throw new IllegalArgumentException("--model expects a model folder or a hub id, got the file " + path);
-        }
-        HubOptions hub = HubOptions.defaults().withRevision(revision).withOffline(offline)
-                .withToken(System.getenv(HubOptions.TOKEN_VARIABLE));
-        return new ModelLocator(hub).locate(model);
+        HubOptions hub = HubOptions.defaults();
+        hub = hub.withRevision(revision).withOffline(offline || hub.offline());
+        return new ModelLocator(hub, progress).locate(model);
+    }
+
+    /** Prints download progress on stderr: one line per file, rewritten in place while it downloads. */
+    static DownloadListener stderrProgress(PrintWriter err) {
+        return progress -> {
+            err.print("\rtagclip: downloading " + progress.modelId() + " " + progress.describe()
+                    + (progress.done() ? System.lineSeparator() : ""));
+            err.flush();
+        };
     }
 
     /** A loaded model and its pipeline; closing closes the pipeline, and the model when the command owns it. */

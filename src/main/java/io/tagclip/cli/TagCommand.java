@@ -84,6 +84,7 @@ final class TagCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ImageFiles images = new ImageFiles();
         int failures = 0;
+        model.reportProgressTo(spec.commandLine().getErr());
         try (ModelOptions.Session session = model.open(params(), new DecisionOptions(minScore, topK), boxes)) {
             checkLabels(session);
             int batch = model.batch();
