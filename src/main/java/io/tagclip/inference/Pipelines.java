@@ -18,7 +18,8 @@ public final class Pipelines {
 
     /**
      * A pipeline running {@code method} on {@code model}. Text features use the reference's 85-template prompt
-     * ensemble (CDUL: as {@link CdulParams#DEFAULTS} says) and are computed once per vocabulary on first use. The
+     * ensemble (CDUL: as {@link CdulParams#DEFAULTS} says); the baselines run at the model's own image size. A
+     * method the model cannot run (TagCLIP on other than a ViT-B/16 layout, see {@link ModelFit}) is refused here and are computed once per vocabulary on first use. The
      * pipeline does not own the model: close the pipeline first, then the model.
      */
     public static TaggingPipeline open(ClipModel model, Method method, Vocabularies vocabularies,
@@ -37,18 +38,21 @@ public final class Pipelines {
      */
     public static TaggingPipeline open(ClipModel model, TextTable.NameEmbedder ensemble, Method method,
             Vocabularies vocabularies, PipelineSettings settings) {
+        ModelFit.check(model.config(), model.modelId(), method, settings.params());
+        int imageSize = model.config().imageSize();
+        CdulParams cdul = CdulParams.DEFAULTS.withInputSize(imageSize);
         return switch (method) {
             case TAGCLIP -> new TagClipPipeline(new ClipModelBackbone(model), ensemble, model.modelId(),
                     model.revision(), vocabularies, settings, model.manager().newSubManager());
             case CLIP_GLOBAL -> new ScorerPipeline(method,
                     (vocabulary, manager) -> ClipGlobalScorer.forVocabulary(vocabulary, model::encodeImage, ensemble,
-                            model.logitScale(), manager),
-                    model.modelId(), model.revision(), vocabularies, settings, "input=" + ClipGlobalScorer.INPUT_SIZE,
+                            model.logitScale(), imageSize, manager),
+                    model.modelId(), model.revision(), vocabularies, settings, "input=" + imageSize,
                     model.manager().newSubManager());
             case CDUL_GLOBAL_LOCAL -> new ScorerPipeline(method,
                     (vocabulary, manager) -> CdulGlobalLocalScorer.forVocabulary(vocabulary, model::encodeImage,
-                            model::encodeTexts, ensemble, model.logitScale(), CdulParams.DEFAULTS, manager),
-                    model.modelId(), model.revision(), vocabularies, settings, CdulParams.DEFAULTS.version(),
+                            model::encodeTexts, ensemble, model.logitScale(), cdul, manager),
+                    model.modelId(), model.revision(), vocabularies, settings, cdul.version(),
                     model.manager().newSubManager());
         };
     }
