@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.DownloadListener;
+import io.tagclip.clip.DownloadProgress;
 import io.tagclip.clip.HubOptions;
 import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
@@ -28,6 +30,9 @@ import java.util.List;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /** The real pipeline, built from {@code tagger.model.*}: locate (or download) the model, load it, open the method. */
@@ -42,11 +47,10 @@ public class PipelineProducer {
     @Singleton
     ClipModel model(TaggerConfig config, MeterRegistry registry) {
         TaggerConfig.Model m = config.model();
-        ModelSource source = m.path()
-                .map(folder -> new ModelSource(folder, folder.getFileName().toString(), null))
-                .orElseGet(() -> new ModelLocator(
-                        HubOptions.defaults().withRevision(m.revision()).withOffline(m.offline())
-                                .withToken(System.getenv(HubOptions.TOKEN_VARIABLE))).locate(m.id()));
+        HubOptions hub = HubOptions.defaults();
+        ModelLocator locator = new ModelLocator(hub.withRevision(m.revision()).withOffline(m.offline() || hub.offline()),
+                new TenPercentLog());
+        ModelSource source = locator.locate(m.path().map(Path::toString).orElse(m.id()));
         ClipModel model = ClipLoader.load(source, ClipOptions.parse(m.device(), m.precision()));
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
         if (model.device().isGpu()) {
@@ -103,6 +107,26 @@ public class PipelineProducer {
             }
         }
         status.ready(all.size());
+    }
+
+    /** Logs each file of a model download at every further 10 % (and when it is complete). */
+    static final class TenPercentLog implements DownloadListener {
+
+        /** Steps of the log: one line per tenth of a file. */
+        static final int STEPS = 10;
+
+        private final Map<String, Integer> logged = new HashMap<>();
+
+        @Override
+        public void onProgress(DownloadProgress progress) {
+            int step = progress.done() ? STEPS
+                    : progress.fraction() < 0 ? -1 : (int) Math.floor(progress.fraction() * STEPS);
+            Integer before = logged.get(progress.file());
+            if (before == null || step > before) {
+                logged.put(progress.file(), step);
+                LOG.infof("downloading %s: %s", progress.modelId(), progress.describe());
+            }
+        }
     }
 
     void close(@Disposes TaggingPipeline pipeline) {

@@ -84,6 +84,11 @@ public record CdulParams(
         return ContentHash.of(toString());
     }
 
+    /** A copy with another input size (the model's own image size: 224, 336, ...). */
+    public CdulParams withInputSize(int newInputSize) {
+        return new CdulParams(newInputSize, gridRows, gridCols, zeta, lambda, prompts, template);
+    }
+
     /** A copy with another ζ. */
     public CdulParams withZeta(float newZeta) {
         return new CdulParams(inputSize, gridRows, gridCols, newZeta, lambda, prompts, template);

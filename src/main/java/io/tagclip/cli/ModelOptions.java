@@ -4,6 +4,7 @@ import io.tagclip.clip.ClipLoader;
 import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.DownloadListener;
 import io.tagclip.clip.HubOptions;
 import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
@@ -65,10 +66,12 @@ final class ModelOptions {
         this.defaultTextCache = Objects.requireNonNull(defaultTextCache, "defaultTextCache");
     }
 
-    @Option(names = "--model", required = true, paramLabel = "DIR_OR_ID",
-            description = "Hugging Face CLIP folder (config.json, model.safetensors, vocab.json + merges.txt or "
-                    + "tokenizer.json), or a hub model id such as openai/clip-vit-base-patch16, downloaded once into "
-                    + "~/.cache/tagclip/models (token from env HF_TOKEN).")
+    @Option(names = "--model", required = true, paramLabel = "DIR_FILE_OR_ID",
+            description = "Hugging Face CLIP folder (config.json, model.safetensors or pytorch_model.bin, vocab.json "
+                    + "+ merges.txt or tokenizer.json; a hub cache snapshot folder works too), a checkpoint file "
+                    + "(OpenAI's ViT-B-16.pt, an open_clip .pt/.bin, a .safetensors), or a hub model id such as "
+                    + "openai/clip-vit-base-patch16, downloaded once into the Hugging Face cache "
+                    + "(~/.cache/huggingface/hub; HF_HOME, HF_HUB_CACHE, HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOKEN).")
     String model;
 
     @Option(names = "--revision", defaultValue = HubOptions.DEFAULT_REVISION, paramLabel = "REV",
@@ -127,7 +130,7 @@ final class ModelOptions {
      * @param params   the algorithm's constants (the tag threshold may differ from the reference's)
      * @param decision additions to the tag rule
      * @param boxes    whether tags carry boxes (TagCLIP only)
-     * @param err      where a first build of text features reports its progress and cache warnings
+     * @param err      where a hub download and a first build of text features report their progress and warnings
      */
     Session open(TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err) {
         Method chosen = method();
@@ -141,7 +144,7 @@ final class ModelOptions {
         PipelineSettings settings = PipelineSettings.reference(vocab.id()).withParams(params).withDecision(decision)
                 .withBoxes(boxes).withMode(sizing).withBatching(batching);
         TextFeatureReport report = new TextFeatureReport(err);
-        Loaded loaded = loader.load(locateModel(), report);
+        Loaded loaded = loader.load(locateModel(stderrProgress(err)), report);
         try {
             TextFeatureCache cache = new TextFeatureCache(textCacheDir != null ? textCacheDir : defaultTextCache,
                     report);
@@ -157,14 +160,19 @@ final class ModelOptions {
         }
     }
 
-    private ModelSource locateModel() {
-        Path path = Path.of(model);
-        if (Files.exists(path) && !Files.isDirectory(path)) {
-            throw new IllegalArgumentException("--model expects a model folder or a hub id, got the file " + path);
-        }
-        HubOptions hub = HubOptions.defaults().withRevision(revision).withOffline(offline)
-                .withToken(System.getenv(HubOptions.TOKEN_VARIABLE));
-        return new ModelLocator(hub).locate(model);
+    private ModelSource locateModel(DownloadListener progress) {
+        HubOptions hub = HubOptions.defaults();
+        hub = hub.withRevision(revision).withOffline(offline || hub.offline());
+        return new ModelLocator(hub, progress).locate(model);
+    }
+
+    /** Prints download progress on stderr: one line per file, rewritten in place while it downloads. */
+    static DownloadListener stderrProgress(PrintWriter err) {
+        return progress -> {
+            err.print("\rtagclip: downloading " + progress.modelId() + " " + progress.describe()
+                    + (progress.done() ? System.lineSeparator() : ""));
+            err.flush();
+        };
     }
 
     /** A loaded model and its pipeline; closing closes the pipeline, and the model when the command owns it. */

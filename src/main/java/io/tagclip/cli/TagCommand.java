@@ -64,6 +64,20 @@ final class TagCommand implements Callable<Integer> {
                     + "(default: the reference's 0.5).")
     Float relativeThreshold;
 
+    @Option(names = "--layers", paramLabel = "VOTE,FROM,DROP",
+            description = "TagCLIP layer parameters for a model other than ViT-B/16: the vote's minimum layer count, "
+                    + "the first refinement layer (0-based) and how many last layers refinement leaves out "
+                    + "(reference: 4,8,1 for 12 layers).")
+    String layers;
+
+    @Option(names = "--patch-size", paramLabel = "P",
+            description = "TagCLIP patch size; must be the model's (reference: 16).")
+    Integer patchSize;
+
+    @Option(names = "--cwr-size", paramLabel = "S",
+            description = "Side of TagCLIP's CWR crops; must be the model's image size (reference: 224).")
+    Integer cwrSize;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR",
             description = "Image files, or directories whose image files (jpg, jpeg, png, gif, bmp, webp) are tagged "
                     + "in name order.")
@@ -132,13 +146,32 @@ final class TagCommand implements Callable<Integer> {
 
     private TagClipParams params() {
         TagClipParams r = TagClipParams.REFERENCE;
-        if (relativeThreshold == null) {
-            return r;
+        float threshold = r.tagRelativeThreshold();
+        if (relativeThreshold != null) {
+            if (!(relativeThreshold >= 0f && relativeThreshold <= 1f)) {
+                throw new IllegalArgumentException("--relative-threshold must be in [0,1], got " + relativeThreshold);
+            }
+            threshold = relativeThreshold;
         }
-        if (!(relativeThreshold >= 0f && relativeThreshold <= 1f)) {
-            throw new IllegalArgumentException("--relative-threshold must be in [0,1], got " + relativeThreshold);
+        int vote = r.voteMinLayers();
+        int from = r.refineFromLayer();
+        int drop = r.refineDropLastLayers();
+        if (layers != null) {
+            String[] parts = layers.split(",");
+            try {
+                if (parts.length != 3) {
+                    throw new NumberFormatException();
+                }
+                vote = Integer.parseInt(parts[0].trim());
+                from = Integer.parseInt(parts[1].trim());
+                drop = Integer.parseInt(parts[2].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--layers takes VOTE,FROM,DROP (three integers), got '" + layers
+                        + "'");
+            }
         }
-        return r.withTagRelativeThreshold(relativeThreshold);
+        return r.withTagRelativeThreshold(threshold).withLayers(vote, from, drop)
+                .withSizes(patchSize == null ? r.patchSize() : patchSize, cwrSize == null ? r.cwrInputSize() : cwrSize);
     }
 
     /** Fails before any image is tagged when {@code --labels} names a label the vocabulary lacks. */

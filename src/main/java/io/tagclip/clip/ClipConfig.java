@@ -2,6 +2,8 @@ package io.tagclip.clip;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -114,7 +116,9 @@ public record ClipConfig(
 
     /**
      * Reads a Hugging Face {@code config.json}. Missing keys take {@code CLIPTextConfig}/{@code CLIPVisionConfig}
-     * defaults, so both full and abbreviated configs load; the legacy {@code *_config_dict} keys are read too.
+     * defaults, so both full and abbreviated configs load; the legacy {@code *_config_dict} keys override them, as
+     * in {@code transformers}. {@code text_config.eos_token_id} is not read: the text tower pools at the end token
+     * {@code <|endoftext|>} (the largest id), which is right also for the OpenAI configs that say 2.
      */
     public static ClipConfig fromHuggingFace(Path configJson) {
         JsonNode root;
@@ -155,12 +159,19 @@ public record ClipConfig(
         }
     }
 
+    /**
+     * A sub-config as {@code transformers}' {@code CLIPConfig} builds it: {@code name} (e.g. {@code vision_config}),
+     * with the keys of the legacy {@code name_dict} laid over it when that is an object (it wins, as there).
+     */
     private static JsonNode section(JsonNode root, String name) {
-        JsonNode node = root.path(name);
-        if (node.isObject()) {
-            return node;
+        ObjectNode merged = JsonNodeFactory.instance.objectNode();
+        if (root.path(name).isObject()) {
+            merged.setAll((ObjectNode) root.path(name));
         }
-        return root.path(name + "_dict");
+        if (root.path(name + "_dict").isObject()) {
+            merged.setAll((ObjectNode) root.path(name + "_dict"));
+        }
+        return merged;
     }
 
     private static int intValue(JsonNode node, String key, int fallback) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
 
 /**
  * OpenAI's CLIP byte-pair-encoding tokenizer ({@code clip/simple_tokenizer.py} + {@code clip.tokenize}), reading the
@@ -38,6 +41,10 @@ public final class ClipTokenizer {
     private static final String START_TEXT = "<|startoftext|>";
     private static final String END_TEXT = "<|endoftext|>";
     private static final String END_OF_WORD = "</w>";
+    /** Classpath resource of OpenAI's BPE merges (gzipped text, {@code #version} line first). */
+    static final String STANDARD_BPE_RESOURCE = "/io/tagclip/clip/bpe_simple_vocab_16e6.txt.gz";
+    /** Merges OpenAI's {@code SimpleTokenizer} uses: 49152 − 256 − 2 (the rest of the file is unused). */
+    private static final int STANDARD_MERGES = 49152 - 256 - 2;
     /** Words whose BPE is cached; beyond this, new words are encoded without caching. */
     private static final int CACHE_LIMIT = 200_000;
 
@@ -93,6 +100,52 @@ public final class ClipTokenizer {
         }
         throw new ModelLoadException("tokenizer files not found in " + folder
                 + ": need vocab.json and merges.txt, or tokenizer.json");
+    }
+
+    /**
+     * OpenAI's own CLIP vocabulary, shipped in the jar ({@value #STANDARD_BPE_RESOURCE}, a byte-for-byte copy of
+     * {@code bpe_simple_vocab_16e6.txt}), with the vocabulary built as {@code SimpleTokenizer} builds it: the 256
+     * byte symbols, the same with {@code </w>}, one token per used merge, then the start and end tokens. This is the
+     * tokenizer of OpenAI and open_clip checkpoint files, which carry no tokenizer of their own.
+     */
+    public static ClipTokenizer standard(int contextLength) {
+        List<String[]> merges = new ArrayList<>();
+        InputStream raw = ClipTokenizer.class.getResourceAsStream(STANDARD_BPE_RESOURCE);
+        if (raw == null) {
+            throw new ModelLoadException("the bundled CLIP vocabulary " + STANDARD_BPE_RESOURCE + " is missing");
+        }
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8))) {
+            reader.readLine(); // "#version: 0.2"
+            String line;
+            while (merges.size() < STANDARD_MERGES && (line = reader.readLine()) != null) {
+                merges.add(line.split(" "));
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read the bundled CLIP vocabulary: " + e.getMessage(), e);
+        }
+        char[] byteToChar = bytesToUnicode();
+        List<String> symbols = new ArrayList<>();
+        for (int pass = 0; pass < 2; pass++) { // printable bytes first, then the remapped ones, as bytes_to_unicode
+            for (int b = 0; b < 256; b++) {
+                if ((byteToChar[b] == (char) b) == (pass == 0)) {
+                    symbols.add(String.valueOf(byteToChar[b]));
+                }
+            }
+        }
+        Map<String, Integer> vocab = new HashMap<>();
+        for (String symbol : symbols) {
+            vocab.put(symbol, vocab.size());
+        }
+        for (String symbol : symbols) {
+            vocab.put(symbol + END_OF_WORD, vocab.size());
+        }
+        for (String[] merge : merges) {
+            vocab.put(merge[0] + merge[1], vocab.size());
+        }
+        vocab.put(START_TEXT, vocab.size());
+        vocab.put(END_TEXT, vocab.size());
+        return new ClipTokenizer(vocab, merges, contextLength);
     }
 
     /** Loads {@code vocab.json} (token to id) and {@code merges.txt} ({@code #version} header, one pair per line). */

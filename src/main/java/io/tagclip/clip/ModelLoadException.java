@@ -1,7 +1,7 @@
 package io.tagclip.clip;
 
 /** A model folder, file or tensor could not be found, read or used; the message names the file or tensor. */
-public final class ModelLoadException extends RuntimeException {
+public class ModelLoadException extends RuntimeException {
 
     public ModelLoadException(String message) {
         super(message);

@@ -21,7 +21,7 @@ import java.util.Map;
  * read as float32 in Java (DJL cannot create BF16 arrays on the CPU), streamed in chunks so the file is never held in
  * memory at once.
  */
-final class SafeTensors implements AutoCloseable {
+final class SafeTensors implements TensorFile {
 
     /** One tensor's header entry. */
     record TensorInfo(String name, String dtype, long[] shape, long begin, long end) {
@@ -138,8 +138,16 @@ final class SafeTensors implements AutoCloseable {
         };
     }
 
-    Path file() {
+    @Override
+    public Path file() {
         return file;
+    }
+
+    @Override
+    public Map<String, Entry> entries() {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        tensors.forEach((name, info) -> entries.put(name, new Entry(info.dtype(), info.shape())));
+        return entries;
     }
 
     /** All tensors by name, in header order. */
@@ -148,7 +156,8 @@ final class SafeTensors implements AutoCloseable {
     }
 
     /** Reads tensor {@code name} (F32, F16 or BF16) as float32 values in row-major order. */
-    float[] readFloats(String name) {
+    @Override
+    public float[] readFloats(String name) {
         TensorInfo info = tensors.get(name);
         if (info == null) {
             throw new ModelLoadException("tensor " + name + " is missing from " + file);

@@ -21,7 +21,8 @@ public final class Pipelines {
 
     /**
      * A pipeline running {@code method} on {@code model}. Text features use the reference's 85-template prompt
-     * ensemble (CDUL: as {@link CdulParams#DEFAULTS} says) and are computed once per vocabulary on first use. The
+     * ensemble (CDUL: as {@link CdulParams#DEFAULTS} says); the baselines run at the model's own image size. A
+     * method the model cannot run (TagCLIP on other than a ViT-B/16 layout, see {@link ModelFit}) is refused here and are computed once per vocabulary on first use. The
      * pipeline does not own the model: close the pipeline first, then the model.
      */
     public static TaggingPipeline open(ClipModel model, Method method, Vocabularies vocabularies,
@@ -45,16 +46,19 @@ public final class Pipelines {
      */
     public static TaggingPipeline open(ClipModel model, TextTable.NameEmbedder ensemble, Method method,
             Vocabularies vocabularies, PipelineSettings settings) {
+        ModelFit.check(model.config(), model.modelId(), method, settings.params());
+        int imageSize = model.config().imageSize();
+        CdulParams cdul = CdulParams.DEFAULTS.withInputSize(imageSize);
         BatchRunner.Scoring<?, ?> scoring = switch (method) {
             case TAGCLIP -> new TagClipScoring(new ClipModelBackbone(model), ensemble, settings);
             case CLIP_GLOBAL -> new BaselineScoring(method,
                     (vocabulary, owner) -> ClipGlobalScorer.forVocabulary(vocabulary, model::encodeImage, ensemble,
-                            model.logitScale(), owner),
-                    settings, "input=" + ClipGlobalScorer.INPUT_SIZE);
+                            model.logitScale(), imageSize, owner),
+                    settings, "input=" + imageSize);
             case CDUL_GLOBAL_LOCAL -> new BaselineScoring(method,
                     (vocabulary, owner) -> CdulGlobalLocalScorer.forVocabulary(vocabulary, model::encodeImage,
-                            model::encodeTexts, ensemble, model.logitScale(), CdulParams.DEFAULTS, owner),
-                    settings, CdulParams.DEFAULTS.version());
+                            model::encodeTexts, ensemble, model.logitScale(), cdul, owner),
+                    settings, cdul.version());
         };
         return new BatchRunner<>(scoring, model.modelId(), model.revision(), vocabularies, settings,
                 model.manager().newSubManager());

@@ -86,6 +86,21 @@ public record TagClipParams(
                 threshold, atLeastOneTag);
     }
 
+    /** A copy with other DMAR layer choices ({@link #voteMinLayers()}, {@link #refineFromLayer()}, {@link
+     * #refineDropLastLayers()}), for models with another depth than ViT-B/16's 12 layers. */
+    public TagClipParams withLayers(int vote, int from, int drop) {
+        return new TagClipParams(patchSize, cwrInputSize, vote, from, drop, lastLayerSelfMask, classRowMask,
+                boxQuantisation, candidateThreshold, cwrMaskThreshold, fusionWeight, tagRelativeThreshold,
+                atLeastOneTag);
+    }
+
+    /** A copy with another patch size and CWR crop side, for models with another layout than ViT-B/16's. */
+    public TagClipParams withSizes(int patch, int cwrInput) {
+        return new TagClipParams(patch, cwrInput, voteMinLayers, refineFromLayer, refineDropLastLayers,
+                lastLayerSelfMask, classRowMask, boxQuantisation, candidateThreshold, cwrMaskThreshold, fusionWeight,
+                tagRelativeThreshold, atLeastOneTag);
+    }
+
     /** Side of the CWR crop's patch grid (14 for 224 / 16). */
     public int cwrGrid() {
         return cwrInputSize / patchSize;

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.HubOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -127,9 +126,9 @@ public final class TextFeatureCache {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
-    /** {@code ~/.cache/tagclip/text-features}, beside the model cache. */
+    /** {@code ~/.cache/tagclip/text-features}. */
     public static Path defaultDirectory() {
-        return HubOptions.defaultCacheDir().resolveSibling("text-features");
+        return Path.of(System.getProperty("user.home"), ".cache", "tagclip", "text-features");
     }
 
     public Path directory() {

@@ -18,6 +18,15 @@ public final class RandomClip {
         return ClipLoader.build(config, weights(config, seed), null, options, "random-" + seed, "random");
     }
 
+    /**
+     * {@link #randomWeights} with CLIP's standard tokenizer ({@link ClipTokenizer#standard}), so text can be encoded;
+     * the config's vocabulary must be CLIP's 49,408 tokens.
+     */
+    public static ClipModel randomWeightsWithTokenizer(ClipConfig config, long seed, ClipOptions options) {
+        return ClipLoader.build(config, weights(config, seed), ClipTokenizer.standard(config.contextLength()), options,
+                "random-" + seed, "random");
+    }
+
     /** The random tensors of {@link #randomWeights}, by Hugging Face name, computed on demand. */
     static WeightLayout.TensorSource weights(ClipConfig config, long seed) {
         Map<String, Shape> shapes = WeightLayout.expected(config);

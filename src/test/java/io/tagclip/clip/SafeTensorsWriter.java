@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Writes safetensors files for tests (F32, F16 or BF16 from float values). */
+/** Writes safetensors files for tests (F32, F16, BF16 or I64 from float values). */
 final class SafeTensorsWriter {
 
     /** One tensor to write: name, dtype ("F32", "F16", "BF16"), shape and float values. */
@@ -75,6 +75,13 @@ final class SafeTensorsWriter {
                 ByteBuffer buffer = ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
                 for (float f : v) {
                     buffer.putShort((short) (Float.floatToRawIntBits(roundToBfloat16(f)) >>> 16));
+                }
+                return buffer.array();
+            }
+            case "I64" -> { // integer buffers such as position_ids, given as whole float values
+                ByteBuffer buffer = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+                for (float f : v) {
+                    buffer.putLong((long) f);
                 }
                 return buffer.array();
             }
