@@ -70,13 +70,6 @@ public final class ImageDecoder {
         ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new FetchException(Reason.UNSUPPORTED_FORMAT,
                 source + " is not JPEG, PNG, GIF, BMP or WebP: first bytes " + ImageFormat.head(bytes)
                         + (claimedType == null ? "" : ", claimed type " + claimedType)));
-        if (strict) {
-            Optional<String> problem = ImageIntegrity.problem(bytes, format);
-            if (problem.isPresent()) {
-                throw new FetchException(Reason.UNDECODABLE, "cannot decode " + source + ": " + problem.get()
-                        + " (tagger.fetch.strict-decode=false decodes it anyway)");
-            }
-        }
         RgbImage image = toRgb(read(bytes, format, source), source);
         if (format == ImageFormat.JPEG && applyExifOrientation) {
             image = ExifOrientation.apply(image, ExifOrientation.read(bytes));
@@ -97,6 +90,13 @@ public final class ImageDecoder {
             if (width * height > maxPixels) {
                 throw new FetchException(Reason.TOO_LARGE, source + " is " + width + "x" + height + " = "
                         + width * height + " pixels, limit " + maxPixels);
+            }
+            if (strict) { // after the pixel check: a decompression bomb is TOO_LARGE whatever else is wrong with it
+                Optional<String> problem = ImageIntegrity.problem(bytes, format);
+                if (problem.isPresent()) {
+                    throw new FetchException(Reason.UNDECODABLE, "cannot decode " + source + ": " + problem.get()
+                            + " (tagger.fetch.strict-decode=false decodes it anyway)");
+                }
             }
             List<String> warnings = new ArrayList<>();
             if (strict) {
