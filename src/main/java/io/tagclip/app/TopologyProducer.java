@@ -32,6 +32,8 @@ public class TopologyProducer {
 
     /** Kafka's default {@code max.poll.interval.ms}. */
     private static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
+    /** Kafka's default producer {@code max.request.size}. */
+    private static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
     /** Kafka Streams' default {@code transaction.timeout.ms} under exactly-once. */
     private static final long DEFAULT_EOS_TRANSACTION_TIMEOUT_MS = 10_000;
 
@@ -54,7 +56,16 @@ public class TopologyProducer {
                 runtime.metrics());
     }
 
+    /** The limits, refused when outputs they let through would still be larger than the producer sends. */
     private static EventLimits limits(TaggerConfig.Limits l) {
+        Config kafka = ConfigProvider.getConfig();
+        int maxRequest = kafka.getOptionalValue("kafka-streams.producer.max.request.size", Integer.class)
+                .or(() -> kafka.getOptionalValue("kafka-streams.max.request.size", Integer.class))
+                .orElse(DEFAULT_MAX_REQUEST_SIZE);
+        if (l.maxOutputBytes() > maxRequest) {
+            throw new IllegalArgumentException("tagger.limits.max-output-bytes " + l.maxOutputBytes()
+                    + " exceeds the producer's max.request.size " + maxRequest + ": lower it, or raise max.request.size");
+        }
         return new EventLimits(l.maxIdBytes(), l.maxUriChars(), l.maxHeaders(), l.maxHeaderBytes(), l.maxLabels(),
                 l.maxNameChars(), l.maxRawValueBytes(), l.maxOutputBytes());
     }
