@@ -23,6 +23,12 @@ public interface TaggerConfig {
     /** The model and how it tags. */
     Model model();
 
+    /** Bounds on input fields and output records. */
+    Limits limits();
+
+    /** Start-up behaviour towards the schema registry. */
+    Registry registry();
+
     /** Kafka Streams threads in this process; all of them share one inference worker. */
     @WithDefault("1")
     int streamThreads();
@@ -47,6 +53,50 @@ public interface TaggerConfig {
         /** Dead-letter topic of ImageTagFailure events. */
         @WithDefault("image-refs-dlq")
         String dlq();
+    }
+
+    interface Limits {
+        /** Largest ImageRef id in UTF-8 bytes; it is the output key and repeated in the value. */
+        @WithDefault("1024")
+        int maxIdBytes();
+
+        /** Longest ImageRef uri in characters. */
+        @WithDefault("8192")
+        int maxUriChars();
+
+        /** Most ImageRef headers. */
+        @WithDefault("64")
+        int maxHeaders();
+
+        /** Largest total of header names and values, in UTF-8 bytes. */
+        @WithDefault("16384")
+        int maxHeaderBytes();
+
+        /** Most entries of ImageRef labels. */
+        @WithDefault("1024")
+        int maxLabels();
+
+        /** Longest label, vocabularyId or contentType, in characters. */
+        @WithDefault("256")
+        int maxNameChars();
+
+        /** Bytes of an unparseable input kept in its dead letter's rawValue. */
+        @WithDefault("65536")
+        int maxRawValueBytes();
+
+        /** Largest output record (key, value and overhead); below max.request.size and the topics' max.message.bytes. */
+        @WithDefault("1000000")
+        int maxOutputBytes();
+    }
+
+    interface Registry {
+        /** Pause before the second attempt to reach the registry at start; doubled after each failed attempt. */
+        @WithDefault("1s")
+        Duration initialBackoff();
+
+        /** Longest pause between two attempts to reach the registry at start. */
+        @WithDefault("30s")
+        Duration maxBackoff();
     }
 
     interface Batch {
@@ -108,6 +158,13 @@ public interface TaggerConfig {
         @WithDefault("true")
         boolean exifOrientation();
 
+        /**
+         * Refuse a truncated image or one whose checksums fail (UNDECODABLE, naming what failed); false decodes
+         * whatever pixels the reader recovers, as ImageIO does on its own.
+         */
+        @WithDefault("true")
+        boolean strictDecode();
+
         /** User-Agent header of image requests. */
         @WithDefault("tagclip-stream-tagger")
         String userAgent();
@@ -123,7 +180,10 @@ public interface TaggerConfig {
         @WithDefault("true")
         boolean addressGuard();
 
-        /** Host names, IP addresses or CIDR ranges the address guard lets through anyway. */
+        /**
+         * Entries the address guard lets through anyway: a host name, IP address or CIDR range allows every port;
+         * host:port, [IPv6]:port or CIDR:port allows that port only. Compared after resolution.
+         */
         Optional<List<String>> allowList();
     }
 

@@ -62,7 +62,7 @@ public class TaggerRuntime {
     static FetchSettings fetchSettings(TaggerConfig.Fetch f) {
         return new FetchSettings(f.connectTimeout(), f.readTimeout(), f.maxBytes(), f.maxAttempts(), f.retryBackoff(),
                 f.maxRedirects(), f.maxPixels(), f.fileEnabled(), f.fileRoots().orElse(List.of()), f.addressGuard(),
-                f.allowList().orElse(List.of()), f.exifOrientation(), f.userAgent());
+                f.allowList().orElse(List.of()), f.exifOrientation(), f.userAgent(), f.strictDecode());
     }
 
     private static ExecutorService fetchPool(int threads) {

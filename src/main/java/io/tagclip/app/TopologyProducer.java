@@ -7,7 +7,7 @@ import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
 import io.tagclip.streams.FlushBound;
-import io.tagclip.streams.OutputSchemas;
+import io.tagclip.streams.EventLimits;
 import io.tagclip.streams.TaggerTopology;
 import io.tagclip.streams.TopologySettings;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,24 +32,42 @@ public class TopologyProducer {
 
     /** Kafka's default {@code max.poll.interval.ms}. */
     private static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
+    /** Kafka's default producer {@code max.request.size}. */
+    private static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
     /** Kafka Streams' default {@code transaction.timeout.ms} under exactly-once. */
     private static final long DEFAULT_EOS_TRANSACTION_TIMEOUT_MS = 10_000;
 
     @Produces
-    public Topology topology(TaggerConfig config, TaggerRuntime runtime) {
+    public Topology topology(TaggerConfig config, TaggerRuntime runtime, RegistryGate gate) {
         TaggerConfig.Batch batch = config.batch();
         checkFlushBound(config, runtime);
         Map<String, String> serdeConfig = serdeConfig(config);
-        SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
+        SerdeConfig serde = SerdeConfig.from(serdeConfig);
+        SchemaRegistryClient registry = SchemaRegistryClient.create(serde);
         TopologySettings settings = new TopologySettings(config.topics().input(), config.topics().output(),
-                config.topics().dlq(), batch.maxSize(), batch.maxWait());
-        OutputSchemas.register(registry, settings);
+                config.topics().dlq(), batch.maxSize(), batch.maxWait(), limits(config.limits()));
+        // registered (or looked up) in the background: a registry that is down at start leaves the service unready
+        gate.start(registry, settings, serde.autoRegister(), serde.useLatestVersion());
         return TaggerTopology.build(settings,
                 serde(ImageRef.class, registry, serdeConfig).deserializer(),
                 serde(ImageTags.class, registry, serdeConfig).serializer(),
                 serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
                 runtime.batchTagger(),
                 runtime.metrics());
+    }
+
+    /** The limits, refused when outputs they let through would still be larger than the producer sends. */
+    private static EventLimits limits(TaggerConfig.Limits l) {
+        Config kafka = ConfigProvider.getConfig();
+        int maxRequest = kafka.getOptionalValue("kafka-streams.producer.max.request.size", Integer.class)
+                .or(() -> kafka.getOptionalValue("kafka-streams.max.request.size", Integer.class))
+                .orElse(DEFAULT_MAX_REQUEST_SIZE);
+        if (l.maxOutputBytes() > maxRequest) {
+            throw new IllegalArgumentException("tagger.limits.max-output-bytes " + l.maxOutputBytes()
+                    + " exceeds the producer's max.request.size " + maxRequest + ": lower it, or raise max.request.size");
+        }
+        return new EventLimits(l.maxIdBytes(), l.maxUriChars(), l.maxHeaders(), l.maxHeaderBytes(), l.maxLabels(),
+                l.maxNameChars(), l.maxRawValueBytes(), l.maxOutputBytes());
     }
 
     private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(

@@ -1,6 +1,5 @@
 package io.tagclip.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tagclip.serde.SpecificAvroDeserializer;
 import io.tagclip.streams.TaggerTopology;
 import java.io.PrintWriter;
@@ -54,24 +53,13 @@ final class ConsumeCommand implements Callable<Integer> {
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         PrintWriter out = spec.commandLine().getOut();
-        ObjectMapper json = new ObjectMapper();
-        int seen = 0;
+        int seen;
         SpecificAvroDeserializer<SpecificRecord> values = new SpecificAvroDeserializer<>();
         values.configure(config, false);
         try (KafkaConsumer<String, SpecificRecord> consumer = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
-            consumer.subscribe(List.of(topic));
-            long quietSince = System.nanoTime();
-            while ((max == null || seen < max) && System.nanoTime() - quietSince < timeout.toNanos()) {
-                for (ConsumerRecord<String, SpecificRecord> record : consumer.poll(Duration.ofMillis(200))) {
-                    SpecificRecord value = record.value();
-                    out.println(value == null ? "null" : AvroJson.toJson(value, value.getSchema()).toString());
-                    quietSince = System.nanoTime();
-                    if (max != null && ++seen >= max) {
-                        break;
-                    }
-                }
-                out.flush();
-            }
+            seen = consume(consumer, out);
+        } catch (RuntimeException e) {
+            throw kafka.explain(e);
         }
         out.flush();
         if (max != null && seen < max) {
@@ -79,6 +67,24 @@ final class ConsumeCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    private int consume(KafkaConsumer<String, SpecificRecord> consumer, PrintWriter out) {
+        int seen = 0;
+        consumer.subscribe(List.of(topic));
+        long quietSince = System.nanoTime();
+        while ((max == null || seen < max) && System.nanoTime() - quietSince < timeout.toNanos()) {
+            for (ConsumerRecord<String, SpecificRecord> record : consumer.poll(Duration.ofMillis(200))) {
+                SpecificRecord value = record.value();
+                out.println(value == null ? "null" : AvroJson.toJson(value, value.getSchema()).toString());
+                quietSince = System.nanoTime();
+                if (max != null && ++seen >= max) {
+                    break;
+                }
+            }
+            out.flush();
+        }
+        return seen;
     }
 
     /** Reads {@code 500ms}, {@code 10s}, {@code 2m} or an ISO-8601 duration such as {@code PT10S}. */

@@ -74,7 +74,12 @@ final class ProduceCommand implements Callable<Integer> {
             serde.configure(config, false);
             try (KafkaProducer<String, ImageRef> producer =
                     new KafkaProducer<>(config, new StringSerializer(), serde.serializer())) {
-                RecordMetadata sent = producer.send(new ProducerRecord<>(topic, event.getId(), event)).get();
+                RecordMetadata sent;
+                try {
+                    sent = producer.send(new ProducerRecord<>(topic, event.getId(), event)).get();
+                } catch (RuntimeException e) {
+                    throw kafka.explain(e);
+                }
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("sent %s to %s-%d@%d%n", event.getId(), sent.topic(), sent.partition(), sent.offset());
                 out.flush();

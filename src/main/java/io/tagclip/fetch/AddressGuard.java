@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * The SSRF guard: resolves a host and refuses it when any of its addresses is loopback, private, link-local,
  * multicast, unspecified, carrier-grade NAT or otherwise not a public unicast address, and refuses cloud metadata
- * host names outright. Host names, addresses and CIDR ranges on the allow-list pass regardless.
+ * host names outright. Allow-list entries (a host name, address or CIDR range, each with or without a port) let
+ * through the addresses they name, on their port only when they have one.
  *
  * <p>Every address the name resolves to must pass, because the HTTP client may connect to any of them. The lookup
  * goes through the JVM's address cache ({@code networkaddress.cache.ttl}, 30 s by default), which the HTTP client
@@ -41,48 +42,115 @@ public final class AddressGuard {
             "instance-data",
             "instance-data.ec2.internal");
 
+    /** Port of an allow-list entry written without one: every port. */
+    static final int ANY_PORT = -1;
+    private static final int MAX_PORT = 65_535;
+
+    /** One allow-list entry: a host name or an address range, and the port it allows ({@link #ANY_PORT}: all). */
+    private record Allowed(String name, Cidr range, int port, String text) {
+
+        boolean allowsPort(int p) {
+            return port == ANY_PORT || port == p;
+        }
+    }
+
     private final boolean enabled;
-    private final Set<String> allowedHosts;
-    private final List<Cidr> allowedRanges;
+    private final List<Allowed> allowed;
 
     /**
      * @param enabled   {@code false} turns every check off (only for trusted producers on a closed network)
-     * @param allowList host names (exact, case-insensitive), IP addresses or CIDR ranges that always pass
+     * @param allowList entries that pass: a host name (case-insensitive), an IP address or a CIDR range allows every
+     *                  port; {@code host:port}, {@code [IPv6]:port}, {@code CIDR:port} or {@code [IPv6 CIDR]:port}
+     *                  allows that one port
      */
     public AddressGuard(boolean enabled, List<String> allowList) {
         this.enabled = enabled;
-        List<Cidr> ranges = new ArrayList<>();
-        java.util.HashSet<String> hosts = new java.util.HashSet<>();
+        List<Allowed> entries = new ArrayList<>();
         for (String entry : allowList) {
             String e = entry.strip().toLowerCase(Locale.ROOT);
-            if (e.isEmpty()) {
-                continue;
-            }
-            if (Cidr.isIpLiteral(e.contains("/") ? e.substring(0, e.indexOf('/')) : e)) {
-                ranges.add(Cidr.parse(e));
-            } else {
-                hosts.add(e);
+            if (!e.isEmpty()) {
+                entries.add(parseEntry(e, entry));
             }
         }
-        this.allowedHosts = Set.copyOf(hosts);
-        this.allowedRanges = List.copyOf(ranges);
+        this.allowed = List.copyOf(entries);
+    }
+
+    private static Allowed parseEntry(String e, String original) {
+        String host = e;
+        int port = ANY_PORT;
+        if (e.startsWith("[")) {
+            int close = e.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("allow-list entry '" + original + "' has '[' without ']'");
+            }
+            host = e.substring(1, close);
+            String rest = e.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) {
+                    throw new IllegalArgumentException("allow-list entry '" + original + "': expected ':port' after ']'");
+                }
+                port = parsePort(rest.substring(1), original);
+            }
+        } else if (e.indexOf(':') >= 0 && e.indexOf(':') == e.lastIndexOf(':')) {
+            host = e.substring(0, e.indexOf(':'));
+            port = parsePort(e.substring(e.indexOf(':') + 1), original);
+        }
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("allow-list entry '" + original + "' has no host");
+        }
+        String address = host.contains("/") ? host.substring(0, host.indexOf('/')) : host;
+        if (Cidr.isIpLiteral(address)) {
+            return new Allowed(null, Cidr.parse(host), port, original.strip());
+        }
+        if (host.contains("/")) {
+            throw new IllegalArgumentException("allow-list entry '" + original + "': a CIDR range needs a numeric address");
+        }
+        return new Allowed(stripTrailingDot(host), null, port, original.strip());
+    }
+
+    private static int parsePort(String text, String original) {
+        try {
+            int port = Integer.parseInt(text);
+            if (port >= 1 && port <= MAX_PORT) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("allow-list entry '" + original + "': port '" + text + "' is not in 1.." + MAX_PORT);
     }
 
     /**
-     * Checks that {@code host} may be connected to.
+     * Checks that {@code host} may be connected to on any port: only allow-list entries without a port apply.
      *
      * @throws FetchException {@code BLOCKED_ADDRESS} naming the host and the refused address, or {@code NOT_FOUND}
      *     when the name does not resolve
      */
     public void check(String host) throws FetchException {
+        check(host, ANY_PORT);
+    }
+
+    /**
+     * Checks that {@code host} may be connected to on {@code port}. Every address the host resolves to must be
+     * public or allowed for this port by an entry: an address entry contains it, or a name entry is the host itself
+     * or resolves to it. So every spelling of an address ({@code 2130706433}, {@code [::ffff:127.0.0.1]},
+     * {@code localhost}) meets the same entries.
+     *
+     * @param port the port the connection will use, or {@link #ANY_PORT} when only port-less entries may apply
+     * @throws FetchException {@code BLOCKED_ADDRESS} naming the host, port and the refused address, or
+     *     {@code NOT_FOUND} when the name does not resolve
+     */
+    public void check(String host, int port) throws FetchException {
         if (!enabled) {
             return;
         }
-        String name = stripBrackets(host).toLowerCase(Locale.ROOT);
-        if (allowedHosts.contains(name)) {
+        String name = stripTrailingDot(stripBrackets(host).toLowerCase(Locale.ROOT));
+        List<Allowed> forPort = allowed.stream().filter(a -> port == ANY_PORT ? a.port() == ANY_PORT : a.allowsPort(port))
+                .toList();
+        if (forPort.stream().anyMatch(a -> name.equals(a.name()))) {
             return;
         }
-        if (METADATA_HOSTS.contains(name) || METADATA_HOSTS.contains(stripTrailingDot(name))) {
+        if (METADATA_HOSTS.contains(name)) {
             throw new FetchException(FetchException.Reason.BLOCKED_ADDRESS, "host " + host + " is a cloud metadata service");
         }
         InetAddress[] addresses;
@@ -92,21 +160,53 @@ public final class AddressGuard {
             throw new FetchException(FetchException.Reason.NOT_FOUND, "unknown host " + host, 1, e);
         }
         for (InetAddress address : addresses) {
+            if (isAllowed(address, forPort)) {
+                continue;
+            }
             String why = refusal(address);
             if (why != null) {
-                throw new FetchException(FetchException.Reason.BLOCKED_ADDRESS,
-                        "host " + host + " resolves to " + why + " address " + address.getHostAddress());
+                throw new FetchException(FetchException.Reason.BLOCKED_ADDRESS, "host " + host
+                        + (port == ANY_PORT ? "" : " port " + port) + " resolves to " + why + " address "
+                        + address.getHostAddress() + allowListHint(address, port));
             }
         }
     }
 
-    /** Why {@code address} is refused, or {@code null} when it may be connected to. */
-    private String refusal(InetAddress address) {
-        for (Cidr allowed : allowedRanges) {
-            if (allowed.contains(address)) {
-                return null;
+    /** Says so when the address is on the allow-list, but for other ports only. */
+    private String allowListHint(InetAddress address, int port) {
+        List<String> otherPorts = allowed.stream().filter(a -> isAllowed(address, List.of(a))).map(Allowed::text).toList();
+        return otherPorts.isEmpty() ? "" : " (allow-listed only as " + String.join(", ", otherPorts)
+                + (port == ANY_PORT ? ")" : ", not for port " + port + ")");
+    }
+
+    private static boolean isAllowed(InetAddress address, List<Allowed> entries) {
+        for (Allowed a : entries) {
+            if (a.range() != null && a.range().contains(address)) {
+                return true;
+            }
+            if (a.name() != null && resolvesTo(a.name(), address)) {
+                return true;
             }
         }
+        return false;
+    }
+
+    /** True when {@code name} resolves (through the JVM's address cache) to {@code address}. */
+    private static boolean resolvesTo(String name, InetAddress address) {
+        try {
+            for (InetAddress candidate : InetAddress.getAllByName(name)) {
+                if (candidate.equals(address)) {
+                    return true;
+                }
+            }
+        } catch (UnknownHostException e) {
+            return false; // an entry that does not resolve allows nothing by address
+        }
+        return false;
+    }
+
+    /** Why {@code address} is refused, or {@code null} when it may be connected to. */
+    private static String refusal(InetAddress address) {
         if (address.isLoopbackAddress()) {
             return "loopback";
         }

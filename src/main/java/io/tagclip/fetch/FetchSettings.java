@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param allowList            host names, IP addresses or CIDR ranges the guard lets through anyway
  * @param applyExifOrientation whether JPEGs are rotated/flipped as their EXIF orientation tag says
  * @param userAgent            User-Agent header sent with every request
+ * @param strictDecode         whether a truncated or checksum-failing image is refused ({@code UNDECODABLE}) instead
+ *                             of decoded to whatever pixels the reader recovers
  */
 public record FetchSettings(
         Duration connectTimeout,
@@ -35,7 +37,8 @@ public record FetchSettings(
         boolean addressGuard,
         List<String> allowList,
         boolean applyExifOrientation,
-        String userAgent) {
+        String userAgent,
+        boolean strictDecode) {
 
     /** Largest pixel count whose RGB buffer still fits one Java array. */
     public static final long PIXEL_LIMIT_CEILING = Integer.MAX_VALUE / 3;
@@ -61,7 +64,15 @@ public record FetchSettings(
         Objects.requireNonNull(userAgent, "userAgent");
     }
 
-    /** The service's defaults: guard on, {@code file:} off, 3 attempts, 3 redirects, 20 MiB, 36 megapixels. */
+    /** Settings with strict decoding. */
+    public FetchSettings(Duration connectTimeout, Duration readTimeout, long maxBytes, int maxAttempts,
+            Duration retryBackoff, int maxRedirects, long maxPixels, boolean fileEnabled, List<Path> fileRoots,
+            boolean addressGuard, List<String> allowList, boolean applyExifOrientation, String userAgent) {
+        this(connectTimeout, readTimeout, maxBytes, maxAttempts, retryBackoff, maxRedirects, maxPixels, fileEnabled,
+                fileRoots, addressGuard, allowList, applyExifOrientation, userAgent, true);
+    }
+
+    /** The service's defaults: strict decoding, guard on, {@code file:} off, 3 attempts, 3 redirects, 20 MiB, 36 megapixels. */
     public static FetchSettings defaults() {
         return new FetchSettings(
                 Duration.ofSeconds(2),
@@ -76,13 +87,14 @@ public record FetchSettings(
                 true,
                 List.of(),
                 true,
-                "tagclip-stream-tagger");
+                "tagclip-stream-tagger",
+                true);
     }
 
     /** A copy whose guard lets {@code entries} through; tests use it for their loopback server. */
     public FetchSettings withAllowList(List<String> entries) {
         return new FetchSettings(connectTimeout, readTimeout, maxBytes, maxAttempts, retryBackoff, maxRedirects,
-                maxPixels, fileEnabled, fileRoots, addressGuard, entries, applyExifOrientation, userAgent);
+                maxPixels, fileEnabled, fileRoots, addressGuard, entries, applyExifOrientation, userAgent, strictDecode);
     }
 
     private static void requirePositive(Duration d, String name) {

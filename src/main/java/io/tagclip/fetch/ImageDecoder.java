@@ -13,7 +13,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -24,7 +27,12 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * {@code PIL.Image.open(f).convert('RGB')} does: grey replicated into R, G and B, alpha dropped (not composited),
  * palette expanded, CMYK/YCCK JPEGs converted (TwelveMonkeys). The pixel count is read from the header and checked
  * before any pixel is decoded, so a small file claiming a huge image (a decompression bomb) costs nothing.
- * Thread-safe.
+ *
+ * <p>In strict mode (the default) a truncated or corrupt file is {@code UNDECODABLE}, with a message saying what
+ * failed, where ImageIO would decode it silently to partial pixels: a JPEG must reach its end-of-image marker, every
+ * PNG chunk must pass its CRC-32 and the file must reach IEND ({@link ImageIntegrity}), and any warning a reader
+ * reports while decoding (a premature end of data, a corrupt segment) fails the image. Lenient mode keeps ImageIO's
+ * behaviour. Thread-safe.
  */
 public final class ImageDecoder {
 
@@ -35,13 +43,21 @@ public final class ImageDecoder {
 
     private final long maxPixels;
     private final boolean applyExifOrientation;
+    private final boolean strict;
 
+    /** A strict decoder. */
     public ImageDecoder(long maxPixels, boolean applyExifOrientation) {
+        this(maxPixels, applyExifOrientation, true);
+    }
+
+    /** @param strict refuse truncated or checksum-failing images instead of decoding partial pixels */
+    public ImageDecoder(long maxPixels, boolean applyExifOrientation, boolean strict) {
         if (maxPixels <= 0 || maxPixels > FetchSettings.PIXEL_LIMIT_CEILING) {
             throw new IllegalArgumentException("maxPixels must be in 1.." + FetchSettings.PIXEL_LIMIT_CEILING + ", got " + maxPixels);
         }
         this.maxPixels = maxPixels;
         this.applyExifOrientation = applyExifOrientation;
+        this.strict = strict;
     }
 
     /**
@@ -75,9 +91,24 @@ public final class ImageDecoder {
                 throw new FetchException(Reason.TOO_LARGE, source + " is " + width + "x" + height + " = "
                         + width * height + " pixels, limit " + maxPixels);
             }
+            if (strict) { // after the pixel check: a decompression bomb is TOO_LARGE whatever else is wrong with it
+                Optional<String> problem = ImageIntegrity.problem(bytes, format);
+                if (problem.isPresent()) {
+                    throw new FetchException(Reason.UNDECODABLE, "cannot decode " + source + ": " + problem.get()
+                            + " (tagger.fetch.strict-decode=false decodes it anyway)");
+                }
+            }
+            List<String> warnings = new ArrayList<>();
+            if (strict) {
+                reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
+            }
             BufferedImage image = reader.read(0);
             if (image == null) {
                 throw new FetchException(Reason.UNDECODABLE, format + " reader returned no image for " + source);
+            }
+            if (!warnings.isEmpty()) {
+                throw new FetchException(Reason.UNDECODABLE, "cannot decode " + format + " " + source + ": the reader"
+                        + " warned '" + String.join("', '", warnings) + "' (tagger.fetch.strict-decode=false decodes it anyway)");
             }
             return image;
         } catch (IOException | RuntimeException e) {

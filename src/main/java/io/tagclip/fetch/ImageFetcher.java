@@ -31,6 +31,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ImageFetcher {
 
+    private static final int HTTP_PORT = 80;
+    private static final int HTTPS_PORT = 443;
+
     private final FetchSettings settings;
     private final AddressGuard guard;
     private final HttpClient client;
@@ -93,7 +96,7 @@ public final class ImageFetcher {
             if (current.getHost() == null) {
                 throw new FetchException(Reason.UNSUPPORTED_SCHEME, "URI " + current + " has no host");
             }
-            guard.check(current.getHost());
+            guard.check(current.getHost(), port(current));
             Answer answer = sendWithRetries(current);
             int status = answer.response.statusCode();
             if (status / 100 == 2) {
@@ -110,6 +113,14 @@ public final class ImageFetcher {
             }
             throw statusFailure(current, status, answer.attempts);
         }
+    }
+
+    /** The port a request to {@code uri} connects to: its own, or the scheme's default. */
+    private static int port(URI uri) {
+        if (uri.getPort() != -1) {
+            return uri.getPort();
+        }
+        return uri.getScheme().equalsIgnoreCase("https") ? HTTPS_PORT : HTTP_PORT;
     }
 
     private static boolean isRedirect(int status) {

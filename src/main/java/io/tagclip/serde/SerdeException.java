@@ -46,7 +46,7 @@ public class SerdeException extends SerializationException {
     }
 
     /** This failure seen from a caller that knows more (the topic): same codes, this one as the cause. */
-    SerdeException within(String context) {
+    public SerdeException within(String context) {
         return new SerdeException(context + ": " + getMessage(), this, httpStatus, errorCode);
     }
 }

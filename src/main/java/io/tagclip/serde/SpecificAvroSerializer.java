@@ -90,12 +90,17 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         return out.toByteArray();
     }
 
+    /**
+     * As Confluent's serializer decides: {@code auto.register.schemas=true} registers (and then
+     * {@code use.latest.version} does not apply); otherwise {@code use.latest.version=true} frames with the latest
+     * version, and without it the record's own schema is only looked up, never registered.
+     */
     private int schemaId(Settings s, String subject, Schema schema) {
-        if (s.config().useLatestVersion()) {
-            return latestId(s, subject, schema);
-        }
         if (s.config().autoRegister()) {
             return s.registry().register(subject, schema);
+        }
+        if (s.config().useLatestVersion()) {
+            return latestId(s, subject, schema);
         }
         return s.registry().idOf(subject, schema);
     }

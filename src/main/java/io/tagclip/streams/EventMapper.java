@@ -8,12 +8,24 @@ import io.tagclip.avro.Tag;
 import io.tagclip.avro.Timings;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.TagResult;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
 
-/** Builds the outgoing Avro events from outcomes. */
+/** Builds the outgoing Avro events from outcomes, and keeps dead letters within {@link EventLimits}. */
 final class EventMapper {
+
+    /** Confluent wire-format prefix: magic byte and 4-byte schema id. */
+    private static final int WIRE_HEADER_BYTES = 5;
 
     private EventMapper() {}
 
@@ -45,6 +57,7 @@ final class EventMapper {
                 .setId(pending.ref().getId())
                 .setUri(pending.ref().getUri())
                 .setReason(outcome.reason())
+                .setReasonName(outcome.reason().name())
                 .setMessage(outcome.message())
                 .setAttempt(outcome.attempt())
                 .setFailedAt(Instant.ofEpochMilli(nowMillis))
@@ -55,17 +68,104 @@ final class EventMapper {
                 .build();
     }
 
-    static ImageTagFailure invalidEvent(String topic, int partition, long offset, byte[] raw, String message, long nowMillis) {
+    /**
+     * The dead letter of an input that is not a usable {@code ImageRef}; {@code id} is the record's key (or the
+     * parsed id) when there is one, {@code raw} is kept up to {@code maxRawValueBytes}.
+     */
+    static ImageTagFailure invalidEvent(String id, String topic, int partition, long offset, byte[] raw, String message,
+            long nowMillis, EventLimits limits) {
+        String text = message;
+        byte[] kept = raw;
+        if (raw != null && raw.length > limits.maxRawValueBytes()) {
+            kept = Arrays.copyOf(raw, limits.maxRawValueBytes());
+            text = text + " (rawValue holds the first " + kept.length + " of " + raw.length + " bytes)";
+        }
         return ImageTagFailure.newBuilder()
+                .setId(id)
                 .setReason(FailureReason.INVALID_EVENT)
-                .setMessage(message)
+                .setReasonName(FailureReason.INVALID_EVENT.name())
+                .setMessage(text)
                 .setAttempt(1)
                 .setFailedAt(Instant.ofEpochMilli(nowMillis))
                 .setSourceTopic(topic)
                 .setSourcePartition(partition)
                 .setSourceOffset(offset)
-                .setRawValue(raw == null ? null : ByteBuffer.wrap(raw))
+                .setRawValue(kept == null ? null : ByteBuffer.wrap(kept))
                 .build();
+    }
+
+    /**
+     * {@code failure} with every free-size field within {@code limits}: the message cut to
+     * {@link EventLimits#MAX_MESSAGE_CHARS}, an id or URI past its limit dropped, headers past theirs dropped; what
+     * was dropped is said at the end of the message.
+     */
+    static ImageTagFailure bounded(ImageTagFailure failure, EventLimits limits) {
+        ImageTagFailure.Builder b = ImageTagFailure.newBuilder(failure);
+        StringBuilder dropped = new StringBuilder();
+        if (failure.getId() != null && EventLimits.utf8Bytes(failure.getId()) > limits.maxIdBytes()) {
+            b.setId(null);
+            dropped.append("; id dropped (").append(EventLimits.utf8Bytes(failure.getId())).append(" bytes)");
+        }
+        if (failure.getUri() != null && failure.getUri().length() > limits.maxUriChars()) {
+            b.setUri(null);
+            dropped.append("; uri dropped (").append(failure.getUri().length()).append(" characters)");
+        }
+        if (failure.getHeaders().size() > limits.maxHeaders()
+                || EventLimits.headerBytes(failure.getHeaders()) > limits.maxHeaderBytes()) {
+            b.setHeaders(Map.of());
+            dropped.append("; headers dropped (").append(failure.getHeaders().size()).append(" entries)");
+        }
+        String suffix = dropped.toString();
+        b.setMessage(cut(failure.getMessage(), EventLimits.MAX_MESSAGE_CHARS - suffix.length()) + suffix);
+        return b.build();
+    }
+
+    /** {@code text} cut to at most {@code maxChars} characters, marked with an ellipsis when cut. */
+    static String cut(String text, int maxChars) {
+        if (text.length() <= maxChars) {
+            return text;
+        }
+        int end = Math.max(0, maxChars - 1);
+        if (end > 0 && Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--; // never split a surrogate pair
+        }
+        return text.substring(0, end) + "\u2026";
+    }
+
+    /**
+     * Bytes the producer will count for this record: the key's UTF-8 bytes, the value in the Confluent wire format
+     * (5-byte header + Avro binary) and Kafka's per-record overhead.
+     */
+    static long recordBytes(String key, SpecificRecord value) {
+        long keyBytes = key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length;
+        return keyBytes + WIRE_HEADER_BYTES + avroBytes(value) + EventLimits.RECORD_OVERHEAD_BYTES;
+    }
+
+    private static long avroBytes(SpecificRecord value) {
+        CountingStream counter = new CountingStream();
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(counter, null);
+        try {
+            new SpecificDatumWriter<SpecificRecord>(value.getSchema()).write(value, encoder);
+            encoder.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot size " + value.getSchema().getName(), e);
+        }
+        return counter.count;
+    }
+
+    /** Counts bytes and keeps none. */
+    private static final class CountingStream extends OutputStream {
+        private long count;
+
+        @Override
+        public void write(int b) {
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            count += len;
+        }
     }
 
     private static Tag tag(io.tagclip.pipeline.Tag tag) {

@@ -1,10 +1,18 @@
 package io.tagclip.streams;
 
+import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
+import io.tagclip.avro.ImageTagFailure;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
@@ -31,6 +39,10 @@ import org.jboss.logging.MDC;
  *
  * <p>Input values arrive as raw bytes and are parsed here, so a record that cannot be parsed becomes an
  * {@code INVALID_EVENT} dead letter in the same transaction as everything else, instead of failing the consumer.
+ * So does an event with a field past its {@link EventLimits}. Every record is sized before it is forwarded: one
+ * that the producer would refuse as too large is replaced by a bounded dead letter, so no input can wedge its
+ * partition (the producer's refusal would abort the transaction, and the same record would come back after every
+ * restart).
  *
  * <p>Under exactly-once the buffered entries, their deletion at flush, the outputs and the input offsets commit
  * atomically: a crash after a commit but before the flush restores the buffer from the changelog and flushes it
@@ -87,13 +99,17 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             if (isTransient(e)) {
                 throw e; // the registry is unreachable, not the record bad: fail the task, redo it after restart
             }
-            String message = "cannot parse record " + source.topic() + "-" + source.partition() + "@" + source.offset()
-                    + " as ImageRef: " + e;
+            String message = "cannot parse record " + where(source) + " as ImageRef: " + e;
+            LOG.info(EventMapper.cut(message, EventLimits.MAX_MESSAGE_CHARS));
+            deadLetterInvalid(keyAsId(record.key()), source, record, message);
+            return;
+        }
+        Optional<String> violation = settings.limits().violation(ref);
+        if (violation.isPresent()) {
+            String message = "record " + where(source) + " exceeds an input limit: " + violation.get();
             LOG.info(message);
-            metrics.failed("INVALID_EVENT");
-            context.forward(new Record<String, SpecificRecord>(null, EventMapper.invalidEvent(source.topic(),
-                    source.partition(), source.offset(), record.value(), message, context.currentSystemTimeMs()),
-                    record.timestamp()), TaggerTopology.DLQ_SINK);
+            String id = EventLimits.utf8Bytes(ref.getId()) <= settings.limits().maxIdBytes() ? ref.getId() : null;
+            deadLetterInvalid(id, source, record, message);
             return;
         }
         if (buffered == 0) {
@@ -104,6 +120,31 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         if (buffered >= settings.maxBatchSize()) {
             flush();
         }
+    }
+
+    private void deadLetterInvalid(String id, RecordMetadata source, Record<byte[], byte[]> record, String message) {
+        metrics.failed(FailureReason.INVALID_EVENT.name());
+        ImageTagFailure failure = EventMapper.invalidEvent(id, source.topic(), source.partition(), source.offset(),
+                record.value(), message, context.currentSystemTimeMs(), settings.limits());
+        forwardDeadLetter(failure, record.timestamp());
+    }
+
+    /** The record's key as an image id: valid UTF-8 within the id limit, else null. */
+    private String keyAsId(byte[] key) {
+        if (key == null || key.length == 0 || key.length > settings.limits().maxIdBytes()) {
+            return null;
+        }
+        try {
+            String id = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+            return id.isBlank() ? null : id;
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static String where(RecordMetadata source) {
+        return source.topic() + "-" + source.partition() + "@" + source.offset();
     }
 
     private ImageRef parse(RecordMetadata source, Record<byte[], byte[]> record) {
@@ -181,10 +222,15 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     private void forward(PendingRef pending, Outcome outcome, long flushStartMillis, long now) {
         String id = pending.ref().getId();
         if (outcome instanceof Outcome.Tagged tagged) {
-            metrics.tagged();
-            context.forward(new Record<String, SpecificRecord>(id, EventMapper.tags(pending, tagged, flushStartMillis, now),
-                    pending.timestamp()), TaggerTopology.TAGS_SINK);
-            return;
+            SpecificRecord tags = EventMapper.tags(pending, tagged, flushStartMillis, now);
+            long bytes = EventMapper.recordBytes(id, tags);
+            if (bytes <= settings.limits().maxOutputBytes()) {
+                metrics.tagged();
+                context.forward(new Record<String, SpecificRecord>(id, tags, pending.timestamp()), TaggerTopology.TAGS_SINK);
+                return;
+            }
+            outcome = new Outcome.Failed(FailureReason.INVALID_EVENT, "its ImageTags output of " + bytes
+                    + " bytes would exceed the output limit of " + settings.limits().maxOutputBytes() + " bytes", 1);
         }
         Outcome.Failed failed = (Outcome.Failed) outcome;
         metrics.failed(failed.reason().name());
@@ -194,8 +240,22 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         } finally {
             MDC.remove(MDC_IMAGE_ID);
         }
-        context.forward(new Record<String, SpecificRecord>(id, EventMapper.failure(pending, failed, now),
-                pending.timestamp()), TaggerTopology.DLQ_SINK);
+        forwardDeadLetter(EventMapper.failure(pending, failed, now), pending.timestamp());
+    }
+
+    /**
+     * Forwards {@code failure}, bounded, to the dead-letter sink, keyed by its id. Should even the bounded letter be
+     * too large (only with an output limit close to the input limits), id, URI, headers and raw value are dropped.
+     */
+    private void forwardDeadLetter(ImageTagFailure failure, long timestamp) {
+        ImageTagFailure letter = EventMapper.bounded(failure, settings.limits());
+        long bytes = EventMapper.recordBytes(letter.getId(), letter);
+        if (bytes > settings.limits().maxOutputBytes()) {
+            letter = ImageTagFailure.newBuilder(letter).setId(null).setUri(null).setHeaders(Map.of())
+                    .setRawValue(null).setMessage(EventMapper.cut(letter.getMessage(), EventLimits.MAX_MESSAGE_CHARS / 2)
+                            + "; id, uri, headers and rawValue dropped: the dead letter was " + bytes + " bytes").build();
+        }
+        context.forward(new Record<String, SpecificRecord>(letter.getId(), letter, timestamp), TaggerTopology.DLQ_SINK);
     }
 
     private List<PendingRef> drain() {

@@ -22,7 +22,13 @@ public final class TaggerTopology {
     /** Default dead-letter topic: {@code ImageTagFailure} events keyed by image id (null when unparseable). */
     public static final String IMAGE_REFS_DLQ = "image-refs-dlq";
 
-    /** Changelogged store of buffered references; its changelog is {@code <application.id>-batch-buffer-changelog}. */
+    /**
+     * Changelogged store of buffered references; its changelog is {@code <application.id>-batch-buffer-changelog}.
+     * Persistent (RocksDB, a few entries), because only a topology with a persistent store makes Kafka Streams keep
+     * its process id in the state directory: a restarted process then reuses its transactional ids, fences the
+     * killed process's producers and aborts their open transactions at once, instead of waiting for
+     * {@code transaction.timeout.ms} before it may read the committed input offsets.
+     */
     public static final String BUFFER_STORE = "batch-buffer";
 
     static final String SOURCE = "image-refs-source";
@@ -45,7 +51,7 @@ public final class TaggerTopology {
         // parse, buffer in the changelogged store, flush on size or max wait: fetch + decode + tag, in input order
         topology.addProcessor(BATCHER, () -> new MicroBatchProcessor(settings, refDeserializer, tagger, metrics), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.Long(), new PendingRefSerde()), BATCHER);
+                Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.Long(), new PendingRefSerde()), BATCHER);
         // tagged images -> image-tags, keyed by image id
         topology.addSink(TAGS_SINK, settings.outputTopic(), Serdes.String().serializer(), tagsSerializer, BATCHER);
         // every failure, parse errors included -> image-refs-dlq

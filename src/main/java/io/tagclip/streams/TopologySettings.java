@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param dlqTopic     topic of {@code ImageTagFailure} dead letters
  * @param maxBatchSize references per batch; a full batch is flushed at once
  * @param maxWait      longest a buffered reference waits for batch-mates before a partial batch is flushed
+ * @param limits       bounds on input fields and on output records
  */
-public record TopologySettings(String inputTopic, String outputTopic, String dlqTopic, int maxBatchSize, Duration maxWait) {
+public record TopologySettings(String inputTopic, String outputTopic, String dlqTopic, int maxBatchSize, Duration maxWait,
+        EventLimits limits) {
 
     public TopologySettings {
         Objects.requireNonNull(inputTopic, "inputTopic");
@@ -25,6 +27,12 @@ public record TopologySettings(String inputTopic, String outputTopic, String dlq
         if (maxWait.toMillis() < 1) {
             throw new IllegalArgumentException("maxWait must be at least 1 ms, got " + maxWait);
         }
+        Objects.requireNonNull(limits, "limits");
+    }
+
+    /** Settings with the default {@link EventLimits}. */
+    public TopologySettings(String inputTopic, String outputTopic, String dlqTopic, int maxBatchSize, Duration maxWait) {
+        this(inputTopic, outputTopic, dlqTopic, maxBatchSize, maxWait, EventLimits.defaults());
     }
 
     /** The default topics with the given batching. */

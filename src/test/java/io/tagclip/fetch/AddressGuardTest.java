@@ -51,6 +51,46 @@ class AddressGuardTest {
         assertThatThrownBy(() -> allowing.check("192.168.0.1")).hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "2130706433", "[::ffff:127.0.0.1]", "localhost", "LOCALHOST."})
+    void shouldAllowOnlyTheListedPortOfAnAddressUnderEverySpelling(String host) {
+        AddressGuard onePort = new AddressGuard(true, List.of("127.0.0.1:8080", "[::1]:8080"));
+
+        assertThatCode(() -> onePort.check(host, 8080)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> onePort.check(host, 8081))
+                .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS)
+                .hasMessageContaining("port 8081")
+                .hasMessageContaining("allow-listed only as");
+        assertThatThrownBy(() -> onePort.check(host)).hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
+    }
+
+    @Test
+    void shouldAllowEveryPortForAnEntryWithoutOne() {
+        AddressGuard anyPort = new AddressGuard(true, List.of("127.0.0.1", "::1"));
+
+        assertThatCode(() -> anyPort.check("127.0.0.1", 8080)).doesNotThrowAnyException();
+        assertThatCode(() -> anyPort.check("2130706433", 22)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void shouldScopeCidrAndHostNameEntriesToTheirPort() {
+        AddressGuard scoped = new AddressGuard(true, List.of("10.0.0.0/8:443", "[fd00::/8]:8443", "images.internal:9000"));
+
+        assertThatCode(() -> scoped.check("10.9.8.7", 443)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> scoped.check("10.9.8.7", 80)).hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
+        assertThatCode(() -> scoped.check("[fd00::5]", 8443)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> scoped.check("fd00::5", 443)).hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
+        assertThatCode(() -> scoped.check("images.internal", 9000)).doesNotThrowAnyException();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1:0", "127.0.0.1:70000", "host:http", "[::1", "[::1]8080", ":8080", "name/8"})
+    void shouldRejectMalformedPortEntries(String entry) {
+        assertThatThrownBy(() -> new AddressGuard(true, List.of(entry)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(entry);
+    }
+
     @Test
     void shouldCheckNothingWhenDisabled() {
         assertThatCode(() -> new AddressGuard(false, List.of()).check("169.254.169.254")).doesNotThrowAnyException();

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tagclip.fetch.FetchException.Reason;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -159,6 +160,25 @@ class ImageFetcherTest {
         server.route("/evil", ex -> redirect(ex, "http://169.254.169.254/latest/meta-data/"));
 
         assertFailure(server.url("/evil"), Reason.BLOCKED_ADDRESS, "169.254.169.254");
+    }
+
+    @Test
+    void shouldCheckTheAllowListedPortAgainOnARedirectToAnotherPort() throws Exception {
+        try (LocalHttpServer other = new LocalHttpServer()) {
+            other.route("/ok.png", ex -> respond(ex, 200, PNG, "image/png"));
+            server.route("/hop", ex -> redirect(ex, other.url("/ok.png")));
+            server.route("/ok.png", ex -> respond(ex, 200, PNG, "image/png"));
+            String onlyServer = "127.0.0.1:" + URI.create(server.url("/")).getPort();
+            ImageFetcher fetcher = new ImageFetcher(settings().withAllowList(List.of(onlyServer)));
+
+            assertThat(fetcher.fetch(server.url("/ok.png")).bytes()).isEqualTo(PNG);
+            assertThatThrownBy(() -> fetcher.fetch(server.url("/hop")))
+                    .isInstanceOfSatisfying(FetchException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(Reason.BLOCKED_ADDRESS);
+                        assertThat(e.getMessage()).contains("port " + URI.create(other.url("/")).getPort());
+                    });
+            assertThat(other.requests()).isZero();
+        }
     }
 
     @Test

@@ -82,7 +82,7 @@ class PackagedServiceIT {
                     "missing", FailureReason.NOT_FOUND,
                     "not-image", FailureReason.UNSUPPORTED_FORMAT,
                     "unicorn", FailureReason.UNKNOWN_LABEL,
-                    "null", FailureReason.INVALID_EVENT));
+                    "malformed", FailureReason.INVALID_EVENT)); // an unparseable record's key is its dead letter's id
         } finally {
             service.destroy();
             if (!service.waitFor(30, TimeUnit.SECONDS)) {

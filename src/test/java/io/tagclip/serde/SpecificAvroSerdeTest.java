@@ -198,12 +198,24 @@ class SpecificAvroSerdeTest {
     @Test
     void shouldRefuseLatestVersionThatIsNotTheRecordsSchema() {
         registry.register("image-refs-value", ImageTags.getClassSchema());
-        var serde = serde(ImageRef.class, Map.of(SerdeConfig.USE_LATEST_VERSION, "true"), false);
+        var serde = serde(ImageRef.class, Map.of(
+                SerdeConfig.USE_LATEST_VERSION, "true", SerdeConfig.AUTO_REGISTER_SCHEMAS, "false"), false);
 
         assertThatThrownBy(() -> serde.serializer().serialize(TOPIC, SampleEvents.imageRef()))
                 .isInstanceOf(SerdeException.class)
                 .hasMessageContaining("Latest version 1")
                 .hasMessageContaining("'image-refs-value'");
+    }
+
+    @Test
+    void shouldRegisterAndIgnoreUseLatestVersionWhileAutoRegisterIsOn() {
+        int other = registry.register("image-refs-value", ImageTags.getClassSchema());
+        var serde = serde(ImageRef.class, Map.of(SerdeConfig.USE_LATEST_VERSION, "true"), false);
+
+        byte[] payload = serde.serializer().serialize(TOPIC, SampleEvents.imageRef());
+
+        assertThat(ByteBuffer.wrap(payload, 1, 4).getInt()).isNotEqualTo(other)
+                .isEqualTo(registry.idOf("image-refs-value", ImageRef.getClassSchema()));
     }
 
     @Test
