@@ -23,6 +23,9 @@ public interface TaggerConfig {
     /** The model and how it tags. */
     Model model();
 
+    /** The try-it page at {@code /try/}. */
+    Ui ui();
+
     /** Kafka Streams threads in this process; all of them share one inference worker. */
     @WithDefault("1")
     int streamThreads();
@@ -166,5 +169,15 @@ public interface TaggerConfig {
         /** Whether every tag carries the box of its class's refined regions (tagclip only). */
         @WithDefault("false")
         boolean boxes();
+    }
+
+    interface Ui {
+        /** Whether the service serves the try-it page (upload one image, see its tags and overlay); off by default. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Largest upload the try-it page accepts, in bytes; larger bodies are refused with 413 while arriving. */
+        @WithDefault("10485760")
+        long maxUploadBytes();
     }
 }

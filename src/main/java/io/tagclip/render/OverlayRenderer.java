@@ -8,6 +8,7 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
+import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -123,13 +125,14 @@ public final class OverlayRenderer {
                     paintBox(g, scaled(tag.box(), scale), colour(tag.label()), stroke);
                 }
             }
+            List<Rectangle> placed = new ArrayList<>();
             int legendY = 0;
             for (Tag tag : tags) {
                 if (tag.box() != null) {
                     Box box = scaled(tag.box(), scale);
-                    paintChip(g, tag, box.x0(), box.y0(), canvas.getWidth(), canvas.getHeight(), true);
+                    paintChip(g, tag, box.x0(), box.y0(), canvas.getWidth(), canvas.getHeight(), true, placed);
                 } else {
-                    legendY = paintChip(g, tag, 0, legendY, canvas.getWidth(), canvas.getHeight(), false);
+                    legendY = paintChip(g, tag, 0, legendY, canvas.getWidth(), canvas.getHeight(), false, placed);
                 }
             }
         } finally {
@@ -199,11 +202,13 @@ public final class OverlayRenderer {
 
     /**
      * Paints one chip with its top-left corner at (x, y), kept inside the canvas; a box's chip sits just above the
-     * box when there is room and inside its top edge otherwise.
+     * box when there is room and inside its top edge otherwise. A chip that would cover one already painted (boxes
+     * sharing a corner) moves right of it, and down a row when the canvas ends.
      *
      * @return the y just below the chip (where the next legend chip goes)
      */
-    private int paintChip(Graphics2D g, Tag tag, int x, int y, int width, int height, boolean aboveBox) {
+    private int paintChip(Graphics2D g, Tag tag, int x, int y, int width, int height, boolean aboveBox,
+            List<Rectangle> placed) {
         FontMetrics metrics = g.getFontMetrics();
         String text = tag.label() + " " + String.format(Locale.ROOT, "%.2f", tag.score());
         int pad = Math.max(2, metrics.getHeight() / 6);
@@ -212,6 +217,21 @@ public final class OverlayRenderer {
         int top = aboveBox && y - chipH >= 0 ? y - chipH : y;
         int left = Math.max(0, Math.min(x, width - chipW));
         top = Math.max(0, Math.min(top, height - chipH));
+        Rectangle chip = new Rectangle(left, top, chipW, chipH);
+        for (int moves = 0; moves <= placed.size(); moves++) {
+            Rectangle covered = placed.stream().filter(chip::intersects).findFirst().orElse(null);
+            if (covered == null) {
+                break;
+            }
+            chip.x = covered.x + covered.width;
+            if (chip.x + chipW > width) {
+                chip.x = Math.max(0, Math.min(x, width - chipW));
+                chip.y = Math.min(covered.y + covered.height, height - chipH);
+            }
+        }
+        placed.add(chip);
+        left = chip.x;
+        top = chip.y;
         Color colour = colour(tag.label());
         g.setColor(colour);
         g.fillRect(left, top, chipW, chipH);

@@ -71,6 +71,18 @@ class OverlayRendererTest {
     }
 
     @Test
+    void shouldSetChipsOfBoxesSharingACornerSideBySide() {
+        List<Tag> tags = List.of(new Tag("cat", 0.9f, new Box(20, 100, 380, 180)),
+                new Tag("dog", 0.8f, new Box(20, 100, 380, 180)));
+
+        BufferedImage overlay = renderer.render(halves(), tags);
+
+        Set<Color> chips = colours(overlay, 20, 60, 380, 99);
+        assertThat(chips).as("both chips visible above the shared corner")
+                .contains(renderer.colour("cat"), renderer.colour("dog"));
+    }
+
+    @Test
     void shouldListTagsWithoutBoxesAsChipsInTheCorner() {
         List<Tag> tags = List.of(new Tag("bird", 0.7f, null), new Tag("dog", 0.4f, null));
 
