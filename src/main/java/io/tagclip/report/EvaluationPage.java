@@ -5,8 +5,10 @@ import io.tagclip.eval.EvaluationResult;
 import io.tagclip.eval.MultiLabelMetrics;
 import io.tagclip.eval.PrecisionRecallCurve;
 import io.tagclip.eval.ScoredEvaluation;
+import io.tagclip.render.OverlayRenderer;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.geom.Ellipse2D;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +32,7 @@ import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYBarRenderer;
 import org.jfree.chart.renderer.xy.StandardXYBarPainter;
-import org.jfree.chart.renderer.xy.XYStepRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.statistics.HistogramDataset;
 import org.jfree.data.statistics.HistogramType;
@@ -78,6 +80,10 @@ public final class EvaluationPage {
     /** Colours of the positive and negative histograms: a blue/orange pair colour-blind readers can tell apart. */
     private static final Color POSITIVE = new Color(0x0072B2);
     private static final Color NEGATIVE = new Color(0xE69F00);
+
+    /** Line width of a precision-recall curve, and the diameter of its points. */
+    private static final float CURVE_STROKE = 2.5f;
+    private static final double POINT = 7;
 
     /** Opacity of the histograms, so that where they overlap both show. */
     private static final float HISTOGRAM_ALPHA = 0.6f;
@@ -222,9 +228,8 @@ public final class EvaluationPage {
         XYSeriesCollection data = new XYSeriesCollection();
         for (int k : classes) {
             PrecisionRecallCurve curve = run.curve(k);
-            XYSeries series = new XYSeries(classNames.get(k) + "  AP " + percent(run.result().perClassAp().get(k)),
-                    false, true);
-            series.add(0.0, curve.precision().length == 0 ? 1.0 : curve.precision()[0]);
+            XYSeries series = new XYSeries(classNames.get(k) + " (" + run.result().metrics().positivesPerClass().get(k)
+                    + " positives)  AP " + percent(run.result().perClassAp().get(k)), false, true);
             for (int r = 0; r < curve.recall().length; r++) {
                 series.add(curve.recall()[r], curve.precision()[r]);
             }
@@ -238,9 +243,13 @@ public final class EvaluationPage {
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         ((NumberAxis) plot.getDomainAxis()).setRange(0, 1.02);
         ((NumberAxis) plot.getRangeAxis()).setRange(0, 1.02);
-        XYStepRenderer renderer = new XYStepRenderer();
+        // One point per cut-off of the ranking, joined: each class in its overlay colour on every chart.
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        OverlayRenderer colours = new OverlayRenderer(classNames);
         for (int i = 0; i < classes.size(); i++) {
-            renderer.setSeriesStroke(i, new BasicStroke(2.5f));
+            renderer.setSeriesStroke(i, new BasicStroke(CURVE_STROKE));
+            renderer.setSeriesPaint(i, colours.colour(classNames.get(classes.get(i))));
+            renderer.setSeriesShape(i, new Ellipse2D.Double(-POINT / 2, -POINT / 2, POINT, POINT));
         }
         plot.setRenderer(renderer);
         chart.setBackgroundPaint(Color.WHITE);
