@@ -22,11 +22,11 @@ class ImportRulesTest {
      * import only the packages before it. {@code avro} holds the classes generated from {@code avro/}.
      */
     static final List<String> LAYERS = List.of("image", "fetch", "preprocess", "batch", "clip", "vocab", "tagging",
-            "eval", "baseline", "pipeline", "inference", "avro", "serde", "streams", "app", "cli");
+            "eval", "baseline", "pipeline", "inference", "render", "report", "avro", "serde", "streams", "app", "cli");
 
     /** The model side: no Kafka, Quarkus, CDI, Avro or logging. */
     private static final String[] PURE = packages("image", "fetch", "preprocess", "batch", "clip", "vocab", "tagging",
-            "eval", "baseline", "pipeline", "inference");
+            "eval", "baseline", "pipeline", "inference", "render", "report");
 
     private static JavaClasses production;
 

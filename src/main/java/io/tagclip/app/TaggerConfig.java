@@ -29,6 +29,9 @@ public interface TaggerConfig {
     /** Start-up behaviour towards the schema registry. */
     Registry registry();
 
+    /** The try-it page at {@code /try/}. */
+    Ui ui();
+
     /** Kafka Streams threads in this process; all of them share one inference worker. */
     @WithDefault("1")
     int streamThreads();
@@ -232,5 +235,15 @@ public interface TaggerConfig {
          * names); default {@code ~/.cache/tagclip/text-features}, beside the model cache.
          */
         Optional<Path> textCacheDir();
+    }
+
+    interface Ui {
+        /** Whether the service serves the try-it page (upload one image, see its tags and overlay); off by default. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Largest upload the try-it page accepts, in bytes; larger bodies are refused with 413 while arriving. */
+        @WithDefault("10485760")
+        long maxUploadBytes();
     }
 }

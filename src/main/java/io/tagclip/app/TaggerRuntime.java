@@ -3,6 +3,8 @@ package io.tagclip.app;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.fetch.UriImageLoader;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.streams.BatchTagger;
 import io.tagclip.streams.FetchingBatchTagger;
@@ -82,6 +84,14 @@ public class TaggerRuntime {
 
     public BatchTagger batchTagger() {
         return batchTagger;
+    }
+
+    /**
+     * Tags decoded images through the process's inference worker, queued with the stream threads' batches (the
+     * try-it page's way in, so that an upload meets the same pipeline and limits as an event).
+     */
+    public List<TagResult> infer(List<ImageRequest> requests) throws InterruptedException {
+        return worker.infer(requests);
     }
 
     public TaggerMetrics metrics() {

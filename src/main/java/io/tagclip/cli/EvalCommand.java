@@ -12,12 +12,16 @@ import io.tagclip.eval.EvaluationResult;
 import io.tagclip.eval.Evaluator;
 import io.tagclip.eval.ImageScorer;
 import io.tagclip.eval.MultiLabelMetrics;
+import io.tagclip.eval.ScoredEvaluation;
 import io.tagclip.eval.SplitFile;
+import io.tagclip.report.EvaluationPage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,6 +58,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
 
+    @Option(names = "--report", paramLabel = "DIR",
+            description = "Also write DIR/index.html: the same numbers with per-class AP bars, precision-recall "
+                    + "curves of the worst and best classes and score histograms (PNG files beside it).")
+    Path report;
+
+    @Mixin
+    Progress.Choice progress;
+
     @Spec
     CommandSpec spec;
 
@@ -63,6 +75,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
         }
         PrintWriter out = spec.commandLine().getOut();
+        Progress.Style style = progress.style();
         ImageFiles files = new ImageFiles();
         try (ModelOptions.Session session = model.open(TagClipParams.REFERENCE, DecisionOptions.REFERENCE, false,
                 spec.commandLine().getErr())) {
@@ -72,13 +85,37 @@ final class EvalCommand implements Callable<Integer> {
                 entries = new SplitFile(entries.source(), entries.numClasses(), entries.entries().subList(0, limit));
             }
             session.pipeline().warmUp(); // text features now, outside the timed loop
-            ImageScorer scorer = new PipelineImageScorer(session.pipeline(), vocabulary, files::decode);
-            EvaluationResult result = new Evaluator(session.method().id(), scorer, model.batch())
-                    .evaluate(entries, images);
+            ImageScorer pipelineScorer = new PipelineImageScorer(session.pipeline(), vocabulary, files::decode);
+            ScoredEvaluation scored;
+            try (Progress shown = new Progress("eval", "images", entries.size(),
+                    spec.commandLine().getErr(), style)) {
+                ImageScorer scorer = batch -> {
+                    List<float[]> scores = pipelineScorer.score(batch);
+                    shown.advance(batch.size());
+                    return scores;
+                };
+                scored = new Evaluator(session.method().id(), scorer, model.batch()).evaluateScored(entries, images);
+            }
+            EvaluationResult result = scored.result();
+            Path page = report == null ? null
+                    : EvaluationPage.write(scored, session.vocabulary().labels(), about(session), report);
             out.print(json ? json(result, session) : text(result, session));
+            if (page != null && !json) {
+                out.printf(Locale.ROOT, "%-16s %s%n", "report", page);
+            }
             out.flush();
         }
         return 0;
+    }
+
+    /** What ran, for the top of the report. */
+    private static Map<String, String> about(ModelOptions.Session session) {
+        Map<String, String> about = new LinkedHashMap<>();
+        about.put("method", session.method().id() + " (" + mode(session) + " mode)");
+        about.put("model", session.model().modelId() + " @ " + session.model().revision());
+        about.put("vocabulary", session.vocabulary().id() + " (version " + session.vocabulary().version() + ", "
+                + session.vocabulary().numClasses() + " classes)");
+        return about;
     }
 
     private static String json(EvaluationResult result, ModelOptions.Session session) throws IOException {

@@ -10,15 +10,19 @@ import io.tagclip.pipeline.Method;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
+import io.tagclip.render.OverlayRenderer;
 import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,7 +40,8 @@ import picocli.CommandLine.Spec;
             "{\"image\": PATH, \"scores\": {LABEL: SCORE, ...}, \"tags\": [{\"label\": L, \"score\": S, "
                     + "\"box\": [x0, y0, x1, y1]}]}",
             "scores: every label of the vocabulary (background classes excluded) in vocabulary order; tags: highest "
-                    + "score first; box (with --boxes): original pixels, x1/y1 exclusive."})
+                    + "score first; box (with --boxes): original pixels, x1/y1 exclusive; overlay (with --overlay): "
+                    + "the PNG written for the image."})
 final class TagCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +51,14 @@ final class TagCommand implements Callable<Integer> {
 
     @Option(names = "--boxes", description = "Give every tag the box of its class's DMAR regions (tagclip only).")
     boolean boxes;
+
+    @Option(names = "--overlay", paramLabel = "DIR",
+            description = "Write per image DIR/<name>.overlay.png: the image with each tag's box and label, a colour "
+                    + "per label (turns --boxes on for tagclip); the JSON line names the file.")
+    Path overlayDir;
+
+    @Mixin
+    Progress.Choice progress;
 
     @Option(names = "--labels", split = ",", paramLabel = "LABEL",
             description = "Report only these labels (comma-separated); the tag threshold still uses all scores.")
@@ -99,37 +112,47 @@ final class TagCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ImageFiles images = new ImageFiles();
         int failures = 0;
-        try (ModelOptions.Session session = model.open(params(), new DecisionOptions(minScore, topK), boxes, err)) {
+        Progress.Style style = progress.style();
+        boolean withBoxes = boxes || overlayDir != null && model.method() == Method.TAGCLIP;
+        Overlays overlays = overlayDir == null ? null : new Overlays(overlayDir);
+        try (ModelOptions.Session session = model.open(params(), new DecisionOptions(minScore, topK), withBoxes, err);
+                Progress shown = new Progress("tag", "images", files.size(), err, style)) {
             checkLabels(session);
+            OverlayRenderer renderer = new OverlayRenderer(session.vocabulary().labels());
             int batch = model.batch();
             for (int from = 0; from < files.size(); from += batch) {
                 List<Path> chunk = files.subList(from, Math.min(files.size(), from + batch));
                 List<Path> decoded = new ArrayList<>(chunk.size());
+                List<RgbImage> pixels = new ArrayList<>(chunk.size());
                 List<ImageRequest> requests = new ArrayList<>(chunk.size());
                 for (Path file : chunk) {
                     try {
                         RgbImage image = images.decode(file);
                         decoded.add(file);
+                        pixels.add(image);
                         requests.add(new ImageRequest(file.toString(), image, null, labels()));
                     } catch (IOException e) {
-                        err.println("tagclip: " + e.getMessage());
+                        shown.println("tagclip: " + e.getMessage());
                         failures++;
                     }
                 }
                 if (requests.isEmpty()) {
+                    shown.advance(chunk.size());
                     continue;
                 }
                 List<TagResult> results = session.pipeline().tag(requests);
                 for (int i = 0; i < results.size(); i++) {
                     if (results.get(i) instanceof TagResult.Tagged tagged) {
-                        out.println(json(decoded.get(i), tagged));
+                        Path overlay = overlays == null ? null
+                                : overlays.write(renderer, decoded.get(i), pixels.get(i), tagged);
+                        out.println(json(decoded.get(i), tagged, overlay));
                     } else if (results.get(i) instanceof TagResult.Failed failed) {
-                        err.println("tagclip: " + decoded.get(i) + ": " + failed.message());
+                        shown.println("tagclip: " + decoded.get(i) + ": " + failed.message());
                         failures++;
                     }
                 }
                 out.flush();
-                err.flush();
+                shown.advance(chunk.size());
             }
         }
         if (failures > 0) {
@@ -186,8 +209,16 @@ final class TagCommand implements Callable<Integer> {
 
     /** One output line; floats are written as the shortest decimal that reads back to the same float32. */
     static String json(Path image, TagResult.Tagged result) {
+        return json(image, result, null);
+    }
+
+    /** {@link #json(Path, TagResult.Tagged)} naming the overlay file written for the image, when there is one. */
+    static String json(Path image, TagResult.Tagged result, Path overlay) {
         ObjectNode line = JSON.createObjectNode();
         line.put("image", image.toString());
+        if (overlay != null) {
+            line.put("overlay", overlay.toString());
+        }
         ObjectNode scores = line.putObject("scores");
         for (Map.Entry<String, Float> score : result.scores().entrySet()) {
             scores.put(score.getKey(), score.getValue().floatValue());
@@ -206,6 +237,38 @@ final class TagCommand implements Callable<Integer> {
             return JSON.writeValueAsString(line);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Overlay files of one run: {@code <name>.overlay.png} in the folder, numbered when two images share a name. */
+    private static final class Overlays {
+        private final Path folder;
+        private final Set<String> used = new HashSet<>();
+
+        Overlays(Path folder) {
+            try {
+                Files.createDirectories(folder);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--overlay: cannot create directory " + folder + ": " + e, e);
+            }
+            this.folder = folder;
+        }
+
+        Path write(OverlayRenderer renderer, Path image, RgbImage pixels, TagResult.Tagged tagged) {
+            String name = image.getFileName().toString();
+            int dot = name.lastIndexOf('.');
+            String stem = dot > 0 ? name.substring(0, dot) : name;
+            String candidate = stem;
+            for (int n = 2; !used.add(candidate); n++) {
+                candidate = stem + "-" + n;
+            }
+            Path file = folder.resolve(candidate + ".overlay.png");
+            try {
+                renderer.write(pixels, tagged.tags(), file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write overlay " + file + ": " + e.getMessage(), e);
+            }
+            return file;
         }
     }
 }

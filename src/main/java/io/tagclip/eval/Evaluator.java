@@ -58,6 +58,15 @@ public final class Evaluator {
      *     scores
      */
     public EvaluationResult evaluate(SplitFile split, Path imageFolder) {
+        return evaluateScored(split, imageFolder).result();
+    }
+
+    /**
+     * {@link #evaluate}, keeping the score matrix and labels the metrics were computed from.
+     *
+     * @throws EvaluationException as {@link #evaluate} does
+     */
+    public ScoredEvaluation evaluateScored(SplitFile split, Path imageFolder) {
         Objects.requireNonNull(split, "split");
         if (split.size() == 0) {
             throw new EvaluationException("split " + split.source() + " lists no images");
@@ -82,8 +91,10 @@ public final class Evaluator {
             }
         }
         double seconds = (nanoTime.getAsLong() - start) / 1e9;
-        MultiLabelMetrics metrics = MultiLabelMetrics.compute(scores, split.labelMatrix(), relativeThreshold);
-        return new EvaluationResult(method, split.source(), split.size(), metrics, seconds);
+        boolean[][] labels = split.labelMatrix();
+        MultiLabelMetrics metrics = MultiLabelMetrics.compute(scores, labels, relativeThreshold);
+        return new ScoredEvaluation(new EvaluationResult(method, split.source(), split.size(), metrics, seconds),
+                scores, labels);
     }
 
     private List<float[]> scoreBatch(List<Path> files) {

@@ -132,10 +132,7 @@ public record MultiLabelMetrics(
     /** Non-interpolated AP of class k; 0 when the class has no positive image. */
     static double averagePrecision(float[][] scores, boolean[][] labels, int k) {
         int n = scores.length;
-        Integer[] order = new Integer[n];
-        Arrays.setAll(order, i -> i);
-        // Arrays.sort on objects is stable: tied scores keep image order.
-        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> scores[i][k]).reversed());
+        Integer[] order = ranking(scores, k);
         long positives = 0;
         double precisionSum = 0;
         for (int rank = 0; rank < n; rank++) {
@@ -145,6 +142,15 @@ public record MultiLabelMetrics(
             }
         }
         return positives == 0 ? 0 : precisionSum / positives;
+    }
+
+    /** Image indices by class k's score, highest first; ties keep image order. */
+    static Integer[] ranking(float[][] scores, int k) {
+        Integer[] order = new Integer[scores.length];
+        Arrays.setAll(order, i -> i);
+        // Arrays.sort on objects is stable: tied scores keep image order.
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> scores[i][k]).reversed());
+        return order;
     }
 
     private static int countPositives(boolean[][] labels, int k) {

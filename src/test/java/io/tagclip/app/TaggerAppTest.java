@@ -46,6 +46,15 @@ class TaggerAppTest {
         assertThat(response.body()).contains("\"pipeline\": \"warmed-up\"").doesNotContain("\"kafka-streams\": \"RUNNING\"");
     }
 
+    @TestHTTPResource("/try/")
+    URI tryItPage;
+
+    @Test
+    void shouldNotServeTheTryItPageUnlessEnabled() throws Exception {
+        assertThat(config.ui().enabled()).isFalse();
+        assertThat(get(tryItPage).statusCode()).isEqualTo(404);
+    }
+
     @Test
     void shouldBeAliveWithItsInferenceWorkerRunning() throws Exception {
         HttpResponse<String> response = get(live);

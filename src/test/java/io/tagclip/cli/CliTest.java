@@ -23,8 +23,15 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.awt.image.BufferedImage;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import io.tagclip.render.OverlayRenderer;
+import io.tagclip.report.EvaluationPage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -386,5 +393,75 @@ class CliTest {
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("mAP ", "mAP (positives)", "F1 / P / R", "images/s", "(2 images)",
                 "person", "cat");
+    }
+
+    @Test
+    void shouldWriteAnOverlayPerImageWithBoxesAndNameItInTheJsonLine(@TempDir Path dir) throws IOException {
+        Path overlays = dir.resolve("overlays");
+
+        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--overlay", overlays.toString(),
+                image("chelsea_small"), image("camera_crop"));
+
+        assertThat(run.code()).as(run.err()).isZero();
+        List<JsonNode> lines = run.jsonLines();
+        assertThat(lines).extracting(line -> line.get("overlay").asText()).containsExactly(
+                overlays.resolve("chelsea_small.overlay.png").toString(),
+                overlays.resolve("camera_crop.overlay.png").toString());
+        for (JsonNode line : lines) {
+            assertThat(line.get("tags")).as("--overlay turns boxes on").anySatisfy(tag -> assertThat(tag.has("box"))
+                    .isTrue());
+            BufferedImage original = ImageIO.read(Path.of(line.get("image").asText()).toFile());
+            BufferedImage overlay = ImageIO.read(Path.of(line.get("overlay").asText()).toFile());
+            int scale = OverlayRenderer.scale(original.getWidth(), original.getHeight());
+            assertThat(overlay.getWidth()).isEqualTo(original.getWidth() * scale);
+            assertThat(overlay.getHeight()).isEqualTo(original.getHeight() * scale);
+        }
+    }
+
+    @Test
+    void shouldWriteAReportWhoseNumbersAreEvalsOwn(@TempDir Path dir) throws IOException {
+        Path images = Files.createDirectory(dir.resolve("JPEGImages"));
+        for (String name : Golden.IMAGES) {
+            Files.copy(Path.of(image(name)), images.resolve(name + ".png"));
+        }
+        Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
+        Path reportDir = dir.resolve("report");
+
+        Run run = run("eval", "--model", modelDir.toString(), "--vocab", "voc2007", "--mode", "reference",
+                "--images", images.toString(), "--split", split.toString(), "--json", "--report", reportDir.toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode printed = JSON.readTree(run.out());
+        assertThat(printed.get("mAP").asDouble()).isCloseTo(Golden.expected("eval_voc2007.json").get("mAP").asDouble(),
+                within(SCORES));
+        String html = Files.readString(reportDir.resolve(EvaluationPage.PAGE));
+        Map<String, String> metrics = values(html, "data-metric=\"([^\"]+)\" data-value=\"([^\"]+)\"");
+        for (String key : List.of("mAP", "mAP_classes_with_positives", "F1", "P", "R", "TP", "FP", "FN")) {
+            assertThat(Double.parseDouble(metrics.get(key))).as(key).isEqualTo(printed.get(key).asDouble());
+        }
+        Map<String, String> perClass = values(html, "data-class=\"(\\d+)\" data-value=\"([^\"]+)\"");
+        assertThat(perClass).hasSize(20);
+        for (int c = 0; c < 20; c++) {
+            assertThat(Double.parseDouble(perClass.get(Integer.toString(c)))).as("AP of class %d", c)
+                    .isEqualTo(printed.get("per_class").get(c).get("AP").asDouble());
+        }
+        assertThat(JSON.readTree(reportDir.resolve(EvaluationPage.METRICS_JSON).toFile()).get("mAP").asDouble())
+                .isEqualTo(printed.get("mAP").asDouble());
+        for (String chart : List.of(EvaluationPage.AP_CHART, EvaluationPage.BEST_CHART, EvaluationPage.WORST_CHART,
+                EvaluationPage.HISTOGRAM_CHART)) {
+            BufferedImage png = ImageIO.read(reportDir.resolve(chart).toFile());
+            assertThat(png).as(chart).isNotNull();
+            assertThat(png.getWidth()).as(chart).isGreaterThan(400);
+        }
+        assertThat(html.split("src=\"data:image/png;base64,", -1)).as("the four charts embedded").hasSize(5);
+    }
+
+    private static Map<String, String> values(String html, String regex) {
+        Map<String, String> values = new LinkedHashMap<>();
+        Matcher m = Pattern.compile(regex).matcher(html);
+        while (m.find()) {
+            values.put(m.group(1), m.group(2));
+        }
+        return values;
     }
 }
