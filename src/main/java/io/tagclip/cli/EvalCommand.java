@@ -78,7 +78,7 @@ final class EvalCommand implements Callable<Integer> {
         Progress.Style style = progress.style();
         ImageFiles files = new ImageFiles();
         try (ModelOptions.Session session = model.open(TagClipParams.REFERENCE, DecisionOptions.REFERENCE, false,
-                spec.commandLine().getErr())) {
+                spec.commandLine().getErr(), style)) {
             Vocabulary vocabulary = session.vocabulary();
             SplitFile entries = SplitFile.read(split, vocabulary.numClasses());
             if (limit != null && limit < entries.size()) {

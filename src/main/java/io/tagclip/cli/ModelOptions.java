@@ -131,8 +131,10 @@ final class ModelOptions {
      * @param decision additions to the tag rule
      * @param boxes    whether tags carry boxes (TagCLIP only)
      * @param err      where a hub download and a first build of text features report their progress and warnings
+     * @param style    how that progress is shown
      */
-    Session open(TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err) {
+    Session open(TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err,
+            Progress.Style style) {
         Method chosen = method();
         PipelineSettings.Mode sizing = mode();
         int perCall = batch();
@@ -143,8 +145,8 @@ final class ModelOptions {
                 .withMaxImagesPerForward(perCall);
         PipelineSettings settings = PipelineSettings.reference(vocab.id()).withParams(params).withDecision(decision)
                 .withBoxes(boxes).withMode(sizing).withBatching(batching);
-        TextFeatureReport report = new TextFeatureReport(err);
-        Loaded loaded = loader.load(locateModel(stderrProgress(err)), report);
+        TextFeatureReport report = new TextFeatureReport(err, style);
+        Loaded loaded = loader.load(locateModel(downloadProgress(err, style)), report);
         try {
             TextFeatureCache cache = new TextFeatureCache(textCacheDir != null ? textCacheDir : defaultTextCache,
                     report);
@@ -166,12 +168,19 @@ final class ModelOptions {
         return new ModelLocator(hub, progress).locate(model);
     }
 
-    /** Prints download progress on stderr: one line per file, rewritten in place while it downloads. */
-    static DownloadListener stderrProgress(PrintWriter err) {
+    /** Shows download progress on stderr: one {@link Progress} per file, in bytes. */
+    static DownloadListener downloadProgress(PrintWriter err, Progress.Style style) {
+        Progress[] file = new Progress[1];
         return progress -> {
-            err.print("\rtagclip: downloading " + progress.modelId() + " " + progress.describe()
-                    + (progress.done() ? System.lineSeparator() : ""));
-            err.flush();
+            if (file[0] == null) {
+                file[0] = new Progress("tagclip: downloading " + progress.modelId() + " " + progress.file(), "bytes",
+                        progress.bytesTotal(), err, style);
+            }
+            file[0].update(progress.bytesDone(), progress.bytesTotal());
+            if (progress.done()) {
+                file[0].close();
+                file[0] = null;
+            }
         };
     }
 

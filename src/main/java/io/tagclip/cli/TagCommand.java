@@ -115,7 +115,8 @@ final class TagCommand implements Callable<Integer> {
         Progress.Style style = progress.style();
         boolean withBoxes = boxes || overlayDir != null && model.method() == Method.TAGCLIP;
         Overlays overlays = overlayDir == null ? null : new Overlays(overlayDir);
-        try (ModelOptions.Session session = model.open(params(), new DecisionOptions(minScore, topK), withBoxes, err);
+        try (ModelOptions.Session session = model.open(params(), new DecisionOptions(minScore, topK), withBoxes, err,
+                style);
                 Progress shown = new Progress("tag", "images", files.size(), err, style)) {
             checkLabels(session);
             OverlayRenderer renderer = new OverlayRenderer(session.vocabulary().labels());
