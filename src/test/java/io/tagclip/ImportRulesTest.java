@@ -1,7 +1,7 @@
 package io.tagclip;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -21,18 +21,48 @@ class ImportRulesTest {
      * Every main package, bottom first, in the order data flows through them (the README's Anatomy). A package may
      * import only the packages before it. {@code avro} holds the classes generated from {@code avro/}.
      */
-    static final List<String> LAYERS = List.of("image", "fetch", "preprocess", "batch", "clip", "vocab", "tagging",
-            "eval", "baseline", "pipeline", "inference", "render", "report", "avro", "serde", "streams", "app", "cli");
+    static final List<String> LAYERS = List.of(
+            "image",
+            "fetch",
+            "preprocess",
+            "batch",
+            "clip",
+            "vocab",
+            "tagging",
+            "eval",
+            "baseline",
+            "pipeline",
+            "inference",
+            "render",
+            "report",
+            "avro",
+            "serde",
+            "streams",
+            "app",
+            "cli");
 
     /** The model side: no Kafka, Quarkus, CDI, Avro or logging. */
-    private static final String[] PURE = packages("image", "fetch", "preprocess", "batch", "clip", "vocab", "tagging",
-            "eval", "baseline", "pipeline", "inference", "render", "report");
+    private static final String[] PURE = packages(
+            "image",
+            "fetch",
+            "preprocess",
+            "batch",
+            "clip",
+            "vocab",
+            "tagging",
+            "eval",
+            "baseline",
+            "pipeline",
+            "inference",
+            "render",
+            "report");
 
     private static JavaClasses production;
 
     @BeforeAll
     static void importClasses() {
-        production = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        production = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("io.tagclip");
     }
 
@@ -43,16 +73,21 @@ class ImportRulesTest {
                 .filter(name -> name.startsWith("io.tagclip."))
                 .map(name -> name.substring("io.tagclip.".length()).split("\\.")[0])
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertThat(found).as("top-level packages of io.tagclip; a renamed, new or missing package must be placed in "
-                + "LAYERS").containsExactlyInAnyOrderElementsOf(LAYERS);
+        assertThat(found)
+                .as("top-level packages of io.tagclip; a renamed, new or missing package must be placed in " + "LAYERS")
+                .containsExactlyInAnyOrderElementsOf(LAYERS);
     }
 
     @Test
     void eachPackageShouldImportOnlyThePackagesBelowIt() {
         for (int i = 0; i < LAYERS.size() - 1; i++) {
             String[] above = packages(LAYERS.subList(i + 1, LAYERS.size()).toArray(String[]::new));
-            noClasses().that().resideInAPackage("io.tagclip." + LAYERS.get(i) + "..")
-                    .should().dependOnClassesThat().resideInAnyPackage(above)
+            noClasses()
+                    .that()
+                    .resideInAPackage("io.tagclip." + LAYERS.get(i) + "..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(above)
                     .as(LAYERS.get(i) + " imports only " + LAYERS.subList(0, i))
                     .check(production);
         }
@@ -64,54 +99,88 @@ class ImportRulesTest {
 
     @Test
     void pureStagesShouldNotDependOnKafkaQuarkusCdiOrGeneratedAvro() {
-        noClasses().that().resideInAnyPackage(PURE)
-                .should().dependOnClassesThat().resideInAnyPackage(
+        noClasses()
+                .that()
+                .resideInAnyPackage(PURE)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
                         "org.apache.kafka..", "io.quarkus..", "jakarta..", "io.smallrye..", "io.tagclip.avro..")
-                                .check(production);
+                .check(production);
     }
 
     @Test
     void pureStagesShouldNotLog() {
-        noClasses().that().resideInAnyPackage(PURE)
-                .should().dependOnClassesThat().resideInAnyPackage("org.jboss.logging..", "org.slf4j..", "java.util.logging..")
-                                .check(production);
+        noClasses()
+                .that()
+                .resideInAnyPackage(PURE)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.jboss.logging..", "org.slf4j..", "java.util.logging..")
+                .check(production);
     }
 
     @Test
     void modelSideShouldNotReachBackIntoTheService() {
-        noClasses().that().resideInAnyPackage(PURE)
-                .should().dependOnClassesThat().resideInAnyPackage(
+        noClasses()
+                .that()
+                .resideInAnyPackage(PURE)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
                         "io.tagclip.streams..", "io.tagclip.app..", "io.tagclip.serde..", "io.tagclip.cli..")
                 .check(production);
     }
 
     @Test
     void batchingShouldStayFreeOfTensors() {
-        noClasses().that().resideInAPackage("io.tagclip.batch..")
-                .should().dependOnClassesThat().resideInAPackage("ai.djl..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.tagclip.batch..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("ai.djl..")
                 .check(production);
     }
 
     @Test
     void serdeShouldBeAPlainKafkaAvroLibrary() {
-        noClasses().that().resideInAPackage("io.tagclip.serde..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.quarkus..", "jakarta..", "ai.djl..", "io.tagclip.app..", "io.tagclip.streams..",
-                        "io.tagclip.pipeline..", "io.tagclip.clip..", "io.tagclip.tagging..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.tagclip.serde..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.quarkus..",
+                        "jakarta..",
+                        "ai.djl..",
+                        "io.tagclip.app..",
+                        "io.tagclip.streams..",
+                        "io.tagclip.pipeline..",
+                        "io.tagclip.clip..",
+                        "io.tagclip.tagging..")
                 .check(production);
     }
 
     @Test
     void streamsShouldNotDependOnDjl() {
-        noClasses().that().resideInAPackage("io.tagclip.streams..")
-                .should().dependOnClassesThat().resideInAnyPackage("ai.djl..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.tagclip.streams..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("ai.djl..")
                 .check(production);
     }
 
     @Test
     void streamsShouldNotDependOnQuarkusOrCdi() {
-        noClasses().that().resideInAPackage("io.tagclip.streams..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.quarkus..", "jakarta..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.tagclip.streams..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.quarkus..", "jakarta..")
                 .check(production);
     }
 }

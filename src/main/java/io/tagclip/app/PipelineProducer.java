@@ -1,10 +1,10 @@
 package io.tagclip.app;
 
-import io.tagclip.clip.ClipLoader;
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.DownloadListener;
@@ -12,26 +12,26 @@ import io.tagclip.clip.DownloadProgress;
 import io.tagclip.clip.HubOptions;
 import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
-import io.tagclip.pipeline.Method;
+import io.tagclip.clip.PromptEnsemble;
+import io.tagclip.image.RgbImage;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Method;
+import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.streams.TaggerMetrics;
 import io.tagclip.vocab.TextFeatureCache;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
-import io.tagclip.clip.PromptEnsemble;
-import io.tagclip.image.RgbImage;
-import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.TagResult;
-import java.util.Arrays;
-import java.util.List;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -48,14 +48,17 @@ public class PipelineProducer {
     ClipModel model(TaggerConfig config, MeterRegistry registry) {
         TaggerConfig.Model m = config.model();
         HubOptions hub = HubOptions.defaults();
-        ModelLocator locator = new ModelLocator(hub.withRevision(m.revision()).withOffline(m.offline() || hub.offline()),
-                new TenPercentLog());
+        ModelLocator locator = new ModelLocator(
+                hub.withRevision(m.revision()).withOffline(m.offline() || hub.offline()), new TenPercentLog());
         ModelSource source = locator.locate(m.path().map(Path::toString).orElse(m.id()));
         ClipModel model = ClipLoader.load(source, ClipOptions.parse(m.device(), m.precision()));
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
         if (model.device().isGpu()) {
             Device gpu = model.device();
-            TaggerMetrics.gpuMemory(registry, gpu.toString(), () -> CudaUtils.getGpuMemory(gpu).getUsed(),
+            TaggerMetrics.gpuMemory(
+                    registry,
+                    gpu.toString(),
+                    () -> CudaUtils.getGpuMemory(gpu).getUsed(),
                     () -> CudaUtils.getGpuMemory(gpu).getMax());
         }
         return model;
@@ -66,15 +69,17 @@ public class PipelineProducer {
     TaggingPipeline pipeline(ClipModel model, TaggerConfig config, TextFeatureStatus status) {
         TaggerConfig.Model m = config.model();
         Vocabularies.Resolved vocabularies = Vocabularies.builtIn().resolve(m.vocabulary());
-        PipelineSettings settings = PipelineSettings.reference(vocabularies.named().id()).withBoxes(m.boxes())
+        PipelineSettings settings = PipelineSettings.reference(
+                        vocabularies.named().id())
+                .withBoxes(m.boxes())
                 .withMode(PipelineSettings.Mode.of(m.mode()))
-                .withBatching(BatchingPolicy.DEFAULT.withMaxImagesPerForward(config.batch().maxImagesPerCall()));
-        TextFeatureCache cache = new TextFeatureCache(
-                m.textCacheDir().orElseGet(TextFeatureCache::defaultDirectory), status);
-        TextTable.NameEmbedder ensemble = cache.cached(Pipelines.promptEnsemble(model, status),
-                TextFeatureCache.Key.of(model, PromptEnsemble.definition()));
-        TaggingPipeline pipeline = Pipelines.open(model, ensemble, Method.of(m.method()), vocabularies.all(),
-                settings);
+                .withBatching(BatchingPolicy.DEFAULT.withMaxImagesPerForward(
+                        config.batch().maxImagesPerCall()));
+        TextFeatureCache cache =
+                new TextFeatureCache(m.textCacheDir().orElseGet(TextFeatureCache::defaultDirectory), status);
+        TextTable.NameEmbedder ensemble = cache.cached(
+                Pipelines.promptEnsemble(model, status), TextFeatureCache.Key.of(model, PromptEnsemble.definition()));
+        TaggingPipeline pipeline = Pipelines.open(model, ensemble, Method.of(m.method()), vocabularies.all(), settings);
         try {
             embedAll(pipeline, vocabularies.all(), status);
         } catch (RuntimeException e) {
@@ -119,7 +124,8 @@ public class PipelineProducer {
 
         @Override
         public void onProgress(DownloadProgress progress) {
-            int step = progress.done() ? STEPS
+            int step = progress.done()
+                    ? STEPS
                     : progress.fraction() < 0 ? -1 : (int) Math.floor(progress.fraction() * STEPS);
             Integer before = logged.get(progress.file());
             if (before == null || step > before) {

@@ -42,31 +42,35 @@ public class RegistryGate {
     }
 
     /** Starts trying, on its own thread, to prepare the output schemas; returns at once. */
-    synchronized void start(SchemaRegistryClient registry, TopologySettings settings, boolean autoRegister,
-            boolean useLatestVersion) {
+    synchronized void start(
+            SchemaRegistryClient registry, TopologySettings settings, boolean autoRegister, boolean useLatestVersion) {
         if (worker != null) {
             return;
         }
-        worker = new Thread(() -> prepareUntilDone(registry, settings, autoRegister, useLatestVersion), "tagger-registry-gate");
+        worker = new Thread(
+                () -> prepareUntilDone(registry, settings, autoRegister, useLatestVersion), "tagger-registry-gate");
         worker.setDaemon(true);
         worker.start();
     }
 
-    private void prepareUntilDone(SchemaRegistryClient registry, TopologySettings settings, boolean autoRegister,
-            boolean useLatestVersion) {
+    private void prepareUntilDone(
+            SchemaRegistryClient registry, TopologySettings settings, boolean autoRegister, boolean useLatestVersion) {
         Duration backoff = initialBackoff;
         for (int attempt = 1; ; attempt++) {
             try {
                 OutputSchemas.prepare(registry, settings, autoRegister, useLatestVersion);
-                LOG.infof("schema registry: output schemas %s (attempt %d)", autoRegister ? "registered" : "found", attempt);
+                LOG.infof(
+                        "schema registry: output schemas %s (attempt %d)",
+                        autoRegister ? "registered" : "found", attempt);
                 opened();
                 return;
             } catch (RuntimeException e) {
                 synchronized (this) {
                     lastError = e.getMessage();
                 }
-                LOG.warnf("schema registry: attempt %d failed, next in %d ms, staying unready: %s", attempt,
-                        backoff.toMillis(), e.getMessage());
+                LOG.warnf(
+                        "schema registry: attempt %d failed, next in %d ms, staying unready: %s",
+                        attempt, backoff.toMillis(), e.getMessage());
             }
             try {
                 Thread.sleep(backoff.toMillis());
@@ -105,8 +109,10 @@ public class RegistryGate {
     HealthCheck registryReady() {
         return () -> {
             synchronized (this) {
-                return HealthCheckResponse.named("schema-registry").status(open)
-                        .withData("output-schemas", open ? "ready" : "waiting: " + lastError).build();
+                return HealthCheckResponse.named("schema-registry")
+                        .status(open)
+                        .withData("output-schemas", open ? "ready" : "waiting: " + lastError)
+                        .build();
             }
         };
     }

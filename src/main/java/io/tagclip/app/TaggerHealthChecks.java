@@ -19,8 +19,8 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class TaggerHealthChecks {
 
-    private static final Set<KafkaStreams.State> DEAD = EnumSet.of(
-            KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.NOT_RUNNING);
+    private static final Set<KafkaStreams.State> DEAD =
+            EnumSet.of(KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.NOT_RUNNING);
 
     @Produces
     @Readiness

@@ -42,29 +42,42 @@ public class TaggerRuntime {
     @Inject
     public TaggerRuntime(TaggerConfig config, Instance<TaggingPipeline> pipelines, MeterRegistry registry) {
         if (pipelines.isUnsatisfied() || pipelines.isAmbiguous()) {
-            throw new IllegalStateException("expected exactly one CDI bean implementing " + TaggingPipeline.class.getName()
-                    + ", found " + (pipelines.isUnsatisfied() ? "none" : "several"));
+            throw new IllegalStateException("expected exactly one CDI bean implementing "
+                    + TaggingPipeline.class.getName() + ", found " + (pipelines.isUnsatisfied() ? "none" : "several"));
         }
         TaggingPipeline pipeline = pipelines.get();
         long start = System.nanoTime();
         pipeline.warmUp();
-        LOG.infof("pipeline %s warmed up in %d ms", pipeline.getClass().getSimpleName(),
-                (System.nanoTime() - start) / 1_000_000);
+        LOG.infof(
+                "pipeline %s warmed up in %d ms",
+                pipeline.getClass().getSimpleName(), (System.nanoTime() - start) / 1_000_000);
         this.warmedUp = true;
         this.metrics = new TaggerMetrics(registry);
         this.fetchSettings = fetchSettings(config.fetch());
         TaggerConfig.Batch batch = config.batch();
-        this.worker = new InferenceWorker(pipeline, batch.queueCapacity(), batch.maxImagesPerCall(),
-                batch.inferenceTimeout(), metrics);
+        this.worker = new InferenceWorker(
+                pipeline, batch.queueCapacity(), batch.maxImagesPerCall(), batch.inferenceTimeout(), metrics);
         registry.gauge("tagger.inference.queued.batches", worker, InferenceWorker::queuedBatches);
         this.fetchPool = fetchPool(config.fetch().threads());
         this.batchTagger = new FetchingBatchTagger(new UriImageLoader(fetchSettings), fetchPool, worker, metrics);
     }
 
     static FetchSettings fetchSettings(TaggerConfig.Fetch f) {
-        return new FetchSettings(f.connectTimeout(), f.readTimeout(), f.maxBytes(), f.maxAttempts(), f.retryBackoff(),
-                f.maxRedirects(), f.maxPixels(), f.fileEnabled(), f.fileRoots().orElse(List.of()), f.addressGuard(),
-                f.allowList().orElse(List.of()), f.exifOrientation(), f.userAgent(), f.strictDecode());
+        return new FetchSettings(
+                f.connectTimeout(),
+                f.readTimeout(),
+                f.maxBytes(),
+                f.maxAttempts(),
+                f.retryBackoff(),
+                f.maxRedirects(),
+                f.maxPixels(),
+                f.fileEnabled(),
+                f.fileRoots().orElse(List.of()),
+                f.addressGuard(),
+                f.allowList().orElse(List.of()),
+                f.exifOrientation(),
+                f.userAgent(),
+                f.strictDecode());
     }
 
     private static ExecutorService fetchPool(int threads) {
@@ -72,8 +85,8 @@ public class TaggerRuntime {
             throw new IllegalArgumentException("tagger.fetch.threads must be >= 1, got " + threads);
         }
         AtomicInteger count = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                task -> {
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
                     Thread t = new Thread(task, "tagger-fetch-" + count.incrementAndGet());
                     t.setDaemon(true);
                     return t;

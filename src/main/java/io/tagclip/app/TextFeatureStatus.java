@@ -44,21 +44,23 @@ public class TextFeatureStatus implements TextProgress, TextFeatureCache.Listene
     @Override
     public void on(TextFeatureCache.Event event) {
         switch (event.outcome()) {
-            case HIT -> LOG.infof("text features of %s (%d names) read from %s", vocabulary, event.names(),
-                    event.file());
+            case HIT ->
+                LOG.infof("text features of %s (%d names) read from %s", vocabulary, event.names(), event.file());
             case MISS -> {
                 begin();
-                LOG.infof("computing text features of %s (%d names): not in the cache %s", vocabulary, event.names(),
-                        event.file().getParent());
+                LOG.infof(
+                        "computing text features of %s (%d names): not in the cache %s",
+                        vocabulary, event.names(), event.file().getParent());
             }
             case REJECTED -> {
                 begin();
-                LOG.warnf("not using cached text features of %s: %s; computing them again", vocabulary,
-                        event.detail());
+                LOG.warnf("not using cached text features of %s: %s; computing them again", vocabulary, event.detail());
             }
             case STORED -> LOG.infof("text features of %s stored in %s", vocabulary, event.file());
-            case STORE_FAILED -> LOG.warnf("cannot store text features of %s in %s: %s (the next start computes them"
-                    + " again)", vocabulary, event.file(), event.detail());
+            case STORE_FAILED ->
+                LOG.warnf(
+                        "cannot store text features of %s in %s: %s (the next start computes them" + " again)",
+                        vocabulary, event.file(), event.detail());
         }
     }
 
@@ -68,8 +70,14 @@ public class TextFeatureStatus implements TextProgress, TextFeatureCache.Listene
         double seconds = (now - started) / 1e9;
         double rate = seconds > 0 ? done / seconds : 0;
         String left = rate > 0 ? String.format(Locale.ROOT, "%.0f s left", (total - done) / rate) : "";
-        state = String.format(Locale.ROOT, "embedding vocabulary %s: %d/%d prompts, %.1f prompts/s, %s", vocabulary,
-                done, total, rate, left);
+        state = String.format(
+                Locale.ROOT,
+                "embedding vocabulary %s: %d/%d prompts, %.1f prompts/s, %s",
+                vocabulary,
+                done,
+                total,
+                rate,
+                left);
         if (done >= total || now - lastLogged >= LOG_EVERY_NANOS) {
             lastLogged = now;
             LOG.info(state);

@@ -6,8 +6,8 @@ import io.tagclip.avro.ImageTags;
 import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
-import io.tagclip.streams.FlushBound;
 import io.tagclip.streams.EventLimits;
+import io.tagclip.streams.FlushBound;
 import io.tagclip.streams.TaggerTopology;
 import io.tagclip.streams.TopologySettings;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,11 +44,17 @@ public class TopologyProducer {
         Map<String, String> serdeConfig = serdeConfig(config);
         SerdeConfig serde = SerdeConfig.from(serdeConfig);
         SchemaRegistryClient registry = SchemaRegistryClient.create(serde);
-        TopologySettings settings = new TopologySettings(config.topics().input(), config.topics().output(),
-                config.topics().dlq(), batch.maxSize(), batch.maxWait(), limits(config.limits()));
+        TopologySettings settings = new TopologySettings(
+                config.topics().input(),
+                config.topics().output(),
+                config.topics().dlq(),
+                batch.maxSize(),
+                batch.maxWait(),
+                limits(config.limits()));
         // registered (or looked up) in the background: a registry that is down at start leaves the service unready
         gate.start(registry, settings, serde.autoRegister(), serde.useLatestVersion());
-        return TaggerTopology.build(settings,
+        return TaggerTopology.build(
+                settings,
                 serde(ImageRef.class, registry, serdeConfig).deserializer(),
                 serde(ImageTags.class, registry, serdeConfig).serializer(),
                 serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
@@ -63,11 +69,19 @@ public class TopologyProducer {
                 .or(() -> kafka.getOptionalValue("kafka-streams.max.request.size", Integer.class))
                 .orElse(DEFAULT_MAX_REQUEST_SIZE);
         if (l.maxOutputBytes() > maxRequest) {
-            throw new IllegalArgumentException("tagger.limits.max-output-bytes " + l.maxOutputBytes()
-                    + " exceeds the producer's max.request.size " + maxRequest + ": lower it, or raise max.request.size");
+            throw new IllegalArgumentException(
+                    "tagger.limits.max-output-bytes " + l.maxOutputBytes() + " exceeds the producer's max.request.size "
+                            + maxRequest + ": lower it, or raise max.request.size");
         }
-        return new EventLimits(l.maxIdBytes(), l.maxUriChars(), l.maxHeaders(), l.maxHeaderBytes(), l.maxLabels(),
-                l.maxNameChars(), l.maxRawValueBytes(), l.maxOutputBytes());
+        return new EventLimits(
+                l.maxIdBytes(),
+                l.maxUriChars(),
+                l.maxHeaders(),
+                l.maxHeaderBytes(),
+                l.maxLabels(),
+                l.maxNameChars(),
+                l.maxRawValueBytes(),
+                l.maxOutputBytes());
     }
 
     private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(
@@ -98,14 +112,21 @@ public class TopologyProducer {
     /** Refuses to start when one flush could outlast the consumer's poll interval or the open transaction. */
     private static void checkFlushBound(TaggerConfig config, TaggerRuntime runtime) {
         Config kafka = ConfigProvider.getConfig();
-        Duration maxPoll = Duration.ofMillis(kafka.getOptionalValue("kafka-streams.consumer.max.poll.interval.ms", Long.class)
-                .orElse(DEFAULT_MAX_POLL_INTERVAL_MS));
-        Duration txTimeout = Duration.ofMillis(kafka.getOptionalValue("kafka-streams.producer.transaction.timeout.ms", Long.class)
-                .orElse(DEFAULT_EOS_TRANSACTION_TIMEOUT_MS));
-        Duration bound = FlushBound.of(runtime.fetchSettings(), config.batch().maxSize(), config.streamThreads(),
-                config.fetch().threads(), config.batch().inferenceTimeout());
+        Duration maxPoll =
+                Duration.ofMillis(kafka.getOptionalValue("kafka-streams.consumer.max.poll.interval.ms", Long.class)
+                        .orElse(DEFAULT_MAX_POLL_INTERVAL_MS));
+        Duration txTimeout =
+                Duration.ofMillis(kafka.getOptionalValue("kafka-streams.producer.transaction.timeout.ms", Long.class)
+                        .orElse(DEFAULT_EOS_TRANSACTION_TIMEOUT_MS));
+        Duration bound = FlushBound.of(
+                runtime.fetchSettings(),
+                config.batch().maxSize(),
+                config.streamThreads(),
+                config.fetch().threads(),
+                config.batch().inferenceTimeout());
         FlushBound.check(bound, maxPoll, txTimeout, config.processingGuarantee().startsWith("exactly_once"));
-        LOG.infof("one flush takes at most %d ms (max.poll.interval.ms %d, transaction.timeout.ms %d)",
+        LOG.infof(
+                "one flush takes at most %d ms (max.poll.interval.ms %d, transaction.timeout.ms %d)",
                 bound.toMillis(), maxPoll.toMillis(), txTimeout.toMillis());
     }
 }

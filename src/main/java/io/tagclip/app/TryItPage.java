@@ -18,7 +18,6 @@ import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.render.OverlayRenderer;
-import io.tagclip.streams.InferenceWorker;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
 import io.vertx.core.buffer.Buffer;
@@ -86,7 +85,10 @@ public class TryItPage {
     private volatile OverlayRenderer overlays;
 
     @Inject
-    public TryItPage(TaggerConfig config, Instance<TaggerRuntime> runtime, Instance<ClipModel> model,
+    public TryItPage(
+            TaggerConfig config,
+            Instance<TaggerRuntime> runtime,
+            Instance<ClipModel> model,
             MeterRegistry registry,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String serviceVersion) {
         this.config = config;
@@ -103,8 +105,8 @@ public class TryItPage {
             return;
         }
         if (ui.maxUploadBytes() < 1 || ui.maxUploadBytes() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("tagger.ui.max-upload-bytes must be in 1.." + Integer.MAX_VALUE
-                    + ", got " + ui.maxUploadBytes());
+            throw new IllegalArgumentException(
+                    "tagger.ui.max-upload-bytes must be in 1.." + Integer.MAX_VALUE + ", got " + ui.maxUploadBytes());
         }
         vocabulary = Vocabularies.builtIn().resolve(config.model().vocabulary()).named();
         overlays = new OverlayRenderer(vocabulary.labels());
@@ -141,13 +143,17 @@ public class TryItPage {
     }
 
     private static void serve(RoutingContext ctx, String name, Map<String, Buffer> files) {
-        secure(ctx).putHeader("Content-Type", FILES.get(name)).putHeader("Cache-Control", "no-cache")
+        secure(ctx)
+                .putHeader("Content-Type", FILES.get(name))
+                .putHeader("Cache-Control", "no-cache")
                 .end(files.get(name));
     }
 
     private static HttpServerResponse secure(RoutingContext ctx) {
-        return ctx.response().putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-                .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer");
+        return ctx.response()
+                .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                .putHeader("X-Content-Type-Options", "nosniff")
+                .putHeader("Referrer-Policy", "no-referrer");
     }
 
     /** What the service runs: model, vocabulary, method and versions, and the upload limit. */
@@ -196,8 +202,13 @@ public class TryItPage {
     private void tag(RoutingContext ctx) {
         Buffer body = ctx.body().buffer();
         if (body == null || body.length() == 0) {
-            json(ctx, 400, error("EMPTY", "the upload is empty: send the image bytes as the request body "
-                    + "(Content-Type image/* or application/octet-stream)"));
+            json(
+                    ctx,
+                    400,
+                    error(
+                            "EMPTY",
+                            "the upload is empty: send the image bytes as the request body "
+                                    + "(Content-Type image/* or application/octet-stream)"));
             return;
         }
         String id = "upload-" + UUID.randomUUID();
@@ -235,7 +246,10 @@ public class TryItPage {
             ObjectNode t = tags.addObject();
             t.put("label", tag.label());
             t.put("score", tag.score());
-            t.put("colour", String.format(Locale.ROOT, "#%06x", overlays.colour(tag.label()).getRGB() & 0xFFFFFF));
+            t.put(
+                    "colour",
+                    String.format(
+                            Locale.ROOT, "#%06x", overlays.colour(tag.label()).getRGB() & 0xFFFFFF));
             Box box = tag.box();
             if (box != null) {
                 t.putArray("box").add(box.x0()).add(box.y0()).add(box.x1()).add(box.y1());
@@ -263,7 +277,9 @@ public class TryItPage {
 
     private static void json(RoutingContext ctx, int status, ObjectNode body) {
         try {
-            secure(ctx).setStatusCode(status).putHeader("Content-Type", "application/json")
+            secure(ctx)
+                    .setStatusCode(status)
+                    .putHeader("Content-Type", "application/json")
                     .putHeader("Cache-Control", "no-store")
                     .end(Buffer.buffer(JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8)));
         } catch (JsonProcessingException e) {

@@ -1,8 +1,5 @@
 package io.tagclip.baseline;
 
-import io.tagclip.vocab.Vocabulary;
-import io.tagclip.vocab.TextTable;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import io.tagclip.image.RgbImage;
 import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.preprocess.ZeroShotTransform;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabulary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -70,12 +69,18 @@ public final class CdulGlobalLocalScorer implements ImageBatchScorer {
      * @param ensemble the prompt-ensemble embedder, for {@link CdulParams.PromptMode#ENSEMBLE}
      * @param manager owns the text features; must outlive the scorer
      */
-    public static CdulGlobalLocalScorer forVocabulary(Vocabulary vocabulary, ImageEncoder encoder,
-            TextEncoder textEncoder, TextTable.NameEmbedder ensemble, float logitMultiplier, CdulParams params,
+    public static CdulGlobalLocalScorer forVocabulary(
+            Vocabulary vocabulary,
+            ImageEncoder encoder,
+            TextEncoder textEncoder,
+            TextTable.NameEmbedder ensemble,
+            float logitMultiplier,
+            CdulParams params,
             NDManager manager) {
         Vocabulary datasetOnly = new Vocabulary(vocabulary.id(), vocabulary.classes(), List.of());
         TextTable.NameEmbedder embedder = switch (params.prompts()) {
-            case SINGLE_TEMPLATE -> (names, m) -> ZeroShot.singleTemplateFeatures(textEncoder, names, params.template(), m);
+            case SINGLE_TEMPLATE ->
+                (names, m) -> ZeroShot.singleTemplateFeatures(textEncoder, names, params.template(), m);
             case ENSEMBLE -> ensemble;
         };
         return new CdulGlobalLocalScorer(

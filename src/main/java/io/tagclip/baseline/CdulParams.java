@@ -1,8 +1,7 @@
 package io.tagclip.baseline;
 
-import io.tagclip.vocab.ContentHash;
 import io.tagclip.tagging.TagClipParams;
-
+import io.tagclip.vocab.ContentHash;
 import java.util.Objects;
 
 /**
@@ -48,8 +47,14 @@ public record CdulParams(
     public static final String DEFAULT_TEMPLATE = "a photo of a {}";
 
     /** The reproduction's defaults at ViT-B/16's resolution. */
-    public static final CdulParams DEFAULTS = new CdulParams(DEFAULT_INPUT_SIZE, DEFAULT_GRID, DEFAULT_GRID,
-            DEFAULT_ZETA, DEFAULT_LAMBDA, PromptMode.SINGLE_TEMPLATE, DEFAULT_TEMPLATE);
+    public static final CdulParams DEFAULTS = new CdulParams(
+            DEFAULT_INPUT_SIZE,
+            DEFAULT_GRID,
+            DEFAULT_GRID,
+            DEFAULT_ZETA,
+            DEFAULT_LAMBDA,
+            PromptMode.SINGLE_TEMPLATE,
+            DEFAULT_TEMPLATE);
 
     public CdulParams {
         Objects.requireNonNull(prompts, "prompts");

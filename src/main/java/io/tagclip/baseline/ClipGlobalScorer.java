@@ -1,14 +1,13 @@
 package io.tagclip.baseline;
 
-import io.tagclip.vocab.Vocabulary;
-import io.tagclip.vocab.TextTable;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tagclip.image.RgbImage;
 import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.preprocess.ZeroShotTransform;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabulary;
 import java.util.List;
 import java.util.Objects;
 
@@ -64,17 +63,26 @@ public final class ClipGlobalScorer implements ImageBatchScorer {
      * @param ensemble the prompt-ensemble embedder ({@code PromptEnsemble.embed})
      * @param manager owns the text features; must outlive the scorer
      */
-    public static ClipGlobalScorer forVocabulary(Vocabulary vocabulary, ImageEncoder encoder,
-            TextTable.NameEmbedder ensemble, float logitMultiplier, NDManager manager) {
+    public static ClipGlobalScorer forVocabulary(
+            Vocabulary vocabulary,
+            ImageEncoder encoder,
+            TextTable.NameEmbedder ensemble,
+            float logitMultiplier,
+            NDManager manager) {
         return forVocabulary(vocabulary, encoder, ensemble, logitMultiplier, INPUT_SIZE, manager);
     }
 
     /** {@link #forVocabulary(Vocabulary, ImageEncoder, TextTable.NameEmbedder, float, NDManager)} at another size. */
-    public static ClipGlobalScorer forVocabulary(Vocabulary vocabulary, ImageEncoder encoder,
-            TextTable.NameEmbedder ensemble, float logitMultiplier, int inputSize, NDManager manager) {
+    public static ClipGlobalScorer forVocabulary(
+            Vocabulary vocabulary,
+            ImageEncoder encoder,
+            TextTable.NameEmbedder ensemble,
+            float logitMultiplier,
+            int inputSize,
+            NDManager manager) {
         Vocabulary datasetOnly = new Vocabulary(vocabulary.id(), vocabulary.classes(), List.of());
-        return new ClipGlobalScorer(encoder, TextTable.build(datasetOnly, ensemble, manager), logitMultiplier,
-                inputSize);
+        return new ClipGlobalScorer(
+                encoder, TextTable.build(datasetOnly, ensemble, manager), logitMultiplier, inputSize);
     }
 
     @Override

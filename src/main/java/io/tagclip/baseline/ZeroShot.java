@@ -26,8 +26,8 @@ public final class ZeroShot {
         checkMatrix(features, "image features");
         checkMatrix(text, "text features");
         if (features.getShape().get(1) != text.getShape().get(1)) {
-            throw new IllegalArgumentException("image features " + features.getShape()
-                    + " and text features " + text.getShape() + " differ in embedding width");
+            throw new IllegalArgumentException("image features " + features.getShape() + " and text features "
+                    + text.getShape() + " differ in embedding width");
         }
         NDArray unit = features.div(features.norm(new int[] {1}, true)); // [N,E] / [N,1] -> [N,E]
         NDArray logits = unit.matMul(text.transpose()).muli(multiplier); // [N,E] x [E,C] -> [N,C]

@@ -40,8 +40,8 @@ public record BatchingPolicy(
                     "maxLongSide must be a multiple of sizeStep " + sizeStep + ", got " + maxLongSide);
         }
         if (maxImagesPerForward <= 0 || maxCropsPerForward <= 0 || maxAttentionMib <= 0) {
-            throw new IllegalArgumentException("batch limits must be positive, got " + maxImagesPerForward
-                    + " images, " + maxCropsPerForward + " crops and " + maxAttentionMib + " MiB");
+            throw new IllegalArgumentException("batch limits must be positive, got " + maxImagesPerForward + " images, "
+                    + maxCropsPerForward + " crops and " + maxAttentionMib + " MiB");
         }
     }
 

@@ -41,7 +41,8 @@ public final class ShapeBuckets {
     public static <T, K> List<List<Integer>> group(List<T> items, Function<T, K> key) {
         Map<K, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < items.size(); i++) {
-            groups.computeIfAbsent(key.apply(items.get(i)), k -> new ArrayList<>()).add(i);
+            groups.computeIfAbsent(key.apply(items.get(i)), k -> new ArrayList<>())
+                    .add(i);
         }
         return List.copyOf(groups.values());
     }

@@ -61,7 +61,9 @@ final class AvroJson {
             case INT:
                 return JSON.numberNode((Integer) value);
             case LONG:
-                return value instanceof Instant instant ? JSON.textNode(instant.toString()) : JSON.numberNode((Long) value);
+                return value instanceof Instant instant
+                        ? JSON.textNode(instant.toString())
+                        : JSON.numberNode((Long) value);
             case FLOAT:
                 return JSON.numberNode((Float) value);
             case DOUBLE:

@@ -5,6 +5,7 @@ import io.tagclip.streams.TaggerTopology;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -21,8 +22,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Prints the Avro events of a topic as JSON lines, committed records only. */
-@Command(name = "consume", mixinStandardHelpOptions = true,
-        description = "Print a topic's Avro events as JSON lines (read_committed); stops after --max or --timeout of quiet.")
+@Command(
+        name = "consume",
+        mixinStandardHelpOptions = true,
+        description =
+                "Print a topic's Avro events as JSON lines (read_committed); stops after --max or --timeout of quiet.")
 final class ConsumeCommand implements Callable<Integer> {
 
     @Mixin
@@ -31,7 +35,9 @@ final class ConsumeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--topic", defaultValue = TaggerTopology.IMAGE_TAGS,
+    @Option(
+            names = "--topic",
+            defaultValue = TaggerTopology.IMAGE_TAGS,
             description = "Topic: image-tags, image-refs-dlq or image-refs (default ${DEFAULT-VALUE}).")
     String topic;
 
@@ -41,7 +47,10 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--max", description = "Stop after this many records (default: no limit).")
     Integer max;
 
-    @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            defaultValue = "10s",
+            converter = DurationConverter.class,
             description = "Stop after this long without a record, e.g. 500ms, 10s, 2m (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -56,7 +65,8 @@ final class ConsumeCommand implements Callable<Integer> {
         int seen;
         SpecificAvroDeserializer<SpecificRecord> values = new SpecificAvroDeserializer<>();
         values.configure(config, false);
-        try (KafkaConsumer<String, SpecificRecord> consumer = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
+        try (KafkaConsumer<String, SpecificRecord> consumer =
+                new KafkaConsumer<>(config, new StringDeserializer(), values)) {
             seen = consume(consumer, out);
         } catch (RuntimeException e) {
             throw kafka.explain(e);
@@ -76,7 +86,10 @@ final class ConsumeCommand implements Callable<Integer> {
         while ((max == null || seen < max) && System.nanoTime() - quietSince < timeout.toNanos()) {
             for (ConsumerRecord<String, SpecificRecord> record : consumer.poll(Duration.ofMillis(200))) {
                 SpecificRecord value = record.value();
-                out.println(value == null ? "null" : AvroJson.toJson(value, value.getSchema()).toString());
+                out.println(
+                        value == null
+                                ? "null"
+                                : AvroJson.toJson(value, value.getSchema()).toString());
                 quietSince = System.nanoTime();
                 if (max != null && ++seen >= max) {
                     break;
@@ -91,7 +104,7 @@ final class ConsumeCommand implements Callable<Integer> {
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String text) {
-            String t = text.strip().toLowerCase(java.util.Locale.ROOT);
+            String t = text.strip().toLowerCase(Locale.ROOT);
             if (t.startsWith("pt")) {
                 return Duration.parse(text.strip());
             }

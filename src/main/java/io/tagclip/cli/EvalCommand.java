@@ -2,11 +2,6 @@ package io.tagclip.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tagclip.pipeline.Method;
-import io.tagclip.inference.PipelineImageScorer;
-import io.tagclip.tagging.DecisionOptions;
-import io.tagclip.tagging.TagClipParams;
-import io.tagclip.vocab.Vocabulary;
 import io.tagclip.eval.EvaluationReport;
 import io.tagclip.eval.EvaluationResult;
 import io.tagclip.eval.Evaluator;
@@ -14,7 +9,12 @@ import io.tagclip.eval.ImageScorer;
 import io.tagclip.eval.MultiLabelMetrics;
 import io.tagclip.eval.ScoredEvaluation;
 import io.tagclip.eval.SplitFile;
+import io.tagclip.inference.PipelineImageScorer;
+import io.tagclip.pipeline.Method;
 import io.tagclip.report.EvaluationPage;
+import io.tagclip.tagging.DecisionOptions;
+import io.tagclip.tagging.TagClipParams;
+import io.tagclip.vocab.Vocabulary;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -35,7 +35,10 @@ import picocli.CommandLine.Spec;
  * F1/P/R at the relative threshold 0.5, and images per second (text features excluded: they are computed before the
  * clock starts).
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Evaluate a method on a labelled split (the TagCLIP reference's split format and metrics).")
 final class EvalCommand implements Callable<Integer> {
 
@@ -44,11 +47,17 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--images", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--images",
+            required = true,
+            paramLabel = "DIR",
             description = "Folder holding <id>.jpg (or .png, or <id>.*) for every id of the split.")
     Path images;
 
-    @Option(names = "--split", required = true, paramLabel = "FILE",
+    @Option(
+            names = "--split",
+            required = true,
+            paramLabel = "FILE",
             description = "Split file: one image per line, '<id> <class_index> ...' (0-based, vocabulary order).")
     Path split;
 
@@ -58,7 +67,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
 
-    @Option(names = "--report", paramLabel = "DIR",
+    @Option(
+            names = "--report",
+            paramLabel = "DIR",
             description = "Also write DIR/index.html: the same numbers with per-class AP bars, precision-recall "
                     + "curves of the worst and best classes and score histograms (PNG files beside it).")
     Path report;
@@ -77,18 +88,25 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Progress.Style style = progress.style();
         ImageFiles files = new ImageFiles();
-        try (ModelOptions.Session session = model.open(TagClipParams.REFERENCE, DecisionOptions.REFERENCE, false,
-                spec.commandLine().getErr(), style)) {
+        try (ModelOptions.Session session = model.open(
+                TagClipParams.REFERENCE,
+                DecisionOptions.REFERENCE,
+                false,
+                spec.commandLine().getErr(),
+                style)) {
             Vocabulary vocabulary = session.vocabulary();
             SplitFile entries = SplitFile.read(split, vocabulary.numClasses());
             if (limit != null && limit < entries.size()) {
-                entries = new SplitFile(entries.source(), entries.numClasses(), entries.entries().subList(0, limit));
+                entries = new SplitFile(
+                        entries.source(),
+                        entries.numClasses(),
+                        entries.entries().subList(0, limit));
             }
             session.pipeline().warmUp(); // text features now, outside the timed loop
             ImageScorer pipelineScorer = new PipelineImageScorer(session.pipeline(), vocabulary, files::decode);
             ScoredEvaluation scored;
-            try (Progress shown = new Progress("eval", "images", entries.size(),
-                    spec.commandLine().getErr(), style)) {
+            try (Progress shown = new Progress(
+                    "eval", "images", entries.size(), spec.commandLine().getErr(), style)) {
                 ImageScorer scorer = batch -> {
                     List<float[]> scores = pipelineScorer.score(batch);
                     shown.advance(batch.size());
@@ -97,7 +115,8 @@ final class EvalCommand implements Callable<Integer> {
                 scored = new Evaluator(session.method().id(), scorer, model.batch()).evaluateScored(entries, images);
             }
             EvaluationResult result = scored.result();
-            Path page = report == null ? null
+            Path page = report == null
+                    ? null
                     : EvaluationPage.write(scored, session.vocabulary().labels(), about(session), report);
             out.print(json ? json(result, session) : text(result, session));
             if (page != null && !json) {
@@ -113,8 +132,10 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, String> about = new LinkedHashMap<>();
         about.put("method", session.method().id() + " (" + mode(session) + " mode)");
         about.put("model", session.model().modelId() + " @ " + session.model().revision());
-        about.put("vocabulary", session.vocabulary().id() + " (version " + session.vocabulary().version() + ", "
-                + session.vocabulary().numClasses() + " classes)");
+        about.put(
+                "vocabulary",
+                session.vocabulary().id() + " (version " + session.vocabulary().version() + ", "
+                        + session.vocabulary().numClasses() + " classes)");
         return about;
     }
 
@@ -140,26 +161,45 @@ final class EvalCommand implements Callable<Integer> {
         line(s, "model", session.model().modelId() + " @ " + session.model().revision());
         line(s, "vocabulary", session.vocabulary().id() + " (" + labels.size() + " classes)");
         line(s, "split", result.split() + " (" + result.images() + " images)");
-        line(s, "mAP", percent(m.map()) + "  over all " + labels.size()
-                + " classes; classes without positives count 0 (reference)");
-        line(s, "mAP (positives)", percent(m.mapOverClassesWithPositives()) + "  over the "
-                + m.classesWithPositives().size() + " classes with positives");
-        line(s, "F1 / P / R", percent(m.f1()) + " / " + percent(m.precision()) + " / " + percent(m.recall())
-                + "  at relative threshold " + m.relativeThreshold());
-        line(s, "speed", String.format(Locale.ROOT, "%.2f images/s (%d images in %.1f s, text features excluded)",
-                result.imagesPerSecond(), result.images(), result.seconds()));
+        line(
+                s,
+                "mAP",
+                percent(m.map()) + "  over all " + labels.size()
+                        + " classes; classes without positives count 0 (reference)");
+        line(
+                s,
+                "mAP (positives)",
+                percent(m.mapOverClassesWithPositives()) + "  over the "
+                        + m.classesWithPositives().size() + " classes with positives");
+        line(
+                s,
+                "F1 / P / R",
+                percent(m.f1()) + " / " + percent(m.precision()) + " / " + percent(m.recall())
+                        + "  at relative threshold " + m.relativeThreshold());
+        line(
+                s,
+                "speed",
+                String.format(
+                        Locale.ROOT,
+                        "%.2f images/s (%d images in %.1f s, text features excluded)",
+                        result.imagesPerSecond(),
+                        result.images(),
+                        result.seconds()));
         s.append("per-class AP (positives):\n");
         int width = labels.stream().mapToInt(String::length).max().orElse(0);
         for (int c = 0; c < labels.size(); c++) {
-            s.append(String.format(Locale.ROOT, "  %-" + width + "s  %6s  (%d)%n", labels.get(c),
-                    percent(m.perClassAp().get(c)), m.positivesPerClass().get(c)));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "  %-" + width + "s  %6s  (%d)%n",
+                    labels.get(c),
+                    percent(m.perClassAp().get(c)),
+                    m.positivesPerClass().get(c)));
         }
         return s.toString();
     }
 
     private static String mode(ModelOptions.Session session) {
-        return session.method() == Method.TAGCLIP
-                ? session.mode().name().toLowerCase(Locale.ROOT) : "whole image";
+        return session.method() == Method.TAGCLIP ? session.mode().name().toLowerCase(Locale.ROOT) : "whole image";
     }
 
     private static void line(StringBuilder s, String key, String value) {

@@ -38,7 +38,9 @@ final class ImageFiles {
                 continue;
             }
             try (Stream<Path> listing = Files.list(argument)) {
-                listing.filter(Files::isRegularFile).filter(ImageFiles::hasImageExtension).sorted()
+                listing.filter(Files::isRegularFile)
+                        .filter(ImageFiles::hasImageExtension)
+                        .sorted()
                         .forEach(files::add);
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot list directory " + argument + ": " + e.getMessage(), e);

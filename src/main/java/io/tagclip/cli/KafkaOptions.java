@@ -13,19 +13,27 @@ final class KafkaOptions {
 
     /** HTTP statuses of a registry that refused the credentials (or their absence). */
     private static final int UNAUTHORIZED = 401;
+
     private static final int FORBIDDEN = 403;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+    @Option(
+            names = "--bootstrap-servers",
+            defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
             description = "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS; default ${DEFAULT-VALUE}).")
     String bootstrapServers;
 
-    @Option(names = "--registry-url", defaultValue = "${env:SCHEMA_REGISTRY_URL:-http://localhost:8085/apis/ccompat/v7}",
+    @Option(
+            names = "--registry-url",
+            defaultValue = "${env:SCHEMA_REGISTRY_URL:-http://localhost:8085/apis/ccompat/v7}",
             description = "Schema registry URL (env SCHEMA_REGISTRY_URL; default ${DEFAULT-VALUE}); "
                     + "user:password@ in it is used for basic authentication.")
     String registryUrl;
 
-    @Option(names = "--registry-user-info", defaultValue = "${env:SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO}",
-            description = "user:password for the registry's basic authentication (env SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO).")
+    @Option(
+            names = "--registry-user-info",
+            defaultValue = "${env:SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO}",
+            description =
+                    "user:password for the registry's basic authentication (env SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO).")
     String registryUserInfo;
 
     /** Client properties with the broker, the registry and its credentials set. */
@@ -51,11 +59,14 @@ final class KafkaOptions {
             if (t instanceof SerdeException serde) {
                 OptionalInt status = serde.httpStatus();
                 if (status.isPresent() && (status.getAsInt() == UNAUTHORIZED || status.getAsInt() == FORBIDDEN)) {
-                    return new IllegalStateException("authentication error: schema registry " + redacted(registryUrl)
-                            + " answered HTTP " + status.getAsInt() + (status.getAsInt() == UNAUTHORIZED
-                                    ? " (unauthorized): set SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO=user:password, "
-                                            + "--registry-user-info, or user:password@ in the URL"
-                                    : " (forbidden): the credentials lack the permission"), e);
+                    return new IllegalStateException(
+                            "authentication error: schema registry " + redacted(registryUrl)
+                                    + " answered HTTP " + status.getAsInt()
+                                    + (status.getAsInt() == UNAUTHORIZED
+                                            ? " (unauthorized): set SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO=user:password, "
+                                                    + "--registry-user-info, or user:password@ in the URL"
+                                            : " (forbidden): the credentials lack the permission"),
+                            e);
                 }
             }
         }

@@ -1,7 +1,7 @@
 package io.tagclip.cli;
 
-import io.tagclip.clip.ClipLoader;
 import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.DownloadListener;
@@ -10,9 +10,9 @@ import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.clip.TextProgress;
-import io.tagclip.pipeline.Method;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
+import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
@@ -21,7 +21,6 @@ import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import picocli.CommandLine.Option;
@@ -66,7 +65,10 @@ final class ModelOptions {
         this.defaultTextCache = Objects.requireNonNull(defaultTextCache, "defaultTextCache");
     }
 
-    @Option(names = "--model", required = true, paramLabel = "DIR_FILE_OR_ID",
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR_FILE_OR_ID",
             description = "Hugging Face CLIP folder (config.json, model.safetensors or pytorch_model.bin, vocab.json "
                     + "+ merges.txt or tokenizer.json; a hub cache snapshot folder works too), a checkpoint file "
                     + "(OpenAI's ViT-B-16.pt, an open_clip .pt/.bin, a .safetensors), or a hub model id such as "
@@ -74,37 +76,55 @@ final class ModelOptions {
                     + "(~/.cache/huggingface/hub; HF_HOME, HF_HUB_CACHE, HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOKEN).")
     String model;
 
-    @Option(names = "--revision", defaultValue = HubOptions.DEFAULT_REVISION, paramLabel = "REV",
+    @Option(
+            names = "--revision",
+            defaultValue = HubOptions.DEFAULT_REVISION,
+            paramLabel = "REV",
             description = "Hub branch, tag or commit of a model id (default: ${DEFAULT-VALUE}).")
     String revision;
 
     @Option(names = "--offline", description = "Never download: a model id must already be in the cache.")
     boolean offline;
 
-    @Option(names = "--text-cache-dir", paramLabel = "DIR",
+    @Option(
+            names = "--text-cache-dir",
+            paramLabel = "DIR",
             description = "Where text features are kept between runs, keyed by model revision, dtype, prompt "
                     + "ensemble and vocabulary names (default: ~/.cache/tagclip/text-features).")
     Path textCacheDir;
 
-    @Option(names = "--vocab", required = true, paramLabel = "voc2007|coco2014|FILE",
+    @Option(
+            names = "--vocab",
+            required = true,
+            paramLabel = "voc2007|coco2014|FILE",
             description = "Built-in vocabulary id, or a vocabulary file (one label per line, see README).")
     String vocabulary;
 
-    @Option(names = "--method", defaultValue = "tagclip", paramLabel = "METHOD",
+    @Option(
+            names = "--method",
+            defaultValue = "tagclip",
+            paramLabel = "METHOD",
             description = "tagclip, clip-global or cdul-global-local (default: ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--mode", defaultValue = "reference", paramLabel = "reference|throughput",
+    @Option(
+            names = "--mode",
+            defaultValue = "reference",
+            paramLabel = "reference|throughput",
             description = "TagCLIP sizing: reference (the official code's exact behaviour) or throughput "
                     + "(bucketed sizes, batched forwards) (default: ${DEFAULT-VALUE}).")
     String mode;
 
-    @Option(names = "--coarse-buckets",
+    @Option(
+            names = "--coarse-buckets",
             description = "Throughput mode: shrink to a 512 long side in 32-pixel steps (fuller batches, more drift) "
                     + "instead of keeping sizes up to 768 in 16-pixel steps.")
     boolean coarse;
 
-    @Option(names = "--batch", defaultValue = "8", paramLabel = "N",
+    @Option(
+            names = "--batch",
+            defaultValue = "8",
+            paramLabel = "N",
             description = "Images per pipeline call and, in throughput mode, per forward (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -133,25 +153,28 @@ final class ModelOptions {
      * @param err      where a hub download and a first build of text features report their progress and warnings
      * @param style    how that progress is shown
      */
-    Session open(TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err,
-            Progress.Style style) {
+    Session open(TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err, Progress.Style style) {
         Method chosen = method();
         PipelineSettings.Mode sizing = mode();
         int perCall = batch();
         Vocabularies.Resolved resolved = Vocabularies.builtIn().resolve(vocabulary);
         Vocabularies vocabularies = resolved.all();
         Vocabulary vocab = resolved.named();
-        BatchingPolicy batching = (coarse ? BatchingPolicy.COARSE : BatchingPolicy.DEFAULT)
-                .withMaxImagesPerForward(perCall);
-        PipelineSettings settings = PipelineSettings.reference(vocab.id()).withParams(params).withDecision(decision)
-                .withBoxes(boxes).withMode(sizing).withBatching(batching);
+        BatchingPolicy batching =
+                (coarse ? BatchingPolicy.COARSE : BatchingPolicy.DEFAULT).withMaxImagesPerForward(perCall);
+        PipelineSettings settings = PipelineSettings.reference(vocab.id())
+                .withParams(params)
+                .withDecision(decision)
+                .withBoxes(boxes)
+                .withMode(sizing)
+                .withBatching(batching);
         TextFeatureReport report = new TextFeatureReport(err, style);
         Loaded loaded = loader.load(locateModel(downloadProgress(err, style)), report);
         try {
-            TextFeatureCache cache = new TextFeatureCache(textCacheDir != null ? textCacheDir : defaultTextCache,
-                    report);
-            TextTable.NameEmbedder ensemble = cache.cached(loaded.ensemble(),
-                    TextFeatureCache.Key.of(loaded.model(), PromptEnsemble.definition()));
+            TextFeatureCache cache =
+                    new TextFeatureCache(textCacheDir != null ? textCacheDir : defaultTextCache, report);
+            TextTable.NameEmbedder ensemble = cache.cached(
+                    loaded.ensemble(), TextFeatureCache.Key.of(loaded.model(), PromptEnsemble.definition()));
             TaggingPipeline pipeline = Pipelines.open(loaded.model(), ensemble, chosen, vocabularies, settings);
             return new Session(loaded, pipeline, vocab, chosen, sizing);
         } catch (RuntimeException e) {
@@ -173,8 +196,12 @@ final class ModelOptions {
         Progress[] file = new Progress[1];
         return progress -> {
             if (file[0] == null) {
-                file[0] = new Progress("tagclip: downloading " + progress.modelId() + " " + progress.file(), "bytes",
-                        progress.bytesTotal(), err, style);
+                file[0] = new Progress(
+                        "tagclip: downloading " + progress.modelId() + " " + progress.file(),
+                        "bytes",
+                        progress.bytesTotal(),
+                        err,
+                        style);
             }
             file[0].update(progress.bytesDone(), progress.bytesTotal());
             if (progress.done()) {
@@ -185,8 +212,9 @@ final class ModelOptions {
     }
 
     /** A loaded model and its pipeline; closing closes the pipeline, and the model when the command owns it. */
-    record Session(Loaded loaded, TaggingPipeline pipeline, Vocabulary vocabulary, Method method,
-            PipelineSettings.Mode mode) implements AutoCloseable {
+    record Session(
+            Loaded loaded, TaggingPipeline pipeline, Vocabulary vocabulary, Method method, PipelineSettings.Mode mode)
+            implements AutoCloseable {
 
         ClipModel model() {
             return loaded.model();

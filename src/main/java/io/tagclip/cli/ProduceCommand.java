@@ -22,7 +22,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Publishes one ImageRef, keyed by its id. */
-@Command(name = "produce", mixinStandardHelpOptions = true, description = "Publish one image reference (Avro ImageRef).")
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
+        description = "Publish one image reference (Avro ImageRef).")
 final class ProduceCommand implements Callable<Integer> {
 
     @Mixin
@@ -49,7 +52,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--header", description = "Tracing attribute copied to the output, as key=value; repeatable.")
     Map<String, String> headers = Map.of();
 
-    @Option(names = "--topic", defaultValue = TaggerTopology.IMAGE_REFS, description = "Topic (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--topic",
+            defaultValue = TaggerTopology.IMAGE_REFS,
+            description = "Topic (default ${DEFAULT-VALUE}).")
     String topic;
 
     ImageRef event() {
@@ -76,7 +82,8 @@ final class ProduceCommand implements Callable<Integer> {
                     new KafkaProducer<>(config, new StringSerializer(), serde.serializer())) {
                 RecordMetadata sent;
                 try {
-                    sent = producer.send(new ProducerRecord<>(topic, event.getId(), event)).get();
+                    sent = producer.send(new ProducerRecord<>(topic, event.getId(), event))
+                            .get();
                 } catch (RuntimeException e) {
                     throw kafka.explain(e);
                 }

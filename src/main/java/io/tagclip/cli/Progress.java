@@ -57,7 +57,10 @@ final class Progress implements ProgressListener, AutoCloseable {
 
     /** The {@code --progress} option, shared by the commands that show progress. */
     static final class Choice {
-        @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|none",
+        @Option(
+                names = "--progress",
+                defaultValue = "auto",
+                paramLabel = "auto|bar|lines|none",
                 description = "Progress on stderr: a bar on a terminal, plain lines every 10 s otherwise (auto, "
                         + "overridden by env " + STYLE_VARIABLE + "), or none (default: ${DEFAULT-VALUE}).")
         String progress;
@@ -178,7 +181,10 @@ final class Progress implements ProgressListener, AutoCloseable {
         StringBuilder s = new StringBuilder(what).append(' ');
         if (total > 0) {
             int filled = (int) Math.min(BAR_WIDTH, BAR_WIDTH * done / total);
-            s.append('[').append("#".repeat(filled)).append("-".repeat(BAR_WIDTH - filled)).append("] ");
+            s.append('[')
+                    .append("#".repeat(filled))
+                    .append("-".repeat(BAR_WIDTH - filled))
+                    .append("] ");
             s.append(done).append('/').append(total);
         } else {
             s.append(done);
@@ -242,7 +248,8 @@ final class Progress implements ProgressListener, AutoCloseable {
     /** {@code m:ss}, or {@code h:mm:ss} from an hour on. */
     static String clock(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                 : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 }

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Method;
-import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.render.OverlayRenderer;
@@ -35,13 +35,18 @@ import picocli.CommandLine.Spec;
  * {@code tagclip tag}: tags image files and prints one JSON object per image and line. An image that cannot be read,
  * decoded or tagged is reported on stderr and the others are still tagged; the exit code is then non-zero.
  */
-@Command(name = "tag", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Tag image files; prints one JSON line per image:",
+@Command(
+        name = "tag",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Tag image files; prints one JSON line per image:",
             "{\"image\": PATH, \"scores\": {LABEL: SCORE, ...}, \"tags\": [{\"label\": L, \"score\": S, "
                     + "\"box\": [x0, y0, x1, y1]}]}",
             "scores: every label of the vocabulary (background classes excluded) in vocabulary order; tags: highest "
                     + "score first; box (with --boxes): original pixels, x1/y1 exclusive; overlay (with --overlay): "
-                    + "the PNG written for the image."})
+                    + "the PNG written for the image."
+        })
 final class TagCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,7 +57,9 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--boxes", description = "Give every tag the box of its class's DMAR regions (tagclip only).")
     boolean boxes;
 
-    @Option(names = "--overlay", paramLabel = "DIR",
+    @Option(
+            names = "--overlay",
+            paramLabel = "DIR",
             description = "Write per image DIR/<name>.overlay.png: the image with each tag's box and label, a colour "
                     + "per label (turns --boxes on for tagclip); the JSON line names the file.")
     Path overlayDir;
@@ -60,38 +67,57 @@ final class TagCommand implements Callable<Integer> {
     @Mixin
     Progress.Choice progress;
 
-    @Option(names = "--labels", split = ",", paramLabel = "LABEL",
+    @Option(
+            names = "--labels",
+            split = ",",
+            paramLabel = "LABEL",
             description = "Report only these labels (comma-separated); the tag threshold still uses all scores.")
     List<String> labels;
 
-    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K",
+    @Option(
+            names = "--top-k",
+            defaultValue = "0",
+            paramLabel = "K",
             description = "Keep at most K tags per image, highest first; 0 keeps all (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--min-score", defaultValue = "0", paramLabel = "S",
+    @Option(
+            names = "--min-score",
+            defaultValue = "0",
+            paramLabel = "S",
             description = "A tag also needs score >= S, in [0,1] (default: ${DEFAULT-VALUE}).")
     float minScore;
 
-    @Option(names = "--relative-threshold", paramLabel = "T",
+    @Option(
+            names = "--relative-threshold",
+            paramLabel = "T",
             description = "A label is a tag when its score > min + T * (max - min) of the image's scores "
                     + "(default: the reference's 0.5).")
     Float relativeThreshold;
 
-    @Option(names = "--layers", paramLabel = "VOTE,FROM,DROP",
+    @Option(
+            names = "--layers",
+            paramLabel = "VOTE,FROM,DROP",
             description = "TagCLIP layer parameters for a model other than ViT-B/16: the vote's minimum layer count, "
                     + "the first refinement layer (0-based) and how many last layers refinement leaves out "
                     + "(reference: 4,8,1 for 12 layers).")
     String layers;
 
-    @Option(names = "--patch-size", paramLabel = "P",
+    @Option(
+            names = "--patch-size",
+            paramLabel = "P",
             description = "TagCLIP patch size; must be the model's (reference: 16).")
     Integer patchSize;
 
-    @Option(names = "--cwr-size", paramLabel = "S",
+    @Option(
+            names = "--cwr-size",
+            paramLabel = "S",
             description = "Side of TagCLIP's CWR crops; must be the model's image size (reference: 224).")
     Integer cwrSize;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_DIR",
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "IMAGE_OR_DIR",
             description = "Image files, or directories whose image files (jpg, jpeg, png, gif, bmp, webp) are tagged "
                     + "in name order.")
     List<Path> inputs;
@@ -102,7 +128,8 @@ final class TagCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (boxes && model.method() != Method.TAGCLIP) {
-            throw new IllegalArgumentException("--boxes needs --method tagclip; " + model.method() + " locates nothing");
+            throw new IllegalArgumentException(
+                    "--boxes needs --method tagclip; " + model.method() + " locates nothing");
         }
         List<Path> files = ImageFiles.expand(inputs);
         if (files.isEmpty()) {
@@ -115,8 +142,8 @@ final class TagCommand implements Callable<Integer> {
         Progress.Style style = progress.style();
         boolean withBoxes = boxes || overlayDir != null && model.method() == Method.TAGCLIP;
         Overlays overlays = overlayDir == null ? null : new Overlays(overlayDir);
-        try (ModelOptions.Session session = model.open(params(), new DecisionOptions(minScore, topK), withBoxes, err,
-                style);
+        try (ModelOptions.Session session =
+                        model.open(params(), new DecisionOptions(minScore, topK), withBoxes, err, style);
                 Progress shown = new Progress("tag", "images", files.size(), err, style)) {
             checkLabels(session);
             OverlayRenderer renderer = new OverlayRenderer(session.vocabulary().labels());
@@ -144,7 +171,8 @@ final class TagCommand implements Callable<Integer> {
                 List<TagResult> results = session.pipeline().tag(requests);
                 for (int i = 0; i < results.size(); i++) {
                     if (results.get(i) instanceof TagResult.Tagged tagged) {
-                        Path overlay = overlays == null ? null
+                        Path overlay = overlays == null
+                                ? null
                                 : overlays.write(renderer, decoded.get(i), pixels.get(i), tagged);
                         out.println(json(decoded.get(i), tagged, overlay));
                     } else if (results.get(i) instanceof TagResult.Failed failed) {
@@ -190,11 +218,12 @@ final class TagCommand implements Callable<Integer> {
                 from = Integer.parseInt(parts[1].trim());
                 drop = Integer.parseInt(parts[2].trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--layers takes VOTE,FROM,DROP (three integers), got '" + layers
-                        + "'");
+                throw new IllegalArgumentException(
+                        "--layers takes VOTE,FROM,DROP (three integers), got '" + layers + "'");
             }
         }
-        return r.withTagRelativeThreshold(threshold).withLayers(vote, from, drop)
+        return r.withTagRelativeThreshold(threshold)
+                .withLayers(vote, from, drop)
                 .withSizes(patchSize == null ? r.patchSize() : patchSize, cwrSize == null ? r.cwrInputSize() : cwrSize);
     }
 

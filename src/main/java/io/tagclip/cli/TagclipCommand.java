@@ -11,14 +11,21 @@ import picocli.CommandLine.ScopeType;
         versionProvider = TagclipCommand.Version.class,
         description = "TagCLIP stream tagger: run the service, publish and read its events, tag image files, "
                 + "evaluate on a labelled split.",
-        subcommands = {ServeCommand.class, ProduceCommand.class, ConsumeCommand.class, TagCommand.class,
-            EvalCommand.class})
+        subcommands = {
+            ServeCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
+            TagCommand.class,
+            EvalCommand.class
+        })
 public final class TagclipCommand {
 
     /** Name of the option that makes errors print their stack trace. */
     static final String VERBOSE = "--verbose";
 
-    @Option(names = VERBOSE, scope = ScopeType.INHERIT,
+    @Option(
+            names = VERBOSE,
+            scope = ScopeType.INHERIT,
             description = "On error, print the stack trace as well as the message.")
     boolean verbose;
 

@@ -34,13 +34,15 @@ final class TextFeatureReport implements TextProgress, TextFeatureCache.Listener
             start(); // the build's clock starts here, its total comes with the first chunk
         }
         switch (event.outcome()) {
-            case MISS -> println("computing text features of " + event.names() + " names (first run with this model"
-                    + " and vocabulary; kept in " + event.file().getParent() + ")");
-            case REJECTED -> println("warning: not using cached text features: " + event.detail()
-                    + "; computing them again");
-            case STORE_FAILED -> println("warning: cannot keep text features in " + event.file() + ": "
-                    + event.detail() + " (the next run computes them again)");
-            case HIT, STORED -> { }
+            case MISS ->
+                println("computing text features of " + event.names() + " names (first run with this model"
+                        + " and vocabulary; kept in " + event.file().getParent() + ")");
+            case REJECTED ->
+                println("warning: not using cached text features: " + event.detail() + "; computing them again");
+            case STORE_FAILED ->
+                println("warning: cannot keep text features in " + event.file() + ": " + event.detail()
+                        + " (the next run computes them again)");
+            case HIT, STORED -> {}
         }
     }
 

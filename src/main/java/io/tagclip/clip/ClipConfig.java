@@ -60,8 +60,8 @@ public record ClipConfig(
             return switch (name) {
                 case "quick_gelu" -> QUICK_GELU;
                 case "gelu" -> GELU;
-                default -> throw new ModelLoadException(
-                        "unsupported hidden_act '" + name + "' (supported: quick_gelu, gelu)");
+                default ->
+                    throw new ModelLoadException("unsupported hidden_act '" + name + "' (supported: quick_gelu, gelu)");
             };
         }
     }
@@ -85,10 +85,12 @@ public record ClipConfig(
                     "visionWidth " + visionWidth + " is not divisible by visionHeads " + visionHeads);
         }
         if (textWidth % textHeads != 0) {
-            throw new IllegalArgumentException("textWidth " + textWidth + " is not divisible by textHeads " + textHeads);
+            throw new IllegalArgumentException(
+                    "textWidth " + textWidth + " is not divisible by textHeads " + textHeads);
         }
         if (imageSize % patchSize != 0) {
-            throw new IllegalArgumentException("imageSize " + imageSize + " is not a multiple of patchSize " + patchSize);
+            throw new IllegalArgumentException(
+                    "imageSize " + imageSize + " is not a multiple of patchSize " + patchSize);
         }
     }
 
@@ -100,8 +102,24 @@ public record ClipConfig(
 
     /** OpenAI's CLIP ViT-B/16 ({@code openai/clip-vit-base-patch16}). */
     public static ClipConfig vitB16() {
-        return new ClipConfig(768, 12, 12, 3072, 16, 224, 1e-5f, Activation.QUICK_GELU,
-                512, 12, 8, 2048, 77, 49408, 1e-5f, Activation.QUICK_GELU, 512);
+        return new ClipConfig(
+                768,
+                12,
+                12,
+                3072,
+                16,
+                224,
+                1e-5f,
+                Activation.QUICK_GELU,
+                512,
+                12,
+                8,
+                2048,
+                77,
+                49408,
+                1e-5f,
+                Activation.QUICK_GELU,
+                512);
     }
 
     /** Patches per side at the training resolution (14 for ViT-B/16). */

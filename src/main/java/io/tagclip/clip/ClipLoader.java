@@ -89,8 +89,8 @@ public final class ClipLoader {
         ClipTokenizer tokenizer = ClipTokenizer.fromFolder(path, config.contextLength());
         try (TensorFile tensors = openTensors(weights)) {
             if (OpenAiLayout.matches(tensors.entries())) {
-                throw new ModelLoadException(weights + " has OpenAI's tensor names; give the file itself as the "
-                        + "model, not its folder");
+                throw new ModelLoadException(
+                        weights + " has OpenAI's tensor names; give the file itself as the " + "model, not its folder");
             }
             checkTensors(tensors, WeightLayout.expected(config), "config.json");
             return build(config, tensors::readFloats, tokenizer, options, source.modelId(), revision);
@@ -104,8 +104,8 @@ public final class ClipLoader {
                 return folder.resolve(file);
             }
         }
-        throw new ModelLoadException("model file not found: " + folder.resolve(WEIGHTS_FILE) + " (nor "
-                + PYTORCH_WEIGHTS_FILE + ")");
+        throw new ModelLoadException(
+                "model file not found: " + folder.resolve(WEIGHTS_FILE) + " (nor " + PYTORCH_WEIGHTS_FILE + ")");
     }
 
     private static TensorFile openTensors(Path file) {
@@ -131,8 +131,8 @@ public final class ClipLoader {
                 List<String> unexpected = OpenAiLayout.unexpected(tensors.entries(), config);
                 if (!unexpected.isEmpty()) {
                     throw new ModelLoadException(file + " has tensors a CLIP ViT does not use, so it is a model this "
-                            + "loader cannot run: " + String.join(", ", unexpected.subList(0,
-                                    Math.min(unexpected.size(), MAX_NAMES_LISTED)))
+                            + "loader cannot run: "
+                            + String.join(", ", unexpected.subList(0, Math.min(unexpected.size(), MAX_NAMES_LISTED)))
                             + (unexpected.size() > MAX_NAMES_LISTED ? ", ..." : ""));
                 }
                 if (config.vocabSize() != STANDARD_VOCAB_SIZE) {
@@ -160,7 +160,10 @@ public final class ClipLoader {
             return ClipConfig.Activation.QUICK_GELU;
         }
         try {
-            JsonNode quick = new ObjectMapper().readTree(config.toFile()).path("model_cfg").path("quick_gelu");
+            JsonNode quick = new ObjectMapper()
+                    .readTree(config.toFile())
+                    .path("model_cfg")
+                    .path("quick_gelu");
             return quick.asBoolean(false) ? ClipConfig.Activation.QUICK_GELU : ClipConfig.Activation.GELU;
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + config + ": " + e.getMessage(), e);
@@ -182,7 +185,9 @@ public final class ClipLoader {
                 problems.add("tensor " + name + " has shape " + info.shapeString() + ", expected "
                         + Arrays.toString(want) + " from " + layoutSource);
             }
-            if (!info.dtype().equals("F32") && !info.dtype().equals("F16") && !info.dtype().equals("BF16")) {
+            if (!info.dtype().equals("F32")
+                    && !info.dtype().equals("F16")
+                    && !info.dtype().equals("BF16")) {
                 problems.add("tensor " + name + " has dtype " + info.dtype() + ", expected F32, F16 or BF16");
             }
         }
@@ -192,8 +197,13 @@ public final class ClipLoader {
     }
 
     /** A model of {@code config} whose weights come from {@code source}; {@code tokenizer} may be null. */
-    static ClipModel build(ClipConfig config, WeightLayout.TensorSource source, ClipTokenizer tokenizer,
-            ClipOptions options, String modelId, String revision) {
+    static ClipModel build(
+            ClipConfig config,
+            WeightLayout.TensorSource source,
+            ClipTokenizer tokenizer,
+            ClipOptions options,
+            String modelId,
+            String revision) {
         Device device = options.resolveDevice();
         options.checkSupported(device);
         DataType dtype = options.dtype();
@@ -241,5 +251,4 @@ public final class ClipLoader {
             throw new IllegalStateException("SHA-256 is not available", e);
         }
     }
-
 }

@@ -36,8 +36,16 @@ public final class ClipModel implements AutoCloseable {
     private final String modelId;
     private final String revision;
 
-    ClipModel(ClipConfig config, NDManager manager, DataType dtype, VisionTower vision, TextTower text,
-            float logitScale, ClipTokenizer tokenizer, String modelId, String revision) {
+    ClipModel(
+            ClipConfig config,
+            NDManager manager,
+            DataType dtype,
+            VisionTower vision,
+            TextTower text,
+            float logitScale,
+            ClipTokenizer tokenizer,
+            String modelId,
+            String revision) {
         this.config = config;
         this.manager = manager;
         this.device = manager.getDevice();
@@ -111,7 +119,8 @@ public final class ClipModel implements AutoCloseable {
             throw new IllegalArgumentException("selfMask must be negative and finite, got " + selfMask);
         }
         NDManager caller = images.getManager();
-        try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager sub = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             List<NDArray> maps = new ArrayList<>(config.visionLayers());
             NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.TAGCLIP, selfMask, null, maps);
@@ -133,18 +142,20 @@ public final class ClipModel implements AutoCloseable {
         checkImages(images, true);
         Shape shape = images.getShape();
         Shape maskShape = classRowMask.getShape();
-        if (maskShape.dimension() != 2 || maskShape.get(0) != shape.get(0)
+        if (maskShape.dimension() != 2
+                || maskShape.get(0) != shape.get(0)
                 || maskShape.get(1) != config.visionTokens()) {
-            throw new IllegalArgumentException("classRowMask must be [" + shape.get(0) + "," + config.visionTokens()
-                    + "], got " + maskShape);
+            throw new IllegalArgumentException(
+                    "classRowMask must be [" + shape.get(0) + "," + config.visionTokens() + "], got " + maskShape);
         }
         NDManager caller = images.getManager();
-        try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager sub = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             NDArray mask = classRowMask.toDevice(device, true);
             mask.attach(sub);
-            NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.CLASS_ROW_MASKED,
-                    NO_SELF_MASK, mask, null);
+            NDArray hidden = vision.encode(
+                    sub, prepare(sub, images), VisionTower.Mode.CLASS_ROW_MASKED, NO_SELF_MASK, mask, null);
             NDArray cls = hidden.get(":, 0, :"); // [B,1+N,D] -> [B,D]
             return handOver(vision.project(cls), caller); // -> [B,E]
         }
@@ -157,7 +168,8 @@ public final class ClipModel implements AutoCloseable {
     public NDArray encodeImage(NDArray images) {
         checkImages(images, false);
         NDManager caller = images.getManager();
-        try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager sub = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.PLAIN, NO_SELF_MASK, null, null);
             return handOver(vision.project(hidden.get(":, 0, :")), caller); // [B,1+N,D] -> [B,D] -> [B,E]
@@ -171,8 +183,7 @@ public final class ClipModel implements AutoCloseable {
     public NDArray encodeText(NDArray tokenIds) {
         Shape shape = tokenIds.getShape();
         if (shape.dimension() != 2 || shape.get(1) != config.contextLength()) {
-            throw new IllegalArgumentException(
-                    "token ids must be [T," + config.contextLength() + "], got " + shape);
+            throw new IllegalArgumentException("token ids must be [T," + config.contextLength() + "], got " + shape);
         }
         DataType type = tokenIds.getDataType();
         if (type != DataType.INT32 && type != DataType.INT64) {
@@ -232,11 +243,14 @@ public final class ClipModel implements AutoCloseable {
                 chunk[i] = rows[order[start + i]];
             }
             float[] encoded;
-            try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
+            try (NDScope scope = new NDScope();
+                    NDManager sub = manager.newSubManager()) {
                 scope.suppressNotUsedWarning();
                 NDArray features = text.encode(sub, chunk, dtype); // [t,E]
-                encoded = (features.getDataType() == DataType.FLOAT32 ? features
-                        : features.toType(DataType.FLOAT32, false)).toFloatArray();
+                encoded = (features.getDataType() == DataType.FLOAT32
+                                ? features
+                                : features.toType(DataType.FLOAT32, false))
+                        .toFloatArray();
             }
             for (int i = 0; i < chunk.length; i++) {
                 System.arraycopy(encoded, i * width, table, order[start + i] * width, width);
@@ -251,14 +265,19 @@ public final class ClipModel implements AutoCloseable {
     private void checkImages(NDArray images, boolean trainingSize) {
         Shape shape = images.getShape();
         int p = config.patchSize();
-        if (shape.dimension() != 4 || shape.get(0) < 1 || shape.get(1) != 3 || shape.get(2) < p || shape.get(3) < p
-                || shape.get(2) % p != 0 || shape.get(3) % p != 0) {
+        if (shape.dimension() != 4
+                || shape.get(0) < 1
+                || shape.get(1) != 3
+                || shape.get(2) < p
+                || shape.get(3) < p
+                || shape.get(2) % p != 0
+                || shape.get(3) % p != 0) {
             throw new IllegalArgumentException(
                     "images must be [B,3,H,W] with H and W positive multiples of " + p + ", got " + shape);
         }
         if (trainingSize && (shape.get(2) != config.imageSize() || shape.get(3) != config.imageSize())) {
-            throw new IllegalArgumentException("images must be [B,3," + config.imageSize() + "," + config.imageSize()
-                    + "], got " + shape);
+            throw new IllegalArgumentException(
+                    "images must be [B,3," + config.imageSize() + "," + config.imageSize() + "], got " + shape);
         }
         if (!images.getDataType().isFloating()) {
             throw new IllegalArgumentException("images must be floating point, got " + images.getDataType());

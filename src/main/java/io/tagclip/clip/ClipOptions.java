@@ -44,8 +44,8 @@ public record ClipOptions(Device device, DataType dtype) {
             case "fp32" -> DataType.FLOAT32;
             case "fp16" -> DataType.FLOAT16;
             case "bf16" -> DataType.BFLOAT16;
-            default -> throw new IllegalArgumentException(
-                    "precision must be fp32, fp16 or bf16, got '" + precision + "'");
+            default ->
+                throw new IllegalArgumentException("precision must be fp32, fp16 or bf16, got '" + precision + "'");
         };
         return new ClipOptions(resolved, dtype);
     }
@@ -66,9 +66,8 @@ public record ClipOptions(Device device, DataType dtype) {
     /** Checks the precision is usable on {@code resolved}; half precision is GPU-only. */
     void checkSupported(Device resolved) {
         if (dtype != DataType.FLOAT32 && !resolved.isGpu()) {
-            throw new IllegalArgumentException(
-                    "dtype " + dtype + " is only supported on a GPU, but the device is " + resolved
-                            + "; use FLOAT32 on the CPU");
+            throw new IllegalArgumentException("dtype " + dtype + " is only supported on a GPU, but the device is "
+                    + resolved + "; use FLOAT32 on the CPU");
         }
     }
 }

@@ -48,12 +48,12 @@ public final class ClipTokenizer {
     /** Words whose BPE is cached; beyond this, new words are encoded without caching. */
     private static final int CACHE_LIMIT = 200_000;
 
-    private static final int FLAGS =
-            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS;
+    private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS;
     /** The reference's splitting pattern ({@code SimpleTokenizer.pat}). */
     private static final Pattern WORDS = Pattern.compile(
             "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
             FLAGS);
+
     private static final Pattern WHITESPACE = Pattern.compile("\\s+", FLAGS);
 
     private final Map<String, Integer> vocab;
@@ -98,8 +98,8 @@ public final class ClipTokenizer {
         if (Files.isRegularFile(tokenizerFile)) {
             return fromTokenizerJson(tokenizerFile, contextLength);
         }
-        throw new ModelLoadException("tokenizer files not found in " + folder
-                + ": need vocab.json and merges.txt, or tokenizer.json");
+        throw new ModelLoadException(
+                "tokenizer files not found in " + folder + ": need vocab.json and merges.txt, or tokenizer.json");
     }
 
     /**
@@ -114,8 +114,8 @@ public final class ClipTokenizer {
         if (raw == null) {
             throw new ModelLoadException("the bundled CLIP vocabulary " + STANDARD_BPE_RESOURCE + " is missing");
         }
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8))) {
             reader.readLine(); // "#version: 0.2"
             String line;
             while (merges.size() < STANDARD_MERGES && (line = reader.readLine()) != null) {
@@ -365,7 +365,9 @@ public final class ClipTokenizer {
             List<String> merged = new ArrayList<>(word.size());
             int i = 0;
             while (i < word.size()) {
-                if (i < word.size() - 1 && word.get(i).equals(first) && word.get(i + 1).equals(second)) {
+                if (i < word.size() - 1
+                        && word.get(i).equals(first)
+                        && word.get(i + 1).equals(second)) {
                     merged.add(first + second);
                     i += 2;
                 } else {

@@ -10,7 +10,7 @@ package io.tagclip.clip;
 public interface DownloadListener {
 
     /** Ignores all progress. */
-    DownloadListener NONE = progress -> { };
+    DownloadListener NONE = progress -> {};
 
     void onProgress(DownloadProgress progress);
 }

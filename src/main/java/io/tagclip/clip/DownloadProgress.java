@@ -14,8 +14,14 @@ import java.util.Locale;
  * @param elapsed time since this download started
  * @param done whether the file is complete and verified
  */
-public record DownloadProgress(String modelId, String file, long bytesDone, long bytesTotal, long bytesThisRun,
-        Duration elapsed, boolean done) {
+public record DownloadProgress(
+        String modelId,
+        String file,
+        long bytesDone,
+        long bytesTotal,
+        long bytesThisRun,
+        Duration elapsed,
+        boolean done) {
 
     /** Share of the file on disk in [0, 1], or -1 when the size is unknown. */
     public double fraction() {
@@ -41,8 +47,11 @@ public record DownloadProgress(String modelId, String file, long bytesDone, long
     public String describe() {
         StringBuilder line = new StringBuilder(file).append(' ').append(megabytes(bytesDone));
         if (bytesTotal >= 0) {
-            line.append(" of ").append(megabytes(bytesTotal)).append(" MB (")
-                    .append(Math.round(fraction() * 100)).append("%)");
+            line.append(" of ")
+                    .append(megabytes(bytesTotal))
+                    .append(" MB (")
+                    .append(Math.round(fraction() * 100))
+                    .append("%)");
         } else {
             line.append(" MB");
         }
@@ -52,7 +61,11 @@ public record DownloadProgress(String modelId, String file, long bytesDone, long
         line.append(", ").append(megabytes((long) bytesPerSecond())).append(" MB/s");
         Duration left = eta();
         if (left != null) {
-            line.append(", ").append(left.toMinutes()).append('m').append(left.toSecondsPart()).append("s left");
+            line.append(", ")
+                    .append(left.toMinutes())
+                    .append('m')
+                    .append(left.toSecondsPart())
+                    .append("s left");
         }
         return line.toString();
     }

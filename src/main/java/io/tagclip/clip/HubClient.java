@@ -100,23 +100,32 @@ final class HubClient {
 
     private ModelLoadException refused(String id, String revision, URI url, int status, String code) {
         String why = switch (status) {
-            case 401 -> code.equals("GatedRepo")
-                    ? "the model " + id + " is gated: accept its terms on the hub and set HF_TOKEN"
-                    : "model " + id + " not found, or gated or private (then set HF_TOKEN to a token that may read "
-                            + "it); check the id";
+            case 401 ->
+                code.equals("GatedRepo")
+                        ? "the model " + id + " is gated: accept its terms on the hub and set HF_TOKEN"
+                        : "model " + id + " not found, or gated or private (then set HF_TOKEN to a token that may read "
+                                + "it); check the id";
             case 403 -> "access to " + id + " is forbidden for this token (gated or private model)";
-            case 404 -> code.equals("RevisionNotFound") ? "revision " + revision + " of " + id + " not found"
-                    : "model " + id + " not found";
+            case 404 ->
+                code.equals("RevisionNotFound")
+                        ? "revision " + revision + " of " + id + " not found"
+                        : "model " + id + " not found";
             default -> "HTTP " + status;
         };
         return new ModelLoadException("cannot download " + url + ": " + why + " (HTTP " + status + ")");
     }
 
     private Metadata metadata(URI url, HttpResponse<?> response, URI download) {
-        String etag = response.headers().firstValue("X-Linked-Etag")
-                .or(() -> response.headers().firstValue("ETag")).map(HubClient::normaliseEtag).orElse(null);
-        long size = response.headers().firstValue("X-Linked-Size")
-                .or(() -> response.headers().firstValue("Content-Length")).map(HubClient::parseLong).orElse(-1L);
+        String etag = response.headers()
+                .firstValue("X-Linked-Etag")
+                .or(() -> response.headers().firstValue("ETag"))
+                .map(HubClient::normaliseEtag)
+                .orElse(null);
+        long size = response.headers()
+                .firstValue("X-Linked-Size")
+                .or(() -> response.headers().firstValue("Content-Length"))
+                .map(HubClient::parseLong)
+                .orElse(-1L);
         String commit = response.headers().firstValue("X-Repo-Commit").orElse(null);
         if (etag == null || etag.isEmpty()) {
             throw new ModelLoadException("cannot download " + url + ": the hub sent no ETag, so the file cannot be "
@@ -149,8 +158,10 @@ final class HubClient {
             }
         }
         if (last != null) {
-            throw new ModelLoadException("cannot download " + meta.url() + " after " + MAX_ATTEMPTS + " attempts: "
-                    + last.getMessage() + " (kept " + part + " to resume)", last);
+            throw new ModelLoadException(
+                    "cannot download " + meta.url() + " after " + MAX_ATTEMPTS + " attempts: " + last.getMessage()
+                            + " (kept " + part + " to resume)",
+                    last);
         }
         verify(meta, part);
         long size = Files.size(part);
@@ -204,10 +215,13 @@ final class HubClient {
         IdleTimeoutBody body = new IdleTimeoutBody(options.idleTimeout());
         response.body().subscribe(body);
         long lastReport = 0;
-        try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (OutputStream out = Files.newOutputStream(
+                part,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-            listener.onProgress(new DownloadProgress(id, file, have, meta.size(), have - startBytes,
-                    elapsed(started), false));
+            listener.onProgress(
+                    new DownloadProgress(id, file, have, meta.size(), have - startBytes, elapsed(started), false));
             byte[] copy = new byte[64 << 10];
             ByteBuffer buffer;
             while ((buffer = body.next()) != null) {
@@ -220,8 +234,8 @@ final class HubClient {
                 long now = System.nanoTime();
                 if (now - lastReport > TimeUnit.MILLISECONDS.toNanos(ModelLocator.PROGRESS_INTERVAL_MS)) {
                     lastReport = now;
-                    listener.onProgress(new DownloadProgress(id, file, have, meta.size(), have - startBytes,
-                            elapsed(started), false));
+                    listener.onProgress(new DownloadProgress(
+                            id, file, have, meta.size(), have - startBytes, elapsed(started), false));
                 }
             }
         } finally {
@@ -236,8 +250,8 @@ final class HubClient {
         long size = Files.size(part);
         if (meta.size() >= 0 && size != meta.size()) {
             Files.delete(part);
-            throw new ModelLoadException("download of " + meta.url() + " has " + size + " bytes, the hub says "
-                    + meta.size());
+            throw new ModelLoadException(
+                    "download of " + meta.url() + " has " + size + " bytes, the hub says " + meta.size());
         }
         if (SHA256.matcher(meta.etag()).matches()) {
             String actual = sha256(part);
@@ -265,7 +279,8 @@ final class HubClient {
 
     /** A request to {@code uri}; the token goes only to the endpoint's own origin. */
     private HttpRequest.Builder request(URI uri, String method) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(options.timeout())
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(options.timeout())
                 .method(method, HttpRequest.BodyPublishers.noBody())
                 .header("User-Agent", USER_AGENT)
                 .header("Accept-Encoding", "identity");
@@ -279,12 +294,18 @@ final class HubClient {
         try {
             return http.send(request.build(), handler);
         } catch (ConnectException e) {
-            throw new HubUnreachableException("cannot download " + named + ": no connection ("
-                    + e.getClass().getSimpleName() + "); run online once, use offline mode with a cached model, or "
-                    + "give a local folder or file", e);
+            throw new HubUnreachableException(
+                    "cannot download " + named + ": no connection ("
+                            + e.getClass().getSimpleName()
+                            + "); run online once, use offline mode with a cached model, or "
+                            + "give a local folder or file",
+                    e);
         } catch (HttpTimeoutException e) {
-            throw new HubUnreachableException("cannot download " + named + ": no response within "
-                    + options.timeout().toSeconds() + " s (" + e.getClass().getSimpleName() + ")", e);
+            throw new HubUnreachableException(
+                    "cannot download " + named + ": no response within "
+                            + options.timeout().toSeconds() + " s ("
+                            + e.getClass().getSimpleName() + ")",
+                    e);
         } catch (IOException e) {
             throw new HubUnreachableException("cannot download " + named + ": " + e, e);
         } catch (InterruptedException e) {
@@ -296,8 +317,8 @@ final class HubClient {
     private static URI location(HttpResponse<?> response, URI at, URI named) {
         Optional<String> location = response.headers().firstValue("Location");
         if (location.isEmpty()) {
-            throw new ModelLoadException("cannot download " + named + ": HTTP " + response.statusCode()
-                    + " without a Location");
+            throw new ModelLoadException(
+                    "cannot download " + named + ": HTTP " + response.statusCode() + " without a Location");
         }
         URI next = at.resolve(location.get());
         if (!"https".equals(next.getScheme()) && !"http".equals(next.getScheme())) {
@@ -308,8 +329,10 @@ final class HubClient {
 
     /** Same scheme, host and port: where a credential may follow a redirect (as {@code requests} decides). */
     static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null
-                && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
+        return a.getScheme().equalsIgnoreCase(b.getScheme())
+                && a.getHost() != null
+                && a.getHost().equalsIgnoreCase(b.getHost())
+                && port(a) == port(b);
     }
 
     private static int port(URI uri) {
@@ -321,8 +344,13 @@ final class HubClient {
         StringBuilder out = new StringBuilder();
         for (byte b : revision.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
-                    || c == '_' || c == '~') {
+            if ((c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '.'
+                    || c == '_'
+                    || c == '~') {
                 out.append((char) c);
             } else {
                 out.append('%').append(String.format(Locale.ROOT, "%02X", c));
@@ -359,13 +387,13 @@ final class HubClient {
             }
 
             @Override
-            public void onNext(List<ByteBuffer> item) { }
+            public void onNext(List<ByteBuffer> item) {}
 
             @Override
-            public void onError(Throwable throwable) { }
+            public void onError(Throwable throwable) {}
 
             @Override
-            public void onComplete() { }
+            public void onComplete() {}
         });
     }
 

@@ -23,8 +23,14 @@ import java.util.Set;
  * @param idleTimeout the longest a download may go without receiving a byte before it is retried (resumed)
  * @param token bearer token for gated or private models, or null; sent only to the endpoint's own host
  */
-public record HubOptions(URI endpoint, Path cacheDir, String revision, boolean offline, Duration timeout,
-        Duration idleTimeout, String token) {
+public record HubOptions(
+        URI endpoint,
+        Path cacheDir,
+        String revision,
+        boolean offline,
+        Duration timeout,
+        Duration idleTimeout,
+        String token) {
 
     /** The public Hugging Face hub. */
     public static final URI DEFAULT_ENDPOINT = URI.create("https://huggingface.co");
@@ -47,8 +53,12 @@ public record HubOptions(URI endpoint, Path cacheDir, String revision, boolean o
     public HubOptions {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(cacheDir, "cacheDir");
-        if (revision == null || revision.isBlank() || revision.contains("..") || revision.contains("\\")
-                || revision.startsWith("/") || revision.endsWith("/")) {
+        if (revision == null
+                || revision.isBlank()
+                || revision.contains("..")
+                || revision.contains("\\")
+                || revision.startsWith("/")
+                || revision.endsWith("/")) {
             throw new IllegalArgumentException("invalid revision '" + revision + "'");
         }
         positive("timeout", timeout);
@@ -102,11 +112,11 @@ public record HubOptions(URI endpoint, Path cacheDir, String revision, boolean o
                 && TRUE_VALUES.contains(env.get("HF_HUB_OFFLINE").trim().toLowerCase(Locale.ROOT));
         String token = present(env, TOKEN_VARIABLE) ? env.get(TOKEN_VARIABLE).trim() : null;
         if (token == null) {
-            Path tokenFile = present(env, "HF_TOKEN_PATH") ? Path.of(env.get("HF_TOKEN_PATH")) : hfHome.resolve("token");
+            Path tokenFile =
+                    present(env, "HF_TOKEN_PATH") ? Path.of(env.get("HF_TOKEN_PATH")) : hfHome.resolve("token");
             token = readToken(tokenFile);
         }
-        return new HubOptions(endpoint, cache, DEFAULT_REVISION, offline, DEFAULT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-                token);
+        return new HubOptions(endpoint, cache, DEFAULT_REVISION, offline, DEFAULT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, token);
     }
 
     private static String readToken(Path file) {

@@ -80,8 +80,8 @@ public final class ModelLocator {
      */
     public ModelSource locate(String dirOrId) {
         if (dirOrId == null || dirOrId.isBlank()) {
-            throw new IllegalArgumentException("model must be a folder, a checkpoint file or a hub id, got '"
-                    + dirOrId + "'");
+            throw new IllegalArgumentException(
+                    "model must be a folder, a checkpoint file or a hub id, got '" + dirOrId + "'");
         }
         Path asPath = Path.of(dirOrId);
         if (Files.isDirectory(asPath) || Files.isRegularFile(asPath)) {
@@ -98,11 +98,16 @@ public final class ModelLocator {
     private static ModelSource local(Path path) {
         Path parent = path.getParent();
         Path repo = parent == null ? null : parent.getParent();
-        if (Files.isDirectory(path) && COMMIT.matcher(path.getFileName().toString()).matches() && repo != null
+        if (Files.isDirectory(path)
+                && COMMIT.matcher(path.getFileName().toString()).matches()
+                && repo != null
                 && parent.getFileName().toString().equals("snapshots")) {
             Matcher name = SNAPSHOT.matcher(repo.getFileName().toString());
             if (name.matches()) {
-                return new ModelSource(path, name.group(1).replace(ID_SEPARATOR, "/"), path.getFileName().toString());
+                return new ModelSource(
+                        path,
+                        name.group(1).replace(ID_SEPARATOR, "/"),
+                        path.getFileName().toString());
             }
         }
         Path name = path.getFileName();

@@ -27,8 +27,8 @@ final class OpenAiLayout {
     static final float LAYER_NORM_EPS = 1e-5f;
 
     /** Tensors such files may carry that the model does not use (buffers, ints stored as tensors, masks). */
-    private static final Pattern IGNORED = Pattern.compile(
-            "input_resolution|context_length|vocab_size|(.*\\.)?attn_mask|(.*\\.)?position_ids");
+    private static final Pattern IGNORED =
+            Pattern.compile("input_resolution|context_length|vocab_size|(.*\\.)?attn_mask|(.*\\.)?position_ids");
 
     private static final Pattern BLOCK = Pattern.compile("(visual\\.)?transformer\\.resblocks\\.(\\d+)\\..*");
 
@@ -57,7 +57,8 @@ final class OpenAiLayout {
             "mlp.fc1.", "mlp.c_fc.",
             "mlp.fc2.", "mlp.c_proj.");
 
-    private static final Pattern HF_BLOCK = Pattern.compile("(vision_model|text_model)\\.encoder\\.layers\\.(\\d+)\\.(.*)");
+    private static final Pattern HF_BLOCK =
+            Pattern.compile("(vision_model|text_model)\\.encoder\\.layers\\.(\\d+)\\.(.*)");
     private static final Pattern QKV = Pattern.compile("self_attn\\.([qkv])_proj\\.(weight|bias)");
 
     private OpenAiLayout() {}
@@ -73,7 +74,8 @@ final class OpenAiLayout {
      * @throws ModelLoadException for a ResNet image tower, or when a tensor the shapes come from is missing
      */
     static ClipConfig config(Map<String, TensorFile.Entry> entries, ClipConfig.Activation activation, Object file) {
-        if (entries.containsKey("visual.layer1.0.conv1.weight") || entries.containsKey("visual.attnpool.c_proj.weight")) {
+        if (entries.containsKey("visual.layer1.0.conv1.weight")
+                || entries.containsKey("visual.attnpool.c_proj.weight")) {
             throw new ModelLoadException(file + " is a ResNet CLIP checkpoint; only ViT image towers are supported");
         }
         long[] conv = shape(entries, CONV, 4, file);
@@ -93,9 +95,23 @@ final class OpenAiLayout {
         }
         int textWidth = (int) lnFinal[0];
         try {
-            return new ClipConfig(visionWidth, layers(entries, "visual."), heads(visionWidth), (int) visionFc[0], patch,
-                    patch * grid, LAYER_NORM_EPS, activation, textWidth, layers(entries, ""), heads(textWidth),
-                    (int) textFc[0], (int) textPositions[0], (int) tokens[0], LAYER_NORM_EPS, activation,
+            return new ClipConfig(
+                    visionWidth,
+                    layers(entries, "visual."),
+                    heads(visionWidth),
+                    (int) visionFc[0],
+                    patch,
+                    patch * grid,
+                    LAYER_NORM_EPS,
+                    activation,
+                    textWidth,
+                    layers(entries, ""),
+                    heads(textWidth),
+                    (int) textFc[0],
+                    (int) textPositions[0],
+                    (int) tokens[0],
+                    LAYER_NORM_EPS,
+                    activation,
                     (int) textProjection[1]);
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException(file + ": the tensor shapes give no valid CLIP layout: " + e.getMessage(), e);
@@ -120,8 +136,11 @@ final class OpenAiLayout {
     private static long[] shape(Map<String, TensorFile.Entry> entries, String name, int rank, Object file) {
         TensorFile.Entry entry = entries.get(name);
         if (entry == null || entry.shape().length != rank) {
-            throw new ModelLoadException(file + ": " + (entry == null ? "missing tensor " + name
-                    : "tensor " + name + " has shape " + entry.shapeString() + ", expected " + rank + " dimensions")
+            throw new ModelLoadException(file + ": "
+                    + (entry == null
+                            ? "missing tensor " + name
+                            : "tensor " + name + " has shape " + entry.shapeString() + ", expected " + rank
+                                    + " dimensions")
                     + " (needed to read the model's layout)");
         }
         return entry.shape();
@@ -220,7 +239,9 @@ final class OpenAiLayout {
             }
             for (Map.Entry<String, String> mapping : BLOCK_PARTS.entrySet()) {
                 if (part.startsWith(mapping.getKey())) {
-                    return file.readFloats(prefix + mapping.getValue() + part.substring(mapping.getKey().length()));
+                    return file.readFloats(prefix
+                            + mapping.getValue()
+                            + part.substring(mapping.getKey().length()));
                 }
             }
             throw new ModelLoadException("no OpenAI name for tensor " + hfName);

@@ -140,7 +140,8 @@ public final class PromptEnsemble {
             throw new IllegalArgumentException("no class names to embed");
         }
         int templates = TEMPLATES.size();
-        try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager sub = manager.newSubManager()) {
             scope.suppressNotUsedWarning();
             NDArray features = model.encodeTexts(prompts(classNames), sub, progress); // [K*85,E]
             long width = features.getShape().get(1);

@@ -74,8 +74,7 @@ final class SafeTensors implements TensorFile {
             long headerLength = lengthBuffer.flip().getLong();
             if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
                 throw new ModelLoadException(
-                        "not a safetensors file (header length " + headerLength + ", file size " + size + "): "
-                                + file);
+                        "not a safetensors file (header length " + headerLength + ", file size " + size + "): " + file);
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             readFully(channel, header, 8);
@@ -105,7 +104,10 @@ final class SafeTensors implements TensorFile {
             JsonNode node = entry.getValue();
             JsonNode shapeNode = node.get("shape");
             JsonNode offsets = node.get("data_offsets");
-            if (!node.hasNonNull("dtype") || shapeNode == null || !shapeNode.isArray() || offsets == null
+            if (!node.hasNonNull("dtype")
+                    || shapeNode == null
+                    || !shapeNode.isArray()
+                    || offsets == null
                     || offsets.size() != 2) {
                 throw new ModelLoadException("malformed safetensors entry for tensor " + name + " in " + file);
             }
@@ -114,9 +116,15 @@ final class SafeTensors implements TensorFile {
                 shape[i] = shapeNode.get(i).asLong();
             }
             TensorInfo info = new TensorInfo(
-                    name, node.get("dtype").asText(), shape, offsets.get(0).asLong(), offsets.get(1).asLong());
+                    name,
+                    node.get("dtype").asText(),
+                    shape,
+                    offsets.get(0).asLong(),
+                    offsets.get(1).asLong());
             int width = elementBytes(info.dtype());
-            if (info.begin() < 0 || info.end() < info.begin() || info.end() > dataBytes
+            if (info.begin() < 0
+                    || info.end() < info.begin()
+                    || info.end() > dataBytes
                     || (width > 0 && info.end() - info.begin() != info.elementCount() * width)) {
                 throw new ModelLoadException(
                         "tensor " + name + " has inconsistent data_offsets [" + info.begin() + "," + info.end()
@@ -166,9 +174,9 @@ final class SafeTensors implements TensorFile {
         switch (info.dtype()) {
             case "F32" -> width = 4;
             case "F16", "BF16" -> width = 2;
-            default -> throw new ModelLoadException(
-                    "tensor " + name + " has dtype " + info.dtype() + "; only F32, F16 and BF16 are supported ("
-                            + file + ")");
+            default ->
+                throw new ModelLoadException("tensor " + name + " has dtype " + info.dtype()
+                        + "; only F32, F16 and BF16 are supported (" + file + ")");
         }
         long count = info.elementCount();
         if (count > Integer.MAX_VALUE - 8) {

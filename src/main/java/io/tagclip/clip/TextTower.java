@@ -28,8 +28,14 @@ final class TextTower {
     private final NDArray lnFinalBias;
     private final NDArray projection; // [E, D]
 
-    private TextTower(ClipConfig config, NDArray tokenEmbedding, NDArray positional, List<TransformerBlock> blocks,
-            NDArray lnFinalWeight, NDArray lnFinalBias, NDArray projection) {
+    private TextTower(
+            ClipConfig config,
+            NDArray tokenEmbedding,
+            NDArray positional,
+            List<TransformerBlock> blocks,
+            NDArray lnFinalWeight,
+            NDArray lnFinalBias,
+            NDArray projection) {
         this.config = config;
         this.tokenEmbedding = tokenEmbedding;
         this.positional = positional;
@@ -44,10 +50,19 @@ final class TextTower {
         int d = c.textWidth();
         List<TransformerBlock> blocks = new ArrayList<>();
         for (int i = 0; i < c.textLayers(); i++) {
-            blocks.add(WeightLayout.block(WeightLayout.TEXT, i, d, c.textHeads(), c.textMlpWidth(), c.textEps(),
-                    c.textActivation(), source, alloc));
+            blocks.add(WeightLayout.block(
+                    WeightLayout.TEXT,
+                    i,
+                    d,
+                    c.textHeads(),
+                    c.textMlpWidth(),
+                    c.textEps(),
+                    c.textActivation(),
+                    source,
+                    alloc));
         }
-        return new TextTower(c,
+        return new TextTower(
+                c,
                 alloc.weight(source.read(e + "token_embedding.weight"), new Shape(c.vocabSize(), d)),
                 alloc.weight(source.read(e + "position_embedding.weight"), new Shape(c.contextLength(), d)),
                 List.copyOf(blocks),
@@ -78,21 +93,22 @@ final class TextTower {
             for (int i = 0; i < length; i++) {
                 long id = ids[t][i];
                 if (id < 0 || id >= config.vocabSize()) {
-                    throw new IllegalArgumentException(
-                            "token id " + id + " at [" + t + "," + i + "] is outside the vocabulary of "
-                                    + config.vocabSize());
+                    throw new IllegalArgumentException("token id " + id + " at [" + t + "," + i
+                            + "] is outside the vocabulary of " + config.vocabSize());
                 }
                 truncated[t * length + i] = id;
             }
             pooled[t] = (long) t * length + end[t];
         }
         NDArray tokens = scope.create(truncated, new Shape(rows, length)); // [T,L] int64
-        NDArray x = Embedding.embedding(tokens, tokenEmbedding, SparseFormat.DENSE).singletonOrThrow(); // [T,L,D]
+        NDArray x =
+                Embedding.embedding(tokens, tokenEmbedding, SparseFormat.DENSE).singletonOrThrow(); // [T,L,D]
         x = x.add(positional.get("0:" + length)); // + [L,D]
         NDArray causal = causalMask(scope, length).toType(type, false); // [L,L]
         for (TransformerBlock block : blocks) {
             // Each block's intermediates (attention logits, the MLP's [T,L,4D]) are freed when it ends.
-            x = VisionTower.forwardAndRelease(block, x, TransformerBlock.Masking.ADDITIVE, causal, 0f, null); // no self mask
+            x = VisionTower.forwardAndRelease(
+                    block, x, TransformerBlock.Masking.ADDITIVE, causal, 0f, null); // no self mask
         }
         NDArray flat = x.reshape((long) rows * length, config.textWidth()); // [T,L,D] -> [T*L,D]
         NDArray endStates = Embedding.embedding(scope.create(pooled), flat, SparseFormat.DENSE)

@@ -43,8 +43,8 @@ final class TorchCheckpoint implements TensorFile {
     private final Map<String, Entry> entries;
     private final boolean torchScript;
 
-    private TorchCheckpoint(Path file, ZipFile zip, String prefix, Map<String, TorchPickle.Tensor> tensors,
-            boolean torchScript) {
+    private TorchCheckpoint(
+            Path file, ZipFile zip, String prefix, Map<String, TorchPickle.Tensor> tensors, boolean torchScript) {
         this.file = file;
         this.zip = zip;
         this.prefix = prefix;
@@ -66,8 +66,8 @@ final class TorchCheckpoint implements TensorFile {
         }
         try {
             String prefix = archivePrefix(zip, file);
-            boolean torchScript = zip.getEntry(prefix + "constants.pkl") != null
-                    || zip.getEntry(prefix + "code/") != null;
+            boolean torchScript =
+                    zip.getEntry(prefix + "constants.pkl") != null || zip.getEntry(prefix + "code/") != null;
             byte[] pickle;
             try (InputStream in = zip.getInputStream(zip.getEntry(prefix + "data.pkl"))) {
                 pickle = in.readAllBytes();
@@ -134,8 +134,8 @@ final class TorchCheckpoint implements TensorFile {
                 }
             }
         } else {
-            throw new ModelLoadException(file + " holds a " + (top == null ? "None" : top.getClass().getSimpleName())
-                    + ", not a state dict of tensors");
+            throw new ModelLoadException(file + " holds a "
+                    + (top == null ? "None" : top.getClass().getSimpleName()) + ", not a state dict of tensors");
         }
         if (out.isEmpty()) {
             throw new ModelLoadException(file + " holds no tensors");
@@ -168,8 +168,8 @@ final class TorchCheckpoint implements TensorFile {
     private void checkStorage(String name, TorchPickle.Tensor t) {
         ZipEntry entry = zip.getEntry(prefix + "data/" + t.storage().key());
         if (entry == null) {
-            throw new ModelLoadException(file + ": storage " + t.storage().key() + " of tensor " + name
-                    + " is missing from the archive");
+            throw new ModelLoadException(
+                    file + ": storage " + t.storage().key() + " of tensor " + name + " is missing from the archive");
         }
         long bytes = t.storage().elements() * t.storage().type().bytes;
         if (entry.getSize() >= 0 && entry.getSize() < bytes) {
@@ -211,7 +211,8 @@ final class TorchCheckpoint implements TensorFile {
             throw new ModelLoadException("tensor " + name + " is missing from " + file);
         }
         TorchPickle.StorageType type = t.storage().type();
-        if (type != TorchPickle.StorageType.FLOAT && type != TorchPickle.StorageType.HALF
+        if (type != TorchPickle.StorageType.FLOAT
+                && type != TorchPickle.StorageType.HALF
                 && type != TorchPickle.StorageType.BFLOAT16) {
             throw new ModelLoadException("tensor " + name + " has dtype " + type.dtype
                     + "; only F32, F16 and BF16 are supported (" + file + ")");
@@ -253,7 +254,8 @@ final class TorchCheckpoint implements TensorFile {
     /** Reads {@code out.length} consecutive storage elements starting at element {@code from}. */
     private void readRange(TorchPickle.Tensor t, long from, float[] out) throws IOException {
         int width = t.storage().type().bytes;
-        try (InputStream in = zip.getInputStream(zip.getEntry(prefix + "data/" + t.storage().key()))) {
+        try (InputStream in =
+                zip.getInputStream(zip.getEntry(prefix + "data/" + t.storage().key()))) {
             in.skipNBytes(from * width);
             byte[] chunk = new byte[Math.min(out.length, CHUNK_ELEMENTS) * width];
             int written = 0;
@@ -263,8 +265,12 @@ final class TorchCheckpoint implements TensorFile {
                 if (in.readNBytes(chunk, 0, bytes) != bytes) {
                     throw new IOException("storage " + t.storage().key() + " ends early");
                 }
-                decode(t.storage().type(), ByteBuffer.wrap(chunk, 0, bytes).order(ByteOrder.LITTLE_ENDIAN), out,
-                        written, elements);
+                decode(
+                        t.storage().type(),
+                        ByteBuffer.wrap(chunk, 0, bytes).order(ByteOrder.LITTLE_ENDIAN),
+                        out,
+                        written,
+                        elements);
                 written += elements;
             }
         }

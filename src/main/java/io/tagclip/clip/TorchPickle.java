@@ -35,9 +35,15 @@ final class TorchPickle {
 
     /** Element types of PyTorch storages, by their pickled class name. */
     enum StorageType {
-        FLOAT("FloatStorage", "F32", 4), HALF("HalfStorage", "F16", 2), BFLOAT16("BFloat16Storage", "BF16", 2),
-        DOUBLE("DoubleStorage", "F64", 8), LONG("LongStorage", "I64", 8), INT("IntStorage", "I32", 4),
-        SHORT("ShortStorage", "I16", 2), CHAR("CharStorage", "I8", 1), BYTE("ByteStorage", "U8", 1),
+        FLOAT("FloatStorage", "F32", 4),
+        HALF("HalfStorage", "F16", 2),
+        BFLOAT16("BFloat16Storage", "BF16", 2),
+        DOUBLE("DoubleStorage", "F64", 8),
+        LONG("LongStorage", "I64", 8),
+        INT("IntStorage", "I32", 4),
+        SHORT("ShortStorage", "I16", 2),
+        CHAR("CharStorage", "I8", 1),
+        BYTE("ByteStorage", "U8", 1),
         BOOL("BoolStorage", "BOOL", 1);
 
         final String className;
@@ -61,7 +67,12 @@ final class TorchPickle {
     }
 
     /** The callables this reader evaluates itself. */
-    private enum Callable { REBUILD_TENSOR, REBUILD_PARAMETER, ORDERED_DICT, TYPED_LIST }
+    private enum Callable {
+        REBUILD_TENSOR,
+        REBUILD_PARAMETER,
+        ORDERED_DICT,
+        TYPED_LIST
+    }
 
     /** A TorchScript class name, instantiated by NEWOBJ into a {@link ScriptObject}. */
     private record ScriptClass(String name) {}
@@ -69,9 +80,12 @@ final class TorchPickle {
     private static final Object MARK = new Object();
 
     /** TorchScript's typed-list markers: each returns its one argument, a list, unchanged. */
-    private static final Set<String> TORCHSCRIPT_LISTS = Set.of("torch.jit._pickle.build_intlist",
-            "torch.jit._pickle.build_doublelist", "torch.jit._pickle.build_boollist",
-            "torch.jit._pickle.build_tensorlist", "torch.jit._pickle.build_genlist",
+    private static final Set<String> TORCHSCRIPT_LISTS = Set.of(
+            "torch.jit._pickle.build_intlist",
+            "torch.jit._pickle.build_doublelist",
+            "torch.jit._pickle.build_boollist",
+            "torch.jit._pickle.build_tensorlist",
+            "torch.jit._pickle.build_genlist",
             "torch.jit._pickle.restore_type_tag");
 
     private final byte[] data;
@@ -149,7 +163,10 @@ final class TorchPickle {
                 case 'M' -> stack.add((long) (buffer(2).getShort() & 0xffff));
                 case 0x8a -> stack.add(longValue(u8(), at));
                 case 0x8b -> stack.add(longValue(buffer(4).getInt(), at));
-                case 'G' -> stack.add(ByteBuffer.wrap(bytes(8)).order(ByteOrder.BIG_ENDIAN).getDouble());
+                case 'G' ->
+                    stack.add(ByteBuffer.wrap(bytes(8))
+                            .order(ByteOrder.BIG_ENDIAN)
+                            .getDouble());
                 case 'N' -> stack.add(null);
                 case 0x88 -> stack.add(Boolean.TRUE);
                 case 0x89 -> stack.add(Boolean.FALSE);
@@ -197,8 +214,10 @@ final class TorchPickle {
                         throw fail("sets the state of " + describe(target) + " (BUILD at byte " + at + ")");
                     }
                 }
-                default -> throw fail(String.format("uses pickle opcode 0x%02x at byte %d, which a weights-only "
-                        + "reader does not accept", op, at));
+                default ->
+                    throw fail(String.format(
+                            "uses pickle opcode 0x%02x at byte %d, which a weights-only " + "reader does not accept",
+                            op, at));
             }
         }
     }
@@ -215,7 +234,7 @@ final class TorchPickle {
             case "collections.OrderedDict" -> {
                 return Callable.ORDERED_DICT;
             }
-            default -> { }
+            default -> {}
         }
         if (scriptObjects && TORCHSCRIPT_LISTS.contains(qualified)) {
             return Callable.TYPED_LIST;
@@ -231,8 +250,11 @@ final class TorchPickle {
     }
 
     private Object persistent(Object id, int at) {
-        if (id instanceof List<?> t && t.size() == 5 && "storage".equals(t.get(0))
-                && t.get(1) instanceof StorageType type && t.get(2) instanceof String key
+        if (id instanceof List<?> t
+                && t.size() == 5
+                && "storage".equals(t.get(0))
+                && t.get(1) instanceof StorageType type
+                && t.get(2) instanceof String key
                 && t.get(4) instanceof Long elements) {
             Storage storage = storages.computeIfAbsent(key, k -> new Storage(k, type, elements));
             if (storage.type() != type || storage.elements() != elements) {
@@ -267,8 +289,11 @@ final class TorchPickle {
                 return tensor;
             }
             default -> {
-                if (a.size() < 4 || !(a.get(0) instanceof Storage storage) || !(a.get(1) instanceof Long offset)
-                        || !(a.get(2) instanceof List<?> size) || !(a.get(3) instanceof List<?> stride)
+                if (a.size() < 4
+                        || !(a.get(0) instanceof Storage storage)
+                        || !(a.get(1) instanceof Long offset)
+                        || !(a.get(2) instanceof List<?> size)
+                        || !(a.get(3) instanceof List<?> stride)
                         || size.size() != stride.size()) {
                     throw fail("rebuilds a tensor from " + describe(a) + " at byte " + at);
                 }

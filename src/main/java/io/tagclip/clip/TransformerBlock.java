@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
 import java.util.List;
 
 /**
@@ -60,9 +61,23 @@ final class TransformerBlock {
     private final NDArray fc2Weight;
     private final NDArray fc2Bias;
 
-    TransformerBlock(int width, int heads, float eps, ClipConfig.Activation activation, NDArray ln1Weight,
-            NDArray ln1Bias, NDArray qkvWeight, NDArray qkvBias, NDArray outWeight, NDArray outBias, NDArray ln2Weight,
-            NDArray ln2Bias, NDArray fc1Weight, NDArray fc1Bias, NDArray fc2Weight, NDArray fc2Bias) {
+    TransformerBlock(
+            int width,
+            int heads,
+            float eps,
+            ClipConfig.Activation activation,
+            NDArray ln1Weight,
+            NDArray ln1Bias,
+            NDArray qkvWeight,
+            NDArray qkvBias,
+            NDArray outWeight,
+            NDArray outBias,
+            NDArray ln2Weight,
+            NDArray ln2Bias,
+            NDArray fc1Weight,
+            NDArray fc1Bias,
+            NDArray fc2Weight,
+            NDArray fc2Bias) {
         this.width = width;
         this.heads = heads;
         this.eps = eps;
@@ -129,7 +144,10 @@ final class TransformerBlock {
         switch (masking) {
             case NONE -> attended = unmasked.matMul(v); // [B,h,T,T] x [B,h,T,hd] -> [B,h,T,hd]
             case ADDITIVE -> attended = logits.add(mask).softmax(-1).matMul(v);
-            case SELF -> attended = selfOnly(logits, selfMask) ? v : flushedSoftmax(logits.add(mask)).matMul(v);
+            case SELF ->
+                attended = selfOnly(logits, selfMask)
+                        ? v
+                        : flushedSoftmax(logits.add(mask)).matMul(v);
             default -> throw new IllegalStateException("unknown masking " + masking);
         }
         attended = attended.transpose(0, 2, 1, 3) // [B,h,T,hd] -> [B,T,h,hd]
@@ -148,7 +166,8 @@ final class TransformerBlock {
      */
     static boolean selfOnly(NDArray logits, float selfMask) {
         long tokens = logits.getShape().get(3);
-        NDArray diagonal = logits.reshape(logits.getShape().get(0), logits.getShape().get(1), tokens * tokens)
+        NDArray diagonal = logits.reshape(
+                        logits.getShape().get(0), logits.getShape().get(1), tokens * tokens)
                 .get(":, :, ::" + (tokens + 1)); // [B,h,T*T] -> [B,h,T], entries (i,i)
         float gap = logits.max(new int[] {-1}).sub(diagonal).max().getFloat(); // max_i (max_j l_ij - l_ii)
         return gap < -selfMask + MASKED_SOFTMAX_FLUSH_LOGIT;
@@ -179,7 +198,7 @@ final class TransformerBlock {
     static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, float eps) {
         DataType type = x.getDataType();
         NDArray input = type == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray out = ai.djl.nn.norm.LayerNorm.layerNorm(input, new Shape(weight.getShape().get(0)), weight, bias, eps)
+        NDArray out = LayerNorm.layerNorm(input, new Shape(weight.getShape().get(0)), weight, bias, eps)
                 .singletonOrThrow();
         return type == DataType.FLOAT32 ? out : out.toType(type, false);
     }

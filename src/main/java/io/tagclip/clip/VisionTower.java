@@ -46,17 +46,25 @@ final class VisionTower {
     private final NDArray lnPostWeight;
     private final NDArray lnPostBias;
     private final NDArray projection; // [E, D]
-    private final Map<Long, float[]> positionalCache =
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Long, float[]> eldest) {
-                    return size() > POSITIONAL_CACHE_SIZE;
-                }
-            };
+    private final Map<Long, float[]> positionalCache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, float[]> eldest) {
+            return size() > POSITIONAL_CACHE_SIZE;
+        }
+    };
 
-    private VisionTower(ClipConfig config, NDArray patchWeight, NDArray classEmbedding, NDArray positional,
-            float[] positionalHost, NDArray lnPreWeight, NDArray lnPreBias, List<TransformerBlock> blocks,
-            NDArray lnPostWeight, NDArray lnPostBias, NDArray projection) {
+    private VisionTower(
+            ClipConfig config,
+            NDArray patchWeight,
+            NDArray classEmbedding,
+            NDArray positional,
+            float[] positionalHost,
+            NDArray lnPreWeight,
+            NDArray lnPreBias,
+            List<TransformerBlock> blocks,
+            NDArray lnPostWeight,
+            NDArray lnPostBias,
+            NDArray projection) {
         this.config = config;
         this.patchWeight = patchWeight;
         this.classEmbedding = classEmbedding;
@@ -77,10 +85,19 @@ final class VisionTower {
         float[] positional = source.read(e + "position_embedding.weight");
         List<TransformerBlock> blocks = new ArrayList<>();
         for (int i = 0; i < c.visionLayers(); i++) {
-            blocks.add(WeightLayout.block(WeightLayout.VISION, i, d, c.visionHeads(), c.visionMlpWidth(),
-                    c.visionEps(), c.visionActivation(), source, alloc));
+            blocks.add(WeightLayout.block(
+                    WeightLayout.VISION,
+                    i,
+                    d,
+                    c.visionHeads(),
+                    c.visionMlpWidth(),
+                    c.visionEps(),
+                    c.visionActivation(),
+                    source,
+                    alloc));
         }
-        return new VisionTower(c,
+        return new VisionTower(
+                c,
                 alloc.weight(source.read(e + "patch_embedding.weight"), new Shape(d, 3L * p * p)),
                 alloc.weight(source.read(e + "class_embedding"), new Shape(d)),
                 alloc.weight(positional, new Shape(c.visionTokens(), d)),
@@ -102,7 +119,12 @@ final class VisionTower {
      * @param classRowMask [B,1+N] additive values for the class token's row (mode CLASS_ROW_MASKED), else null
      * @param attentionSink receives one head-averaged [B,1+N,1+N] map per block, or null
      */
-    NDArray encode(NDManager scope, NDArray images, Mode mode, float selfMask, NDArray classRowMask,
+    NDArray encode(
+            NDManager scope,
+            NDArray images,
+            Mode mode,
+            float selfMask,
+            NDArray classRowMask,
             List<NDArray> attentionSink) {
         return encode(scope, images, mode, selfMask, classRowMask, attentionSink, VisionTrace.NONE);
     }
@@ -111,8 +133,14 @@ final class VisionTower {
      * As {@link #encode(NDManager, NDArray, Mode, float, NDArray, List)}, for tests that look inside: {@code trace}
      * receives the residual stream after each block and may pin the positional table.
      */
-    NDArray encode(NDManager scope, NDArray images, Mode mode, float selfMask, NDArray classRowMask,
-            List<NDArray> attentionSink, VisionTrace trace) {
+    NDArray encode(
+            NDManager scope,
+            NDArray images,
+            Mode mode,
+            float selfMask,
+            NDArray classRowMask,
+            List<NDArray> attentionSink,
+            VisionTrace trace) {
         Shape shape = images.getShape();
         long batch = shape.get(0);
         int p = config.patchSize();
@@ -133,20 +161,24 @@ final class VisionTower {
         NDArray everyMask = null;
         if (mode == Mode.TAGCLIP) {
             // m * (1 - I) == -m * I + m, exact in float32 for m = -100.
-            lastMask = scope.eye((int) tokens).mul(-selfMask).add(selfMask) // [T,T]
+            lastMask = scope.eye((int) tokens)
+                    .mul(-selfMask)
+                    .add(selfMask) // [T,T]
                     .toType(x.getDataType(), false);
         } else if (mode == Mode.CLASS_ROW_MASKED) {
             NDArray otherRows = scope.zeros(new Shape(batch, tokens - 1, tokens), x.getDataType()); // [B,T-1,T]
-            everyMask = classRowMask.toType(x.getDataType(), false).reshape(batch, 1, tokens) // [B,T] -> [B,1,T]
+            everyMask = classRowMask
+                    .toType(x.getDataType(), false)
+                    .reshape(batch, 1, tokens) // [B,T] -> [B,1,T]
                     .concat(otherRows, 1) // -> [B,T,T]
                     .reshape(batch, 1, tokens, tokens); // -> [B,1,T,T], broadcast over heads
         }
         int last = blocks.size() - 1;
         for (int layer = 0; layer <= last; layer++) {
             TransformerBlock block = blocks.get(layer);
-            TransformerBlock.Masking masking = everyMask != null ? TransformerBlock.Masking.ADDITIVE
-                    : layer == last && lastMask != null ? TransformerBlock.Masking.SELF
-                    : TransformerBlock.Masking.NONE;
+            TransformerBlock.Masking masking = everyMask != null
+                    ? TransformerBlock.Masking.ADDITIVE
+                    : layer == last && lastMask != null ? TransformerBlock.Masking.SELF : TransformerBlock.Masking.NONE;
             NDArray mask = everyMask != null ? everyMask : masking == TransformerBlock.Masking.SELF ? lastMask : null;
             x = forwardAndRelease(block, x, masking, mask, selfMask, attentionSink);
             trace.hidden(x);
@@ -159,15 +191,21 @@ final class VisionTower {
      * [B,T,4D]) as soon as it is done, instead of when the whole forward ends: only the new residual stream and the
      * block's head-averaged attention map outlive it. This keeps a forward's memory at one block's working set.
      */
-    static NDArray forwardAndRelease(TransformerBlock block, NDArray x, TransformerBlock.Masking masking,
-            NDArray mask, float selfMask, List<NDArray> attentionSink) {
+    static NDArray forwardAndRelease(
+            TransformerBlock block,
+            NDArray x,
+            TransformerBlock.Masking masking,
+            NDArray mask,
+            float selfMask,
+            List<NDArray> attentionSink) {
         int mapsBefore = attentionSink == null ? 0 : attentionSink.size();
         List<NDArray> kept = new ArrayList<>(2);
         try (NDScope blockScope = new NDScope()) {
             blockScope.suppressNotUsedWarning();
-            kept.add(masking == TransformerBlock.Masking.SELF
-                    ? block.forwardSelfMasked(x, mask, selfMask, attentionSink)
-                    : block.forward(x, masking, mask, attentionSink));
+            kept.add(
+                    masking == TransformerBlock.Masking.SELF
+                            ? block.forwardSelfMasked(x, mask, selfMask, attentionSink)
+                            : block.forward(x, masking, mask, attentionSink));
             if (attentionSink != null) {
                 kept.addAll(attentionSink.subList(mapsBefore, attentionSink.size()));
             }
@@ -191,7 +229,8 @@ final class VisionTower {
         NDArray unfolded = images.reshape(batch, 3, rows, p, cols, p) // [B,3,H,W] -> [B,3,h,P,w,P]
                 .transpose(0, 2, 4, 1, 3, 5) // -> [B,h,w,3,P,P]
                 .reshape(batch * rows * cols, 3L * p * p); // -> [B*N,3*P*P]
-        return Linear.linear(unfolded, patchWeight).singletonOrThrow() // -> [B*N,D]
+        return Linear.linear(unfolded, patchWeight)
+                .singletonOrThrow() // -> [B*N,D]
                 .reshape(batch, rows * cols, config.visionWidth()); // -> [B,N,D]
     }
 

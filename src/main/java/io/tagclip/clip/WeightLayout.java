@@ -76,8 +76,16 @@ final class WeightLayout {
     }
 
     /** Builds block {@code layer} of {@code tower} (q/k/v fused into one [3D,D] weight, q pre-scaled). */
-    static TransformerBlock block(String tower, int layer, int width, int heads, int mlp, float eps,
-            ClipConfig.Activation activation, TensorSource source, Allocator alloc) {
+    static TransformerBlock block(
+            String tower,
+            int layer,
+            int width,
+            int heads,
+            int mlp,
+            float eps,
+            ClipConfig.Activation activation,
+            TensorSource source,
+            Allocator alloc) {
         String p = blockPrefix(tower, layer);
         float scale = (float) (1.0 / Math.sqrt((double) width / heads));
         float[] qkvWeight = new float[3 * width * width];
@@ -94,7 +102,11 @@ final class WeightLayout {
                 qkvBias[part * width + i] = bias[i] * factor;
             }
         }
-        return new TransformerBlock(width, heads, eps, activation,
+        return new TransformerBlock(
+                width,
+                heads,
+                eps,
+                activation,
                 alloc.float32(source.read(p + "layer_norm1.weight"), new Shape(width)),
                 alloc.float32(source.read(p + "layer_norm1.bias"), new Shape(width)),
                 alloc.weight(qkvWeight, new Shape(3L * width, width)),

@@ -16,8 +16,7 @@ public final class EvaluationReport {
     /** What {@code mAP_classes_with_positives} averages over. */
     static final String MAP_POSITIVES_DEFINITION = "mean over the classes with at least one positive image";
 
-    private EvaluationReport() {
-    }
+    private EvaluationReport() {}
 
     /**
      * The result as JSON.
@@ -56,8 +55,11 @@ public final class EvaluationReport {
             if (!classNames.isEmpty()) {
                 json.append(", \"name\": ").append(string(classNames.get(k)));
             }
-            json.append(", \"positives\": ").append(m.positivesPerClass().get(k))
-                    .append(", \"AP\": ").append(number(m.perClassAp().get(k))).append('}');
+            json.append(", \"positives\": ")
+                    .append(m.positivesPerClass().get(k))
+                    .append(", \"AP\": ")
+                    .append(number(m.perClassAp().get(k)))
+                    .append('}');
         }
         json.append(numClasses == 0 ? "]\n" : "\n  ]\n").append("}\n");
         return json.toString();

@@ -37,7 +37,8 @@ public final class Evaluator {
      * @param relativeThreshold θ of the P/R/F1 threshold {@code min + θ(max − min)}
      * @param nanoTime monotonic clock in nanoseconds
      */
-    public Evaluator(String method, ImageScorer scorer, int batchSize, double relativeThreshold, LongSupplier nanoTime) {
+    public Evaluator(
+            String method, ImageScorer scorer, int batchSize, double relativeThreshold, LongSupplier nanoTime) {
         this.method = Objects.requireNonNull(method, "method");
         this.scorer = Objects.requireNonNull(scorer, "scorer");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -84,8 +85,9 @@ public final class Evaluator {
             for (int i = from; i < to; i++) {
                 float[] imageScores = batchScores.get(i - from);
                 if (imageScores == null || imageScores.length != split.numClasses()) {
-                    throw new EvaluationException("scorer returned " + (imageScores == null ? "null" : imageScores.length
-                            + " scores") + " for " + files.get(i - from) + ", expected " + split.numClasses());
+                    throw new EvaluationException(
+                            "scorer returned " + (imageScores == null ? "null" : imageScores.length + " scores")
+                                    + " for " + files.get(i - from) + ", expected " + split.numClasses());
                 }
                 scores[i] = imageScores.clone();
             }
@@ -93,8 +95,8 @@ public final class Evaluator {
         double seconds = (nanoTime.getAsLong() - start) / 1e9;
         boolean[][] labels = split.labelMatrix();
         MultiLabelMetrics metrics = MultiLabelMetrics.compute(scores, labels, relativeThreshold);
-        return new ScoredEvaluation(new EvaluationResult(method, split.source(), split.size(), metrics, seconds),
-                scores, labels);
+        return new ScoredEvaluation(
+                new EvaluationResult(method, split.source(), split.size(), metrics, seconds), scores, labels);
     }
 
     private List<float[]> scoreBatch(List<Path> files) {
@@ -105,14 +107,14 @@ public final class Evaluator {
             throw new EvaluationException("scoring " + describe(files) + " failed: " + e.getMessage(), e);
         }
         if (batchScores == null || batchScores.size() != files.size()) {
-            throw new EvaluationException("scorer returned " + (batchScores == null ? "null" : batchScores.size()
-                    + " score vectors") + " for " + files.size() + " images (" + describe(files) + ")");
+            throw new EvaluationException(
+                    "scorer returned " + (batchScores == null ? "null" : batchScores.size() + " score vectors")
+                            + " for " + files.size() + " images (" + describe(files) + ")");
         }
         return batchScores;
     }
 
     private static String describe(List<Path> files) {
-        return files.size() == 1 ? files.get(0).toString()
-                : files.get(0) + " .. " + files.get(files.size() - 1);
+        return files.size() == 1 ? files.get(0).toString() : files.get(0) + " .. " + files.get(files.size() - 1);
     }
 }

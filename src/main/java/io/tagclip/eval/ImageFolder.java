@@ -43,8 +43,8 @@ public final class ImageFolder {
         }
         Path found = index().get(imageId);
         if (found == null) {
-            throw new EvaluationException("no image file for id '" + imageId + "' in " + folder
-                    + " (tried " + imageId + ".jpg, " + imageId + ".png, " + imageId + ".*)");
+            throw new EvaluationException("no image file for id '" + imageId + "' in " + folder + " (tried " + imageId
+                    + ".jpg, " + imageId + ".png, " + imageId + ".*)");
         }
         return found;
     }

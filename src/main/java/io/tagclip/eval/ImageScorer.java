@@ -2,6 +2,7 @@ package io.tagclip.eval;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,7 +20,7 @@ public interface ImageScorer {
     static ImageScorer perImage(SingleImageScorer scorer) {
         Objects.requireNonNull(scorer, "scorer");
         return images -> {
-            List<float[]> scores = new java.util.ArrayList<>(images.size());
+            List<float[]> scores = new ArrayList<>(images.size());
             for (Path image : images) {
                 scores.add(scorer.score(image));
             }

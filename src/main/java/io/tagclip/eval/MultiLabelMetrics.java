@@ -111,8 +111,19 @@ public record MultiLabelMetrics(
         double precision = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
         double recall = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
         double f1 = precision + recall == 0 ? Double.NaN : 2 * precision * recall / (precision + recall);
-        return new MultiLabelMetrics(ap, positives, withPositives, map, mapWithPositives, relativeThreshold,
-                tp, fp, fn, precision, recall, f1);
+        return new MultiLabelMetrics(
+                ap,
+                positives,
+                withPositives,
+                map,
+                mapWithPositives,
+                relativeThreshold,
+                tp,
+                fp,
+                fn,
+                precision,
+                recall,
+                f1);
     }
 
     /**
@@ -149,7 +160,8 @@ public record MultiLabelMetrics(
         Integer[] order = new Integer[scores.length];
         Arrays.setAll(order, i -> i);
         // Arrays.sort on objects is stable: tied scores keep image order.
-        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> scores[i][k]).reversed());
+        Arrays.sort(
+                order, Comparator.comparingDouble((Integer i) -> scores[i][k]).reversed());
         return order;
     }
 

@@ -85,12 +85,12 @@ public record SplitFile(String source, int numClasses, List<SplitEntry> entries)
             try {
                 index = Integer.parseInt(tokens[i]);
             } catch (NumberFormatException e) {
-                throw new EvaluationException(source + ":" + lineNumber + ": class index '" + tokens[i]
-                        + "' of image " + tokens[0] + " is not an integer");
+                throw new EvaluationException(source + ":" + lineNumber + ": class index '" + tokens[i] + "' of image "
+                        + tokens[0] + " is not an integer");
             }
             if (index < 0 || index >= numClasses) {
-                throw new EvaluationException(source + ":" + lineNumber + ": class index '" + tokens[i]
-                        + "' of image " + tokens[0] + " is outside [0, " + numClasses + ")");
+                throw new EvaluationException(source + ":" + lineNumber + ": class index '" + tokens[i] + "' of image "
+                        + tokens[0] + " is outside [0, " + numClasses + ")");
             }
             labels.add(index);
         }

@@ -44,6 +44,7 @@ public final class AddressGuard {
 
     /** Port of an allow-list entry written without one: every port. */
     static final int ANY_PORT = -1;
+
     private static final int MAX_PORT = 65_535;
 
     /** One allow-list entry: a host name or an address range, and the port it allows ({@link #ANY_PORT}: all). */
@@ -87,7 +88,8 @@ public final class AddressGuard {
             String rest = e.substring(close + 1);
             if (!rest.isEmpty()) {
                 if (!rest.startsWith(":")) {
-                    throw new IllegalArgumentException("allow-list entry '" + original + "': expected ':port' after ']'");
+                    throw new IllegalArgumentException(
+                            "allow-list entry '" + original + "': expected ':port' after ']'");
                 }
                 port = parsePort(rest.substring(1), original);
             }
@@ -103,7 +105,8 @@ public final class AddressGuard {
             return new Allowed(null, Cidr.parse(host), port, original.strip());
         }
         if (host.contains("/")) {
-            throw new IllegalArgumentException("allow-list entry '" + original + "': a CIDR range needs a numeric address");
+            throw new IllegalArgumentException(
+                    "allow-list entry '" + original + "': a CIDR range needs a numeric address");
         }
         return new Allowed(stripTrailingDot(host), null, port, original.strip());
     }
@@ -117,7 +120,8 @@ public final class AddressGuard {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("allow-list entry '" + original + "': port '" + text + "' is not in 1.." + MAX_PORT);
+        throw new IllegalArgumentException(
+                "allow-list entry '" + original + "': port '" + text + "' is not in 1.." + MAX_PORT);
     }
 
     /**
@@ -145,13 +149,15 @@ public final class AddressGuard {
             return;
         }
         String name = stripTrailingDot(stripBrackets(host).toLowerCase(Locale.ROOT));
-        List<Allowed> forPort = allowed.stream().filter(a -> port == ANY_PORT ? a.port() == ANY_PORT : a.allowsPort(port))
+        List<Allowed> forPort = allowed.stream()
+                .filter(a -> port == ANY_PORT ? a.port() == ANY_PORT : a.allowsPort(port))
                 .toList();
         if (forPort.stream().anyMatch(a -> name.equals(a.name()))) {
             return;
         }
         if (METADATA_HOSTS.contains(name)) {
-            throw new FetchException(FetchException.Reason.BLOCKED_ADDRESS, "host " + host + " is a cloud metadata service");
+            throw new FetchException(
+                    FetchException.Reason.BLOCKED_ADDRESS, "host " + host + " is a cloud metadata service");
         }
         InetAddress[] addresses;
         try {
@@ -165,18 +171,25 @@ public final class AddressGuard {
             }
             String why = refusal(address);
             if (why != null) {
-                throw new FetchException(FetchException.Reason.BLOCKED_ADDRESS, "host " + host
-                        + (port == ANY_PORT ? "" : " port " + port) + " resolves to " + why + " address "
-                        + address.getHostAddress() + allowListHint(address, port));
+                throw new FetchException(
+                        FetchException.Reason.BLOCKED_ADDRESS,
+                        "host " + host
+                                + (port == ANY_PORT ? "" : " port " + port) + " resolves to " + why + " address "
+                                + address.getHostAddress() + allowListHint(address, port));
             }
         }
     }
 
     /** Says so when the address is on the allow-list, but for other ports only. */
     private String allowListHint(InetAddress address, int port) {
-        List<String> otherPorts = allowed.stream().filter(a -> isAllowed(address, List.of(a))).map(Allowed::text).toList();
-        return otherPorts.isEmpty() ? "" : " (allow-listed only as " + String.join(", ", otherPorts)
-                + (port == ANY_PORT ? ")" : ", not for port " + port + ")");
+        List<String> otherPorts = allowed.stream()
+                .filter(a -> isAllowed(address, List.of(a)))
+                .map(Allowed::text)
+                .toList();
+        return otherPorts.isEmpty()
+                ? ""
+                : " (allow-listed only as " + String.join(", ", otherPorts)
+                        + (port == ANY_PORT ? ")" : ", not for port " + port + ")");
     }
 
     private static boolean isAllowed(InetAddress address, List<Allowed> entries) {

@@ -10,7 +10,8 @@ record Cidr(byte[] network, int prefix) {
     Cidr {
         network = network.clone();
         if (prefix < 0 || prefix > network.length * 8) {
-            throw new IllegalArgumentException("prefix " + prefix + " out of range for " + network.length * 8 + "-bit address");
+            throw new IllegalArgumentException(
+                    "prefix " + prefix + " out of range for " + network.length * 8 + "-bit address");
         }
     }
 
@@ -42,7 +43,8 @@ record Cidr(byte[] network, int prefix) {
 
     /** True for text that {@link InetAddress#getByName} parses without a DNS lookup. */
     static boolean isIpLiteral(String text) {
-        return text.indexOf(':') >= 0 || (!text.isEmpty() && text.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
+        return text.indexOf(':') >= 0
+                || (!text.isEmpty() && text.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
     }
 
     boolean contains(InetAddress address) {

@@ -40,7 +40,12 @@ public final class ExifOrientation {
     }
 
     private static boolean isExifHeader(byte[] b, int at) {
-        return b[at] == 'E' && b[at + 1] == 'x' && b[at + 2] == 'i' && b[at + 3] == 'f' && b[at + 4] == 0 && b[at + 5] == 0;
+        return b[at] == 'E'
+                && b[at + 1] == 'x'
+                && b[at + 2] == 'i'
+                && b[at + 3] == 'f'
+                && b[at + 4] == 0
+                && b[at + 5] == 0;
     }
 
     /** Reads the orientation entry of IFD0 of the TIFF structure in {@code b[tiff, end)}. */
@@ -95,13 +100,34 @@ public final class ExifOrientation {
                 int sx;
                 int sy;
                 switch (orientation) {
-                    case 2 -> { sx = w - 1 - x; sy = y; } // mirror horizontally
-                    case 3 -> { sx = w - 1 - x; sy = h - 1 - y; } // rotate 180
-                    case 4 -> { sx = x; sy = h - 1 - y; } // mirror vertically
-                    case 5 -> { sx = y; sy = x; } // transpose
-                    case 6 -> { sx = y; sy = h - 1 - x; } // rotate 90 clockwise
-                    case 7 -> { sx = w - 1 - y; sy = h - 1 - x; } // transverse
-                    default -> { sx = w - 1 - y; sy = x; } // 8: rotate 90 counter-clockwise
+                    case 2 -> {
+                        sx = w - 1 - x;
+                        sy = y;
+                    } // mirror horizontally
+                    case 3 -> {
+                        sx = w - 1 - x;
+                        sy = h - 1 - y;
+                    } // rotate 180
+                    case 4 -> {
+                        sx = x;
+                        sy = h - 1 - y;
+                    } // mirror vertically
+                    case 5 -> {
+                        sx = y;
+                        sy = x;
+                    } // transpose
+                    case 6 -> {
+                        sx = y;
+                        sy = h - 1 - x;
+                    } // rotate 90 clockwise
+                    case 7 -> {
+                        sx = w - 1 - y;
+                        sy = h - 1 - x;
+                    } // transverse
+                    default -> {
+                        sx = w - 1 - y;
+                        sy = x;
+                    } // 8: rotate 90 counter-clockwise
                 }
                 System.arraycopy(src, (sy * w + sx) * 3, out, (y * outW + x) * 3, 3);
             }

@@ -48,7 +48,8 @@ public record FetchSettings(
         requirePositive(readTimeout, "readTimeout");
         Objects.requireNonNull(retryBackoff, "retryBackoff");
         if (maxBytes <= 0 || maxBytes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("maxBytes must be in 1.." + (Integer.MAX_VALUE - 8) + ", got " + maxBytes);
+            throw new IllegalArgumentException(
+                    "maxBytes must be in 1.." + (Integer.MAX_VALUE - 8) + ", got " + maxBytes);
         }
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be >= 1, got " + maxAttempts);
@@ -65,11 +66,35 @@ public record FetchSettings(
     }
 
     /** Settings with strict decoding. */
-    public FetchSettings(Duration connectTimeout, Duration readTimeout, long maxBytes, int maxAttempts,
-            Duration retryBackoff, int maxRedirects, long maxPixels, boolean fileEnabled, List<Path> fileRoots,
-            boolean addressGuard, List<String> allowList, boolean applyExifOrientation, String userAgent) {
-        this(connectTimeout, readTimeout, maxBytes, maxAttempts, retryBackoff, maxRedirects, maxPixels, fileEnabled,
-                fileRoots, addressGuard, allowList, applyExifOrientation, userAgent, true);
+    public FetchSettings(
+            Duration connectTimeout,
+            Duration readTimeout,
+            long maxBytes,
+            int maxAttempts,
+            Duration retryBackoff,
+            int maxRedirects,
+            long maxPixels,
+            boolean fileEnabled,
+            List<Path> fileRoots,
+            boolean addressGuard,
+            List<String> allowList,
+            boolean applyExifOrientation,
+            String userAgent) {
+        this(
+                connectTimeout,
+                readTimeout,
+                maxBytes,
+                maxAttempts,
+                retryBackoff,
+                maxRedirects,
+                maxPixels,
+                fileEnabled,
+                fileRoots,
+                addressGuard,
+                allowList,
+                applyExifOrientation,
+                userAgent,
+                true);
     }
 
     /** The service's defaults: strict decoding, guard on, {@code file:} off, 3 attempts, 3 redirects, 20 MiB, 36 megapixels. */
@@ -93,8 +118,21 @@ public record FetchSettings(
 
     /** A copy whose guard lets {@code entries} through; tests use it for their loopback server. */
     public FetchSettings withAllowList(List<String> entries) {
-        return new FetchSettings(connectTimeout, readTimeout, maxBytes, maxAttempts, retryBackoff, maxRedirects,
-                maxPixels, fileEnabled, fileRoots, addressGuard, entries, applyExifOrientation, userAgent, strictDecode);
+        return new FetchSettings(
+                connectTimeout,
+                readTimeout,
+                maxBytes,
+                maxAttempts,
+                retryBackoff,
+                maxRedirects,
+                maxPixels,
+                fileEnabled,
+                fileRoots,
+                addressGuard,
+                entries,
+                applyExifOrientation,
+                userAgent,
+                strictDecode);
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -53,7 +53,8 @@ public final class ImageDecoder {
     /** @param strict refuse truncated or checksum-failing images instead of decoding partial pixels */
     public ImageDecoder(long maxPixels, boolean applyExifOrientation, boolean strict) {
         if (maxPixels <= 0 || maxPixels > FetchSettings.PIXEL_LIMIT_CEILING) {
-            throw new IllegalArgumentException("maxPixels must be in 1.." + FetchSettings.PIXEL_LIMIT_CEILING + ", got " + maxPixels);
+            throw new IllegalArgumentException(
+                    "maxPixels must be in 1.." + FetchSettings.PIXEL_LIMIT_CEILING + ", got " + maxPixels);
         }
         this.maxPixels = maxPixels;
         this.applyExifOrientation = applyExifOrientation;
@@ -67,9 +68,11 @@ public final class ImageDecoder {
      * @param claimedType the Content-Type the sender claimed, or {@code null}; only quoted in messages
      */
     public RgbImage decode(byte[] bytes, String source, String claimedType) throws FetchException {
-        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new FetchException(Reason.UNSUPPORTED_FORMAT,
-                source + " is not JPEG, PNG, GIF, BMP or WebP: first bytes " + ImageFormat.head(bytes)
-                        + (claimedType == null ? "" : ", claimed type " + claimedType)));
+        ImageFormat format = ImageFormat.sniff(bytes)
+                .orElseThrow(() -> new FetchException(
+                        Reason.UNSUPPORTED_FORMAT,
+                        source + " is not JPEG, PNG, GIF, BMP or WebP: first bytes " + ImageFormat.head(bytes)
+                                + (claimedType == null ? "" : ", claimed type " + claimedType)));
         RgbImage image = toRgb(read(bytes, format, source), source);
         if (format == ImageFormat.JPEG && applyExifOrientation) {
             image = ExifOrientation.apply(image, ExifOrientation.read(bytes));
@@ -80,7 +83,8 @@ public final class ImageDecoder {
     private BufferedImage read(byte[] bytes, ImageFormat format, String source) throws FetchException {
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
         if (!readers.hasNext()) {
-            throw new FetchException(Reason.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format + " (" + source + ")");
+            throw new FetchException(
+                    Reason.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format + " (" + source + ")");
         }
         ImageReader reader = readers.next();
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -88,14 +92,18 @@ public final class ImageDecoder {
             long width = reader.getWidth(0);
             long height = reader.getHeight(0);
             if (width * height > maxPixels) {
-                throw new FetchException(Reason.TOO_LARGE, source + " is " + width + "x" + height + " = "
-                        + width * height + " pixels, limit " + maxPixels);
+                throw new FetchException(
+                        Reason.TOO_LARGE,
+                        source + " is " + width + "x" + height + " = " + width * height + " pixels, limit "
+                                + maxPixels);
             }
             if (strict) { // after the pixel check: a decompression bomb is TOO_LARGE whatever else is wrong with it
                 Optional<String> problem = ImageIntegrity.problem(bytes, format);
                 if (problem.isPresent()) {
-                    throw new FetchException(Reason.UNDECODABLE, "cannot decode " + source + ": " + problem.get()
-                            + " (tagger.fetch.strict-decode=false decodes it anyway)");
+                    throw new FetchException(
+                            Reason.UNDECODABLE,
+                            "cannot decode " + source + ": " + problem.get()
+                                    + " (tagger.fetch.strict-decode=false decodes it anyway)");
                 }
             }
             List<String> warnings = new ArrayList<>();
@@ -107,8 +115,11 @@ public final class ImageDecoder {
                 throw new FetchException(Reason.UNDECODABLE, format + " reader returned no image for " + source);
             }
             if (!warnings.isEmpty()) {
-                throw new FetchException(Reason.UNDECODABLE, "cannot decode " + format + " " + source + ": the reader"
-                        + " warned '" + String.join("', '", warnings) + "' (tagger.fetch.strict-decode=false decodes it anyway)");
+                throw new FetchException(
+                        Reason.UNDECODABLE,
+                        "cannot decode " + format + " " + source + ": the reader" + " warned '"
+                                + String.join("', '", warnings)
+                                + "' (tagger.fetch.strict-decode=false decodes it anyway)");
             }
             return image;
         } catch (IOException | RuntimeException e) {

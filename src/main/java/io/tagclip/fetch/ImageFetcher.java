@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -46,7 +47,8 @@ public final class ImageFetcher {
                 .connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
-        this.fileRoots = settings.fileRoots().stream().map(ImageFetcher::realRoot).toList();
+        this.fileRoots =
+                settings.fileRoots().stream().map(ImageFetcher::realRoot).toList();
     }
 
     /** Upper bound of {@link #fetch}'s duration under these settings, in milliseconds. */
@@ -68,9 +70,11 @@ public final class ImageFetcher {
         return switch (scheme) {
             case "http", "https" -> fetchHttp(uri);
             case "file" -> readFile(uri);
-            default -> throw new FetchException(Reason.UNSUPPORTED_SCHEME,
-                    "scheme '" + uri.getScheme() + "' of " + uriText + " is not supported (http, https"
-                            + (settings.fileEnabled() ? ", file)" : ")"));
+            default ->
+                throw new FetchException(
+                        Reason.UNSUPPORTED_SCHEME,
+                        "scheme '" + uri.getScheme() + "' of " + uriText + " is not supported (http, https"
+                                + (settings.fileEnabled() ? ", file)" : ")"));
         };
     }
 
@@ -82,7 +86,8 @@ public final class ImageFetcher {
         try {
             uri = new URI(uriText.strip());
         } catch (URISyntaxException e) {
-            throw new FetchException(Reason.UNSUPPORTED_SCHEME, "malformed URI " + uriText + ": " + e.getReason(), 1, e);
+            throw new FetchException(
+                    Reason.UNSUPPORTED_SCHEME, "malformed URI " + uriText + ": " + e.getReason(), 1, e);
         }
         if (uri.getScheme() == null) {
             throw new FetchException(Reason.UNSUPPORTED_SCHEME, "URI " + uriText + " has no scheme");
@@ -100,13 +105,16 @@ public final class ImageFetcher {
             Answer answer = sendWithRetries(current);
             int status = answer.response.statusCode();
             if (status / 100 == 2) {
-                String type = answer.response.headers().firstValue("Content-Type").orElse(null);
+                String type =
+                        answer.response.headers().firstValue("Content-Type").orElse(null);
                 return new FetchedBytes(current, answer.response.body(), type, answer.attempts);
             }
             if (isRedirect(status)) {
                 if (hop == settings.maxRedirects()) {
-                    throw new FetchException(Reason.HTTP_ERROR, "more than " + settings.maxRedirects()
-                            + " redirects starting at " + first + " (last: " + current + ")");
+                    throw new FetchException(
+                            Reason.HTTP_ERROR,
+                            "more than " + settings.maxRedirects() + " redirects starting at " + first + " (last: "
+                                    + current + ")");
                 }
                 current = redirectTarget(current, answer.response);
                 continue;
@@ -128,8 +136,10 @@ public final class ImageFetcher {
     }
 
     private static URI redirectTarget(URI from, HttpResponse<byte[]> response) throws FetchException {
-        String location = response.headers().firstValue("Location").orElseThrow(() -> new FetchException(
-                Reason.HTTP_ERROR, "HTTP " + response.statusCode() + " without Location from " + from));
+        String location = response.headers()
+                .firstValue("Location")
+                .orElseThrow(() -> new FetchException(
+                        Reason.HTTP_ERROR, "HTTP " + response.statusCode() + " without Location from " + from));
         URI target;
         try {
             target = from.resolve(new URI(location));
@@ -138,8 +148,8 @@ public final class ImageFetcher {
         }
         String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new FetchException(Reason.UNSUPPORTED_SCHEME, "redirect from " + from + " to " + target
-                    + " leaves http/https");
+            throw new FetchException(
+                    Reason.UNSUPPORTED_SCHEME, "redirect from " + from + " to " + target + " leaves http/https");
         }
         return target;
     }
@@ -183,15 +193,25 @@ public final class ImageFetcher {
                 .GET()
                 .build();
         long maxBytes = settings.maxBytes();
-        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request, info -> info.statusCode() / 100 == 2
-                ? new LimitedBodySubscriber(maxBytes, info.headers().firstValueAsLong("Content-Length").orElse(-1))
-                : HttpResponse.BodySubscribers.replacing(null));
+        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(
+                request,
+                info -> info.statusCode() / 100 == 2
+                        ? new LimitedBodySubscriber(
+                                maxBytes,
+                                info.headers()
+                                        .firstValueAsLong("Content-Length")
+                                        .orElse(-1))
+                        : HttpResponse.BodySubscribers.replacing(null));
         try {
             return future.get(settings.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new FetchException(Reason.TIMEOUT, "no complete answer from " + uri + " within "
-                    + settings.readTimeout().toMillis() + " ms", 1, e);
+            throw new FetchException(
+                    Reason.TIMEOUT,
+                    "no complete answer from " + uri + " within "
+                            + settings.readTimeout().toMillis() + " ms",
+                    1,
+                    e);
         } catch (InterruptedException e) {
             future.cancel(true);
             throw e;
@@ -205,7 +225,8 @@ public final class ImageFetcher {
             return new FetchException(Reason.TOO_LARGE, uri + ": " + cause.getMessage(), 1, cause);
         }
         if (cause instanceof HttpTimeoutException) {
-            return new FetchException(Reason.TIMEOUT, "timed out talking to " + uri + ": " + cause.getMessage(), 1, cause);
+            return new FetchException(
+                    Reason.TIMEOUT, "timed out talking to " + uri + ": " + cause.getMessage(), 1, cause);
         }
         if (cause instanceof ConnectException) {
             return new FetchException(Reason.HTTP_ERROR, "cannot connect to " + uri + ": " + cause, 1, cause);
@@ -220,18 +241,19 @@ public final class ImageFetcher {
         Path path;
         try {
             path = Path.of(uri);
-        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+        } catch (IllegalArgumentException | FileSystemNotFoundException e) {
             throw new FetchException(Reason.UNSUPPORTED_SCHEME, "bad file URI " + uri + ": " + e.getMessage(), 1, e);
         }
         try {
             Path real = path.toRealPath();
             if (fileRoots.stream().noneMatch(real::startsWith)) {
-                throw new FetchException(Reason.ACCESS_DENIED, "file " + real + " is outside the allowed roots " + fileRoots);
+                throw new FetchException(
+                        Reason.ACCESS_DENIED, "file " + real + " is outside the allowed roots " + fileRoots);
             }
             long size = Files.size(real);
             if (size > settings.maxBytes()) {
-                throw new FetchException(Reason.TOO_LARGE, "file " + real + " has " + size + " bytes, limit "
-                        + settings.maxBytes());
+                throw new FetchException(
+                        Reason.TOO_LARGE, "file " + real + " has " + size + " bytes, limit " + settings.maxBytes());
             }
             return new FetchedBytes(uri, Files.readAllBytes(real), null, 1);
         } catch (NoSuchFileException e) {

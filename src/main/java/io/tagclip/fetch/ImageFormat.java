@@ -44,7 +44,9 @@ public enum ImageFormat {
 
     /** The first (up to 8) bytes in hex, to name unrecognised content in messages. */
     public static String head(byte[] bytes) {
-        return bytes.length == 0 ? "(empty)" : HexFormat.ofDelimiter(" ").formatHex(bytes, 0, Math.min(8, bytes.length));
+        return bytes.length == 0
+                ? "(empty)"
+                : HexFormat.ofDelimiter(" ").formatHex(bytes, 0, Math.min(8, bytes.length));
     }
 
     private static boolean startsWith(byte[] bytes, int offset, int... signature) {

@@ -12,9 +12,11 @@ final class ImageIntegrity {
 
     /** JPEG markers: start of scan and end of image. */
     private static final int JPEG_SOS = 0xDA;
+
     private static final int JPEG_EOI = 0xD9;
     /** PNG: the 8-byte signature, then chunks of length (4), type (4), data, CRC-32 (4) over type and data. */
     private static final int PNG_SIGNATURE_BYTES = 8;
+
     private static final int PNG_CHUNK_FRAME_BYTES = 12;
 
     private ImageIntegrity() {}
@@ -58,7 +60,8 @@ final class ImageIntegrity {
                 return Optional.empty();
             }
         }
-        return Optional.of("JPEG is truncated: no end-of-image marker after the scan data (" + bytes.length + " bytes)");
+        return Optional.of(
+                "JPEG is truncated: no end-of-image marker after the scan data (" + bytes.length + " bytes)");
     }
 
     /** Every chunk's CRC-32 must match, and the file must reach its IEND chunk. */
@@ -76,7 +79,8 @@ final class ImageIntegrity {
             crc.update(bytes, at + 4, 4 + (int) length);
             long stored = readInt(bytes, at + 8 + (int) length) & 0xFFFFFFFFL;
             if (crc.getValue() != stored) {
-                return Optional.of(String.format("PNG chunk %s at byte %d fails its CRC-32 check (stored %08x, computed %08x)",
+                return Optional.of(String.format(
+                        "PNG chunk %s at byte %d fails its CRC-32 check (stored %08x, computed %08x)",
                         type, at, stored, crc.getValue()));
             }
             if (type.equals("IEND")) {

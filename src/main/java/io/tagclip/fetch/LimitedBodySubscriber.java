@@ -59,9 +59,8 @@ final class LimitedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
         for (ByteBuffer item : items) {
             if ((long) buffer.size() + item.remaining() > maxBytes) {
                 subscription.cancel();
-                body.completeExceptionally(new BodyTooLargeException(
-                        "body exceeds the limit of " + maxBytes + " bytes (aborted after "
-                                + (buffer.size() + item.remaining()) + ")"));
+                body.completeExceptionally(new BodyTooLargeException("body exceeds the limit of " + maxBytes
+                        + " bytes (aborted after " + (buffer.size() + item.remaining()) + ")"));
                 return;
             }
             byte[] chunk = new byte[item.remaining()];

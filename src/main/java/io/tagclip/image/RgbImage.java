@@ -14,8 +14,8 @@ public record RgbImage(int width, int height, byte[] pixels) {
             throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
         }
         if (pixels.length != Math.multiplyExact(Math.multiplyExact(width, height), 3)) {
-            throw new IllegalArgumentException(
-                    "expected " + width + "x" + height + "x3 = " + (long) width * height * 3 + " bytes, got " + pixels.length);
+            throw new IllegalArgumentException("expected " + width + "x" + height + "x3 = " + (long) width * height * 3
+                    + " bytes, got " + pixels.length);
         }
     }
 

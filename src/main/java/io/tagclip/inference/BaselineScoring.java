@@ -1,13 +1,12 @@
 package io.tagclip.inference;
 
+import ai.djl.ndarray.NDManager;
+import io.tagclip.baseline.ImageBatchScorer;
+import io.tagclip.batch.ShapeBuckets;
+import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Method;
-
-import ai.djl.ndarray.NDManager;
-import io.tagclip.batch.ShapeBuckets;
-import io.tagclip.baseline.ImageBatchScorer;
-import io.tagclip.image.RgbImage;
 import io.tagclip.vocab.ContentHash;
 import io.tagclip.vocab.Vocabulary;
 import java.util.Arrays;
@@ -49,7 +48,8 @@ final class BaselineScoring implements BatchRunner.Scoring<ImageBatchScorer, Bas
             throw new IllegalArgumentException("method " + method + " runs in TagClipScoring, not BaselineScoring");
         }
         this.paramsVersion = ContentHash.of(method + "|" + methodVersion + "|relative="
-                + settings.params().tagRelativeThreshold() + "|atLeastOne=" + settings.params().atLeastOneTag()
+                + settings.params().tagRelativeThreshold() + "|atLeastOne="
+                + settings.params().atLeastOneTag()
                 + "|" + settings.decision());
     }
 
@@ -87,7 +87,8 @@ final class BaselineScoring implements BatchRunner.Scoring<ImageBatchScorer, Bas
 
     @Override
     public void score(List<BatchRunner.Job<Image>> jobs, BatchRunner.Forwards<Image> forwards) {
-        for (List<Integer> group : ShapeBuckets.group(jobs, job -> job.vocabulary().id())) {
+        for (List<Integer> group :
+                ShapeBuckets.group(jobs, job -> job.vocabulary().id())) {
             List<BatchRunner.Job<Image>> members = group.stream().map(jobs::get).toList();
             for (List<BatchRunner.Job<Image>> chunk :
                     ShapeBuckets.chunks(members, settings.batching().maxImagesPerForward())) {

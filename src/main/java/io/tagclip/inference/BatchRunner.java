@@ -1,14 +1,13 @@
 package io.tagclip.inference;
 
+import ai.djl.ndarray.NDManager;
+import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.FailureKind;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
-import io.tagclip.image.RgbImage;
-
-import ai.djl.ndarray.NDManager;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
 import java.util.ArrayList;
@@ -131,8 +130,13 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
      * @param manager       owner of the cached text sides and parent of every call's scopes, on the model's device
      *                      (closed by {@link #close()})
      */
-    public BatchRunner(Scoring<T, S> scoring, String modelId, String modelRevision, Vocabularies vocabularies,
-            PipelineSettings settings, NDManager manager) {
+    public BatchRunner(
+            Scoring<T, S> scoring,
+            String modelId,
+            String modelRevision,
+            Vocabularies vocabularies,
+            PipelineSettings settings,
+            NDManager manager) {
         this.scoring = Objects.requireNonNull(scoring, "scoring");
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.modelRevision = Objects.requireNonNull(modelRevision, "modelRevision");
@@ -190,8 +194,8 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
 
     /** The text side of {@code vocabulary}, built once per vocabulary id and content version. */
     private T textSide(Vocabulary vocabulary) {
-        return textSides.computeIfAbsent(vocabulary.id() + "@" + vocabulary.version(),
-                key -> scoring.textSide(vocabulary, manager));
+        return textSides.computeIfAbsent(
+                vocabulary.id() + "@" + vocabulary.version(), key -> scoring.textSide(vocabulary, manager));
     }
 
     /** The retry rule: together first, then each image alone; only an image that fails alone fails. */
@@ -228,15 +232,28 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
 
     private static void fail(Job<?> job, RuntimeException e, int attempts) {
         RgbImage image = job.request.image();
-        job.failure = new TagResult.Failed(job.request.id(), FailureKind.INFERENCE_FAILED,
-                "image '" + job.request.id() + "' (" + image.width() + "x" + image.height() + "): " + e, attempts);
+        job.failure = new TagResult.Failed(
+                job.request.id(),
+                FailureKind.INFERENCE_FAILED,
+                "image '" + job.request.id() + "' (" + image.width() + "x" + image.height() + "): " + e,
+                attempts);
     }
 
     private TagResult.Tagged tagged(Job<S> job, long millis) {
         Vocabulary vocabulary = job.scope.vocabulary();
-        TagResult.Provenance provenance = new TagResult.Provenance(scoring.method().id(), modelId, modelRevision,
-                vocabulary.id(), vocabulary.version(), scoring.paramsVersion());
-        return job.scope.tagged(job.request.id(), scoring.scores(job.state), settings,
-                c -> scoring.box(job.state, c), provenance, millis);
+        TagResult.Provenance provenance = new TagResult.Provenance(
+                scoring.method().id(),
+                modelId,
+                modelRevision,
+                vocabulary.id(),
+                vocabulary.version(),
+                scoring.paramsVersion());
+        return job.scope.tagged(
+                job.request.id(),
+                scoring.scores(job.state),
+                settings,
+                c -> scoring.box(job.state, c),
+                provenance,
+                millis);
     }
 }

@@ -64,7 +64,8 @@ final class ModelFit {
     /** Whether the layer parameters differ from the reference's, i.e. were chosen for a model on purpose. */
     static boolean explicitLayers(TagClipParams params) {
         TagClipParams r = TagClipParams.REFERENCE;
-        return params.voteMinLayers() != r.voteMinLayers() || params.refineFromLayer() != r.refineFromLayer()
+        return params.voteMinLayers() != r.voteMinLayers()
+                || params.refineFromLayer() != r.refineFromLayer()
                 || params.refineDropLastLayers() != r.refineDropLastLayers();
     }
 }

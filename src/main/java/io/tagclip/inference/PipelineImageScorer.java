@@ -1,11 +1,10 @@
 package io.tagclip.inference;
 
+import io.tagclip.eval.ImageScorer;
+import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
-import io.tagclip.image.RgbImage;
-
-import io.tagclip.eval.ImageScorer;
 import io.tagclip.vocab.Vocabulary;
 import java.io.IOException;
 import java.nio.file.Path;

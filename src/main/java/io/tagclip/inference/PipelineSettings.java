@@ -1,9 +1,9 @@
 package io.tagclip.inference;
 
 import io.tagclip.batch.BatchingPolicy;
-import io.tagclip.vocab.ContentHash;
 import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
+import io.tagclip.vocab.ContentHash;
 import java.util.Objects;
 
 /**
@@ -18,8 +18,13 @@ import java.util.Objects;
  *                          pooled forwards)
  * @param batching          sizes and batch limits of throughput mode (ignored in reference mode)
  */
-public record PipelineSettings(String defaultVocabulary, TagClipParams params, DecisionOptions decision,
-        boolean boxes, Mode mode, BatchingPolicy batching) {
+public record PipelineSettings(
+        String defaultVocabulary,
+        TagClipParams params,
+        DecisionOptions decision,
+        boolean boxes,
+        Mode mode,
+        BatchingPolicy batching) {
 
     /** How images are sized and grouped. */
     public enum Mode {
@@ -85,14 +90,24 @@ public record PipelineSettings(String defaultVocabulary, TagClipParams params, D
 
     /** Reference TagCLIP on {@code vocabulary}, with boxes. */
     public static PipelineSettings reference(String vocabulary) {
-        return new PipelineSettings(vocabulary, TagClipParams.REFERENCE, DecisionOptions.REFERENCE, true,
-                Mode.REFERENCE, BatchingPolicy.DEFAULT);
+        return new PipelineSettings(
+                vocabulary,
+                TagClipParams.REFERENCE,
+                DecisionOptions.REFERENCE,
+                true,
+                Mode.REFERENCE,
+                BatchingPolicy.DEFAULT);
     }
 
     /** Throughput mode with the reference's constants and {@link BatchingPolicy#DEFAULT}. */
     public static PipelineSettings throughput(String vocabulary) {
-        return new PipelineSettings(vocabulary, TagClipParams.REFERENCE, DecisionOptions.REFERENCE, true,
-                Mode.THROUGHPUT, BatchingPolicy.DEFAULT);
+        return new PipelineSettings(
+                vocabulary,
+                TagClipParams.REFERENCE,
+                DecisionOptions.REFERENCE,
+                true,
+                Mode.THROUGHPUT,
+                BatchingPolicy.DEFAULT);
     }
 
     /**

@@ -1,15 +1,14 @@
 package io.tagclip.inference;
 
-import io.tagclip.pipeline.Method;
-import io.tagclip.pipeline.TaggingPipeline;
-
 import ai.djl.ndarray.NDManager;
-import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.PromptEnsemble;
-import io.tagclip.clip.TextProgress;
 import io.tagclip.baseline.CdulGlobalLocalScorer;
 import io.tagclip.baseline.CdulParams;
 import io.tagclip.baseline.ClipGlobalScorer;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.PromptEnsemble;
+import io.tagclip.clip.TextProgress;
+import io.tagclip.pipeline.Method;
+import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.tagging.TagClipBackbone;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
@@ -25,8 +24,8 @@ public final class Pipelines {
      * method the model cannot run (TagCLIP on other than a ViT-B/16 layout, see {@link ModelFit}) is refused here and are computed once per vocabulary on first use. The
      * pipeline does not own the model: close the pipeline first, then the model.
      */
-    public static TaggingPipeline open(ClipModel model, Method method, Vocabularies vocabularies,
-            PipelineSettings settings) {
+    public static TaggingPipeline open(
+            ClipModel model, Method method, Vocabularies vocabularies, PipelineSettings settings) {
         return open(model, promptEnsemble(model), method, vocabularies, settings);
     }
 
@@ -44,23 +43,44 @@ public final class Pipelines {
      * {@link #open(ClipModel, Method, Vocabularies, PipelineSettings)} with the given prompt-ensemble embedder of the
      * same model (for instance one that remembers embeddings across pipelines).
      */
-    public static TaggingPipeline open(ClipModel model, TextTable.NameEmbedder ensemble, Method method,
-            Vocabularies vocabularies, PipelineSettings settings) {
+    public static TaggingPipeline open(
+            ClipModel model,
+            TextTable.NameEmbedder ensemble,
+            Method method,
+            Vocabularies vocabularies,
+            PipelineSettings settings) {
         ModelFit.check(model.config(), model.modelId(), method, settings.params());
         int imageSize = model.config().imageSize();
         CdulParams cdul = CdulParams.DEFAULTS.withInputSize(imageSize);
         BatchRunner.Scoring<?, ?> scoring = switch (method) {
             case TAGCLIP -> new TagClipScoring(new ClipModelBackbone(model), ensemble, settings);
-            case CLIP_GLOBAL -> new BaselineScoring(method,
-                    (vocabulary, owner) -> ClipGlobalScorer.forVocabulary(vocabulary, model::encodeImage, ensemble,
-                            model.logitScale(), imageSize, owner),
-                    settings, "input=" + imageSize);
-            case CDUL_GLOBAL_LOCAL -> new BaselineScoring(method,
-                    (vocabulary, owner) -> CdulGlobalLocalScorer.forVocabulary(vocabulary, model::encodeImage,
-                            model::encodeTexts, ensemble, model.logitScale(), cdul, owner),
-                    settings, cdul.version());
+            case CLIP_GLOBAL ->
+                new BaselineScoring(
+                        method,
+                        (vocabulary, owner) -> ClipGlobalScorer.forVocabulary(
+                                vocabulary, model::encodeImage, ensemble, model.logitScale(), imageSize, owner),
+                        settings,
+                        "input=" + imageSize);
+            case CDUL_GLOBAL_LOCAL ->
+                new BaselineScoring(
+                        method,
+                        (vocabulary, owner) -> CdulGlobalLocalScorer.forVocabulary(
+                                vocabulary,
+                                model::encodeImage,
+                                model::encodeTexts,
+                                ensemble,
+                                model.logitScale(),
+                                cdul,
+                                owner),
+                        settings,
+                        cdul.version());
         };
-        return new BatchRunner<>(scoring, model.modelId(), model.revision(), vocabularies, settings,
+        return new BatchRunner<>(
+                scoring,
+                model.modelId(),
+                model.revision(),
+                vocabularies,
+                settings,
                 model.manager().newSubManager());
     }
 
@@ -72,9 +92,20 @@ public final class Pipelines {
      * @param modelRevision model revision for provenance
      * @param manager       owner of the cached text features, on the model's device (closed with the pipeline)
      */
-    public static TaggingPipeline tagClip(TagClipBackbone backbone, TextTable.NameEmbedder embedder, String modelId,
-            String modelRevision, Vocabularies vocabularies, PipelineSettings settings, NDManager manager) {
-        return new BatchRunner<>(new TagClipScoring(backbone, embedder, settings), modelId, modelRevision,
-                vocabularies, settings, manager);
+    public static TaggingPipeline tagClip(
+            TagClipBackbone backbone,
+            TextTable.NameEmbedder embedder,
+            String modelId,
+            String modelRevision,
+            Vocabularies vocabularies,
+            PipelineSettings settings,
+            NDManager manager) {
+        return new BatchRunner<>(
+                new TagClipScoring(backbone, embedder, settings),
+                modelId,
+                modelRevision,
+                vocabularies,
+                settings,
+                manager);
     }
 }

@@ -1,11 +1,10 @@
 package io.tagclip.inference;
 
-import io.tagclip.pipeline.Tag;
-import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.TagResult;
-import io.tagclip.pipeline.FailureKind;
 import io.tagclip.pipeline.Box;
-
+import io.tagclip.pipeline.FailureKind;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Tag;
+import io.tagclip.pipeline.TagResult;
 import io.tagclip.tagging.TagDecision;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
@@ -29,8 +28,9 @@ record RequestScope(Vocabulary vocabulary, boolean[] allowed) {
      */
     static RequestScope of(ImageRequest request, Vocabularies vocabularies, String defaultVocabulary) {
         String id = request.vocabularyId() == null ? defaultVocabulary : request.vocabularyId();
-        Vocabulary vocabulary = vocabularies.find(id).orElseThrow(
-                () -> new Rejected(FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary '" + id + "'"));
+        Vocabulary vocabulary = vocabularies
+                .find(id)
+                .orElseThrow(() -> new Rejected(FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary '" + id + "'"));
         if (request.labels().isEmpty()) {
             return new RequestScope(vocabulary, null);
         }
@@ -38,7 +38,8 @@ record RequestScope(Vocabulary vocabulary, boolean[] allowed) {
         for (String label : request.labels()) {
             int index = vocabulary.indexOf(label);
             if (index < 0) {
-                throw new Rejected(FailureKind.UNKNOWN_LABEL,
+                throw new Rejected(
+                        FailureKind.UNKNOWN_LABEL,
                         "label '" + label + "' is not in vocabulary '" + vocabulary.id() + "'");
             }
             allowed[index] = true;
@@ -50,10 +51,15 @@ record RequestScope(Vocabulary vocabulary, boolean[] allowed) {
      * The result of {@code scores} (one per vocabulary class): the tags the decision rule keeps, highest first, each
      * with {@code boxOf(class)} (may be {@code null}), and the score of every label the request may see.
      */
-    TagResult.Tagged tagged(String id, float[] scores, PipelineSettings settings, IntFunction<Box> boxOf,
-            TagResult.Provenance provenance, long inferenceMillis) {
-        List<Integer> chosen = TagDecision.decide(scores, settings.params(), settings.decision(),
-                vocabulary.thresholds(), allowed);
+    TagResult.Tagged tagged(
+            String id,
+            float[] scores,
+            PipelineSettings settings,
+            IntFunction<Box> boxOf,
+            TagResult.Provenance provenance,
+            long inferenceMillis) {
+        List<Integer> chosen =
+                TagDecision.decide(scores, settings.params(), settings.decision(), vocabulary.thresholds(), allowed);
         List<Tag> tags = new ArrayList<>(chosen.size());
         for (int c : chosen) {
             tags.add(new Tag(vocabulary.classes().get(c).label(), scores[c], boxOf.apply(c)));

@@ -1,13 +1,12 @@
 package io.tagclip.inference;
 
-import io.tagclip.pipeline.Box;
-import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.Method;
-import io.tagclip.image.RgbImage;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.tagclip.batch.ShapeBuckets;
+import io.tagclip.image.RgbImage;
+import io.tagclip.pipeline.Box;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Method;
 import io.tagclip.preprocess.ClipImage;
 import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.tagging.AttentionRefiner;
@@ -108,13 +107,16 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
             return;
         }
         // Shared first passes per shape bucket, then all crops of the batch pooled.
-        List<List<Integer>> buckets = ShapeBuckets.group(jobs,
+        List<List<Integer>> buckets = ShapeBuckets.group(
+                jobs,
                 job -> List.of(job.state().pixels.width(), job.state().pixels.height()));
         for (List<Integer> bucket : buckets) {
-            List<BatchRunner.Job<Image>> members = bucket.stream().map(jobs::get).toList();
+            List<BatchRunner.Job<Image>> members =
+                    bucket.stream().map(jobs::get).toList();
             ClipImage shape = members.get(0).state().pixels;
-            int perForward = settings.batching().imagesPerForward(shape.width(), shape.height(),
-                    settings.params().patchSize(), VISION_LAYERS);
+            int perForward = settings.batching()
+                    .imagesPerForward(
+                            shape.width(), shape.height(), settings.params().patchSize(), VISION_LAYERS);
             for (List<BatchRunner.Job<Image>> chunk : ShapeBuckets.chunks(members, perForward)) {
                 forwards.together(chunk, this::firstPass);
             }
@@ -129,8 +131,11 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
 
     private void firstPass(List<Image> images, NDManager scope) {
         int[] classes = images.stream().mapToInt(image -> image.numClasses).toArray();
-        List<TagClipTagger.Local> locals = tagger.firstPass(images.stream().map(image -> image.pixels).toList(),
-                images.stream().map(image -> image.text).toList(), classes, scope);
+        List<TagClipTagger.Local> locals = tagger.firstPass(
+                images.stream().map(image -> image.pixels).toList(),
+                images.stream().map(image -> image.text).toList(),
+                classes,
+                scope);
         for (int i = 0; i < images.size(); i++) {
             images.get(i).local = locals.get(i);
         }
@@ -162,7 +167,10 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
     @Override
     public Box box(Image image, int c) {
         return settings.boxes()
-                ? box(image.output.classBoxes().get(c), image.pixels, settings.params().patchSize())
+                ? box(
+                        image.output.classBoxes().get(c),
+                        image.pixels,
+                        settings.params().patchSize())
                 : null;
     }
 

@@ -1,7 +1,6 @@
 package io.tagclip.pipeline;
 
 import io.tagclip.image.RgbImage;
-
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
 package io.tagclip.pipeline;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,18 +19,13 @@ public sealed interface TagResult {
      * @param tags            the labels the decision rule kept, highest score first
      * @param inferenceMillis model time of the batch this image was part of
      */
-    record Tagged(
-            String id,
-            List<Tag> tags,
-            Map<String, Float> scores,
-            Provenance provenance,
-            long inferenceMillis)
+    record Tagged(String id, List<Tag> tags, Map<String, Float> scores, Provenance provenance, long inferenceMillis)
             implements TagResult {
 
         public Tagged {
             Objects.requireNonNull(id, "id");
             tags = List.copyOf(tags);
-            scores = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(scores));
+            scores = Collections.unmodifiableMap(new LinkedHashMap<>(scores));
             Objects.requireNonNull(provenance, "provenance");
         }
     }

@@ -57,8 +57,7 @@ public final class CropResize {
      */
     public static boolean[] nearest(boolean[] grid, int height, int width, int outH, int outW) {
         if (grid.length != height * width) {
-            throw new IllegalArgumentException(
-                    "expected " + height + "x" + width + " cells, got " + grid.length);
+            throw new IllegalArgumentException("expected " + height + "x" + width + " cells, got " + grid.length);
         }
         boolean[] out = new boolean[outH * outW];
         for (int oy = 0; oy < outH; oy++) {

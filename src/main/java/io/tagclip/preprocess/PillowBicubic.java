@@ -76,9 +76,8 @@ public final class PillowBicubic {
             }
             for (int i = 0; i < max; i++) {
                 double v = sum != 0.0 ? k[i] / sum : k[i];
-                weights[o * stride + i] = v < 0
-                        ? (int) (-0.5 + v * (1 << PRECISION_BITS))
-                        : (int) (0.5 + v * (1 << PRECISION_BITS));
+                weights[o * stride + i] =
+                        v < 0 ? (int) (-0.5 + v * (1 << PRECISION_BITS)) : (int) (0.5 + v * (1 << PRECISION_BITS));
             }
             first[o] = min;
             count[o] = max;

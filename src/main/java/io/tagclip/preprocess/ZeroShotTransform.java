@@ -45,8 +45,7 @@ public final class ZeroShotTransform {
 
     /** The {@code width x height} region whose top-left pixel is ({@code x}, {@code y}); must lie inside the image. */
     public static RgbImage crop(RgbImage image, int x, int y, int width, int height) {
-        if (x < 0 || y < 0 || width <= 0 || height <= 0
-                || x + width > image.width() || y + height > image.height()) {
+        if (x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > image.width() || y + height > image.height()) {
             throw new IllegalArgumentException("crop " + width + "x" + height + "+" + x + "+" + y
                     + " does not fit in a " + image.width() + "x" + image.height() + " image");
         }

@@ -67,11 +67,26 @@ public final class OverlayRenderer {
      * minus black, white and the greys), cycled by vocabulary index.
      */
     static final List<Color> PALETTE = List.of(
-            new Color(0xF3C300), new Color(0x875692), new Color(0xF38400), new Color(0xA1CAF1),
-            new Color(0xBE0032), new Color(0xC2B280), new Color(0x008856), new Color(0xE68FAC),
-            new Color(0x0067A5), new Color(0xF99379), new Color(0x604E97), new Color(0xF6A600),
-            new Color(0xB3446C), new Color(0xDCD300), new Color(0x882D17), new Color(0x8DB600),
-            new Color(0x654522), new Color(0xE25822), new Color(0x2B3D26), new Color(0x00A1C2));
+            new Color(0xF3C300),
+            new Color(0x875692),
+            new Color(0xF38400),
+            new Color(0xA1CAF1),
+            new Color(0xBE0032),
+            new Color(0xC2B280),
+            new Color(0x008856),
+            new Color(0xE68FAC),
+            new Color(0x0067A5),
+            new Color(0xF99379),
+            new Color(0x604E97),
+            new Color(0xF6A600),
+            new Color(0xB3446C),
+            new Color(0xDCD300),
+            new Color(0x882D17),
+            new Color(0x8DB600),
+            new Color(0x654522),
+            new Color(0xE25822),
+            new Color(0x2B3D26),
+            new Color(0x00A1C2));
 
     /** Relative luminance above which a chip's text is black rather than white (WCAG's cross-over point). */
     private static final double DARK_TEXT_LUMINANCE = 0.179;
@@ -207,8 +222,8 @@ public final class OverlayRenderer {
      *
      * @return the y just below the chip (where the next legend chip goes)
      */
-    private int paintChip(Graphics2D g, Tag tag, int x, int y, int width, int height, boolean aboveBox,
-            List<Rectangle> placed) {
+    private int paintChip(
+            Graphics2D g, Tag tag, int x, int y, int width, int height, boolean aboveBox, List<Rectangle> placed) {
         FontMetrics metrics = g.getFontMetrics();
         String text = tag.label() + " " + String.format(Locale.ROOT, "%.2f", tag.score());
         int pad = Math.max(2, metrics.getHeight() / 6);
@@ -219,7 +234,8 @@ public final class OverlayRenderer {
         top = Math.max(0, Math.min(top, height - chipH));
         Rectangle chip = new Rectangle(left, top, chipW, chipH);
         for (int moves = 0; moves <= placed.size(); moves++) {
-            Rectangle covered = placed.stream().filter(chip::intersects).findFirst().orElse(null);
+            Rectangle covered =
+                    placed.stream().filter(chip::intersects).findFirst().orElse(null);
             if (covered == null) {
                 break;
             }
@@ -245,7 +261,8 @@ public final class OverlayRenderer {
 
     /** Black or white, whichever has the higher contrast on {@code background} (WCAG relative luminance). */
     static Color textColour(Color background) {
-        double luminance = 0.2126 * linear(background.getRed()) + 0.7152 * linear(background.getGreen())
+        double luminance = 0.2126 * linear(background.getRed())
+                + 0.7152 * linear(background.getGreen())
                 + 0.0722 * linear(background.getBlue());
         return luminance > DARK_TEXT_LUMINANCE ? Color.BLACK : Color.WHITE;
     }

@@ -30,8 +30,8 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
-import org.jfree.chart.renderer.xy.XYBarRenderer;
 import org.jfree.chart.renderer.xy.StandardXYBarPainter;
+import org.jfree.chart.renderer.xy.XYBarRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.statistics.HistogramDataset;
@@ -56,6 +56,7 @@ public final class EvaluationPage {
 
     /** Charts and data beside it. */
     public static final String AP_CHART = "ap-per-class.png";
+
     public static final String BEST_CHART = "pr-best.png";
     public static final String WORST_CHART = "pr-worst.png";
     public static final String HISTOGRAM_CHART = "score-histogram.png";
@@ -75,14 +76,17 @@ public final class EvaluationPage {
 
     /** Height per class of the AP bar chart, and its fixed part (title, axis, margins). */
     private static final int BAR_HEIGHT = 18;
+
     private static final int BAR_CHART_FRAME = 120;
 
     /** Colours of the positive and negative histograms: a blue/orange pair colour-blind readers can tell apart. */
     private static final Color POSITIVE = new Color(0x0072B2);
+
     private static final Color NEGATIVE = new Color(0xE69F00);
 
     /** Line width of a precision-recall curve, and the diameter of its points. */
     private static final float CURVE_STROKE = 2.5f;
+
     private static final double POINT = 7;
 
     /** Opacity of the histograms, so that where they overlap both show. */
@@ -108,12 +112,14 @@ public final class EvaluationPage {
         }
         Files.createDirectories(folder);
         List<Integer> ranked = new ArrayList<>(m.classesWithPositives());
-        ranked.sort(Comparator.comparingDouble((Integer k) -> m.perClassAp().get(k)).reversed()
+        ranked.sort(Comparator.comparingDouble((Integer k) -> m.perClassAp().get(k))
+                .reversed()
                 .thenComparing(Comparator.naturalOrder()));
         List<Integer> best = ranked.subList(0, Math.min(CURVES_PER_CHART, ranked.size()));
-        List<Integer> worst = new ArrayList<>(ranked.subList(Math.max(0, ranked.size() - CURVES_PER_CHART),
-                ranked.size()));
-        worst.sort(Comparator.comparingDouble((Integer k) -> m.perClassAp().get(k)).thenComparing(Comparator.naturalOrder()));
+        List<Integer> worst =
+                new ArrayList<>(ranked.subList(Math.max(0, ranked.size() - CURVES_PER_CHART), ranked.size()));
+        worst.sort(Comparator.comparingDouble((Integer k) -> m.perClassAp().get(k))
+                .thenComparing(Comparator.naturalOrder()));
 
         byte[] ap = png(apChart(m, classNames), WIDTH, BAR_CHART_FRAME + BAR_HEIGHT * classNames.size());
         byte[] bestCurves = png(curveChart("Precision-recall: best classes", run, best, classNames), WIDTH, HEIGHT);
@@ -123,16 +129,25 @@ public final class EvaluationPage {
         Files.write(folder.resolve(BEST_CHART), bestCurves);
         Files.write(folder.resolve(WORST_CHART), worstCurves);
         Files.write(folder.resolve(HISTOGRAM_CHART), histogram);
-        Files.writeString(folder.resolve(METRICS_JSON), EvaluationReport.toJson(run.result(), classNames),
+        Files.writeString(
+                folder.resolve(METRICS_JSON),
+                EvaluationReport.toJson(run.result(), classNames),
                 StandardCharsets.UTF_8);
 
-        StringBuilder html = new StringBuilder(16_384 + (ap.length + bestCurves.length + worstCurves.length
-                + histogram.length) * 4 / 3);
+        StringBuilder html = new StringBuilder(
+                16_384 + (ap.length + bestCurves.length + worstCurves.length + histogram.length) * 4 / 3);
         EvaluationResult result = run.result();
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-                .append("<title>TagCLIP evaluation: ").append(escape(result.method())).append(" on ")
-                .append(escape(result.split())).append("</title>\n<style>\n").append(STYLE).append("</style>\n")
-                .append("</head>\n<body>\n<h1>Evaluation: ").append(escape(result.method())).append("</h1>\n");
+                .append("<title>TagCLIP evaluation: ")
+                .append(escape(result.method()))
+                .append(" on ")
+                .append(escape(result.split()))
+                .append("</title>\n<style>\n")
+                .append(STYLE)
+                .append("</style>\n")
+                .append("</head>\n<body>\n<h1>Evaluation: ")
+                .append(escape(result.method()))
+                .append("</h1>\n");
         html.append("<table class=\"about\">\n");
         for (Map.Entry<String, String> entry : about.entrySet()) {
             row(html, entry.getKey(), escape(entry.getValue()));
@@ -141,9 +156,18 @@ public final class EvaluationPage {
         html.append("</table>\n");
 
         html.append("<h2>Summary</h2>\n<table class=\"numbers\" id=\"summary\">\n");
-        metric(html, "mAP", "mAP", m.map(), percent(m.map()),
+        metric(
+                html,
+                "mAP",
+                "mAP",
+                m.map(),
+                percent(m.map()),
                 "mean over all " + classNames.size() + " classes; classes without positives count 0 (reference)");
-        metric(html, "mAP_classes_with_positives", "mAP (positives)", m.mapOverClassesWithPositives(),
+        metric(
+                html,
+                "mAP_classes_with_positives",
+                "mAP (positives)",
+                m.mapOverClassesWithPositives(),
                 percent(m.mapOverClassesWithPositives()),
                 "over the " + m.classesWithPositives().size() + " classes with positives");
         metric(html, "F1", "F1", m.f1(), percent(m.f1()), "overall, at relative threshold " + m.relativeThreshold());
@@ -152,33 +176,66 @@ public final class EvaluationPage {
         metric(html, "TP", "TP", m.truePositives(), Long.toString(m.truePositives()), "image×class pairs");
         metric(html, "FP", "FP", m.falsePositives(), Long.toString(m.falsePositives()), "image×class pairs");
         metric(html, "FN", "FN", m.falseNegatives(), Long.toString(m.falseNegatives()), "image×class pairs");
-        metric(html, "images_per_second", "speed", result.imagesPerSecond(),
+        metric(
+                html,
+                "images_per_second",
+                "speed",
+                result.imagesPerSecond(),
                 String.format(Locale.ROOT, "%.2f images/s", result.imagesPerSecond()),
-                String.format(Locale.ROOT, "%d images in %.1f s, text features excluded", result.images(),
-                        result.seconds()));
+                String.format(
+                        Locale.ROOT, "%d images in %.1f s, text features excluded", result.images(), result.seconds()));
         html.append("</table>\n<p class=\"note\">A pair is predicted positive when its score is above min + ")
-                .append(m.relativeThreshold()).append(" · (max − min) of its image's scores.</p>\n");
+                .append(m.relativeThreshold())
+                .append(" · (max − min) of its image's scores.</p>\n");
 
-        figure(html, "Average precision per class", AP_CHART, ap,
+        figure(
+                html,
+                "Average precision per class",
+                AP_CHART,
+                ap,
                 "Classes by AP, highest first; the number in brackets is the class's positive images.");
-        figure(html, "Precision-recall, best classes", BEST_CHART, bestCurves,
+        figure(
+                html,
+                "Precision-recall, best classes",
+                BEST_CHART,
+                bestCurves,
                 "The " + best.size() + " classes with the highest AP among those with positives.");
-        figure(html, "Precision-recall, worst classes", WORST_CHART, worstCurves,
+        figure(
+                html,
+                "Precision-recall, worst classes",
+                WORST_CHART,
+                worstCurves,
                 "The " + worst.size() + " classes with the lowest AP among those with positives.");
-        figure(html, "Score histograms", HISTOGRAM_CHART, histogram,
+        figure(
+                html,
+                "Score histograms",
+                HISTOGRAM_CHART,
+                histogram,
                 "Scores of all image×class pairs, positives and negatives apart, each as a share of its own pairs.");
 
         html.append("<h2>Per class</h2>\n<table class=\"numbers\" id=\"per-class\">\n")
                 .append("<tr><th>#</th><th>class</th><th>positives</th><th>AP</th></tr>\n");
         for (int k = 0; k < classNames.size(); k++) {
             double value = m.perClassAp().get(k);
-            html.append("<tr><td>").append(k).append("</td><td>").append(escape(classNames.get(k)))
-                    .append("</td><td>").append(m.positivesPerClass().get(k))
-                    .append("</td><td data-class=\"").append(k).append("\" data-value=\"").append(exact(value))
-                    .append("\">").append(percent(value)).append("</td></tr>\n");
+            html.append("<tr><td>")
+                    .append(k)
+                    .append("</td><td>")
+                    .append(escape(classNames.get(k)))
+                    .append("</td><td>")
+                    .append(m.positivesPerClass().get(k))
+                    .append("</td><td data-class=\"")
+                    .append(k)
+                    .append("\" data-value=\"")
+                    .append(exact(value))
+                    .append("\">")
+                    .append(percent(value))
+                    .append("</td></tr>\n");
         }
-        html.append("</table>\n<p class=\"note\">The same numbers as JSON: <a href=\"").append(METRICS_JSON)
-                .append("\">").append(METRICS_JSON).append("</a>.</p>\n</body>\n</html>\n");
+        html.append("</table>\n<p class=\"note\">The same numbers as JSON: <a href=\"")
+                .append(METRICS_JSON)
+                .append("\">")
+                .append(METRICS_JSON)
+                .append("</a>.</p>\n</body>\n</html>\n");
         Path page = folder.resolve(PAGE);
         Files.writeString(page, html, StandardCharsets.UTF_8);
         return page;
@@ -200,16 +257,25 @@ public final class EvaluationPage {
         for (int k = 0; k < classNames.size(); k++) {
             order.add(k);
         }
-        order.sort(Comparator.comparingDouble((Integer k) -> m.perClassAp().get(k)).reversed()
+        order.sort(Comparator.comparingDouble((Integer k) -> m.perClassAp().get(k))
+                .reversed()
                 .thenComparing(Comparator.naturalOrder()));
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (int k : order) {
-            data.addValue(100 * m.perClassAp().get(k), "AP",
+            data.addValue(
+                    100 * m.perClassAp().get(k),
+                    "AP",
                     classNames.get(k) + " (" + m.positivesPerClass().get(k) + ")");
         }
-        JFreeChart chart = ChartFactory.createBarChart(String.format(Locale.ROOT,
-                "AP per class (mAP %s over all classes)", percent(m.map())), null, "AP (%)", data,
-                PlotOrientation.HORIZONTAL, false, false, false);
+        JFreeChart chart = ChartFactory.createBarChart(
+                String.format(Locale.ROOT, "AP per class (mAP %s over all classes)", percent(m.map())),
+                null,
+                "AP (%)",
+                data,
+                PlotOrientation.HORIZONTAL,
+                false,
+                false,
+                false);
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
@@ -223,20 +289,24 @@ public final class EvaluationPage {
         return chart;
     }
 
-    private static JFreeChart curveChart(String title, ScoredEvaluation run, List<Integer> classes,
-            List<String> classNames) {
+    private static JFreeChart curveChart(
+            String title, ScoredEvaluation run, List<Integer> classes, List<String> classNames) {
         XYSeriesCollection data = new XYSeriesCollection();
         for (int k : classes) {
             PrecisionRecallCurve curve = run.curve(k);
-            XYSeries series = new XYSeries(classNames.get(k) + " (" + run.result().metrics().positivesPerClass().get(k)
-                    + " positives)  AP " + percent(run.result().perClassAp().get(k)), false, true);
+            XYSeries series = new XYSeries(
+                    classNames.get(k) + " ("
+                            + run.result().metrics().positivesPerClass().get(k) + " positives)  AP "
+                            + percent(run.result().perClassAp().get(k)),
+                    false,
+                    true);
             for (int r = 0; r < curve.recall().length; r++) {
                 series.add(curve.recall()[r], curve.precision()[r]);
             }
             data.addSeries(series);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "recall", "precision", data,
-                PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title, "recall", "precision", data, PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
@@ -272,8 +342,15 @@ public final class EvaluationPage {
         if (!negatives.isEmpty()) {
             data.addSeries("negatives (" + negatives.size() + " pairs)", unbox(negatives), HISTOGRAM_BINS, 0, 1);
         }
-        JFreeChart chart = ChartFactory.createHistogram("Scores of positive and negative pairs", "score",
-                "share of the series' pairs", data, PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createHistogram(
+                "Scores of positive and negative pairs",
+                "score",
+                "share of the series' pairs",
+                data,
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false);
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
@@ -304,27 +381,49 @@ public final class EvaluationPage {
     }
 
     private static void figure(StringBuilder html, String title, String file, byte[] png, String caption) {
-        html.append("<figure>\n<h2>").append(escape(title)).append("</h2>\n<img alt=\"").append(escape(title))
-                .append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(png))
-                .append("\">\n<figcaption>").append(escape(caption)).append(" (<a href=\"").append(file).append("\">")
-                .append(file).append("</a>)</figcaption>\n</figure>\n");
+        html.append("<figure>\n<h2>")
+                .append(escape(title))
+                .append("</h2>\n<img alt=\"")
+                .append(escape(title))
+                .append("\" src=\"data:image/png;base64,")
+                .append(Base64.getEncoder().encodeToString(png))
+                .append("\">\n<figcaption>")
+                .append(escape(caption))
+                .append(" (<a href=\"")
+                .append(file)
+                .append("\">")
+                .append(file)
+                .append("</a>)</figcaption>\n</figure>\n");
     }
 
     private static void row(StringBuilder html, String key, String value) {
-        html.append("<tr><td>").append(escape(key)).append("</td><td>").append(value).append("</td></tr>\n");
+        html.append("<tr><td>")
+                .append(escape(key))
+                .append("</td><td>")
+                .append(value)
+                .append("</td></tr>\n");
     }
 
-    private static void metric(StringBuilder html, String key, String name, double value, String shown,
-            String meaning) {
-        html.append("<tr><td>").append(escape(name)).append("</td><td data-metric=\"").append(key)
-                .append("\" data-value=\"").append(exact(value)).append("\">").append(escape(shown))
-                .append("</td><td>").append(escape(meaning)).append("</td></tr>\n");
+    private static void metric(
+            StringBuilder html, String key, String name, double value, String shown, String meaning) {
+        html.append("<tr><td>")
+                .append(escape(name))
+                .append("</td><td data-metric=\"")
+                .append(key)
+                .append("\" data-value=\"")
+                .append(exact(value))
+                .append("\">")
+                .append(escape(shown))
+                .append("</td><td>")
+                .append(escape(meaning))
+                .append("</td></tr>\n");
     }
 
     /** A double as Java prints it (it reads back to the same double); NaN as {@code NaN}. */
     private static String exact(double value) {
         return Double.isFinite(value) && value == Math.rint(value) && Math.abs(value) < 1e15
-                ? Long.toString((long) value) : Double.toString(value);
+                ? Long.toString((long) value)
+                : Double.toString(value);
     }
 
     /** As {@code eval}'s text output prints it. */

@@ -57,8 +57,8 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
         List<Integer> versions = versionsOf(subject);
         Integer id = idsBySchema.get(schema);
         if (id == null || !versions.contains(id)) {
-            throw notFound(40403, "Schema " + schema.getFullName() + " is not registered under subject '"
-                    + subject + "'");
+            throw notFound(
+                    40403, "Schema " + schema.getFullName() + " is not registered under subject '" + subject + "'");
         }
         return id;
     }
@@ -87,7 +87,7 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
     }
 
     private SerdeException notFound(int errorCode, String message) {
-        return new SerdeException(message + " in mock registry '" + scope + "' (error_code " + errorCode + ")",
-                null, 0, errorCode);
+        return new SerdeException(
+                message + " in mock registry '" + scope + "' (error_code " + errorCode + ")", null, 0, errorCode);
     }
 }

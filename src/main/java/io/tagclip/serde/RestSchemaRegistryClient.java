@@ -67,8 +67,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 .followRedirects(HttpClient.Redirect.NORMAL);
         config.tls().ifPresent(tls -> builder.sslContext(sslContext(tls)));
         this.http = builder.build();
-        this.authorization = config.userInfo().map(info ->
-                "Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)));
+        this.authorization = config.userInfo()
+                .map(info -> "Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override
@@ -77,7 +77,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema),
+        JsonNode answer = send(
+                "POST",
+                "/subjects/" + encode(subject) + "/versions",
+                schemaBody(schema),
                 "registering " + schema.getFullName() + " under subject '" + subject + "'");
         int id = requiredInt(answer, "id", "subject '" + subject + "'");
         remember(subject, schema, id);
@@ -90,7 +93,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = send("POST", "/subjects/" + encode(subject), schemaBody(schema),
+        JsonNode answer = send(
+                "POST",
+                "/subjects/" + encode(subject),
+                schemaBody(schema),
                 "looking up " + schema.getFullName() + " under subject '" + subject + "'");
         int id = requiredInt(answer, "id", "subject '" + subject + "'");
         remember(subject, schema, id);
@@ -149,9 +155,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                     .timeout(config.requestTimeout())
                     .header("Accept", ACCEPT)
-                    .method(method, body == null
-                            ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofByteArray(body));
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofByteArray(body));
             if (body != null) {
                 request.header("Content-Type", CONTENT_TYPE);
             }
@@ -164,13 +172,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SerdeException("Interrupted while asking the schema registry at " + uri + " for " + what,
-                        e);
+                throw new SerdeException("Interrupted while asking the schema registry at " + uri + " for " + what, e);
             }
             return answer(method, uri, response, what);
         }
-        throw new SerdeException("Schema registry unreachable at " + String.join(", ", baseUrls) + " ("
-                + what + "): " + unreachable, unreachable);
+        throw new SerdeException(
+                "Schema registry unreachable at " + String.join(", ", baseUrls) + " (" + what + "): " + unreachable,
+                unreachable);
     }
 
     private JsonNode answer(String method, URI uri, HttpResponse<byte[]> response, String what) {
@@ -183,18 +191,26 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         }
         if (status >= 200 && status < 300) {
             if (body == null || !body.isObject()) {
-                throw new SerdeException("Schema registry answered " + method + " " + uri + " (" + what
-                        + ") with HTTP " + status + " but no JSON object: " + excerpt(response.body()), null,
-                        status, 0);
+                throw new SerdeException(
+                        "Schema registry answered " + method + " " + uri + " (" + what + ") with HTTP " + status
+                                + " but no JSON object: " + excerpt(response.body()),
+                        null,
+                        status,
+                        0);
             }
             return body;
         }
-        int errorCode = body != null && body.path("error_code").canConvertToInt() ? body.path("error_code").asInt() : 0;
+        int errorCode = body != null && body.path("error_code").canConvertToInt()
+                ? body.path("error_code").asInt()
+                : 0;
         String detail = body != null && body.hasNonNull("message")
                 ? "error_code " + errorCode + ": " + body.get("message").asText()
                 : excerpt(response.body());
-        throw new SerdeException("Schema registry refused " + method + " " + uri + " (" + what + ") with HTTP "
-                + status + ": " + detail, null, status, errorCode);
+        throw new SerdeException(
+                "Schema registry refused " + method + " " + uri + " (" + what + ") with HTTP " + status + ": " + detail,
+                null,
+                status,
+                errorCode);
     }
 
     private static String excerpt(byte[] body) {
@@ -208,8 +224,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static int requiredInt(JsonNode answer, String field, String what) {
         JsonNode value = answer.get(field);
         if (value == null || !value.canConvertToInt()) {
-            throw new SerdeException("Schema registry's answer about " + what + " has no integer '" + field
-                    + "': " + answer);
+            throw new SerdeException(
+                    "Schema registry's answer about " + what + " has no integer '" + field + "': " + answer);
         }
         return value.asInt();
     }
@@ -217,8 +233,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static String requiredText(JsonNode answer, String field, String what) {
         JsonNode value = answer.get(field);
         if (value == null || !value.isTextual()) {
-            throw new SerdeException("Schema registry's answer about " + what + " has no text '" + field
-                    + "': " + answer);
+            throw new SerdeException(
+                    "Schema registry's answer about " + what + " has no text '" + field + "': " + answer);
         }
         return value.asText();
     }
@@ -243,8 +259,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         try {
             TrustManager[] trustManagers = null;
             if (tls.truststoreLocation().isPresent()) {
-                KeyStore trusted = load(tls.truststoreLocation().get(), tls.truststoreType(),
-                        tls.truststorePassword(), SerdeConfig.TRUSTSTORE_LOCATION);
+                KeyStore trusted = load(
+                        tls.truststoreLocation().get(),
+                        tls.truststoreType(),
+                        tls.truststorePassword(),
+                        SerdeConfig.TRUSTSTORE_LOCATION);
                 TrustManagerFactory factory =
                         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 factory.init(trusted);
@@ -252,18 +271,26 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             }
             KeyManager[] keyManagers = null;
             if (tls.keystoreLocation().isPresent()) {
-                KeyStore own = load(tls.keystoreLocation().get(), tls.keystoreType(), tls.keystorePassword(),
+                KeyStore own = load(
+                        tls.keystoreLocation().get(),
+                        tls.keystoreType(),
+                        tls.keystorePassword(),
                         SerdeConfig.KEYSTORE_LOCATION);
                 KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                factory.init(own, tls.keyPassword().or(tls::keystorePassword).map(String::toCharArray).orElse(null));
+                factory.init(
+                        own,
+                        tls.keyPassword()
+                                .or(tls::keystorePassword)
+                                .map(String::toCharArray)
+                                .orElse(null));
                 keyManagers = factory.getKeyManagers();
             }
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keyManagers, trustManagers, null);
             return context;
         } catch (GeneralSecurityException e) {
-            throw new SerdeException("Cannot set up TLS for the schema registry with " + tls + ": " + e.getMessage(),
-                    e);
+            throw new SerdeException(
+                    "Cannot set up TLS for the schema registry with " + tls + ": " + e.getMessage(), e);
         }
     }
 
@@ -273,8 +300,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         try (InputStream in = Files.newInputStream(Path.of(location))) {
             store.load(in, password.map(String::toCharArray).orElse(null));
         } catch (IOException e) {
-            throw new SerdeException("Cannot read the " + type + " store '" + location + "' of '" + key + "': "
-                    + e.getMessage(), e);
+            throw new SerdeException(
+                    "Cannot read the " + type + " store '" + location + "' of '" + key + "': " + e.getMessage(), e);
         }
         return store;
     }

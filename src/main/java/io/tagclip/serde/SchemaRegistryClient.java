@@ -25,8 +25,7 @@ public interface SchemaRegistryClient extends AutoCloseable {
 
     /** Releases connections; the default has none to release. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 
     /** The registry the settings name: the in-memory one for {@code mock://scope}, the REST client otherwise. */
     static SchemaRegistryClient create(SerdeConfig config) {

@@ -55,6 +55,7 @@ public record SerdeConfig(
     public static final String HTTP_CONNECT_TIMEOUT_MS = "http.connect.timeout.ms";
     /** Milliseconds to wait for the registry's answer; default 30000. */
     public static final String HTTP_READ_TIMEOUT_MS = "http.read.timeout.ms";
+
     public static final String TRUSTSTORE_LOCATION = "schema.registry.ssl.truststore.location";
     public static final String TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
     public static final String TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
@@ -73,6 +74,7 @@ public record SerdeConfig(
 
     /** Store type when none is given: Confluent's default (the JDK's JKS type also reads PKCS12 files). */
     static final String DEFAULT_STORE_TYPE = "JKS";
+
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
@@ -129,8 +131,15 @@ public record SerdeConfig(
 
     /** Defaults for everything but the registry URLs. */
     public static SerdeConfig of(String... registryUrls) {
-        return new SerdeConfig(Arrays.asList(registryUrls), true, false, Optional.empty(), Optional.empty(),
-                Optional.empty(), DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
+        return new SerdeConfig(
+                Arrays.asList(registryUrls),
+                true,
+                false,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                DEFAULT_CONNECT_TIMEOUT,
+                DEFAULT_REQUEST_TIMEOUT);
     }
 
     /** Reads the keys above from a Kafka client configuration; values may be strings or typed values. */
@@ -140,22 +149,28 @@ public record SerdeConfig(
             throw new IllegalArgumentException("Missing '" + SCHEMA_REGISTRY_URL + "': the schema registry's URL"
                     + " (e.g. http://127.0.0.1:8085/apis/ccompat/v7, or mock://tests)");
         }
-        String source = string(configs, BASIC_AUTH_CREDENTIALS_SOURCE).orElse("USER_INFO").toUpperCase(Locale.ROOT);
+        String source = string(configs, BASIC_AUTH_CREDENTIALS_SOURCE)
+                .orElse("USER_INFO")
+                .toUpperCase(Locale.ROOT);
         Optional<String> userInfo;
         switch (source) {
-            case "USER_INFO" -> userInfo = string(configs, BASIC_AUTH_USER_INFO)
-                    .or(() -> string(configs, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO));
+            case "USER_INFO" ->
+                userInfo = string(configs, BASIC_AUTH_USER_INFO)
+                        .or(() -> string(configs, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO));
             case "URL" -> {
-                userInfo = urls.stream().map(url -> URI.create(url).getRawUserInfo())
-                        .filter(Objects::nonNull).findFirst();
+                userInfo = urls.stream()
+                        .map(url -> URI.create(url).getRawUserInfo())
+                        .filter(Objects::nonNull)
+                        .findFirst();
                 if (userInfo.isEmpty()) {
-                    throw new IllegalArgumentException("'" + BASIC_AUTH_CREDENTIALS_SOURCE
-                            + "' is URL but no URL in '" + SCHEMA_REGISTRY_URL + "' has user:password@");
+                    throw new IllegalArgumentException("'" + BASIC_AUTH_CREDENTIALS_SOURCE + "' is URL but no URL in '"
+                            + SCHEMA_REGISTRY_URL + "' has user:password@");
                 }
                 urls = urls.stream().map(SerdeConfig::withoutUserInfo).toList();
             }
-            default -> throw new IllegalArgumentException("Unsupported '" + BASIC_AUTH_CREDENTIALS_SOURCE + "': '"
-                    + source + "' (supported: USER_INFO, URL)");
+            default ->
+                throw new IllegalArgumentException("Unsupported '" + BASIC_AUTH_CREDENTIALS_SOURCE + "': '" + source
+                        + "' (supported: USER_INFO, URL)");
         }
         userInfo.ifPresent(info -> {
             if (!info.contains(":")) {
@@ -235,26 +250,34 @@ public record SerdeConfig(
         } else if (value instanceof Class<?> type) {
             value = type.getName();
         }
-        return Optional.ofNullable(value).map(Object::toString).map(String::trim).filter(s -> !s.isEmpty());
+        return Optional.ofNullable(value)
+                .map(Object::toString)
+                .map(String::trim)
+                .filter(s -> !s.isEmpty());
     }
 
     private static boolean bool(Map<String, ?> configs, String key, boolean fallback) {
-        return string(configs, key).map(value -> switch (value.toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException(
-                    "'" + key + "' must be true or false, got '" + value + "'");
-        }).orElse(fallback);
+        return string(configs, key)
+                .map(value -> switch (value.toLowerCase(Locale.ROOT)) {
+                    case "true" -> true;
+                    case "false" -> false;
+                    default ->
+                        throw new IllegalArgumentException("'" + key + "' must be true or false, got '" + value + "'");
+                })
+                .orElse(fallback);
     }
 
     private static long number(Map<String, ?> configs, String key, long fallback) {
-        return string(configs, key).map(value -> {
-            try {
-                return Long.parseLong(value);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + key + "' must be a whole number, got '" + value + "'", e);
-            }
-        }).orElse(fallback);
+        return string(configs, key)
+                .map(value -> {
+                    try {
+                        return Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException(
+                                "'" + key + "' must be a whole number, got '" + value + "'", e);
+                    }
+                })
+                .orElse(fallback);
     }
 
     private static void requirePositive(Duration duration, String key) {

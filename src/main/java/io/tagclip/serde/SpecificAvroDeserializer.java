@@ -30,8 +30,7 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
     private final ConcurrentMap<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
     private volatile Settings<T> settings;
 
-    private record Settings<T>(SchemaRegistryClient registry, boolean ownsRegistry, Class<T> type) {
-    }
+    private record Settings<T>(SchemaRegistryClient registry, boolean ownsRegistry, Class<T> type) {}
 
     /** For Kafka to instantiate by class name; the target class comes from the configuration or the writer. */
     public SpecificAvroDeserializer() {
@@ -54,15 +53,18 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
         SerdeConfig config = SerdeConfig.from(configs);
-        configure(configs, isKey, injectedRegistry != null ? injectedRegistry : SchemaRegistryClient.create(config),
+        configure(
+                configs,
+                isKey,
+                injectedRegistry != null ? injectedRegistry : SchemaRegistryClient.create(config),
                 injectedRegistry == null);
     }
 
     void configure(Map<String, ?> configs, boolean isKey, SchemaRegistryClient registry, boolean ownsRegistry) {
         Class<T> type = declaredType;
         if (type == null) {
-            type = SerdeConfig.string(configs, isKey
-                            ? SerdeConfig.SPECIFIC_AVRO_KEY_TYPE : SerdeConfig.SPECIFIC_AVRO_VALUE_TYPE)
+            type = SerdeConfig.string(
+                            configs, isKey ? SerdeConfig.SPECIFIC_AVRO_KEY_TYPE : SerdeConfig.SPECIFIC_AVRO_VALUE_TYPE)
                     .map(SpecificAvroDeserializer::<T>generatedClass)
                     .orElse(null);
         }
@@ -95,8 +97,8 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
                     .binaryDecoder(payload, WireFormat.HEADER_SIZE, payload.length - WireFormat.HEADER_SIZE, null);
             return reader.read(null, decoder);
         } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
-            throw new SerdeException("Cannot decode record of topic '" + topic + "' with writer schema id " + id
-                    + ": " + e, e);
+            throw new SerdeException(
+                    "Cannot decode record of topic '" + topic + "' with writer schema id " + id + ": " + e, e);
         }
     }
 
@@ -125,9 +127,12 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
     @SuppressWarnings("unchecked")
     private static <T> Class<T> generatedClass(String name) {
         try {
-            Class<?> type = Class.forName(name, true, Thread.currentThread().getContextClassLoader() != null
-                    ? Thread.currentThread().getContextClassLoader()
-                    : SpecificAvroDeserializer.class.getClassLoader());
+            Class<?> type = Class.forName(
+                    name,
+                    true,
+                    Thread.currentThread().getContextClassLoader() != null
+                            ? Thread.currentThread().getContextClassLoader()
+                            : SpecificAvroDeserializer.class.getClassLoader());
             if (!SpecificRecord.class.isAssignableFrom(type)) {
                 throw new IllegalArgumentException("'" + name + "' is not a generated Avro class (SpecificRecord)");
             }

@@ -29,12 +29,10 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
     private final ConcurrentMap<String, LatestId> latestIds = new ConcurrentHashMap<>();
     private volatile Settings settings;
 
-    private record Settings(SerdeConfig config, SchemaRegistryClient registry, boolean ownsRegistry, boolean isKey) {
-    }
+    private record Settings(SerdeConfig config, SchemaRegistryClient registry, boolean ownsRegistry, boolean isKey) {}
 
     /** The id of a subject's latest version, and until when ({@link System#nanoTime}) it may be trusted. */
-    private record LatestId(int id, long expiresAtNanos) {
-    }
+    private record LatestId(int id, long expiresAtNanos) {}
 
     /** For Kafka to instantiate by class name; {@link #configure} builds the registry client. */
     public SpecificAvroSerializer() {
@@ -49,7 +47,10 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
         SerdeConfig config = SerdeConfig.from(configs);
-        configure(config, isKey, injectedRegistry != null ? injectedRegistry : SchemaRegistryClient.create(config),
+        configure(
+                config,
+                isKey,
+                injectedRegistry != null ? injectedRegistry : SchemaRegistryClient.create(config),
                 injectedRegistry == null);
     }
 
@@ -84,8 +85,10 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             writerFor(record).write(record, encoder);
             encoder.flush();
         } catch (IOException | AvroRuntimeException | ClassCastException | NullPointerException e) {
-            throw new SerdeException("Cannot serialize " + schema.getFullName() + " for topic '" + topic
-                    + "' (subject '" + subject + "', schema id " + id + "): " + e.getMessage(), e);
+            throw new SerdeException(
+                    "Cannot serialize " + schema.getFullName() + " for topic '" + topic + "' (subject '" + subject
+                            + "', schema id " + id + "): " + e.getMessage(),
+                    e);
         }
         return out.toByteArray();
     }
@@ -127,8 +130,9 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
 
     @SuppressWarnings("unchecked")
     private DatumWriter<T> writerFor(T record) {
-        return writers.computeIfAbsent(record.getClass(), type ->
-                new SpecificDatumWriter<>(record.getSchema(), SpecificData.getForClass((Class<T>) type)));
+        return writers.computeIfAbsent(
+                record.getClass(),
+                type -> new SpecificDatumWriter<>(record.getSchema(), SpecificData.getForClass((Class<T>) type)));
     }
 
     @Override

@@ -6,8 +6,7 @@ package io.tagclip.serde;
  */
 public final class Subjects {
 
-    private Subjects() {
-    }
+    private Subjects() {}
 
     public static String topicName(String topic, boolean isKey) {
         if (topic == null || topic.isEmpty()) {

@@ -14,8 +14,7 @@ public final class WireFormat {
     /** Bytes before the Avro body: the magic byte and the schema id. */
     public static final int HEADER_SIZE = 5;
 
-    private WireFormat() {
-    }
+    private WireFormat() {}
 
     /** The 5-byte header for a payload written with the schema of the given registry id. */
     static byte[] header(int schemaId) {

@@ -55,8 +55,12 @@ public record EventLimits(
         if (maxRawValueBytes < 0) {
             throw new IllegalArgumentException("maxRawValueBytes must be >= 0, got " + maxRawValueBytes);
         }
-        long deadLetterBound = (long) maxIdBytes + 4L * maxUriChars + maxHeaderBytes + maxRawValueBytes
-                + 4L * MAX_MESSAGE_CHARS + MIN_OUTPUT_BYTES / 4;
+        long deadLetterBound = (long) maxIdBytes
+                + 4L * maxUriChars
+                + maxHeaderBytes
+                + maxRawValueBytes
+                + 4L * MAX_MESSAGE_CHARS
+                + MIN_OUTPUT_BYTES / 4;
         if (maxOutputBytes < MIN_OUTPUT_BYTES || maxOutputBytes < deadLetterBound) {
             throw new IllegalArgumentException("maxOutputBytes " + maxOutputBytes + " is too small: a dead letter with"
                     + " id, URI, headers and raw value at their limits needs up to " + deadLetterBound + " bytes");
@@ -82,8 +86,8 @@ public record EventLimits(
             return Optional.of("uri of " + ref.getUri().length() + " characters exceeds the limit of " + maxUriChars
                     + " (starts with '" + EventMapper.cut(ref.getUri(), 60) + "')");
         }
-        Optional<String> name = name("contentType", ref.getContentType())
-                .or(() -> name("vocabularyId", ref.getVocabularyId()));
+        Optional<String> name =
+                name("contentType", ref.getContentType()).or(() -> name("vocabularyId", ref.getVocabularyId()));
         if (name.isPresent()) {
             return name;
         }

@@ -72,8 +72,15 @@ final class EventMapper {
      * The dead letter of an input that is not a usable {@code ImageRef}; {@code id} is the record's key (or the
      * parsed id) when there is one, {@code raw} is kept up to {@code maxRawValueBytes}.
      */
-    static ImageTagFailure invalidEvent(String id, String topic, int partition, long offset, byte[] raw, String message,
-            long nowMillis, EventLimits limits) {
+    static ImageTagFailure invalidEvent(
+            String id,
+            String topic,
+            int partition,
+            long offset,
+            byte[] raw,
+            String message,
+            long nowMillis,
+            EventLimits limits) {
         String text = message;
         byte[] kept = raw;
         if (raw != null && raw.length > limits.maxRawValueBytes()) {
@@ -104,7 +111,9 @@ final class EventMapper {
         StringBuilder dropped = new StringBuilder();
         if (failure.getId() != null && EventLimits.utf8Bytes(failure.getId()) > limits.maxIdBytes()) {
             b.setId(null);
-            dropped.append("; id dropped (").append(EventLimits.utf8Bytes(failure.getId())).append(" bytes)");
+            dropped.append("; id dropped (")
+                    .append(EventLimits.utf8Bytes(failure.getId()))
+                    .append(" bytes)");
         }
         if (failure.getUri() != null && failure.getUri().length() > limits.maxUriChars()) {
             b.setUri(null);
@@ -113,7 +122,9 @@ final class EventMapper {
         if (failure.getHeaders().size() > limits.maxHeaders()
                 || EventLimits.headerBytes(failure.getHeaders()) > limits.maxHeaderBytes()) {
             b.setHeaders(Map.of());
-            dropped.append("; headers dropped (").append(failure.getHeaders().size()).append(" entries)");
+            dropped.append("; headers dropped (")
+                    .append(failure.getHeaders().size())
+                    .append(" entries)");
         }
         String suffix = dropped.toString();
         b.setMessage(cut(failure.getMessage(), EventLimits.MAX_MESSAGE_CHARS - suffix.length()) + suffix);
@@ -168,6 +179,7 @@ final class EventMapper {
         }
     }
 
+    @SuppressWarnings("checkstyle:inlineQualifiedName") // the pipeline's Tag beside the Avro one
     private static Tag tag(io.tagclip.pipeline.Tag tag) {
         Box b = tag.box();
         return Tag.newBuilder()

@@ -4,8 +4,8 @@ import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageLoader;
-import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.image.RgbImage;
+import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,8 @@ public final class FetchingBatchTagger implements BatchTagger {
     private final TaggerMetrics metrics;
 
     /** @param fetchPool bounded pool shared by all stream threads; its owner shuts it down */
-    public FetchingBatchTagger(ImageLoader loader, ExecutorService fetchPool, InferenceWorker worker, TaggerMetrics metrics) {
+    public FetchingBatchTagger(
+            ImageLoader loader, ExecutorService fetchPool, InferenceWorker worker, TaggerMetrics metrics) {
         this.loader = Objects.requireNonNull(loader, "loader");
         this.fetchPool = Objects.requireNonNull(fetchPool, "fetchPool");
         this.worker = Objects.requireNonNull(worker, "worker");
@@ -49,7 +50,8 @@ public final class FetchingBatchTagger implements BatchTagger {
             for (int i = 0; i < refs.size(); i++) {
                 if (loaded.get(i).image != null) {
                     ImageRef ref = refs.get(i);
-                    requests.add(new ImageRequest(ref.getId(), loaded.get(i).image, ref.getVocabularyId(), ref.getLabels()));
+                    requests.add(
+                            new ImageRequest(ref.getId(), loaded.get(i).image, ref.getVocabularyId(), ref.getLabels()));
                 }
             }
             List<TagResult> inferred = worker.infer(requests);
@@ -92,7 +94,9 @@ public final class FetchingBatchTagger implements BatchTagger {
         } catch (FetchException e) {
             long nanos = System.nanoTime() - start;
             metrics.fetched(e.reason().name(), nanos);
-            return new Loaded(null, new Outcome.Failed(FailureReason.valueOf(e.reason().name()), e.getMessage(), e.attempts()),
+            return new Loaded(
+                    null,
+                    new Outcome.Failed(FailureReason.valueOf(e.reason().name()), e.getMessage(), e.attempts()),
                     nanos);
         } catch (RuntimeException e) {
             // A defect met by one image must not fail the stream thread and with it the whole batch: dead-letter it
@@ -100,8 +104,10 @@ public final class FetchingBatchTagger implements BatchTagger {
             long nanos = System.nanoTime() - start;
             LOG.warnf(e, "unexpected error loading %s for %s", ref.getUri(), ref.getId());
             metrics.fetched(FailureReason.UNKNOWN.name(), nanos);
-            return new Loaded(null, new Outcome.Failed(FailureReason.UNKNOWN,
-                    "unexpected error loading " + ref.getUri() + ": " + e, 1), nanos);
+            return new Loaded(
+                    null,
+                    new Outcome.Failed(FailureReason.UNKNOWN, "unexpected error loading " + ref.getUri() + ": " + e, 1),
+                    nanos);
         }
     }
 

@@ -14,7 +14,8 @@ public final class FlushBound {
 
     private FlushBound() {}
 
-    public static Duration of(FetchSettings fetch, int maxBatchSize, int streamThreads, int fetchThreads, Duration inferenceTimeout) {
+    public static Duration of(
+            FetchSettings fetch, int maxBatchSize, int streamThreads, int fetchThreads, Duration inferenceTimeout) {
         long concurrentFetches = (long) maxBatchSize * streamThreads;
         long waves = (concurrentFetches + fetchThreads - 1) / fetchThreads;
         return Duration.ofMillis(waves * ImageFetcher.worstCaseMillis(fetch)).plus(inferenceTimeout);
@@ -23,16 +24,21 @@ public final class FlushBound {
     /**
      * @throws IllegalArgumentException naming the numbers when {@code bound} is not below both Kafka limits
      */
-    public static void check(Duration bound, Duration maxPollInterval, Duration transactionTimeout, boolean exactlyOnce) {
+    public static void check(
+            Duration bound, Duration maxPollInterval, Duration transactionTimeout, boolean exactlyOnce) {
         if (bound.compareTo(maxPollInterval) >= 0) {
-            throw new IllegalArgumentException("a flush may take up to " + bound.toMillis() + " ms, not below max.poll.interval.ms = "
-                    + maxPollInterval.toMillis() + ": lower the fetch timeouts/attempts/redirects or tagger.batch.inference-timeout,"
-                    + " or raise kafka-streams.consumer.max.poll.interval.ms");
+            throw new IllegalArgumentException(
+                    "a flush may take up to " + bound.toMillis() + " ms, not below max.poll.interval.ms = "
+                            + maxPollInterval.toMillis()
+                            + ": lower the fetch timeouts/attempts/redirects or tagger.batch.inference-timeout,"
+                            + " or raise kafka-streams.consumer.max.poll.interval.ms");
         }
         if (exactlyOnce && bound.compareTo(transactionTimeout) >= 0) {
-            throw new IllegalArgumentException("a flush may take up to " + bound.toMillis() + " ms, not below transaction.timeout.ms = "
-                    + transactionTimeout.toMillis() + ": lower the fetch timeouts/attempts/redirects or tagger.batch.inference-timeout,"
-                    + " or raise kafka-streams.producer.transaction.timeout.ms");
+            throw new IllegalArgumentException(
+                    "a flush may take up to " + bound.toMillis() + " ms, not below transaction.timeout.ms = "
+                            + transactionTimeout.toMillis()
+                            + ": lower the fetch timeouts/attempts/redirects or tagger.batch.inference-timeout,"
+                            + " or raise kafka-streams.producer.transaction.timeout.ms");
         }
     }
 }

@@ -43,11 +43,15 @@ public final class InferenceWorker implements AutoCloseable {
     private volatile Throwable fatal;
 
     public InferenceWorker(
-            TaggingPipeline pipeline, int queueCapacity, int maxImagesPerCall, Duration timeout, TaggerMetrics metrics) {
+            TaggingPipeline pipeline,
+            int queueCapacity,
+            int maxImagesPerCall,
+            Duration timeout,
+            TaggerMetrics metrics) {
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         if (queueCapacity < 1 || maxImagesPerCall < 1) {
-            throw new IllegalArgumentException("queueCapacity and maxImagesPerCall must be >= 1, got "
-                    + queueCapacity + " and " + maxImagesPerCall);
+            throw new IllegalArgumentException("queueCapacity and maxImagesPerCall must be >= 1, got " + queueCapacity
+                    + " and " + maxImagesPerCall);
         }
         this.maxImagesPerCall = maxImagesPerCall;
         this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -161,13 +165,14 @@ public final class InferenceWorker implements AutoCloseable {
 
     private static List<TagResult> checked(List<ImageRequest> requests, List<TagResult> results) {
         if (results == null || results.size() != requests.size()) {
-            throw new IllegalStateException("pipeline returned " + (results == null ? "null" : results.size() + " results")
-                    + " for " + requests.size() + " requests");
+            throw new IllegalStateException(
+                    "pipeline returned " + (results == null ? "null" : results.size() + " results") + " for "
+                            + requests.size() + " requests");
         }
         for (int i = 0; i < results.size(); i++) {
             if (!requests.get(i).id().equals(results.get(i).id())) {
-                throw new IllegalStateException("pipeline result " + i + " has id " + results.get(i).id()
-                        + ", expected " + requests.get(i).id());
+                throw new IllegalStateException("pipeline result " + i + " has id "
+                        + results.get(i).id() + ", expected " + requests.get(i).id());
             }
         }
         return results;

@@ -3,6 +3,10 @@ package io.tagclip.streams;
 import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
+import io.tagclip.serde.SerdeException;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -16,6 +20,7 @@ import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -68,10 +73,14 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     private int buffered;
     /** Wall-clock time the oldest buffered reference arrived; 0 for references restored from the changelog. */
     private long oldestArrivalMs;
+
     private long tickMs;
 
     public MicroBatchProcessor(
-            TopologySettings settings, Deserializer<ImageRef> refDeserializer, BatchTagger tagger, TaggerMetrics metrics) {
+            TopologySettings settings,
+            Deserializer<ImageRef> refDeserializer,
+            BatchTagger tagger,
+            TaggerMetrics metrics) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.refDeserializer = Objects.requireNonNull(refDeserializer, "refDeserializer");
         this.tagger = Objects.requireNonNull(tagger, "tagger");
@@ -90,8 +99,8 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        RecordMetadata source = context.recordMetadata()
-                .orElseThrow(() -> new IllegalStateException("record without source metadata"));
+        RecordMetadata source =
+                context.recordMetadata().orElseThrow(() -> new IllegalStateException("record without source metadata"));
         ImageRef ref;
         try {
             ref = parse(source, record);
@@ -115,7 +124,9 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         if (buffered == 0) {
             oldestArrivalMs = context.currentSystemTimeMs();
         }
-        buffer.put(source.offset(), new PendingRef(source.topic(), source.partition(), source.offset(), record.timestamp(), ref));
+        buffer.put(
+                source.offset(),
+                new PendingRef(source.topic(), source.partition(), source.offset(), record.timestamp(), ref));
         buffered++;
         if (buffered >= settings.maxBatchSize()) {
             flush();
@@ -124,8 +135,15 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
 
     private void deadLetterInvalid(String id, RecordMetadata source, Record<byte[], byte[]> record, String message) {
         metrics.failed(FailureReason.INVALID_EVENT.name());
-        ImageTagFailure failure = EventMapper.invalidEvent(id, source.topic(), source.partition(), source.offset(),
-                record.value(), message, context.currentSystemTimeMs(), settings.limits());
+        ImageTagFailure failure = EventMapper.invalidEvent(
+                id,
+                source.topic(),
+                source.partition(),
+                source.offset(),
+                record.value(),
+                message,
+                context.currentSystemTimeMs(),
+                settings.limits());
         forwardDeadLetter(failure, record.timestamp());
     }
 
@@ -135,8 +153,12 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             return null;
         }
         try {
-            String id = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+            String id = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(key))
+                    .toString();
             return id.isBlank() ? null : id;
         } catch (CharacterCodingException e) {
             return null;
@@ -167,11 +189,13 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
      */
     static boolean isTransient(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.SocketException || t instanceof java.net.http.HttpTimeoutException
-                    || t instanceof java.net.UnknownHostException || t instanceof InterruptedException) {
+            if (t instanceof SocketException
+                    || t instanceof HttpTimeoutException
+                    || t instanceof UnknownHostException
+                    || t instanceof InterruptedException) {
                 return true;
             }
-            if (t instanceof io.tagclip.serde.SerdeException serde && serde.httpStatus().isPresent()) {
+            if (t instanceof SerdeException serde && serde.httpStatus().isPresent()) {
                 int status = serde.httpStatus().getAsInt();
                 if (status >= 500 || status == 408 || status == 429) {
                     return true;
@@ -186,7 +210,8 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
 
     /** Flushes a partial batch whose oldest reference would have waited longer than maxWait at the next tick. */
     private void tick(long nowMs) {
-        if (buffered > 0 && nowMs - oldestArrivalMs + tickMs > settings.maxWait().toMillis()) {
+        if (buffered > 0
+                && nowMs - oldestArrivalMs + tickMs > settings.maxWait().toMillis()) {
             flush();
         }
     }
@@ -205,10 +230,11 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             // The batch stays in the store (and its changelog) and is flushed again after the restart.
-            throw new org.apache.kafka.streams.errors.StreamsException("interrupted while tagging a batch", e);
+            throw new StreamsException("interrupted while tagging a batch", e);
         }
         if (outcomes.size() != batch.size()) {
-            throw new IllegalStateException("tagger returned " + outcomes.size() + " outcomes for " + batch.size() + " refs");
+            throw new IllegalStateException(
+                    "tagger returned " + outcomes.size() + " outcomes for " + batch.size() + " refs");
         }
         long now = context.currentSystemTimeMs();
         for (int i = 0; i < batch.size(); i++) {
@@ -226,11 +252,15 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             long bytes = EventMapper.recordBytes(id, tags);
             if (bytes <= settings.limits().maxOutputBytes()) {
                 metrics.tagged();
-                context.forward(new Record<String, SpecificRecord>(id, tags, pending.timestamp()), TaggerTopology.TAGS_SINK);
+                context.forward(
+                        new Record<String, SpecificRecord>(id, tags, pending.timestamp()), TaggerTopology.TAGS_SINK);
                 return;
             }
-            outcome = new Outcome.Failed(FailureReason.INVALID_EVENT, "its ImageTags output of " + bytes
-                    + " bytes would exceed the output limit of " + settings.limits().maxOutputBytes() + " bytes", 1);
+            outcome = new Outcome.Failed(
+                    FailureReason.INVALID_EVENT,
+                    "its ImageTags output of " + bytes + " bytes would exceed the output limit of "
+                            + settings.limits().maxOutputBytes() + " bytes",
+                    1);
         }
         Outcome.Failed failed = (Outcome.Failed) outcome;
         metrics.failed(failed.reason().name());
@@ -251,9 +281,14 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         ImageTagFailure letter = EventMapper.bounded(failure, settings.limits());
         long bytes = EventMapper.recordBytes(letter.getId(), letter);
         if (bytes > settings.limits().maxOutputBytes()) {
-            letter = ImageTagFailure.newBuilder(letter).setId(null).setUri(null).setHeaders(Map.of())
-                    .setRawValue(null).setMessage(EventMapper.cut(letter.getMessage(), EventLimits.MAX_MESSAGE_CHARS / 2)
-                            + "; id, uri, headers and rawValue dropped: the dead letter was " + bytes + " bytes").build();
+            letter = ImageTagFailure.newBuilder(letter)
+                    .setId(null)
+                    .setUri(null)
+                    .setHeaders(Map.of())
+                    .setRawValue(null)
+                    .setMessage(EventMapper.cut(letter.getMessage(), EventLimits.MAX_MESSAGE_CHARS / 2)
+                            + "; id, uri, headers and rawValue dropped: the dead letter was " + bytes + " bytes")
+                    .build();
         }
         context.forward(new Record<String, SpecificRecord>(letter.getId(), letter, timestamp), TaggerTopology.DLQ_SINK);
     }

@@ -31,15 +31,27 @@ public final class OutputSchemas {
      *
      * @throws SerdeException when the registry cannot be reached or does not hold a schema that must be there
      */
-    public static void prepare(SchemaRegistryClient registry, TopologySettings settings, boolean autoRegister,
-            boolean useLatestVersion) {
-        prepare(registry, Subjects.topicName(settings.outputTopic(), false), ImageTags.getClassSchema(), autoRegister,
+    public static void prepare(
+            SchemaRegistryClient registry, TopologySettings settings, boolean autoRegister, boolean useLatestVersion) {
+        prepare(
+                registry,
+                Subjects.topicName(settings.outputTopic(), false),
+                ImageTags.getClassSchema(),
+                autoRegister,
                 useLatestVersion);
-        prepare(registry, Subjects.topicName(settings.dlqTopic(), false), ImageTagFailure.getClassSchema(), autoRegister,
+        prepare(
+                registry,
+                Subjects.topicName(settings.dlqTopic(), false),
+                ImageTagFailure.getClassSchema(),
+                autoRegister,
                 useLatestVersion);
     }
 
-    private static void prepare(SchemaRegistryClient registry, String subject, Schema schema, boolean autoRegister,
+    private static void prepare(
+            SchemaRegistryClient registry,
+            String subject,
+            Schema schema,
+            boolean autoRegister,
             boolean useLatestVersion) {
         if (autoRegister) {
             registry.register(subject, schema);

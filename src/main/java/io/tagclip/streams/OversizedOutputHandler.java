@@ -35,18 +35,26 @@ public final class OversizedOutputHandler implements ProductionExceptionHandler 
     }
 
     @Override
-    public ProductionExceptionHandlerResponse handle(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
-            Exception exception) {
-        if (!(exception instanceof RecordTooLargeException || exception instanceof RecordBatchTooLargeException
+    public ProductionExceptionHandlerResponse handle(
+            ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+        if (!(exception instanceof RecordTooLargeException
+                || exception instanceof RecordBatchTooLargeException
                 || exception instanceof InvalidRecordException)) {
             return ProductionExceptionHandlerResponse.FAIL;
         }
-        String key = record.key() == null ? "null" : EventMapper.cut(new String(record.key(),
-                StandardCharsets.UTF_8), MAX_LOGGED_KEY_CHARS);
-        LOG.errorf("dropped a %d-byte record for %s (key %s) from %s-%d@%d: %s; lower tagger.limits.max-output-bytes"
+        String key = record.key() == null
+                ? "null"
+                : EventMapper.cut(new String(record.key(), StandardCharsets.UTF_8), MAX_LOGGED_KEY_CHARS);
+        LOG.errorf(
+                "dropped a %d-byte record for %s (key %s) from %s-%d@%d: %s; lower tagger.limits.max-output-bytes"
                         + " below the topic's max.message.bytes to dead-letter such records instead",
-                record.value() == null ? 0 : record.value().length, record.topic(), key, context.topic(),
-                context.partition(), context.offset(), exception.toString());
+                record.value() == null ? 0 : record.value().length,
+                record.topic(),
+                key,
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                exception.toString());
         return ProductionExceptionHandlerResponse.CONTINUE;
     }
 }

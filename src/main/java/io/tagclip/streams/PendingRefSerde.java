@@ -1,6 +1,7 @@
 package io.tagclip.streams;
 
 import io.tagclip.avro.ImageRef;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -42,13 +43,14 @@ public final class PendingRefSerde implements Serde<PendingRef> {
             ByteBuffer ref = ImageRef.getEncoder().encode(pending.ref());
             out.write(ref.array(), ref.arrayOffset() + ref.position(), ref.remaining());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode buffered reference " + pending.ref().getId(), e);
+            throw new UncheckedIOException(
+                    "cannot encode buffered reference " + pending.ref().getId(), e);
         }
         return bytes.toByteArray();
     }
 
     private static PendingRef read(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte version = in.readByte();
             if (version != FORMAT_VERSION) {
                 throw new SerializationException("unknown buffered reference format " + version);

@@ -31,20 +31,31 @@ public final class TaggerMetrics {
     public TaggerMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.batchSize = DistributionSummary.builder("tagger.batch.size")
-                .description("References per flushed batch").baseUnit("images")
-                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
+                .description("References per flushed batch")
+                .baseUnit("images")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+                .register(registry);
         this.inferenceImages = DistributionSummary.builder("tagger.inference.images")
                 .description("Images per pipeline call after coalescing the batches of all stream threads")
-                .baseUnit("images").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
+                .baseUnit("images")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+                .register(registry);
         this.queueWait = Timer.builder("tagger.inference.queue")
-                .description("Time a batch waited for the inference worker").publishPercentileHistogram().register(registry);
+                .description("Time a batch waited for the inference worker")
+                .publishPercentileHistogram()
+                .register(registry);
         this.inference = Timer.builder("tagger.inference")
-                .description("Pipeline time per call").publishPercentileHistogram().register(registry);
+                .description("Pipeline time per call")
+                .publishPercentileHistogram()
+                .register(registry);
         this.flush = Timer.builder("tagger.flush")
                 .description("Time a stream thread spent flushing one batch (fetch + inference)")
-                .publishPercentileHistogram().register(registry);
-        this.tagged = Counter.builder("tagger.images").tag("result", "tagged")
-                .description("Images processed").register(registry);
+                .publishPercentileHistogram()
+                .register(registry);
+        this.tagged = Counter.builder("tagger.images")
+                .tag("result", "tagged")
+                .description("Images processed")
+                .register(registry);
         this.inFlight = registry.gauge("tagger.images.in.flight", new AtomicInteger());
     }
 
@@ -59,8 +70,11 @@ public final class TaggerMetrics {
     }
 
     public void fetched(String outcome, long nanos) {
-        Timer.builder("tagger.fetch").description("Fetching and decoding one image, by outcome")
-                .tag("outcome", outcome).publishPercentileHistogram().register(registry)
+        Timer.builder("tagger.fetch")
+                .description("Fetching and decoding one image, by outcome")
+                .tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -76,8 +90,11 @@ public final class TaggerMetrics {
 
     public void failed(String reason) {
         registry.counter("tagger.images", "result", "failed").increment();
-        Counter.builder("tagger.failures").description("Dead letters by reason").tag("reason", reason)
-                .register(registry).increment();
+        Counter.builder("tagger.failures")
+                .description("Dead letters by reason")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
     }
 
     /** Images fetched, decoded or inferred right now; call with +n when they start and -n when they are done. */
@@ -90,10 +107,16 @@ public final class TaggerMetrics {
      * with {@code device}); the suppliers read the device's current figures.
      */
     public static void gpuMemory(MeterRegistry registry, String device, Supplier<Number> used, Supplier<Number> total) {
-        Gauge.builder("tagger.gpu.memory.used", used).description("GPU memory in use on the model's device (all processes)")
-                .baseUnit("bytes").tag("device", device).register(registry);
-        Gauge.builder("tagger.gpu.memory.total", total).description("GPU memory of the model's device")
-                .baseUnit("bytes").tag("device", device).register(registry);
+        Gauge.builder("tagger.gpu.memory.used", used)
+                .description("GPU memory in use on the model's device (all processes)")
+                .baseUnit("bytes")
+                .tag("device", device)
+                .register(registry);
+        Gauge.builder("tagger.gpu.memory.total", total)
+                .description("GPU memory of the model's device")
+                .baseUnit("bytes")
+                .tag("device", device)
+                .register(registry);
     }
 
     public MeterRegistry registry() {

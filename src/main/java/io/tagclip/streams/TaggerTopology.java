@@ -47,11 +47,15 @@ public final class TaggerTopology {
             TaggerMetrics metrics) {
         Topology topology = new Topology();
         // image-refs as raw bytes: parsing happens in the batcher, so a malformed record cannot stop the consumer
-        topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), settings.inputTopic());
+        topology.addSource(
+                SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), settings.inputTopic());
         // parse, buffer in the changelogged store, flush on size or max wait: fetch + decode + tag, in input order
-        topology.addProcessor(BATCHER, () -> new MicroBatchProcessor(settings, refDeserializer, tagger, metrics), SOURCE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.Long(), new PendingRefSerde()), BATCHER);
+        topology.addProcessor(
+                BATCHER, () -> new MicroBatchProcessor(settings, refDeserializer, tagger, metrics), SOURCE);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.Long(), new PendingRefSerde()),
+                BATCHER);
         // tagged images -> image-tags, keyed by image id
         topology.addSink(TAGS_SINK, settings.outputTopic(), Serdes.String().serializer(), tagsSerializer, BATCHER);
         // every failure, parse errors included -> image-refs-dlq

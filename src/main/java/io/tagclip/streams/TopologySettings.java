@@ -13,7 +13,12 @@ import java.util.Objects;
  * @param maxWait      longest a buffered reference waits for batch-mates before a partial batch is flushed
  * @param limits       bounds on input fields and on output records
  */
-public record TopologySettings(String inputTopic, String outputTopic, String dlqTopic, int maxBatchSize, Duration maxWait,
+public record TopologySettings(
+        String inputTopic,
+        String outputTopic,
+        String dlqTopic,
+        int maxBatchSize,
+        Duration maxWait,
         EventLimits limits) {
 
     public TopologySettings {
@@ -31,13 +36,18 @@ public record TopologySettings(String inputTopic, String outputTopic, String dlq
     }
 
     /** Settings with the default {@link EventLimits}. */
-    public TopologySettings(String inputTopic, String outputTopic, String dlqTopic, int maxBatchSize, Duration maxWait) {
+    public TopologySettings(
+            String inputTopic, String outputTopic, String dlqTopic, int maxBatchSize, Duration maxWait) {
         this(inputTopic, outputTopic, dlqTopic, maxBatchSize, maxWait, EventLimits.defaults());
     }
 
     /** The default topics with the given batching. */
     public static TopologySettings defaults(int maxBatchSize, Duration maxWait) {
-        return new TopologySettings(TaggerTopology.IMAGE_REFS, TaggerTopology.IMAGE_TAGS, TaggerTopology.IMAGE_REFS_DLQ,
-                maxBatchSize, maxWait);
+        return new TopologySettings(
+                TaggerTopology.IMAGE_REFS,
+                TaggerTopology.IMAGE_TAGS,
+                TaggerTopology.IMAGE_REFS_DLQ,
+                maxBatchSize,
+                maxWait);
     }
 }

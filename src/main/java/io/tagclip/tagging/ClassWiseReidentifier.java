@@ -66,8 +66,8 @@ public final class ClassWiseReidentifier {
             float[] refined, int numClasses, float[] localScores, int gridH, int gridW, TagClipParams params) {
         int n = gridH * gridW;
         if (refined.length != n * numClasses || localScores.length > numClasses) {
-            throw new IllegalArgumentException("expected a [" + n + "," + numClasses + "] map and at most "
-                    + numClasses + " scores, got " + refined.length + " values and " + localScores.length);
+            throw new IllegalArgumentException("expected a [" + n + "," + numClasses + "] map and at most " + numClasses
+                    + " scores, got " + refined.length + " values and " + localScores.length);
         }
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
@@ -163,8 +163,17 @@ public final class ClassWiseReidentifier {
         float[] batch = new float[crops.size() * 3 * size * size];
         for (int b = 0; b < crops.size(); b++) {
             PatchBox box = crops.get(b).box();
-            float[] crop = CropResize.bilinear(image.chw(), 3, image.height(), image.width(),
-                    box.y0() * p, box.y1() * p, box.x0() * p, box.x1() * p, size, size);
+            float[] crop = CropResize.bilinear(
+                    image.chw(),
+                    3,
+                    image.height(),
+                    image.width(),
+                    box.y0() * p,
+                    box.y1() * p,
+                    box.x0() * p,
+                    box.x1() * p,
+                    size,
+                    size);
             System.arraycopy(crop, 0, batch, b * crop.length, crop.length);
         }
         return manager.create(batch, new Shape(crops.size(), 3, size, size));
@@ -208,11 +217,11 @@ public final class ClassWiseReidentifier {
      *
      * @param probabilities {@code [B,K]} row-major, rows in crop order
      */
-    public static float[] fuse(float[] localScores, List<Crop> crops, float[] probabilities, int numClasses,
-            TagClipParams params) {
+    public static float[] fuse(
+            float[] localScores, List<Crop> crops, float[] probabilities, int numClasses, TagClipParams params) {
         if (probabilities.length != crops.size() * numClasses) {
-            throw new IllegalArgumentException("expected " + crops.size() + "x" + numClasses
-                    + " crop probabilities, got " + probabilities.length);
+            throw new IllegalArgumentException(
+                    "expected " + crops.size() + "x" + numClasses + " crop probabilities, got " + probabilities.length);
         }
         float[] scores = Arrays.copyOf(localScores, localScores.length);
         float w = params.fusionWeight();

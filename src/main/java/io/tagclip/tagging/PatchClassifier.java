@@ -23,7 +23,8 @@ public final class PatchClassifier {
         if (rank != 2 && rank != 3) {
             throw new IllegalArgumentException("expected tokens [1+N,E] or [B,1+N,E], got " + tokens.getShape());
         }
-        if (text.getShape().dimension() != 2 || text.getShape().get(1) != tokens.getShape().get(rank - 1)) {
+        if (text.getShape().dimension() != 2
+                || text.getShape().get(1) != tokens.getShape().get(rank - 1)) {
             throw new IllegalArgumentException(
                     "text features " + text.getShape() + " do not match tokens " + tokens.getShape());
         }

@@ -1,7 +1,6 @@
 package io.tagclip.tagging;
 
 import io.tagclip.vocab.ContentHash;
-import io.tagclip.vocab.Vocabulary;
 
 /**
  * Every constant of TagCLIP's reference implementation ({@code github.com/linyq2117/TagCLIP} at c32b640,
@@ -81,24 +80,57 @@ public record TagClipParams(
 
     /** A copy with another {@link #tagRelativeThreshold()}; the error names a value outside [0,1]. */
     public TagClipParams withTagRelativeThreshold(float threshold) {
-        return new TagClipParams(patchSize, cwrInputSize, voteMinLayers, refineFromLayer, refineDropLastLayers,
-                lastLayerSelfMask, classRowMask, boxQuantisation, candidateThreshold, cwrMaskThreshold, fusionWeight,
-                threshold, atLeastOneTag);
+        return new TagClipParams(
+                patchSize,
+                cwrInputSize,
+                voteMinLayers,
+                refineFromLayer,
+                refineDropLastLayers,
+                lastLayerSelfMask,
+                classRowMask,
+                boxQuantisation,
+                candidateThreshold,
+                cwrMaskThreshold,
+                fusionWeight,
+                threshold,
+                atLeastOneTag);
     }
 
     /** A copy with other DMAR layer choices ({@link #voteMinLayers()}, {@link #refineFromLayer()}, {@link
      * #refineDropLastLayers()}), for models with another depth than ViT-B/16's 12 layers. */
     public TagClipParams withLayers(int vote, int from, int drop) {
-        return new TagClipParams(patchSize, cwrInputSize, vote, from, drop, lastLayerSelfMask, classRowMask,
-                boxQuantisation, candidateThreshold, cwrMaskThreshold, fusionWeight, tagRelativeThreshold,
+        return new TagClipParams(
+                patchSize,
+                cwrInputSize,
+                vote,
+                from,
+                drop,
+                lastLayerSelfMask,
+                classRowMask,
+                boxQuantisation,
+                candidateThreshold,
+                cwrMaskThreshold,
+                fusionWeight,
+                tagRelativeThreshold,
                 atLeastOneTag);
     }
 
     /** A copy with another patch size and CWR crop side, for models with another layout than ViT-B/16's. */
     public TagClipParams withSizes(int patch, int cwrInput) {
-        return new TagClipParams(patch, cwrInput, voteMinLayers, refineFromLayer, refineDropLastLayers,
-                lastLayerSelfMask, classRowMask, boxQuantisation, candidateThreshold, cwrMaskThreshold, fusionWeight,
-                tagRelativeThreshold, atLeastOneTag);
+        return new TagClipParams(
+                patch,
+                cwrInput,
+                voteMinLayers,
+                refineFromLayer,
+                refineDropLastLayers,
+                lastLayerSelfMask,
+                classRowMask,
+                boxQuantisation,
+                candidateThreshold,
+                cwrMaskThreshold,
+                fusionWeight,
+                tagRelativeThreshold,
+                atLeastOneTag);
     }
 
     /** Side of the CWR crop's patch grid (14 for 224 / 16). */

@@ -45,8 +45,14 @@ public final class TagClipTagger {
      * @param localScores      DMAR scores of the dataset classes
      * @param plan             CWR decisions
      */
-    public record Local(ClipImage image, NDArray text, int gridH, int gridW,
-            List<AttentionRefiner.ClassBoxes> classBoxes, float[] localScores, ClassWiseReidentifier.Plan plan) {}
+    public record Local(
+            ClipImage image,
+            NDArray text,
+            int gridH,
+            int gridW,
+            List<AttentionRefiner.ClassBoxes> classBoxes,
+            float[] localScores,
+            ClassWiseReidentifier.Plan plan) {}
 
     /** A crop waiting for its forward, with the text features its probabilities are computed against. */
     public record CropJob(ClipImage image, ClassWiseReidentifier.Crop crop, NDArray text) {}
@@ -68,9 +74,10 @@ public final class TagClipTagger {
         return scoreOne(image, text, numClasses, manager, Objects.requireNonNull(trace, "trace"));
     }
 
-    private TagClipOutput scoreOne(ClipImage image, NDArray text, int numClasses, NDManager manager,
-            TagClipTrace trace) {
-        Local local = firstPass(List.of(image), List.of(text), new int[] {numClasses}, manager, trace).get(0);
+    private TagClipOutput scoreOne(
+            ClipImage image, NDArray text, int numClasses, NDManager manager, TagClipTrace trace) {
+        Local local = firstPass(List.of(image), List.of(text), new int[] {numClasses}, manager, trace)
+                .get(0);
         List<CropJob> jobs = new ArrayList<>();
         for (ClassWiseReidentifier.Crop crop : local.plan().crops()) {
             jobs.add(new CropJob(image, crop, text));
@@ -92,11 +99,11 @@ public final class TagClipTagger {
     }
 
     /** The first pass; {@code trace}, when there is one, receives each image's maps. */
-    private List<Local> firstPass(List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager,
-            TagClipTrace trace) {
+    private List<Local> firstPass(
+            List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager, TagClipTrace trace) {
         if (images.isEmpty() || texts.size() != images.size() || numClasses.length != images.size()) {
-            throw new IllegalArgumentException("need one text table and class count per image, got "
-                    + images.size() + " images, " + texts.size() + " tables, " + numClasses.length + " counts");
+            throw new IllegalArgumentException("need one text table and class count per image, got " + images.size()
+                    + " images, " + texts.size() + " tables, " + numClasses.length + " counts");
         }
         int p = params.patchSize();
         ClipImage first = images.get(0);
@@ -136,13 +143,14 @@ public final class TagClipTagger {
             AttentionRefiner.Refinement refinement = AttentionRefiner.refine(weights, coarse, gridH, gridW, params);
             float[] refined = refinement.refined().toFloatArray();
             float[] localScores = localScores(refined, k, c);
-            ClassWiseReidentifier.Plan plan =
-                    ClassWiseReidentifier.plan(refined, k, localScores, gridH, gridW, params);
+            ClassWiseReidentifier.Plan plan = ClassWiseReidentifier.plan(refined, k, localScores, gridH, gridW, params);
             if (trace != null) {
                 long votes = AttentionRefiner.voteMask(attentions, params.voteMinLayers())
-                        .toType(DataType.INT64, false).sum().getLong();
-                trace.add(new TagClipTrace.Maps(coarse.toFloatArray(), refinement.attentionRefined().toFloatArray(),
-                        refined, votes));
+                        .toType(DataType.INT64, false)
+                        .sum()
+                        .getLong();
+                trace.add(new TagClipTrace.Maps(
+                        coarse.toFloatArray(), refinement.attentionRefined().toFloatArray(), refined, votes));
             }
             locals.add(new Local(images.get(b), text, gridH, gridW, refinement.classes(), localScores, plan));
         }
@@ -173,7 +181,8 @@ public final class TagClipTagger {
                 NDArray classTokens = backbone.encodeClassMasked(pixels, rowMasks); // [b,E]
                 for (int i = 0; i < chunk.size(); i++) {
                     NDArray token = classTokens.get(i + ":" + (i + 1)); // [b,E] -> [1,E]
-                    out.add(ClassWiseReidentifier.cropProbabilities(token, chunk.get(i).text(), scale));
+                    out.add(ClassWiseReidentifier.cropProbabilities(
+                            token, chunk.get(i).text(), scale));
                 }
             }
         }
@@ -187,9 +196,10 @@ public final class TagClipTagger {
         for (int i = 0; i < probabilities.size(); i++) {
             System.arraycopy(probabilities.get(i), 0, flat, i * k, k);
         }
-        float[] scores = ClassWiseReidentifier.fuse(local.localScores(), local.plan().crops(), flat, k, params);
-        return new TagClipOutput(local.gridH(), local.gridW(), local.classBoxes(), local.localScores(), local.plan(),
-                flat, scores);
+        float[] scores =
+                ClassWiseReidentifier.fuse(local.localScores(), local.plan().crops(), flat, k, params);
+        return new TagClipOutput(
+                local.gridH(), local.gridW(), local.classBoxes(), local.localScores(), local.plan(), flat, scores);
     }
 
     /** {@code max over patches} of the first {@code numClasses} columns of an {@code [N,K]} map. */

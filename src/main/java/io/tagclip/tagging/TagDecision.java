@@ -24,8 +24,8 @@ public final class TagDecision {
      * @param allowed         classes that may be reported, or {@code null} for all
      * @return the chosen class indices, highest score first (ties: lower index first)
      */
-    public static List<Integer> decide(float[] scores, TagClipParams params, DecisionOptions options,
-            float[] labelThresholds, boolean[] allowed) {
+    public static List<Integer> decide(
+            float[] scores, TagClipParams params, DecisionOptions options, float[] labelThresholds, boolean[] allowed) {
         int c = scores.length;
         if (c == 0) {
             throw new IllegalArgumentException("no scores to decide on");
@@ -49,9 +49,8 @@ public final class TagDecision {
             if (best < 0 || scores[i] > scores[best]) {
                 best = i;
             }
-            float threshold = labelThresholds != null && !Float.isNaN(labelThresholds[i])
-                    ? labelThresholds[i]
-                    : relative;
+            float threshold =
+                    labelThresholds != null && !Float.isNaN(labelThresholds[i]) ? labelThresholds[i] : relative;
             if (scores[i] > threshold && scores[i] >= options.absoluteFloor()) {
                 tags.add(i);
             }

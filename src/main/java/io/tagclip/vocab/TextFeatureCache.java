@@ -185,11 +185,21 @@ public final class TextFeatureCache {
 
     private static byte[] keyText(Key key, List<String> names) {
         StringBuilder text = new StringBuilder()
-                .append("model=").append(key.modelId()).append('\n')
-                .append("revision=").append(key.modelRevision()).append('\n')
-                .append("dtype=").append(key.dtype()).append('\n')
-                .append("embedder=").append(key.embedder().replace("\n", "\\n")).append('\n')
-                .append("names=").append(names.size()).append('\n');
+                .append("model=")
+                .append(key.modelId())
+                .append('\n')
+                .append("revision=")
+                .append(key.modelRevision())
+                .append('\n')
+                .append("dtype=")
+                .append(key.dtype())
+                .append('\n')
+                .append("embedder=")
+                .append(key.embedder().replace("\n", "\\n"))
+                .append('\n')
+                .append("names=")
+                .append(names.size())
+                .append('\n');
         names.forEach(name -> text.append(name.replace("\n", "\\n")).append('\n'));
         return text.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -262,8 +272,8 @@ public final class TextFeatureCache {
         Files.createDirectories(dir);
         Path temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel channel =
+                    FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 out.flip();
                 while (out.hasRemaining()) {
                     channel.write(out);

@@ -1,6 +1,7 @@
 package io.tagclip.vocab;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
@@ -45,6 +46,6 @@ public final class TextTable {
             classes.add(mean.div(mean.norm()));
             start += names.size();
         }
-        return ai.djl.ndarray.NDArrays.stack(new NDList(classes)); // K x [E] -> [K,E]
+        return NDArrays.stack(new NDList(classes)); // K x [E] -> [K,E]
     }
 }

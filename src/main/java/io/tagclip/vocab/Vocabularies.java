@@ -60,8 +60,8 @@ public final class Vocabularies {
         }
         Path file = Path.of(idOrFile);
         if (!Files.isRegularFile(file)) {
-            throw new VocabularyException("unknown vocabulary '" + idOrFile + "': not one of " + byId.keySet()
-                    + " and no such file");
+            throw new VocabularyException(
+                    "unknown vocabulary '" + idOrFile + "': not one of " + byId.keySet() + " and no such file");
         }
         Vocabulary loaded = Vocabulary.load(file);
         return new Resolved(with(List.of(loaded)), loaded);

@@ -207,8 +207,9 @@ public record Vocabulary(String id, List<LabelClass> classes, List<String> backg
                 switch (key) {
                     case "prompt" -> prompts = promptNames(where, value);
                     case "threshold" -> threshold = threshold(where, value);
-                    default -> throw new VocabularyException(
-                            where + "unknown option '" + field + "' (expected prompt=... or threshold=...)");
+                    default ->
+                        throw new VocabularyException(
+                                where + "unknown option '" + field + "' (expected prompt=... or threshold=...)");
                 }
             }
             classes.add(new LabelClass(label, prompts, threshold));

@@ -2,11 +2,11 @@ package io.tagclip.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.tagclip.streams.TaggerMetrics;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,7 +43,9 @@ class TaggerAppTest {
         HttpResponse<String> response = get(ready);
 
         assertThat(response.statusCode()).isEqualTo(503);
-        assertThat(response.body()).contains("\"pipeline\": \"warmed-up\"").doesNotContain("\"kafka-streams\": \"RUNNING\"");
+        assertThat(response.body())
+                .contains("\"pipeline\": \"warmed-up\"")
+                .doesNotContain("\"kafka-streams\": \"RUNNING\"");
     }
 
     @TestHTTPResource("/try/")
@@ -68,9 +70,16 @@ class TaggerAppTest {
 
         String body = get(metrics).body();
 
-        assertThat(body).contains("tagger_batch_size_images", "tagger_inference_seconds", "tagger_inference_queue_seconds",
-                "tagger_fetch_seconds_count{outcome=\"ok\"", "tagger_flush_seconds", "tagger_images_total",
-                "tagger_images_in_flight", "tagger_inference_queued_batches");
+        assertThat(body)
+                .contains(
+                        "tagger_batch_size_images",
+                        "tagger_inference_seconds",
+                        "tagger_inference_queue_seconds",
+                        "tagger_fetch_seconds_count{outcome=\"ok\"",
+                        "tagger_flush_seconds",
+                        "tagger_images_total",
+                        "tagger_images_in_flight",
+                        "tagger_inference_queued_batches");
     }
 
     @Test
@@ -84,7 +93,8 @@ class TaggerAppTest {
         TaggerMetrics.gpuMemory(metrics.registry(), "gpu(0)", () -> 1, () -> 2); // registered only on a GPU
         Set<String> exported = exportedSeries(get(this.metrics).body());
 
-        JsonNode dashboard = new ObjectMapper().readTree(Path.of("deploy/grafana/tagclip-dashboard.json").toFile());
+        JsonNode dashboard = new ObjectMapper()
+                .readTree(Path.of("deploy/grafana/tagclip-dashboard.json").toFile());
         Set<String> queried = new TreeSet<>();
         for (JsonNode panel : dashboard.get("panels")) {
             for (JsonNode target : panel.get("targets")) {
@@ -126,6 +136,7 @@ class TaggerAppTest {
     }
 
     private static HttpResponse<String> get(URI uri) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -71,7 +71,9 @@ class VocabularyPreparationTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Method.class, names = {"TAGCLIP", "CLIP_GLOBAL"}) // CDUL: one plain prompt per name
+    @EnumSource(
+            value = Method.class,
+            names = {"TAGCLIP", "CLIP_GLOBAL"}) // CDUL: one plain prompt per name
     void shouldNeverEmbedDuringAFlushOnceEveryConfiguredVocabularyIsPrepared(Method method, @TempDir Path dir)
             throws IOException {
         Path file = dir.resolve("pets.txt");
@@ -79,8 +81,8 @@ class VocabularyPreparationTest {
         Vocabularies.Resolved resolved = Vocabularies.builtIn().resolve(file.toString());
         AtomicInteger calls = new AtomicInteger();
         TextFeatureStatus status = new TextFeatureStatus();
-        try (TaggingPipeline pipeline = Pipelines.open(model, counting(calls), method, resolved.all(),
-                PipelineSettings.throughput(Vocabularies.COCO2014))) {
+        try (TaggingPipeline pipeline = Pipelines.open(
+                model, counting(calls), method, resolved.all(), PipelineSettings.throughput(Vocabularies.COCO2014))) {
             PipelineProducer.embedAll(pipeline, resolved.all(), status);
             int prepared = calls.get();
             assertThat(prepared).isEqualTo(3);
@@ -90,7 +92,10 @@ class VocabularyPreparationTest {
             flush.add(ImageRequest.of("default", grey(48, 64)));
             for (Vocabulary vocabulary : resolved.all().all()) {
                 flush.add(new ImageRequest("all-" + vocabulary.id(), grey(64, 48), vocabulary.id(), List.of()));
-                flush.add(new ImageRequest("subset-" + vocabulary.id(), grey(32, 32), vocabulary.id(),
+                flush.add(new ImageRequest(
+                        "subset-" + vocabulary.id(),
+                        grey(32, 32),
+                        vocabulary.id(),
                         List.of(vocabulary.classes().get(0).label())));
             }
             flush.add(new ImageRequest("unknown", grey(32, 32), "voc2012", List.of()));
@@ -98,8 +103,10 @@ class VocabularyPreparationTest {
 
             assertThat(calls).as("embeddings during the flush").hasValue(prepared);
             assertThat(results.subList(0, results.size() - 1)).allMatch(r -> r instanceof TagResult.Tagged);
-            assertThat(results.get(results.size() - 1)).isInstanceOfSatisfying(TagResult.Failed.class,
-                    failed -> assertThat(failed.kind()).isEqualTo(FailureKind.UNKNOWN_VOCABULARY));
+            assertThat(results.get(results.size() - 1))
+                    .isInstanceOfSatisfying(
+                            TagResult.Failed.class,
+                            failed -> assertThat(failed.kind()).isEqualTo(FailureKind.UNKNOWN_VOCABULARY));
         }
     }
 }

@@ -1,9 +1,5 @@
 package io.tagclip.baseline;
 
-import io.tagclip.vocab.Vocabularies;
-import io.tagclip.vocab.Vocabulary;
-import io.tagclip.vocab.TextTable;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -14,6 +10,9 @@ import io.tagclip.golden.Golden;
 import io.tagclip.image.RgbImage;
 import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.preprocess.ZeroShotTransform;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabularies;
+import io.tagclip.vocab.Vocabulary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -40,8 +39,8 @@ class BaselineScorersTest {
     void setUp() {
         manager = NDManager.newBaseManager();
         projection = manager.create(new float[] {1, -2, 0.5f, 3, 0, 1, -1, 2, 2, 1, 1, -3}, new Shape(3, 4));
-        text = ZeroShot.normaliseRows(manager.create(
-                new float[] {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, -1, 0, 1}, new Shape(CLASSES, 4)));
+        text = ZeroShot.normaliseRows(
+                manager.create(new float[] {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, -1, 0, 1}, new Shape(CLASSES, 4)));
         encodedBatchSizes = new ArrayList<>();
         encoder = images -> {
             encodedBatchSizes.add(Math.toIntExact(images.getShape().get(0)));
@@ -137,13 +136,15 @@ class BaselineScorersTest {
         for (int j = 1; j < views.size(); j++) {
             assertThat(views.get(j).width()).isEqualTo(4);
             assertThat(views.get(j).height()).isEqualTo(4);
-            assertThat(changed.get(j).pixels()).as("snippet %d", j).isEqualTo(views.get(j).pixels());
+            assertThat(changed.get(j).pixels())
+                    .as("snippet %d", j)
+                    .isEqualTo(views.get(j).pixels());
         }
         assertThat(changed.get(0).pixels()).isNotEqualTo(views.get(0).pixels());
         // snippet (row 1, col 2) starts at pixel (6, 2): a 3x2 tile scaled by 2 to 6x4, centre-cropped to 4x4
         RgbImage tile = ZeroShotTransform.crop(image, 6, 2, 3, 2);
-        assertThat(views.get(1 + 3 + 2).pixels()).isEqualTo(
-                ZeroShotTransform.shortSideThenCenterCrop(tile, 4).pixels());
+        assertThat(views.get(1 + 3 + 2).pixels())
+                .isEqualTo(ZeroShotTransform.shortSideThenCenterCrop(tile, 4).pixels());
     }
 
     @Test
@@ -174,9 +175,10 @@ class BaselineScorersTest {
         List<RgbImage> views = CdulGlobalLocalScorer.views(image, params);
         float[][] probs = new float[views.size()][];
         for (int v = 0; v < views.size(); v++) {
-            NDArray input = manager.create(ClipTransform.normalize(views.get(v)),
-                    new Shape(1, 3, params.inputSize(), params.inputSize()));
-            probs[v] = ZeroShot.probabilities(encoder.encode(input), text, MULTIPLIER).toFloatArray();
+            NDArray input = manager.create(
+                    ClipTransform.normalize(views.get(v)), new Shape(1, 3, params.inputSize(), params.inputSize()));
+            probs[v] = ZeroShot.probabilities(encoder.encode(input), text, MULTIPLIER)
+                    .toFloatArray();
         }
         float[] expected = new float[CLASSES];
         for (int k = 0; k < CLASSES; k++) {
@@ -201,7 +203,8 @@ class BaselineScorersTest {
             for (int x = 0; x < image.width(); x++) {
                 if (x >= fromX || y >= fromY) {
                     for (int c = 0; c < 3; c++) {
-                        px[(y * image.width() + x) * 3 + c] = (byte) (255 - (px[(y * image.width() + x) * 3 + c] & 0xFF));
+                        px[(y * image.width() + x) * 3 + c] =
+                                (byte) (255 - (px[(y * image.width() + x) * 3 + c] & 0xFF));
                     }
                 }
             }

@@ -1,10 +1,5 @@
 package io.tagclip.baseline;
 
-import io.tagclip.clip.ClipLoader;
-import io.tagclip.vocab.Vocabularies;
-import io.tagclip.vocab.Vocabulary;
-import io.tagclip.vocab.TextTable;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -12,12 +7,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.golden.Golden;
 import io.tagclip.image.RgbImage;
 import io.tagclip.preprocess.ClipTransform;
+import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabularies;
+import io.tagclip.vocab.Vocabulary;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -61,24 +60,31 @@ class BaselinesOnTinyModelTest {
         NDArray text = ZeroShot.normaliseRows(model.encodeTexts(prompts, manager)); // [3,E]
         ClipGlobalScorer scorer = new ClipGlobalScorer(model::encodeImage, text, model.logitScale());
 
-        float[] scores = scorer.score(List.of(Golden.inputImage("chelsea")), manager).toFloatArray();
+        float[] scores =
+                scorer.score(List.of(Golden.inputImage("chelsea")), manager).toFloatArray();
 
         double z = 0;
         for (float logit : logits) {
             z += Math.exp(logit - logits[0]);
         }
         for (int k = 0; k < logits.length; k++) {
-            assertThat(scores[k]).as("prompt %d", k)
+            assertThat(scores[k])
+                    .as("prompt %d", k)
                     .isCloseTo((float) (Math.exp(logits[k] - logits[0]) / z), within(1e-5f));
         }
     }
 
     @Test
     void clipGlobalWithThePromptEnsembleShouldMatchScoresBuiltFromReferenceEmbeddings() {
-        ClipGlobalScorer scorer = ClipGlobalScorer.forVocabulary(voc(), model::encodeImage,
-                (names, m) -> PromptEnsemble.embed(model, names, m), model.logitScale(), manager);
+        ClipGlobalScorer scorer = ClipGlobalScorer.forVocabulary(
+                voc(),
+                model::encodeImage,
+                (names, m) -> PromptEnsemble.embed(model, names, m),
+                model.logitScale(),
+                manager);
 
-        float[] scores = scorer.score(List.of(Golden.inputImage("chelsea")), manager).toFloatArray();
+        float[] scores =
+                scorer.score(List.of(Golden.inputImage("chelsea")), manager).toFloatArray();
 
         // softmax over the 20 VOC classes of τ·f·Tᵀ with the reference's image embedding and ensemble features
         float[] image = Golden.floats(Golden.expected("clip_plain.json").get("image_embedding_normalized"));
@@ -94,17 +100,20 @@ class BaselinesOnTinyModelTest {
             z += Math.exp(logits[k] - logits[0]);
         }
         for (int k = 0; k < 20; k++) {
-            assertThat(scores[k]).as("class %d", k).isCloseTo((float) (Math.exp(logits[k] - logits[0]) / z), within(1e-5f));
+            assertThat(scores[k])
+                    .as("class %d", k)
+                    .isCloseTo((float) (Math.exp(logits[k] - logits[0]) / z), within(1e-5f));
         }
     }
 
     @Test
     void clipGlobalShouldGiveEachImageADistributionOverTheDatasetClassesIndependentOfItsBatch() {
-        ClipGlobalScorer scorer = ClipGlobalScorer.forVocabulary(voc(), model::encodeImage, singleTemplate(),
-                model.logitScale(), manager);
+        ClipGlobalScorer scorer = ClipGlobalScorer.forVocabulary(
+                voc(), model::encodeImage, singleTemplate(), model.logitScale(), manager);
         RgbImage camera = Golden.inputImage("camera");
 
-        float[] pair = scorer.score(List.of(Golden.inputImage("coffee"), camera), manager).toFloatArray();
+        float[] pair = scorer.score(List.of(Golden.inputImage("coffee"), camera), manager)
+                .toFloatArray();
         float[] alone = scorer.score(List.of(camera), manager).toFloatArray();
 
         int c = scorer.numClasses();
@@ -128,7 +137,8 @@ class BaselinesOnTinyModelTest {
         CdulGlobalLocalScorer scorer = cdul(CdulParams.DEFAULTS);
         RgbImage coffee = Golden.inputImage("coffee");
 
-        float[] pair = scorer.score(List.of(Golden.inputImage("astronaut"), coffee), manager).toFloatArray();
+        float[] pair = scorer.score(List.of(Golden.inputImage("astronaut"), coffee), manager)
+                .toFloatArray();
 
         List<RgbImage> views = CdulGlobalLocalScorer.views(coffee, CdulParams.DEFAULTS);
         NDArray text = ZeroShot.singleTemplateFeatures(
@@ -136,7 +146,8 @@ class BaselinesOnTinyModelTest {
         float[][] probs = new float[views.size()][];
         for (int v = 0; v < views.size(); v++) {
             NDArray input = manager.create(ClipTransform.normalize(views.get(v)), new Shape(1, 3, 224, 224));
-            probs[v] = ZeroShot.probabilities(model.encodeImage(input), text, model.logitScale()).toFloatArray();
+            probs[v] = ZeroShot.probabilities(model.encodeImage(input), text, model.logitScale())
+                    .toFloatArray();
         }
         int c = scorer.numClasses();
         assertThat(pair).hasSize(2 * c);
@@ -145,14 +156,16 @@ class BaselinesOnTinyModelTest {
             for (int v = 1; v < views.size(); v++) {
                 best = Math.max(best, probs[v][k]);
             }
-            assertThat(pair[c + k]).as("class %d", k).isBetween(0f, 1f)
+            assertThat(pair[c + k])
+                    .as("class %d", k)
+                    .isBetween(0f, 1f)
                     .isCloseTo((probs[0][k] + best) / 2, within(1e-6f));
         }
     }
 
     private CdulGlobalLocalScorer cdul(CdulParams params) {
-        return CdulGlobalLocalScorer.forVocabulary(voc(), model::encodeImage, model::encodeTexts, singleTemplate(),
-                model.logitScale(), params, manager);
+        return CdulGlobalLocalScorer.forVocabulary(
+                voc(), model::encodeImage, model::encodeTexts, singleTemplate(), model.logitScale(), params, manager);
     }
 
     private static Vocabulary voc() {

@@ -40,7 +40,8 @@ class CdulAggregationTest {
 
     @Test
     void shouldFallBackToTheWorstSnippetForClassesWhoseBestStaysBelowZeta() {
-        float[] init = CdulGlobalLocalScorer.aggregate(global, snippets, 0.6f, 0f).toFloatArray();
+        float[] init =
+                CdulGlobalLocalScorer.aggregate(global, snippets, 0.6f, 0f).toFloatArray();
 
         // class 0: α 0.7 ≥ 0.6 -> α; class 1: α 0.5 < 0.6 -> β 0.2
         assertThat(init).containsExactly(new float[] {(0.2f + 0.7f) / 2, (0.6f + 0.2f) / 2}, within(1e-7f));
@@ -48,25 +49,31 @@ class CdulAggregationTest {
 
     @Test
     void shouldTakeAlphaWhenItEqualsZeta() {
-        float[] init = CdulGlobalLocalScorer.aggregate(global, snippets, 0.5f, 0f).toFloatArray();
+        float[] init =
+                CdulGlobalLocalScorer.aggregate(global, snippets, 0.5f, 0f).toFloatArray();
 
         assertThat(init[1]).isCloseTo((0.6f + 0.5f) / 2, within(1e-7f));
     }
 
     @Test
     void shouldAddHalfTheWeightedDisagreementWithLambda() {
-        float[] lambdaOne = CdulGlobalLocalScorer.aggregate(global, snippets, 0f, 1f).toFloatArray();
-        float[] lambdaHalf = CdulGlobalLocalScorer.aggregate(global, snippets, 0f, 0.5f).toFloatArray();
+        float[] lambdaOne =
+                CdulGlobalLocalScorer.aggregate(global, snippets, 0f, 1f).toFloatArray();
+        float[] lambdaHalf =
+                CdulGlobalLocalScorer.aggregate(global, snippets, 0f, 0.5f).toFloatArray();
 
         // λ = 1: ½(g + a + |g − a|) = max(g, a)
         assertThat(lambdaOne).containsExactly(new float[] {0.7f, 0.6f}, within(1e-7f));
-        assertThat(lambdaHalf).containsExactly(
-                new float[] {(0.2f + 0.7f + 0.5f * 0.5f) / 2, (0.6f + 0.5f + 0.5f * 0.1f) / 2}, within(1e-7f));
+        assertThat(lambdaHalf)
+                .containsExactly(
+                        new float[] {(0.2f + 0.7f + 0.5f * 0.5f) / 2, (0.6f + 0.5f + 0.5f * 0.1f) / 2}, within(1e-7f));
     }
 
     @Test
     void shouldVersionParametersByContent() {
-        assertThat(CdulParams.DEFAULTS.version()).hasSize(12).isEqualTo(CdulParams.DEFAULTS.withZeta(0f).version());
+        assertThat(CdulParams.DEFAULTS.version())
+                .hasSize(12)
+                .isEqualTo(CdulParams.DEFAULTS.withZeta(0f).version());
         assertThat(CdulParams.DEFAULTS.withZeta(0.2f).version()).isNotEqualTo(CdulParams.DEFAULTS.version());
         assertThatThrownBy(() -> CdulParams.DEFAULTS.withZeta(1.5f)).hasMessageContaining("1.5");
     }

@@ -49,10 +49,12 @@ class ClipGlobalGoldenTest {
         float[] logits = Golden.floats(PLAIN.get("logits_per_image"));
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray textFeatures = manager.create(text, new Shape(logits.length, imageEmbedding.length));
-            ImageEncoder replay = images -> images.getManager().create(imageEmbedding, new Shape(1, imageEmbedding.length));
+            ImageEncoder replay =
+                    images -> images.getManager().create(imageEmbedding, new Shape(1, imageEmbedding.length));
             ClipGlobalScorer scorer = new ClipGlobalScorer(replay, textFeatures, multiplier);
 
-            float[] scores = scorer.score(List.of(Golden.inputImage("chelsea")), manager).toFloatArray();
+            float[] scores =
+                    scorer.score(List.of(Golden.inputImage("chelsea")), manager).toFloatArray();
 
             double z = 0;
             for (float logit : logits) {

@@ -53,7 +53,8 @@ class ZeroShotTest {
             return m.create(new float[] {3, 4, 0, 2}, new Shape(2, 2));
         };
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray features = ZeroShot.singleTemplateFeatures(encoder, List.of("cat", "dog"), "a photo of a {}", manager);
+            NDArray features =
+                    ZeroShot.singleTemplateFeatures(encoder, List.of("cat", "dog"), "a photo of a {}", manager);
 
             assertThat(seen).containsExactly("a photo of a cat", "a photo of a dog");
             assertThat(features.toFloatArray()).containsExactly(new float[] {0.6f, 0.8f, 0, 1}, within(1e-7f));

@@ -40,6 +40,7 @@ class ShapeBucketsTest {
         // 768x768: 2305 tokens -> 243 MiB per image, 4 fit
         assertThat(POLICY.imagesPerForward(768, 768, 16, 12)).isEqualTo(4);
         // a budget below one image still runs that image
-        assertThat(new BatchingPolicy(512, 32, 8, 16, 1).imagesPerForward(768, 768, 16, 12)).isEqualTo(1);
+        assertThat(new BatchingPolicy(512, 32, 8, 16, 1).imagesPerForward(768, 768, 16, 12))
+                .isEqualTo(1);
     }
 }

@@ -4,6 +4,10 @@ import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.eval.EvaluationReport;
+import io.tagclip.eval.EvaluationResult;
+import io.tagclip.eval.Evaluator;
+import io.tagclip.eval.SplitFile;
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.fetch.ImageDecoder;
 import io.tagclip.inference.PipelineImageScorer;
@@ -13,10 +17,6 @@ import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
-import io.tagclip.eval.EvaluationReport;
-import io.tagclip.eval.EvaluationResult;
-import io.tagclip.eval.Evaluator;
-import io.tagclip.eval.SplitFile;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -53,13 +53,14 @@ public final class BaselineEvaluation {
         try (ClipModel model = ClipLoader.load(modelDir, ClipOptions.defaults())) {
             for (Method method : List.of(Method.CLIP_GLOBAL, Method.CDUL_GLOBAL_LOCAL)) {
                 try (TaggingPipeline pipeline = Pipelines.open(model, method, Vocabularies.builtIn(), settings)) {
-                    EvaluationResult result = new Evaluator(method.id(),
-                            new PipelineImageScorer(pipeline, vocabulary, decoder::decodeFile), batch)
+                    EvaluationResult result = new Evaluator(
+                                    method.id(),
+                                    new PipelineImageScorer(pipeline, vocabulary, decoder::decodeFile),
+                                    batch)
                             .evaluate(split, images);
                     System.out.println(EvaluationReport.toJson(result, vocabulary.labels()));
                 }
             }
         }
     }
-
 }

@@ -1,12 +1,12 @@
 package io.tagclip.bench;
 
-import io.tagclip.clip.RandomClip;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tagclip.clip.ClipConfig;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.RandomClip;
 import io.tagclip.clip.VisionOutput;
 import io.tagclip.tagging.TagClipParams;
 import java.io.IOException;
@@ -29,8 +29,7 @@ public final class MemorySizing {
     /** Bytes of one float32 value. */
     private static final int FLOAT_BYTES = 4;
 
-    private MemorySizing() {
-    }
+    private MemorySizing() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length < 3) {
@@ -63,9 +62,19 @@ public final class MemorySizing {
             double p99 = percentile(nanos, 0.99) / 1e6;
             double imagesPerSecond = batch * batches / (Arrays.stream(nanos).sum() / 1e9);
             long attentionBytes = (long) config.visionLayers() * tokens * tokens * FLOAT_BYTES; // [L,T,T] per image
-            System.out.printf("H=%d\tW=%d\tB=%d\tbatches=%d\tloadedRssMB=%.0f\tpeakRssMB=%.0f\tp50ms=%.0f\tp99ms=%.0f"
-                    + "\timages/s=%.2f\tattentionPerImageMB=%.1f%n", height, width, batch, batches, loadedKb / 1024.0,
-                    peakKb / 1024.0, p50, p99, imagesPerSecond, attentionBytes / 1e6);
+            System.out.printf(
+                    "H=%d\tW=%d\tB=%d\tbatches=%d\tloadedRssMB=%.0f\tpeakRssMB=%.0f\tp50ms=%.0f\tp99ms=%.0f"
+                            + "\timages/s=%.2f\tattentionPerImageMB=%.1f%n",
+                    height,
+                    width,
+                    batch,
+                    batches,
+                    loadedKb / 1024.0,
+                    peakKb / 1024.0,
+                    p50,
+                    p99,
+                    imagesPerSecond,
+                    attentionBytes / 1e6);
         }
     }
 
@@ -73,8 +82,8 @@ public final class MemorySizing {
     private static void forward(ClipModel model, float[] pixels, Shape shape) {
         try (NDManager manager = model.manager().newSubManager()) {
             NDArray images = manager.create(pixels, shape); // [B,3,H,W]
-            VisionOutput out = model.encodeImageTagClip(images,
-                    TagClipParams.REFERENCE.lastLayerSelfMask()); // -> tokens [B,1+N,E], attentions [L,B,T,T]
+            VisionOutput out = model.encodeImageTagClip(
+                    images, TagClipParams.REFERENCE.lastLayerSelfMask()); // -> tokens [B,1+N,E], attentions [L,B,T,T]
             out.attentions().toFloatArray();
             out.tokens().toFloatArray();
         }
@@ -99,7 +108,8 @@ public final class MemorySizing {
     private static long status(String key) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith(key + ":")) {
-                return Long.parseLong(line.substring(key.length() + 1).replace("kB", "").trim());
+                return Long.parseLong(
+                        line.substring(key.length() + 1).replace("kB", "").trim());
             }
         }
         throw new IllegalStateException("no " + key + " in /proc/self/status");

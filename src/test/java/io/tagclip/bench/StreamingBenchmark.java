@@ -1,6 +1,5 @@
 package io.tagclip.bench;
 
-import io.tagclip.clip.RandomClip;
 import ai.djl.ndarray.types.Shape;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Timer;
@@ -12,15 +11,16 @@ import io.tagclip.avro.ImageTags;
 import io.tagclip.clip.ClipConfig;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.RandomClip;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.fetch.ImageDecoder;
 import io.tagclip.fetch.UriImageLoader;
-import io.tagclip.inference.ClipModelBackbone;
-import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.inference.PipelineSettings;
 import io.tagclip.image.RgbImage;
+import io.tagclip.inference.ClipModelBackbone;
+import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
+import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.serde.SerdeConfig;
@@ -133,8 +133,14 @@ public final class StreamingBenchmark {
     private StreamingBenchmark() {}
 
     /** Parsed command line. */
-    record Options(String bootstrapServers, String registryUrl, Path workDir, int events, List<Integer> batchSizes,
-            Duration maxWait, List<String> images) {
+    record Options(
+            String bootstrapServers,
+            String registryUrl,
+            Path workDir,
+            int events,
+            List<Integer> batchSizes,
+            Duration maxWait,
+            List<String> images) {
 
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
@@ -149,11 +155,15 @@ public final class StreamingBenchmark {
             if (bootstrap == null || registry == null) {
                 throw new IllegalArgumentException("--bootstrap-servers and --registry-url are required");
             }
-            Options options = new Options(bootstrap, registry,
+            Options options = new Options(
+                    bootstrap,
+                    registry,
                     Path.of(values.getOrDefault("work-dir", "target/bench-stream")),
                     Integer.parseInt(values.getOrDefault("events", "48")),
                     Arrays.stream(values.getOrDefault("batch-sizes", "1,8,32").split(","))
-                            .map(String::trim).map(Integer::valueOf).toList(),
+                            .map(String::trim)
+                            .map(Integer::valueOf)
+                            .toList(),
                     Duration.ofMillis(Long.parseLong(values.getOrDefault("max-wait-ms", "200"))),
                     List.of(values.getOrDefault("images", DEFAULT_IMAGES).split(",")));
             values.keySet().removeAll(List.of("work-dir", "events", "batch-sizes", "max-wait-ms", "images"));
@@ -161,8 +171,8 @@ public final class StreamingBenchmark {
                 throw new IllegalArgumentException("unknown options " + values.keySet());
             }
             if (options.events < 1 || options.batchSizes.stream().anyMatch(b -> b < 1)) {
-                throw new IllegalArgumentException("events and batch sizes must be >= 1, got " + options.events
-                        + " and " + options.batchSizes);
+                throw new IllegalArgumentException(
+                        "events and batch sizes must be >= 1, got " + options.events + " and " + options.batchSizes);
             }
             return options;
         }
@@ -183,16 +193,27 @@ public final class StreamingBenchmark {
      * @param inferenceNanos pipeline time
      * @param failures       dead letters (each one is a failed run)
      */
-    record Streaming(double eventsPerSecond, double[] latenciesMs, long wallNanos, long flushes, double meanFlushSize,
-            long flushNanos, long inferenceNanos, int failures, CountingBackbone.Counts counts) {}
+    record Streaming(
+            double eventsPerSecond,
+            double[] latenciesMs,
+            long wallNanos,
+            long flushes,
+            double meanFlushSize,
+            long flushNanos,
+            long inferenceNanos,
+            int failures,
+            CountingBackbone.Counts counts) {}
 
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
         String loadAtStart = loadAverage();
         long benchStart = System.nanoTime();
         List<Image> images = loadImages(options.images());
-        say("images: " + images.stream().map(i -> i.name() + " " + i.decoded().width() + "x" + i.decoded().height())
-                .toList());
+        say("images: "
+                + images.stream()
+                        .map(i -> i.name() + " " + i.decoded().width() + "x"
+                                + i.decoded().height())
+                        .toList());
 
         HttpServer server = imageServer(images);
         ClipConfig config = ClipConfig.vitB16();
@@ -200,16 +221,21 @@ public final class StreamingBenchmark {
         try (ClipModel model = RandomClip.randomWeights(config, SEED, ClipOptions.defaults())) {
             CountingBackbone backbone = new CountingBackbone(new ClipModelBackbone(model));
             PipelineSettings settings = PipelineSettings.throughput(Vocabularies.VOC2007);
-            try (TaggingPipeline pipeline = Pipelines.tagClip(backbone, randomText(config.embedDim()),
-                    model.modelId(), model.revision(), Vocabularies.builtIn(), settings,
+            try (TaggingPipeline pipeline = Pipelines.tagClip(
+                    backbone,
+                    randomText(config.embedDim()),
+                    model.modelId(),
+                    model.revision(),
+                    Vocabularies.builtIn(),
+                    settings,
                     model.manager().newSubManager())) {
                 say("model " + model.modelId() + " on " + model.device() + " built in " + millis(modelStart) + " ms");
                 // As in the service: one inference worker per process, for every streaming run. Offline batches run
                 // on one long-lived thread of their own, so both sides call the engine from a warm, steady thread.
                 SimpleMeterRegistry meters = new SimpleMeterRegistry();
                 TaggerMetrics metrics = new TaggerMetrics(meters);
-                InferenceWorker worker = new InferenceWorker(pipeline, QUEUE_CAPACITY, MAX_IMAGES_PER_CALL,
-                        INFERENCE_TIMEOUT, metrics);
+                InferenceWorker worker =
+                        new InferenceWorker(pipeline, QUEUE_CAPACITY, MAX_IMAGES_PER_CALL, INFERENCE_TIMEOUT, metrics);
                 ExecutorService offlineThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "bench-offline"));
                 Streams streams = new Streams(options, worker, metrics, meters, backbone, server, images);
                 try {
@@ -219,7 +245,9 @@ public final class StreamingBenchmark {
                     // allocator), and so does the first streaming run (Kafka clients, fetcher, serdes).
                     for (int batch : options.batchSizes()) {
                         int events = Math.min(options.events(), batch);
-                        offlineThread.submit(() -> offline(pipeline, backbone, images, events, batch)).get();
+                        offlineThread
+                                .submit(() -> offline(pipeline, backbone, images, events, batch))
+                                .get();
                     }
                     streams.run(WARM_UP_BATCH, WARM_UP_EVENTS);
                     say("warmed up in " + millis(warmStart) + " ms");
@@ -227,15 +255,31 @@ public final class StreamingBenchmark {
                     Map<Integer, Offline> offline = new LinkedHashMap<>();
                     Map<Integer, Streaming> streaming = new LinkedHashMap<>();
                     for (int batch : options.batchSizes()) {
-                        offline.put(batch, offlineThread.submit(
-                                () -> offline(pipeline, backbone, images, options.events(), batch)).get());
-                        say(String.format(Locale.ROOT, "batch %d offline: %.2f events/s", batch,
+                        offline.put(
+                                batch,
+                                offlineThread
+                                        .submit(() -> offline(pipeline, backbone, images, options.events(), batch))
+                                        .get());
+                        say(String.format(
+                                Locale.ROOT,
+                                "batch %d offline: %.2f events/s",
+                                batch,
                                 offline.get(batch).eventsPerSecond()));
                         streaming.put(batch, streams.run(batch, options.events()));
-                        say(String.format(Locale.ROOT, "batch %d streaming: %.2f events/s", batch,
+                        say(String.format(
+                                Locale.ROOT,
+                                "batch %d streaming: %.2f events/s",
+                                batch,
                                 streaming.get(batch).eventsPerSecond()));
                     }
-                    print(options, settings, images, offline, streaming, loadAtStart, loadAverage(),
+                    print(
+                            options,
+                            settings,
+                            images,
+                            offline,
+                            streaming,
+                            loadAtStart,
+                            loadAverage(),
                             System.nanoTime() - benchStart);
                 } finally {
                     worker.close();
@@ -252,8 +296,8 @@ public final class StreamingBenchmark {
     // ---- offline ------------------------------------------------------------------------------------------------
 
     /** {@code events} images through {@link TaggingPipeline#tag} in consecutive batches of {@code batch}. */
-    static Offline offline(TaggingPipeline pipeline, CountingBackbone backbone, List<Image> images, int events,
-            int batch) {
+    static Offline offline(
+            TaggingPipeline pipeline, CountingBackbone backbone, List<Image> images, int events, int batch) {
         List<ImageRequest> all = requests(images, events, "offline-b" + batch);
         backbone.reset();
         long start = System.nanoTime();
@@ -268,7 +312,8 @@ public final class StreamingBenchmark {
     static List<ImageRequest> requests(List<Image> images, int events, String prefix) {
         List<ImageRequest> requests = new ArrayList<>(events);
         for (int i = 0; i < events; i++) {
-            requests.add(ImageRequest.of(prefix + "-" + i, images.get(i % images.size()).decoded()));
+            requests.add(ImageRequest.of(
+                    prefix + "-" + i, images.get(i % images.size()).decoded()));
         }
         return requests;
     }
@@ -284,8 +329,14 @@ public final class StreamingBenchmark {
     // ---- streaming ----------------------------------------------------------------------------------------------
 
     /** The process-wide pieces every streaming run shares, as the service's {@code TaggerRuntime} holds them. */
-    record Streams(Options options, InferenceWorker worker, TaggerMetrics metrics, SimpleMeterRegistry meters,
-            CountingBackbone backbone, HttpServer server, List<Image> images) {
+    record Streams(
+            Options options,
+            InferenceWorker worker,
+            TaggerMetrics metrics,
+            SimpleMeterRegistry meters,
+            CountingBackbone backbone,
+            HttpServer server,
+            List<Image> images) {
 
         Streaming run(int batch, int events) throws Exception {
             return streaming(this, batch, events);
@@ -297,22 +348,29 @@ public final class StreamingBenchmark {
         Options options = shared.options();
         TaggerMetrics metrics = shared.metrics();
         String run = "bench-b" + batch + "-" + UUID.randomUUID().toString().substring(0, 8);
-        TopologySettings topics = new TopologySettings(run + "-refs", run + "-tags", run + "-dlq", batch,
-                options.maxWait());
+        TopologySettings topics =
+                new TopologySettings(run + "-refs", run + "-tags", run + "-dlq", batch, options.maxWait());
         createTopics(options.bootstrapServers(), topics);
 
         FetchSettings fetch = FetchSettings.defaults().withAllowList(List.of("127.0.0.1"));
-        FlushBound.check(FlushBound.of(fetch, batch, STREAM_THREADS, FETCH_THREADS, INFERENCE_TIMEOUT),
-                MAX_POLL_INTERVAL, TRANSACTION_TIMEOUT, true);
+        FlushBound.check(
+                FlushBound.of(fetch, batch, STREAM_THREADS, FETCH_THREADS, INFERENCE_TIMEOUT),
+                MAX_POLL_INTERVAL,
+                TRANSACTION_TIMEOUT,
+                true);
         ExecutorService fetchPool = Executors.newFixedThreadPool(FETCH_THREADS);
-        FetchingBatchTagger tagger = new FetchingBatchTagger(new UriImageLoader(fetch), fetchPool, shared.worker(),
-                metrics);
+        FetchingBatchTagger tagger =
+                new FetchingBatchTagger(new UriImageLoader(fetch), fetchPool, shared.worker(), metrics);
         Map<String, Object> serdeConfig = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, options.registryUrl());
-        KafkaStreams streams = new KafkaStreams(TaggerTopology.build(topics,
-                serde(ImageRef.class, serdeConfig).deserializer(),
-                serde(ImageTags.class, serdeConfig).serializer(),
-                serde(ImageTagFailure.class, serdeConfig).serializer(),
-                tagger, metrics), streamsProperties(options, run));
+        KafkaStreams streams = new KafkaStreams(
+                TaggerTopology.build(
+                        topics,
+                        serde(ImageRef.class, serdeConfig).deserializer(),
+                        serde(ImageTags.class, serdeConfig).serializer(),
+                        serde(ImageTagFailure.class, serdeConfig).serializer(),
+                        tagger,
+                        metrics),
+                streamsProperties(options, run));
         CountDownLatch running = new CountDownLatch(1);
         AtomicReference<Throwable> streamsFailure = new AtomicReference<>();
         streams.setStateListener((now, before) -> {
@@ -331,9 +389,11 @@ public final class StreamingBenchmark {
             }
             Meters before = Meters.of(shared.meters());
             shared.backbone().reset();
-            Streaming result = drive(options, shared.server(), shared.images(), topics, batch, events,
-                    streamsFailure);
-            return withMeters(result, Meters.of(shared.meters()).minus(before), shared.backbone().counts());
+            Streaming result = drive(options, shared.server(), shared.images(), topics, batch, events, streamsFailure);
+            return withMeters(
+                    result,
+                    Meters.of(shared.meters()).minus(before),
+                    shared.backbone().counts());
         } finally {
             streams.close(Duration.ofSeconds(30));
             fetchPool.shutdownNow();
@@ -341,21 +401,30 @@ public final class StreamingBenchmark {
     }
 
     /** Produces the events (at most {@link #WINDOW_BATCHES} x batch in flight) and waits for every output. */
-    private static Streaming drive(Options options, HttpServer server, List<Image> images, TopologySettings topics,
-            int batch, int events, AtomicReference<Throwable> streamsFailure) throws Exception {
+    private static Streaming drive(
+            Options options,
+            HttpServer server,
+            List<Image> images,
+            TopologySettings topics,
+            int batch,
+            int events,
+            AtomicReference<Throwable> streamsFailure)
+            throws Exception {
         Semaphore window = new Semaphore(WINDOW_BATCHES * batch);
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         Map<String, Long> receivedAt = new ConcurrentHashMap<>();
         List<String> failures = new ArrayList<>();
         CountDownLatch allReceived = new CountDownLatch(events);
         AtomicReference<Throwable> readFailure = new AtomicReference<>();
-        Thread reader = new Thread(() -> {
-            try {
-                readCommitted(options, topics, events, window, receivedAt, failures, allReceived);
-            } catch (RuntimeException e) {
-                readFailure.set(e);
-            }
-        }, "bench-reader");
+        Thread reader = new Thread(
+                () -> {
+                    try {
+                        readCommitted(options, topics, events, window, receivedAt, failures, allReceived);
+                    } catch (RuntimeException e) {
+                        readFailure.set(e);
+                    }
+                },
+                "bench-reader");
         reader.start();
 
         Map<String, Object> config = new HashMap<>();
@@ -374,9 +443,12 @@ public final class StreamingBenchmark {
                 }
                 Image image = images.get(i % images.size());
                 String id = topics.inputTopic() + "-" + i;
-                ImageRef ref = ImageRef.newBuilder().setId(id)
+                ImageRef ref = ImageRef.newBuilder()
+                        .setId(id)
                         .setUri("http://127.0.0.1:" + server.getAddress().getPort() + "/images/" + image.name())
-                        .setContentType("image/png").setProducedAt(Instant.now()).build();
+                        .setContentType("image/png")
+                        .setProducedAt(Instant.now())
+                        .build();
                 sentAt.put(id, System.nanoTime());
                 producer.send(new ProducerRecord<>(topics.inputTopic(), id, ref), (metadata, e) -> {
                     if (e != null) {
@@ -393,21 +465,31 @@ public final class StreamingBenchmark {
         if (!failures.isEmpty()) {
             throw new IllegalStateException(failures.size() + " dead letters, first: " + failures.get(0));
         }
-        long firstSend = sentAt.values().stream().mapToLong(Long::longValue).min().orElseThrow();
-        long lastReceipt = receivedAt.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        long firstSend =
+                sentAt.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+        long lastReceipt =
+                receivedAt.values().stream().mapToLong(Long::longValue).max().orElseThrow();
         double[] latencies = sentAt.entrySet().stream()
-                .mapToDouble(e -> (receivedAt.get(e.getKey()) - e.getValue()) / 1e6).sorted().toArray();
+                .mapToDouble(e -> (receivedAt.get(e.getKey()) - e.getValue()) / 1e6)
+                .sorted()
+                .toArray();
         long wall = lastReceipt - firstSend;
         return new Streaming(events * 1e9 / wall, latencies, wall, 0, 0, 0, 0, failures.size(), null);
     }
 
-    private static void checkAlive(AtomicReference<Throwable> streamsFailure, AtomicReference<Throwable> readFailure,
-            AtomicReference<Exception> sendFailure, long deadline, int received, int events) {
-        Throwable failure = streamsFailure.get() != null ? streamsFailure.get()
+    private static void checkAlive(
+            AtomicReference<Throwable> streamsFailure,
+            AtomicReference<Throwable> readFailure,
+            AtomicReference<Exception> sendFailure,
+            long deadline,
+            int received,
+            int events) {
+        Throwable failure = streamsFailure.get() != null
+                ? streamsFailure.get()
                 : readFailure.get() != null ? readFailure.get() : sendFailure.get();
         if (failure != null) {
-            throw new IllegalStateException("streaming run failed after " + received + " of " + events + " outputs",
-                    failure);
+            throw new IllegalStateException(
+                    "streaming run failed after " + received + " of " + events + " outputs", failure);
         }
         if (System.nanoTime() > deadline) {
             throw new IllegalStateException("only " + received + " of " + events + " outputs within " + RUN_TIMEOUT);
@@ -418,8 +500,14 @@ public final class StreamingBenchmark {
      * Reads the output and dead-letter topics from the beginning with read_committed until every event has an
      * output, noting each one's receipt time and freeing its place in the window.
      */
-    private static void readCommitted(Options options, TopologySettings topics, int events, Semaphore window,
-            Map<String, Long> receivedAt, List<String> failures, CountDownLatch allReceived) {
+    private static void readCommitted(
+            Options options,
+            TopologySettings topics,
+            int events,
+            Semaphore window,
+            Map<String, Long> receivedAt,
+            List<String> failures,
+            CountDownLatch allReceived) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -429,8 +517,8 @@ public final class StreamingBenchmark {
         failureReader.configure(config, false);
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = List.of(new TopicPartition(topics.outputTopic(), 0),
-                    new TopicPartition(topics.dlqTopic(), 0));
+            List<TopicPartition> partitions =
+                    List.of(new TopicPartition(topics.outputTopic(), 0), new TopicPartition(topics.dlqTopic(), 0));
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
@@ -463,18 +551,21 @@ public final class StreamingBenchmark {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL.toMillis());
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
-                (int) MAX_POLL_INTERVAL.toMillis());
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
-                (int) TRANSACTION_TIMEOUT.toMillis());
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), (int)
+                MAX_POLL_INTERVAL.toMillis());
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int)
+                TRANSACTION_TIMEOUT.toMillis());
         return props;
     }
 
     private static void createTopics(String bootstrap, TopologySettings topics) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(topics.inputTopic(), 1, (short) 1),
-                    new NewTopic(topics.outputTopic(), 1, (short) 1),
-                    new NewTopic(topics.dlqTopic(), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(
+                            new NewTopic(topics.inputTopic(), 1, (short) 1),
+                            new NewTopic(topics.outputTopic(), 1, (short) 1),
+                            new NewTopic(topics.dlqTopic(), 1, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -490,13 +581,16 @@ public final class StreamingBenchmark {
         static Meters of(SimpleMeterRegistry registry) {
             Timer flush = Search.in(registry).name("tagger.flush").timer();
             Timer inference = Search.in(registry).name("tagger.inference").timer();
-            return new Meters(flush == null ? 0 : flush.count(),
+            return new Meters(
+                    flush == null ? 0 : flush.count(),
                     flush == null ? 0 : (long) flush.totalTime(TimeUnit.NANOSECONDS),
                     inference == null ? 0 : (long) inference.totalTime(TimeUnit.NANOSECONDS));
         }
 
         Meters minus(Meters earlier) {
-            return new Meters(flushes - earlier.flushes, flushNanos - earlier.flushNanos,
+            return new Meters(
+                    flushes - earlier.flushes,
+                    flushNanos - earlier.flushNanos,
                     inferenceNanos - earlier.inferenceNanos);
         }
     }
@@ -504,8 +598,16 @@ public final class StreamingBenchmark {
     /** The run's result with the stage times the service's own meters recorded during it. */
     private static Streaming withMeters(Streaming run, Meters meters, CountingBackbone.Counts counts) {
         double meanSize = meters.flushes() == 0 ? 0 : (double) counts.images() / meters.flushes();
-        return new Streaming(run.eventsPerSecond(), run.latenciesMs(), run.wallNanos(), meters.flushes(), meanSize,
-                meters.flushNanos(), meters.inferenceNanos(), run.failures(), counts);
+        return new Streaming(
+                run.eventsPerSecond(),
+                run.latenciesMs(),
+                run.wallNanos(),
+                meters.flushes(),
+                meanSize,
+                meters.flushNanos(),
+                meters.inferenceNanos(),
+                run.failures(),
+                counts);
     }
 
     // ---- fixtures -----------------------------------------------------------------------------------------------
@@ -555,7 +657,8 @@ public final class StreamingBenchmark {
         return (names, manager) -> {
             float[] rows = new float[names.size() * embedDim];
             for (int n = 0; n < names.size(); n++) {
-                SplittableRandom random = new SplittableRandom(SEED ^ names.get(n).hashCode());
+                SplittableRandom random =
+                        new SplittableRandom(SEED ^ names.get(n).hashCode());
                 double norm = 0;
                 for (int e = 0; e < embedDim; e++) {
                     float v = (float) random.nextGaussian();
@@ -572,53 +675,97 @@ public final class StreamingBenchmark {
 
     // ---- report -------------------------------------------------------------------------------------------------
 
-    private static void print(Options options, PipelineSettings settings, List<Image> images,
-            Map<Integer, Offline> offline, Map<Integer, Streaming> streaming, String loadAtStart, String loadAtEnd,
+    private static void print(
+            Options options,
+            PipelineSettings settings,
+            List<Image> images,
+            Map<Integer, Offline> offline,
+            Map<Integer, Streaming> streaming,
+            String loadAtStart,
+            String loadAtEnd,
             long benchNanos) {
         StringBuilder out = new StringBuilder();
         out.append("\n## TagCLIP streaming benchmark\n\n");
-        out.append(String.format(Locale.ROOT,
+        out.append(String.format(
+                Locale.ROOT,
                 "ViT-B/16 dimensions, random weights (seed %d), %s mode, vocabulary %s, %s, %d cores, device %s.%n",
-                SEED, settings.mode().name().toLowerCase(Locale.ROOT), settings.defaultVocabulary(),
-                settings.batching(), Runtime.getRuntime().availableProcessors(),
+                SEED,
+                settings.mode().name().toLowerCase(Locale.ROOT),
+                settings.defaultVocabulary(),
+                settings.batching(),
+                Runtime.getRuntime().availableProcessors(),
                 ClipOptions.defaults().resolveDevice()));
-        out.append(String.format(Locale.ROOT,
+        out.append(String.format(
+                Locale.ROOT,
                 "Images (cycled): %s. %d events per batch size. Streaming: exactly_once_v2, 1 stream thread, "
                         + "commit.interval.ms %d, max wait %d ms, closed loop with %d x batch events in flight; "
                         + "latency = send -> read_committed receipt (p99: nearest rank, so the maximum below 100 events).%n%n",
-                images.stream().map(i -> i.name() + " " + i.decoded().width() + "x" + i.decoded().height()).toList(),
-                options.events(), COMMIT_INTERVAL.toMillis(), options.maxWait().toMillis(), WINDOW_BATCHES));
-        out.append("| max batch | streaming ev/s | p50 ms | p99 ms | offline ev/s | streaming/offline "
-                + "| CWR crops/img | flushes (mean size) | streaming wall: inference / fetch+queue / outside flush |\n");
+                images.stream()
+                        .map(i -> i.name() + " " + i.decoded().width() + "x"
+                                + i.decoded().height())
+                        .toList(),
+                options.events(),
+                COMMIT_INTERVAL.toMillis(),
+                options.maxWait().toMillis(),
+                WINDOW_BATCHES));
+        out.append(
+                "| max batch | streaming ev/s | p50 ms | p99 ms | offline ev/s | streaming/offline "
+                        + "| CWR crops/img | flushes (mean size) | streaming wall: inference / fetch+queue / outside flush |\n");
         out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (int batch : options.batchSizes()) {
             Offline off = offline.get(batch);
             Streaming s = streaming.get(batch);
             double ratio = s.eventsPerSecond() / off.eventsPerSecond();
             double wall = s.wallNanos();
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "| %d | %.2f | %.0f | %.0f | %.2f | %.2f%s | %.1f | %d (%.1f) | %.0f%% / %.0f%% / %.0f%% |%n",
-                    batch, s.eventsPerSecond(), percentile(s.latenciesMs(), 50), percentile(s.latenciesMs(), 99),
-                    off.eventsPerSecond(), ratio, ratio >= 0.9 ? "" : " (< 0.9)",
-                    (double) off.counts().crops() / off.counts().images(), s.flushes(), s.meanFlushSize(),
-                    100 * s.inferenceNanos() / wall, 100 * (s.flushNanos() - s.inferenceNanos()) / wall,
+                    batch,
+                    s.eventsPerSecond(),
+                    percentile(s.latenciesMs(), 50),
+                    percentile(s.latenciesMs(), 99),
+                    off.eventsPerSecond(),
+                    ratio,
+                    ratio >= 0.9 ? "" : " (< 0.9)",
+                    (double) off.counts().crops() / off.counts().images(),
+                    s.flushes(),
+                    s.meanFlushSize(),
+                    100 * s.inferenceNanos() / wall,
+                    100 * (s.flushNanos() - s.inferenceNanos()) / wall,
                     100 * (wall - s.flushNanos()) / wall));
         }
-        out.append(String.format(Locale.ROOT,
+        out.append(String.format(
+                Locale.ROOT,
                 "%nModel time per image, first pass + CWR crops in ms (CWR crops per image), offline | streaming: %s%n",
-                options.batchSizes().stream().map(b -> String.format(Locale.ROOT, "b%d %s | %s", b,
-                        modelTime(offline.get(b).counts()), modelTime(streaming.get(b).counts()))).toList()));
-        out.append(String.format(Locale.ROOT, "Peak RSS of the benchmark JVM (VmHWM): %s. Run took %.0f s.%n",
-                peakRss(), benchNanos / 1e9));
-        out.append("Load average (1/5/15 min) at start: ").append(loadAtStart).append("; at end: ").append(loadAtEnd)
+                options.batchSizes().stream()
+                        .map(b -> String.format(
+                                Locale.ROOT,
+                                "b%d %s | %s",
+                                b,
+                                modelTime(offline.get(b).counts()),
+                                modelTime(streaming.get(b).counts())))
+                        .toList()));
+        out.append(String.format(
+                Locale.ROOT,
+                "Peak RSS of the benchmark JVM (VmHWM): %s. Run took %.0f s.%n",
+                peakRss(),
+                benchNanos / 1e9));
+        out.append("Load average (1/5/15 min) at start: ")
+                .append(loadAtStart)
+                .append("; at end: ")
+                .append(loadAtEnd)
                 .append('\n');
         System.out.print(out);
         System.out.flush();
     }
 
     private static String modelTime(CountingBackbone.Counts counts) {
-        return String.format(Locale.ROOT, "%.0f + %.0f (%.1f)", counts.firstPassNanos() / 1e6 / counts.images(),
-                counts.cropNanos() / 1e6 / counts.images(), (double) counts.crops() / counts.images());
+        return String.format(
+                Locale.ROOT,
+                "%.0f + %.0f (%.1f)",
+                counts.firstPassNanos() / 1e6 / counts.images(),
+                counts.cropNanos() / 1e6 / counts.images(),
+                (double) counts.crops() / counts.images());
     }
 
     /** Nearest-rank percentile of sorted values. */
@@ -641,7 +788,9 @@ public final class StreamingBenchmark {
             return Files.readAllLines(Path.of("/proc/self/status")).stream()
                     .filter(line -> line.startsWith("VmHWM:"))
                     .map(line -> line.substring("VmHWM:".length()).trim())
-                    .findFirst().map(kb -> Long.parseLong(kb.replace(" kB", "")) / 1024 + " MiB").orElse("unknown");
+                    .findFirst()
+                    .map(kb -> Long.parseLong(kb.replace(" kB", "")) / 1024 + " MiB")
+                    .orElse("unknown");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

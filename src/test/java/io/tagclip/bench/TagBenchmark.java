@@ -1,19 +1,18 @@
 package io.tagclip.bench;
 
-import io.tagclip.clip.RandomClip;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.clip.ClipConfig;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.RandomClip;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageDecoder;
-import io.tagclip.inference.ClipModelBackbone;
-import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.inference.PipelineSettings;
 import io.tagclip.image.RgbImage;
+import io.tagclip.inference.ClipModelBackbone;
+import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
+import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.tagging.DecisionOptions;
@@ -69,19 +68,34 @@ public final class TagBenchmark {
                 : new int[] {1, 8, 32};
         List<String> cases = List.of((args.length > 3 ? args[3] : "reference,default,coarse").split(","));
         List<ImageRequest> requests = requests(count);
-        System.out.printf(Locale.ROOT, "cores %d, max heap %d MiB, %d images (%d distinct), %d repeat(s)%n",
-                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, count,
-                Math.min(count, distinctImages().size()), repeats);
+        System.out.printf(
+                Locale.ROOT,
+                "cores %d, max heap %d MiB, %d images (%d distinct), %d repeat(s)%n",
+                Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20,
+                count,
+                Math.min(count, distinctImages().size()),
+                repeats);
 
         long start = System.nanoTime();
         try (ClipModel model = RandomClip.randomWeights(ClipConfig.vitB16(), SEED, ClipOptions.defaults())) {
-            System.out.printf(Locale.ROOT, "random ViT-B/16 built in %.1f s on %s; RSS %d MiB%n%n",
-                    (System.nanoTime() - start) / 1e9, model.device(), statusKib("VmRSS") >> 10);
+            System.out.printf(
+                    Locale.ROOT,
+                    "random ViT-B/16 built in %.1f s on %s; RSS %d MiB%n%n",
+                    (System.nanoTime() - start) / 1e9,
+                    model.device(),
+                    statusKib("VmRSS") >> 10);
             System.out.println("| mode | sizes | batch | wall s | images/s | speed-up vs reference | CPU s/image "
                     + "| peak RSS MiB |");
             System.out.println("|---|---|---|---|---|---|---|---|");
             double reference = cases.contains("reference")
-                    ? run(model, PipelineSettings.Mode.REFERENCE, BatchingPolicy.DEFAULT, 1, requests, repeats,
+                    ? run(
+                            model,
+                            PipelineSettings.Mode.REFERENCE,
+                            BatchingPolicy.DEFAULT,
+                            1,
+                            requests,
+                            repeats,
                             Double.NaN)
                     : Double.NaN;
             for (BatchingPolicy sizes : List.of(BatchingPolicy.DEFAULT, BatchingPolicy.COARSE)) {
@@ -96,13 +110,35 @@ public final class TagBenchmark {
     }
 
     /** Times one case and prints its row; returns images/s. */
-    private static double run(ClipModel model, PipelineSettings.Mode mode, BatchingPolicy sizes, int batch,
-            List<ImageRequest> requests, int repeats, double reference) throws IOException {
-        PipelineSettings settings = new PipelineSettings(Vocabularies.VOC2007, TagClipParams.REFERENCE,
-                DecisionOptions.REFERENCE, true, mode, new BatchingPolicy(sizes.maxLongSide(), sizes.sizeStep(), batch,
-                        sizes.maxCropsPerForward(), sizes.maxAttentionMib()));
-        try (TaggingPipeline pipeline = Pipelines.tagClip(new ClipModelBackbone(model), randomText(), "random-vit-b16",
-                "random", Vocabularies.builtIn(), settings, model.manager().newSubManager())) {
+    private static double run(
+            ClipModel model,
+            PipelineSettings.Mode mode,
+            BatchingPolicy sizes,
+            int batch,
+            List<ImageRequest> requests,
+            int repeats,
+            double reference)
+            throws IOException {
+        PipelineSettings settings = new PipelineSettings(
+                Vocabularies.VOC2007,
+                TagClipParams.REFERENCE,
+                DecisionOptions.REFERENCE,
+                true,
+                mode,
+                new BatchingPolicy(
+                        sizes.maxLongSide(),
+                        sizes.sizeStep(),
+                        batch,
+                        sizes.maxCropsPerForward(),
+                        sizes.maxAttentionMib()));
+        try (TaggingPipeline pipeline = Pipelines.tagClip(
+                new ClipModelBackbone(model),
+                randomText(),
+                "random-vit-b16",
+                "random",
+                Vocabularies.builtIn(),
+                settings,
+                model.manager().newSubManager())) {
             pipeline.warmUp(); // text features and first-call overheads
             check(pipeline.tag(requests.subList(0, 1)));
             long start = System.nanoTime();
@@ -115,13 +151,22 @@ public final class TagBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuPerImage = (processCpuSeconds() - cpuStart) / (requests.size() * repeats);
             double perSecond = requests.size() * repeats / seconds;
-            String sizing = mode == PipelineSettings.Mode.REFERENCE ? "own size"
+            String sizing = mode == PipelineSettings.Mode.REFERENCE
+                    ? "own size"
                     : "long side <= " + sizes.maxLongSide() + ", step " + sizes.sizeStep();
-            System.out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %.3f | %s | %.2f | %d |%n",
-                    mode.name().toLowerCase(Locale.ROOT), sizing, batch, seconds, perSecond,
-                    mode == PipelineSettings.Mode.REFERENCE ? "1.00"
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %s | %d | %.1f | %.3f | %s | %.2f | %d |%n",
+                    mode.name().toLowerCase(Locale.ROOT),
+                    sizing,
+                    batch,
+                    seconds,
+                    perSecond,
+                    mode == PipelineSettings.Mode.REFERENCE
+                            ? "1.00"
                             : Double.isNaN(reference) ? "" : String.format(Locale.ROOT, "%.2f", perSecond / reference),
-                    cpuPerImage, statusKib("VmHWM") >> 10);
+                    cpuPerImage,
+                    statusKib("VmHWM") >> 10);
             return perSecond;
         }
     }
@@ -140,7 +185,8 @@ public final class TagBenchmark {
             int width = ClipConfig.vitB16().embedDim();
             float[] rows = new float[names.size() * width];
             for (int n = 0; n < names.size(); n++) {
-                SplittableRandom random = new SplittableRandom(SEED ^ names.get(n).hashCode());
+                SplittableRandom random =
+                        new SplittableRandom(SEED ^ names.get(n).hashCode());
                 double norm = 0;
                 for (int e = 0; e < width; e++) {
                     float v = (float) random.nextGaussian();
@@ -170,8 +216,8 @@ public final class TagBenchmark {
         }
         List<ImageRequest> requests = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            requests.add(ImageRequest.of(files.get(i % files.size()).getFileName() + "#" + i,
-                    images.get(i % images.size())));
+            requests.add(ImageRequest.of(
+                    files.get(i % files.size()).getFileName() + "#" + i, images.get(i % images.size())));
         }
         return requests;
     }

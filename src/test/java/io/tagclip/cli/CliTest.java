@@ -1,6 +1,5 @@
 package io.tagclip.cli;
 
-import io.tagclip.clip.ClipLoader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -10,31 +9,32 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.ModelSource;
 import io.tagclip.clip.TextProgress;
 import io.tagclip.golden.Golden;
 import io.tagclip.inference.Pipelines;
+import io.tagclip.render.OverlayRenderer;
+import io.tagclip.report.EvaluationPage;
 import io.tagclip.vocab.TextTable;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.awt.image.BufferedImage;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
-import io.tagclip.render.OverlayRenderer;
-import io.tagclip.report.EvaluationPage;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,8 +62,10 @@ class CliTest {
     private static Path imageDir;
     private static ClipModel model;
     private static NDManager textCache;
+
     @TempDir
     static Path textCacheDir;
+
     private static final Map<String, NDArray> EMBEDDINGS = new ConcurrentHashMap<>();
 
     @BeforeAll
@@ -82,13 +84,19 @@ class CliTest {
 
     /** The fixture's model, shared, with prompt-ensemble embeddings remembered per name; others load afresh. */
     private static ModelOptions.Loaded load(ModelSource source, TextProgress progress) {
-        if (!source.folder().toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
+        if (!source.folder()
+                .toAbsolutePath()
+                .normalize()
+                .equals(modelDir.toAbsolutePath().normalize())) {
             return ModelOptions.FRESH.load(source, progress);
         }
         TextTable.NameEmbedder ensemble = Pipelines.promptEnsemble(model);
         TextTable.NameEmbedder remembered = (names, manager) -> {
             synchronized (EMBEDDINGS) {
-                List<String> missing = names.stream().filter(n -> !EMBEDDINGS.containsKey(n)).distinct().toList();
+                List<String> missing = names.stream()
+                        .filter(n -> !EMBEDDINGS.containsKey(n))
+                        .distinct()
+                        .toList();
                 if (!missing.isEmpty()) {
                     NDArray rows = ensemble.embed(missing, textCache); // [m,E]
                     for (int i = 0; i < missing.size(); i++) {
@@ -142,8 +150,16 @@ class CliTest {
     @Test
     void shouldReadTextFeaturesFromTheCacheOnTheSecondRunAndRecomputeACorruptedOne(@TempDir Path cache)
             throws IOException {
-        String[] args = {"tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--text-cache-dir",
-            cache.toString(), image("chelsea_small")};
+        String[] args = {
+            "tag",
+            "--model",
+            modelDir.toString(),
+            "--vocab",
+            "voc2007",
+            "--text-cache-dir",
+            cache.toString(),
+            image("chelsea_small")
+        };
 
         Run first = run(args);
         Run second = run(args);
@@ -164,16 +180,20 @@ class CliTest {
         Run corrupted = run(args);
 
         assertThat(corrupted.code()).as(corrupted.err()).isZero();
-        assertThat(corrupted.err()).contains("tagclip: warning: not using cached text features", file.toString(),
-                "checksum", "computing them again");
+        assertThat(corrupted.err())
+                .contains(
+                        "tagclip: warning: not using cached text features",
+                        file.toString(),
+                        "checksum",
+                        "computing them again");
         assertThat(corrupted.out()).isEqualTo(first.out());
         assertThat(run(args).err()).doesNotContain("text features");
     }
 
     @Test
     void shouldReproduceGoldenScoresAndTagsInReferenceMode() throws IOException {
-        List<String> args = new ArrayList<>(List.of("tag", "--model", modelDir.toString(), "--vocab", "voc2007",
-                "--mode", "reference", "--boxes"));
+        List<String> args = new ArrayList<>(
+                List.of("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--mode", "reference", "--boxes"));
         SMALL_IMAGES.forEach(name -> args.add(image(name)));
 
         Run run = run(args.toArray(String[]::new));
@@ -191,10 +211,13 @@ class CliTest {
             line.get("scores").fieldNames().forEachRemaining(labels::add);
             List<String> classes = new ArrayList<>();
             expected.get("classes").forEach(c -> classes.add(c.asText()));
-            assertThat(labels).as("scores in vocabulary order, background excluded")
-                    .isEqualTo(classes.subList(0, expected.get("num_dataset_classes").asInt()));
+            assertThat(labels)
+                    .as("scores in vocabulary order, background excluded")
+                    .isEqualTo(classes.subList(
+                            0, expected.get("num_dataset_classes").asInt()));
             for (int c = 0; c < labels.size(); c++) {
-                assertThat(line.get("scores").get(labels.get(c)).doubleValue()).as("%s score of %s", name, labels.get(c))
+                assertThat(line.get("scores").get(labels.get(c)).doubleValue())
+                        .as("%s score of %s", name, labels.get(c))
                         .isCloseTo(expected.get("final_scores").get(c).doubleValue(), within(SCORES));
             }
 
@@ -206,8 +229,10 @@ class CliTest {
             int width = expected.get("original").get("width").asInt();
             int height = expected.get("original").get("height").asInt();
             for (JsonNode tag : line.get("tags")) {
-                assertThat(tag.get("score").floatValue()).isEqualTo(line.get("scores").get(tag.get("label").asText())
-                        .floatValue());
+                assertThat(tag.get("score").floatValue())
+                        .isEqualTo(line.get("scores")
+                                .get(tag.get("label").asText())
+                                .floatValue());
                 JsonNode box = tag.get("box");
                 if (box != null) {
                     assertThat(box.get(0).asInt()).isBetween(0, box.get(2).asInt());
@@ -221,8 +246,8 @@ class CliTest {
 
     @Test
     void shouldOmitBoxesUnlessAskedAndHonourTopK() throws IOException {
-        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--top-k", "1",
-                image("camera_crop"));
+        Run run =
+                run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--top-k", "1", image("camera_crop"));
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode line = run.jsonLines().get(0);
@@ -231,11 +256,13 @@ class CliTest {
         JsonNode expected = Golden.expected("camera_crop", "voc2007");
         int best = 0;
         for (int c = 1; c < 20; c++) {
-            if (expected.get("final_scores").get(c).doubleValue() > expected.get("final_scores").get(best).doubleValue()) {
+            if (expected.get("final_scores").get(c).doubleValue()
+                    > expected.get("final_scores").get(best).doubleValue()) {
                 best = c;
             }
         }
-        assertThat(line.get("tags").get(0).get("label").asText()).isEqualTo(expected.get("classes").get(best).asText());
+        assertThat(line.get("tags").get(0).get("label").asText())
+                .isEqualTo(expected.get("classes").get(best).asText());
     }
 
     @Test
@@ -247,8 +274,10 @@ class CliTest {
         Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", dir.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
-        assertThat(run.jsonLines()).extracting(line -> line.get("image").asText())
-                .containsExactly(dir.resolve("a.PNG").toString(), dir.resolve("b.png").toString());
+        assertThat(run.jsonLines())
+                .extracting(line -> line.get("image").asText())
+                .containsExactly(
+                        dir.resolve("a.PNG").toString(), dir.resolve("b.png").toString());
     }
 
     @Test
@@ -257,11 +286,19 @@ class CliTest {
         Files.writeString(broken, "this is not a PNG", StandardCharsets.US_ASCII);
         Path missing = dir.resolve("missing.jpg");
 
-        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", broken.toString(),
-                image("camera_crop"), missing.toString());
+        Run run = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                broken.toString(),
+                image("camera_crop"),
+                missing.toString());
 
         assertThat(run.code()).isEqualTo(Main.EXIT_FAILED);
-        assertThat(run.jsonLines()).extracting(line -> line.get("image").asText())
+        assertThat(run.jsonLines())
+                .extracting(line -> line.get("image").asText())
                 .containsExactly(image("camera_crop"));
         assertThat(run.err()).contains("tagclip: ", broken.toString(), missing.toString(), "2 of 3 images failed");
     }
@@ -273,7 +310,9 @@ class CliTest {
         Run run = run("tag", "--model", dir.toString(), "--vocab", "voc2007", image("camera_crop"));
 
         assertThat(run.code()).isEqualTo(Main.EXIT_FAILED);
-        assertThat(run.err()).startsWith("tagclip: ").contains(dir.resolve("model.safetensors").toString())
+        assertThat(run.err())
+                .startsWith("tagclip: ")
+                .contains(dir.resolve("model.safetensors").toString())
                 .doesNotContain("\tat ");
         assertThat(run.out()).isEmpty();
 
@@ -288,7 +327,14 @@ class CliTest {
         Path vocabulary = dir.resolve("pets.txt");
         Files.writeString(vocabulary, "# pets\ncat\ndog\tprompt=dog;puppy\nbird\nbackground: sky\n");
 
-        Run run = run("tag", "--model", modelDir.toString(), "--vocab", vocabulary.toString(), "--labels", "cat,dog",
+        Run run = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                vocabulary.toString(),
+                "--labels",
+                "cat,dog",
                 image("chelsea_small"));
 
         assertThat(run.code()).as(run.err()).isZero();
@@ -313,8 +359,8 @@ class CliTest {
 
     @Test
     void shouldNameAnUnknownMethodAndVocabulary() {
-        Run method = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--method", "magic",
-                image("camera_crop"));
+        Run method = run(
+                "tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--method", "magic", image("camera_crop"));
         Run vocabulary = run("tag", "--model", modelDir.toString(), "--vocab", "voc2012", image("camera_crop"));
 
         assertThat(method.code()).isEqualTo(Main.EXIT_FAILED);
@@ -325,8 +371,16 @@ class CliTest {
 
     @Test
     void shouldPrintTheStackTraceOnlyWhenVerbose() {
-        Run verbose = run("tag", "--verbose", "--model", modelDir.toString(), "--vocab", "voc2007", "--method",
-                "magic", image("camera_crop"));
+        Run verbose = run(
+                "tag",
+                "--verbose",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--method",
+                "magic",
+                image("camera_crop"));
 
         assertThat(verbose.code()).isEqualTo(Main.EXIT_FAILED);
         assertThat(verbose.err()).startsWith("tagclip: ").contains("\tat ");
@@ -343,7 +397,14 @@ class CliTest {
     @ParameterizedTest
     @ValueSource(strings = {"clip-global", "cdul-global-local"})
     void shouldTagWithTheBaselines(String method) throws IOException {
-        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--method", method,
+        Run run = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--method",
+                method,
                 image("chelsea_small"));
 
         assertThat(run.code()).as(run.err()).isZero();
@@ -362,8 +423,19 @@ class CliTest {
         }
         Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
 
-        Run run = run("eval", "--model", modelDir.toString(), "--vocab", "voc2007", "--mode", "reference",
-                "--images", images.toString(), "--split", split.toString(), "--json");
+        Run run = run(
+                "eval",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--mode",
+                "reference",
+                "--images",
+                images.toString(),
+                "--split",
+                split.toString(),
+                "--json");
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode report = JSON.readTree(run.out());
@@ -371,7 +443,8 @@ class CliTest {
         assertThat(report.get("images").asInt()).isEqualTo(Golden.IMAGES.size());
         assertThat(report.get("mAP").asDouble()).isCloseTo(expected.get("mAP").asDouble(), within(SCORES));
         for (int c = 0; c < 20; c++) {
-            assertThat(report.get("per_class").get(c).get("AP").asDouble()).as("AP of class %d", c)
+            assertThat(report.get("per_class").get(c).get("AP").asDouble())
+                    .as("AP of class %d", c)
                     .isCloseTo(expected.get("per_class_AP").get(c).asDouble(), within(SCORES));
         }
         assertThat(report.get("F1").asDouble()).isCloseTo(expected.get("F1").asDouble(), within(SCORES));
@@ -387,31 +460,54 @@ class CliTest {
         Path split = dir.resolve("small.txt");
         Files.writeString(split, "camera_crop 14\nchelsea_small 7\nastronaut_224 14\n");
 
-        Run run = run("eval", "--model", modelDir.toString(), "--vocab", "voc2007", "--images", imageDir.toString(),
-                "--split", split.toString(), "--limit", "2");
+        Run run = run(
+                "eval",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                imageDir.toString(),
+                "--split",
+                split.toString(),
+                "--limit",
+                "2");
 
         assertThat(run.code()).as(run.err()).isZero();
-        assertThat(run.out()).contains("mAP ", "mAP (positives)", "F1 / P / R", "images/s", "(2 images)",
-                "person", "cat");
+        assertThat(run.out())
+                .contains("mAP ", "mAP (positives)", "F1 / P / R", "images/s", "(2 images)", "person", "cat");
     }
 
     @Test
     void shouldWriteAnOverlayPerImageWithBoxesAndNameItInTheJsonLine(@TempDir Path dir) throws IOException {
         Path overlays = dir.resolve("overlays");
 
-        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--overlay", overlays.toString(),
-                image("chelsea_small"), image("camera_crop"));
+        Run run = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--overlay",
+                overlays.toString(),
+                image("chelsea_small"),
+                image("camera_crop"));
 
         assertThat(run.code()).as(run.err()).isZero();
         List<JsonNode> lines = run.jsonLines();
-        assertThat(lines).extracting(line -> line.get("overlay").asText()).containsExactly(
-                overlays.resolve("chelsea_small.overlay.png").toString(),
-                overlays.resolve("camera_crop.overlay.png").toString());
+        assertThat(lines)
+                .extracting(line -> line.get("overlay").asText())
+                .containsExactly(
+                        overlays.resolve("chelsea_small.overlay.png").toString(),
+                        overlays.resolve("camera_crop.overlay.png").toString());
         for (JsonNode line : lines) {
-            assertThat(line.get("tags")).as("--overlay turns boxes on").anySatisfy(tag -> assertThat(tag.has("box"))
-                    .isTrue());
-            BufferedImage original = ImageIO.read(Path.of(line.get("image").asText()).toFile());
-            BufferedImage overlay = ImageIO.read(Path.of(line.get("overlay").asText()).toFile());
+            assertThat(line.get("tags"))
+                    .as("--overlay turns boxes on")
+                    .anySatisfy(tag -> assertThat(tag.has("box")).isTrue());
+            BufferedImage original =
+                    ImageIO.read(Path.of(line.get("image").asText()).toFile());
+            BufferedImage overlay =
+                    ImageIO.read(Path.of(line.get("overlay").asText()).toFile());
             int scale = OverlayRenderer.scale(original.getWidth(), original.getHeight());
             assertThat(overlay.getWidth()).isEqualTo(original.getWidth() * scale);
             assertThat(overlay.getHeight()).isEqualTo(original.getHeight() * scale);
@@ -427,33 +523,56 @@ class CliTest {
         Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
         Path reportDir = dir.resolve("report");
 
-        Run run = run("eval", "--model", modelDir.toString(), "--vocab", "voc2007", "--mode", "reference",
-                "--images", images.toString(), "--split", split.toString(), "--json", "--report", reportDir.toString());
+        Run run = run(
+                "eval",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--mode",
+                "reference",
+                "--images",
+                images.toString(),
+                "--split",
+                split.toString(),
+                "--json",
+                "--report",
+                reportDir.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode printed = JSON.readTree(run.out());
-        assertThat(printed.get("mAP").asDouble()).isCloseTo(Golden.expected("eval_voc2007.json").get("mAP").asDouble(),
-                within(SCORES));
+        assertThat(printed.get("mAP").asDouble())
+                .isCloseTo(Golden.expected("eval_voc2007.json").get("mAP").asDouble(), within(SCORES));
         String html = Files.readString(reportDir.resolve(EvaluationPage.PAGE));
         Map<String, String> metrics = values(html, "data-metric=\"([^\"]+)\" data-value=\"([^\"]+)\"");
         for (String key : List.of("mAP", "mAP_classes_with_positives", "F1", "P", "R", "TP", "FP", "FN")) {
-            assertThat(Double.parseDouble(metrics.get(key))).as(key).isEqualTo(printed.get(key).asDouble());
+            assertThat(Double.parseDouble(metrics.get(key)))
+                    .as(key)
+                    .isEqualTo(printed.get(key).asDouble());
         }
         Map<String, String> perClass = values(html, "data-class=\"(\\d+)\" data-value=\"([^\"]+)\"");
         assertThat(perClass).hasSize(20);
         for (int c = 0; c < 20; c++) {
-            assertThat(Double.parseDouble(perClass.get(Integer.toString(c)))).as("AP of class %d", c)
+            assertThat(Double.parseDouble(perClass.get(Integer.toString(c))))
+                    .as("AP of class %d", c)
                     .isEqualTo(printed.get("per_class").get(c).get("AP").asDouble());
         }
-        assertThat(JSON.readTree(reportDir.resolve(EvaluationPage.METRICS_JSON).toFile()).get("mAP").asDouble())
+        assertThat(JSON.readTree(reportDir.resolve(EvaluationPage.METRICS_JSON).toFile())
+                        .get("mAP")
+                        .asDouble())
                 .isEqualTo(printed.get("mAP").asDouble());
-        for (String chart : List.of(EvaluationPage.AP_CHART, EvaluationPage.BEST_CHART, EvaluationPage.WORST_CHART,
+        for (String chart : List.of(
+                EvaluationPage.AP_CHART,
+                EvaluationPage.BEST_CHART,
+                EvaluationPage.WORST_CHART,
                 EvaluationPage.HISTOGRAM_CHART)) {
             BufferedImage png = ImageIO.read(reportDir.resolve(chart).toFile());
             assertThat(png).as(chart).isNotNull();
             assertThat(png.getWidth()).as(chart).isGreaterThan(400);
         }
-        assertThat(html.split("src=\"data:image/png;base64,", -1)).as("the four charts embedded").hasSize(5);
+        assertThat(html.split("src=\"data:image/png;base64,", -1))
+                .as("the four charts embedded")
+                .hasSize(5);
     }
 
     private static Map<String, String> values(String html, String regex) {

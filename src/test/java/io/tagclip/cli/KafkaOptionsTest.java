@@ -40,7 +40,9 @@ class KafkaOptionsTest {
         registry.createContext("/schemas/ids/" + SCHEMA_ID, exchange -> {
             boolean authorised = expected.equals(exchange.getRequestHeaders().getFirst("Authorization"));
             byte[] body = authorised
-                    ? new ObjectMapper().writeValueAsBytes(Map.of("schema", ImageRef.getClassSchema().toString()))
+                    ? new ObjectMapper()
+                            .writeValueAsBytes(
+                                    Map.of("schema", ImageRef.getClassSchema().toString()))
                     : "{\"error_code\":401,\"message\":\"Unauthorized\"}".getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/vnd.schemaregistry.v1+json");
             exchange.sendResponseHeaders(authorised ? 200 : 401, body.length);
@@ -75,12 +77,13 @@ class KafkaOptionsTest {
         KafkaOptions options = options("--registry-url", url(""));
 
         assertThatThrownBy(() -> {
-            try {
-                deserialize(options);
-            } catch (RuntimeException e) {
-                throw options.explain(e);
-            }
-        }).hasMessageContaining("authentication error: schema registry " + url(""))
+                    try {
+                        deserialize(options);
+                    } catch (RuntimeException e) {
+                        throw options.explain(e);
+                    }
+                })
+                .hasMessageContaining("authentication error: schema registry " + url(""))
                 .hasMessageContaining("HTTP 401")
                 .hasMessageContaining("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO");
     }
@@ -108,8 +111,11 @@ class KafkaOptionsTest {
     }
 
     private static ImageRef deserialize(KafkaOptions options) throws IOException {
-        ImageRef ref = ImageRef.newBuilder().setId("cat-1").setUri("https://example.com/cat.jpg")
-                .setProducedAt(Instant.ofEpochMilli(0)).build();
+        ImageRef ref = ImageRef.newBuilder()
+                .setId("cat-1")
+                .setUri("https://example.com/cat.jpg")
+                .setProducedAt(Instant.ofEpochMilli(0))
+                .build();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0);
         out.write(ByteBuffer.allocate(4).putInt(SCHEMA_ID).array());

@@ -29,15 +29,18 @@ class ProgressTest {
             bar.advance(1); // within the redraw interval: not drawn
             clock.set(2 * SECOND);
             bar.advance(9);
-            assertThat(out.toString()).doesNotContain("\n").doesNotContain("11/100")
+            assertThat(out.toString())
+                    .doesNotContain("\n")
+                    .doesNotContain("11/100")
                     .contains("\rtag [###---------------------------] 10/100 images  10.00 images/s  ETA 0:09")
                     .contains("\rtag [######------------------------] 20/100 images  10.00 images/s  ETA 0:08");
             clock.set(10 * SECOND);
             bar.update(100, 100);
         }
 
-        assertThat(out.toString()).endsWith("\rtag [##############################] 100/100 images  10.00 images/s"
-                + System.lineSeparator());
+        assertThat(out.toString())
+                .endsWith("\rtag [##############################] 100/100 images  10.00 images/s"
+                        + System.lineSeparator());
     }
 
     @Test
@@ -54,8 +57,9 @@ class ProgressTest {
             lines.advance(25);
         }
 
-        assertThat(out.toString()).doesNotContain("\r").isEqualTo(
-                "eval: 50/100 images (50%), 5.00 images/s, ETA 0:10" + System.lineSeparator()
+        assertThat(out.toString())
+                .doesNotContain("\r")
+                .isEqualTo("eval: 50/100 images (50%), 5.00 images/s, ETA 0:10" + System.lineSeparator()
                         + "eval: 100/100 images (100%) in 0:20, 5.00 images/s" + System.lineSeparator());
     }
 
@@ -68,7 +72,8 @@ class ProgressTest {
         }
 
         String[] lines = out.toString().split(System.lineSeparator());
-        assertThat(lines[0]).as("bar, cleared by spaces, then the line")
+        assertThat(lines[0])
+                .as("bar, cleared by spaces, then the line")
                 .matches("\\rtag \\[.*1/4 images[^\\r]*\\r +\\rtagclip: broken\\.png is not an image");
         assertThat(lines[1]).contains("1/4 images");
     }
@@ -90,7 +95,9 @@ class ProgressTest {
             bar.update(42, 0);
         }
 
-        assertThat(out.toString()).contains("\rdownload 42 images  21.00 images/s").doesNotContain("ETA", "[");
+        assertThat(out.toString())
+                .contains("\rdownload 42 images  21.00 images/s")
+                .doesNotContain("ETA", "[");
     }
 
     @Test

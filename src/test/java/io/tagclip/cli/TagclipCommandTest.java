@@ -21,9 +21,21 @@ class TagclipCommandTest {
 
     @Test
     void shouldBuildImageRefFromProduceOptions() {
-        ParseResult parsed = new CommandLine(new TagclipCommand()).parseArgs("produce", "--uri", "https://example.com/cat.jpg",
-                "--id", "cat-1", "--labels", "cat,dog", "--vocabulary", "coco2014", "--header", "trace=abc");
-        ProduceCommand produce = (ProduceCommand) parsed.subcommand().commandSpec().userObject();
+        ParseResult parsed = new CommandLine(new TagclipCommand())
+                .parseArgs(
+                        "produce",
+                        "--uri",
+                        "https://example.com/cat.jpg",
+                        "--id",
+                        "cat-1",
+                        "--labels",
+                        "cat,dog",
+                        "--vocabulary",
+                        "coco2014",
+                        "--header",
+                        "trace=abc");
+        ProduceCommand produce =
+                (ProduceCommand) parsed.subcommand().commandSpec().userObject();
 
         ImageRef event = produce.event();
 
@@ -38,14 +50,17 @@ class TagclipCommandTest {
 
     @Test
     void shouldDefaultConsumeToImageTagsWithTenSecondsOfQuiet() {
-        ParseResult parsed = new CommandLine(new TagclipCommand()).parseArgs("consume", "--max", "3", "--timeout", "500ms");
-        ConsumeCommand consume = (ConsumeCommand) parsed.subcommand().commandSpec().userObject();
+        ParseResult parsed =
+                new CommandLine(new TagclipCommand()).parseArgs("consume", "--max", "3", "--timeout", "500ms");
+        ConsumeCommand consume =
+                (ConsumeCommand) parsed.subcommand().commandSpec().userObject();
 
         assertThat(consume.topic).isEqualTo("image-tags");
         assertThat(consume.max).isEqualTo(3);
         assertThat(consume.timeout).isEqualTo(Duration.ofMillis(500));
         assertThat(new ConsumeCommand.DurationConverter().convert("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThatThrownBy(() -> new ConsumeCommand.DurationConverter().convert("5y")).hasMessageContaining("5y");
+        assertThatThrownBy(() -> new ConsumeCommand.DurationConverter().convert("5y"))
+                .hasMessageContaining("5y");
     }
 
     @Test

@@ -33,12 +33,18 @@ class TextFeatureReportTest {
 
         String[] lines = text.toString().split("\n");
         assertThat(lines).hasSize(4);
-        assertThat(lines[0]).isEqualTo("tagclip: computing text features of 103 names (first run with this model and "
-                + "vocabulary; kept in /cache)");
-        assertThat(lines[1]).startsWith("tagclip: text features: 256/8755 prompts (2%)").contains("25.60 prompts/s",
-                "ETA");
-        assertThat(lines[2]).startsWith("tagclip: text features: 1024/8755 prompts (11%)").contains("51.20 prompts/s");
-        assertThat(lines[3]).startsWith("tagclip: text features: 8755/8755 prompts (100%) in").doesNotContain("ETA");
+        assertThat(lines[0])
+                .isEqualTo("tagclip: computing text features of 103 names (first run with this model and "
+                        + "vocabulary; kept in /cache)");
+        assertThat(lines[1])
+                .startsWith("tagclip: text features: 256/8755 prompts (2%)")
+                .contains("25.60 prompts/s", "ETA");
+        assertThat(lines[2])
+                .startsWith("tagclip: text features: 1024/8755 prompts (11%)")
+                .contains("51.20 prompts/s");
+        assertThat(lines[3])
+                .startsWith("tagclip: text features: 8755/8755 prompts (100%) in")
+                .doesNotContain("ETA");
     }
 
     @Test
@@ -53,8 +59,11 @@ class TextFeatureReportTest {
         now[0] = 2 * SECOND;
         report.encoded(512, 512);
 
-        assertThat(text.toString()).contains("\rtagclip: text features [###############---------------] 256/512",
-                "\rtagclip: text features [##############################] 512/512").endsWith(System.lineSeparator());
+        assertThat(text.toString())
+                .contains(
+                        "\rtagclip: text features [###############---------------] 256/512",
+                        "\rtagclip: text features [##############################] 512/512")
+                .endsWith(System.lineSeparator());
     }
 
     @Test
@@ -64,14 +73,15 @@ class TextFeatureReportTest {
         Path file = Path.of("/cache/f.tfc");
 
         report.on(new TextFeatureCache.Event(TextFeatureCache.Outcome.HIT, file, 45, ""));
-        report.on(new TextFeatureCache.Event(TextFeatureCache.Outcome.REJECTED, file, 45, "/cache/f.tfc fails its "
-                + "checksum"));
+        report.on(new TextFeatureCache.Event(
+                TextFeatureCache.Outcome.REJECTED, file, 45, "/cache/f.tfc fails its " + "checksum"));
         report.on(new TextFeatureCache.Event(TextFeatureCache.Outcome.STORE_FAILED, file, 45, "read-only"));
 
-        assertThat(text.toString().split("\n")).containsExactly(
-                "tagclip: warning: not using cached text features: /cache/f.tfc fails its checksum; computing them "
-                        + "again",
-                "tagclip: warning: cannot keep text features in /cache/f.tfc: read-only (the next run computes them "
-                        + "again)");
+        assertThat(text.toString().split("\n"))
+                .containsExactly(
+                        "tagclip: warning: not using cached text features: /cache/f.tfc fails its checksum; computing them "
+                                + "again",
+                        "tagclip: warning: cannot keep text features in /cache/f.tfc: read-only (the next run computes them "
+                                + "again)");
     }
 }

@@ -42,7 +42,7 @@ public final class Checkpoints {
     public static Path hfBinFolder(Path parent) throws IOException {
         Path folder = Files.createDirectories(parent.resolve("hf-bin"));
         for (String name : List.of("config.json", "vocab.json", "merges.txt")) {
-            Files.copy(Golden.modelFolder().resolve(name), folder.resolve(name));
+            Files.copy(GoldenTensors.modelFolder().resolve(name), folder.resolve(name));
         }
         Files.copy(file(HF_BIN), folder.resolve(ClipLoader.PYTORCH_WEIGHTS_FILE));
         return folder;

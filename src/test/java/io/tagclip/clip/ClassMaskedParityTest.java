@@ -1,7 +1,7 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.Golden.assertClose;
-import static io.tagclip.clip.Golden.floats;
+import static io.tagclip.clip.GoldenTensors.assertClose;
+import static io.tagclip.clip.GoldenTensors.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,7 +31,7 @@ class ClassMaskedParityTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(Golden.modelFolder(), ClipOptions.cpu());
+        model = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
     }
 
@@ -43,18 +43,20 @@ class ClassMaskedParityTest {
 
     @Test
     void shouldMatchReferenceCropFeaturesWithAllCandidatesInOneBatch() {
-        JsonNode golden = Golden.expected("astronaut_224.voc2007.json");
+        JsonNode golden = GoldenTensors.expected("astronaut_224.voc2007.json");
         JsonNode steps = golden.get("step3_cwr").get("steps");
         assertThat(steps.size()).isGreaterThan(1);
         try (NDManager scope = manager.newSubManager()) {
-            NDArray image = Golden.image(scope, "images/astronaut_224.png").get(0); // [3,224,224]
+            NDArray image =
+                    GoldenTensors.image(scope, "images/astronaut_224.png").get(0); // [3,224,224]
             NDList crops = new NDList();
             float[] masks = new float[steps.size() * 197];
             for (int s = 0; s < steps.size(); s++) {
                 JsonNode step = steps.get(s);
-                int[] px = Golden.ints(step.get("crop_pixels_y0y1x0x1"));
+                int[] px = GoldenTensors.ints(step.get("crop_pixels_y0y1x0x1"));
                 NDArray crop = resizeBilinear(image.get(":, " + px[0] + ":" + px[1] + ", " + px[2] + ":" + px[3]));
-                assertThat((double) crop.sum().getFloat()).as("crop input sum")
+                assertThat((double) crop.sum().getFloat())
+                        .as("crop input sum")
                         .isCloseTo(step.get("crop_input_sum").asDouble(), Offset.offset(0.05));
                 crops.add(crop);
                 String mask14 = step.get("mask14").asText();
@@ -69,37 +71,55 @@ class ClassMaskedParityTest {
             assertThat(features.getManager()).isSameAs(scope);
             NDArray normalized = PromptEnsemble.normalize(features);
             for (int s = 0; s < steps.size(); s++) {
-                assertClose("crop " + s + " class-token feature", normalized.get(s).toFloatArray(),
-                        floats(steps.get(s).get("crop_cls_feature")), 1e-5);
+                assertClose(
+                        "crop " + s + " class-token feature",
+                        normalized.get(s).toFloatArray(),
+                        floats(steps.get(s).get("crop_cls_feature")),
+                        1e-5);
             }
             NDArray single = model.encodeImageClassMasked(batch.get("1:2"), mask.get("1:2"));
-            assertClose("candidate 1 alone vs in batch", single.toFloatArray(), features.get(1).toFloatArray(), 1e-5);
+            assertClose(
+                    "candidate 1 alone vs in batch",
+                    single.toFloatArray(),
+                    features.get(1).toFloatArray(),
+                    1e-5);
         }
     }
 
     @Test
     void shouldGiveEachImageTheSameResultWhateverItsBatch() {
         try (NDManager scope = manager.newSubManager()) {
-            NDArray a = Golden.image(scope, "expected/chelsea_small.resized.png");
+            NDArray a = GoldenTensors.image(scope, "expected/chelsea_small.resized.png");
             NDArray b = a.flip(3).mul(0.5f); // a second, different image of the same size
-            VisionOutput alone = model.encodeImageTagClip(a, Golden.SELF_MASK);
-            VisionOutput both = model.encodeImageTagClip(b.concat(a, 0), Golden.SELF_MASK);
-            assertClose("tokens", both.tokens().get(1).toFloatArray(), alone.tokens().get(0).toFloatArray(), 1e-5);
-            assertClose("attentions", both.attentions().get(":, 1").toFloatArray(),
-                    alone.attentions().get(":, 0").toFloatArray(), 1e-6);
+            VisionOutput alone = model.encodeImageTagClip(a, GoldenTensors.SELF_MASK);
+            VisionOutput both = model.encodeImageTagClip(b.concat(a, 0), GoldenTensors.SELF_MASK);
+            assertClose(
+                    "tokens",
+                    both.tokens().get(1).toFloatArray(),
+                    alone.tokens().get(0).toFloatArray(),
+                    1e-5);
+            assertClose(
+                    "attentions",
+                    both.attentions().get(":, 1").toFloatArray(),
+                    alone.attentions().get(":, 0").toFloatArray(),
+                    1e-6);
             NDArray plain = model.encodeImage(b.concat(a, 0));
-            assertClose("plain", plain.get(1).toFloatArray(), model.encodeImage(a).get(0).toFloatArray(), 1e-5);
+            assertClose(
+                    "plain",
+                    plain.get(1).toFloatArray(),
+                    model.encodeImage(a).get(0).toFloatArray(),
+                    1e-5);
         }
     }
 
     @Test
     void shouldLeaveNoIntermediatesInAnyManager() {
         try (NDManager scope = manager.newSubManager()) {
-            NDArray image = Golden.image(scope, "images/astronaut_224.png");
+            NDArray image = GoldenTensors.image(scope, "images/astronaut_224.png");
             int modelArrays = model.manager().getManagedArrays().size();
             List<Integer> callerArrays = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                model.encodeImageTagClip(image, Golden.SELF_MASK);
+                model.encodeImageTagClip(image, GoldenTensors.SELF_MASK);
                 model.encodeImage(image);
                 model.encodeImageClassMasked(image, scope.zeros(new Shape(1, 197)));
                 callerArrays.add(scope.getManagedArrays().size());
@@ -113,15 +133,18 @@ class ClassMaskedParityTest {
     @Test
     void shouldRejectBadShapesNamingThem() {
         try (NDManager scope = manager.newSubManager()) {
-            assertThatThrownBy(() -> model.encodeImageTagClip(scope.zeros(new Shape(1, 3, 100, 224)),
-                    Golden.SELF_MASK))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(1, 3, 100, 224)");
-            assertThatThrownBy(() -> model.encodeImageClassMasked(scope.zeros(new Shape(1, 3, 224, 224)),
-                    scope.zeros(new Shape(2, 197))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("classRowMask");
-            assertThatThrownBy(() -> model.encodeImageClassMasked(scope.zeros(new Shape(1, 3, 448, 448)),
-                    scope.zeros(new Shape(1, 197))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("224");
+            assertThatThrownBy(() ->
+                            model.encodeImageTagClip(scope.zeros(new Shape(1, 3, 100, 224)), GoldenTensors.SELF_MASK))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("(1, 3, 100, 224)");
+            assertThatThrownBy(() -> model.encodeImageClassMasked(
+                            scope.zeros(new Shape(1, 3, 224, 224)), scope.zeros(new Shape(2, 197))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("classRowMask");
+            assertThatThrownBy(() -> model.encodeImageClassMasked(
+                            scope.zeros(new Shape(1, 3, 448, 448)), scope.zeros(new Shape(1, 197))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("224");
         }
     }
 

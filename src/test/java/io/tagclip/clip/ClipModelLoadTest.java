@@ -1,6 +1,6 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.Golden.assertClose;
+import static io.tagclip.clip.GoldenTensors.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,10 +8,15 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +39,7 @@ class ClipModelLoadTest {
 
     @BeforeAll
     static void load() {
-        reference = ClipLoader.load(Golden.modelFolder(), ClipOptions.cpu());
+        reference = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
         referenceFeatures = features(reference);
         referenceText = textFeatures(reference);
@@ -74,7 +79,7 @@ class ClipModelLoadTest {
     void shouldDecodeBf16LikeTheSameValuesStoredAsF32() throws IOException {
         Path bf16 = copyWith("BF16", null);
         Map<String, SafeTensorsWriter.Tensor> rounded =
-                SafeTensorsWriter.readAll(Golden.modelFolder().resolve("model.safetensors"), "F32");
+                SafeTensorsWriter.readAll(GoldenTensors.modelFolder().resolve("model.safetensors"), "F32");
         rounded.replaceAll((name, t) -> new SafeTensorsWriter.Tensor("F32", t.shape(), bf16Values(t.values())));
         Path f32 = folderWith(rounded, "f32-of-bf16");
         try (ClipModel fromBf16 = ClipLoader.load(bf16, ClipOptions.cpu());
@@ -99,7 +104,7 @@ class ClipModelLoadTest {
     void shouldRejectAMisShapedTensorNamingItAndBothShapes() throws IOException {
         Path folder = copyWith("F32", tensors -> {
             SafeTensorsWriter.Tensor t = tensors.get(TEXT_PROJECTION);
-            float[] half = java.util.Arrays.copyOf(t.values(), 64 * 32);
+            float[] half = Arrays.copyOf(t.values(), 64 * 32);
             tensors.put(TEXT_PROJECTION, new SafeTensorsWriter.Tensor("F32", new long[] {64, 32}, half));
         });
         assertThatThrownBy(() -> ClipLoader.load(folder, ClipOptions.cpu()))
@@ -131,7 +136,7 @@ class ClipModelLoadTest {
         Path folder = copyWith("F32", null);
         Path weights = folder.resolve("model.safetensors");
         byte[] bytes = Files.readAllBytes(weights);
-        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        Files.write(weights, Arrays.copyOf(bytes, bytes.length / 2));
         assertThatThrownBy(() -> ClipLoader.load(folder, ClipOptions.cpu()))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("data_offsets")
@@ -140,7 +145,8 @@ class ClipModelLoadTest {
 
     @Test
     void shouldRejectHalfPrecisionOnCpu() {
-        assertThatThrownBy(() -> ClipLoader.load(Golden.modelFolder(), new ClipOptions(Device.cpu(), DataType.FLOAT16)))
+        assertThatThrownBy(() ->
+                        ClipLoader.load(GoldenTensors.modelFolder(), new ClipOptions(Device.cpu(), DataType.FLOAT16)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("only supported on a GPU");
     }
@@ -159,14 +165,17 @@ class ClipModelLoadTest {
 
     private static float[] features(ClipModel model) {
         try (NDManager scope = manager.newSubManager()) {
-            NDArray image = Golden.image(scope, "expected/chelsea_small.resized.png");
-            return model.encodeImageTagClip(image, Golden.SELF_MASK).tokens().toFloatArray();
+            NDArray image = GoldenTensors.image(scope, "expected/chelsea_small.resized.png");
+            return model.encodeImageTagClip(image, GoldenTensors.SELF_MASK)
+                    .tokens()
+                    .toFloatArray();
         }
     }
 
     private static float[] textFeatures(ClipModel model) {
         try (NDManager scope = manager.newSubManager()) {
-            return model.encodeTexts(List.of("a photo of a cat.", "itap of my pottedplant."), scope).toFloatArray();
+            return model.encodeTexts(List.of("a photo of a cat.", "itap of my pottedplant."), scope)
+                    .toFloatArray();
         }
     }
 
@@ -185,17 +194,17 @@ class ClipModelLoadTest {
     /** A copy of the fixture folder with the weights re-written in {@code dtype}, optionally edited. */
     private Path copyWith(String dtype, Edit edit) throws IOException {
         Map<String, SafeTensorsWriter.Tensor> tensors =
-                SafeTensorsWriter.readAll(Golden.modelFolder().resolve("model.safetensors"), dtype);
+                SafeTensorsWriter.readAll(GoldenTensors.modelFolder().resolve("model.safetensors"), dtype);
         if (edit != null) {
             edit.apply(tensors);
         }
-        return folderWith(tensors, dtype.toLowerCase(java.util.Locale.ROOT) + "-" + System.nanoTime());
+        return folderWith(tensors, dtype.toLowerCase(Locale.ROOT) + "-" + System.nanoTime());
     }
 
     private Path folderWith(Map<String, SafeTensorsWriter.Tensor> tensors, String name) throws IOException {
         Path folder = Files.createDirectories(temp.resolve(name));
         for (String file : List.of("config.json", "vocab.json", "merges.txt")) {
-            Files.copy(Golden.modelFolder().resolve(file), folder.resolve(file));
+            Files.copy(GoldenTensors.modelFolder().resolve(file), folder.resolve(file));
         }
         SafeTensorsWriter.write(folder.resolve("model.safetensors"), tensors);
         return folder;
@@ -203,12 +212,12 @@ class ClipModelLoadTest {
 
     /** A minimal Hugging Face tokenizer.json (model.vocab + model.merges) built from vocab.json and merges.txt. */
     private static void writeTokenizerJson(Path folder) throws IOException {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
-        com.fasterxml.jackson.databind.node.ObjectNode model = root.putObject("model");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        ObjectNode model = root.putObject("model");
         model.put("type", "BPE");
         model.set("vocab", json.readTree(folder.resolve("vocab.json").toFile()));
-        com.fasterxml.jackson.databind.node.ArrayNode merges = model.putArray("merges");
+        ArrayNode merges = model.putArray("merges");
         List<String> lines = Files.readAllLines(folder.resolve("merges.txt"));
         for (String line : lines.subList(1, lines.size())) {
             merges.add(line);

@@ -1,11 +1,12 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.Golden.ints;
+import static io.tagclip.clip.GoldenTensors.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,22 +18,23 @@ class ClipTokenizerTest {
 
     @BeforeAll
     static void load() {
-        tokenizer = ClipTokenizer.fromFolder(Golden.modelFolder(), ClipTokenizer.DEFAULT_CONTEXT_LENGTH);
+        tokenizer = ClipTokenizer.fromFolder(GoldenTensors.modelFolder(), ClipTokenizer.DEFAULT_CONTEXT_LENGTH);
     }
 
     @Test
     void shouldEncodeTestStringsLikeTheReference() {
-        for (JsonNode c : Golden.expected("tokens.json").get("cases")) {
+        for (JsonNode c : GoldenTensors.expected("tokens.json").get("cases")) {
             String text = c.get("text").asText();
             assertThat(tokenizer.encode(text)).as("bpe of '%s'", text).containsExactly(ints(c.get("bpe_ids")));
-            assertThat(tokenizer.tokenize(List.of(text), false)[0]).as("ids77 of '%s'", text)
+            assertThat(tokenizer.tokenize(List.of(text), false)[0])
+                    .as("ids77 of '%s'", text)
                     .containsExactly(ints(c.get("ids77")));
         }
     }
 
     @Test
     void shouldEncodeEveryPromptOfBothVocabulariesLikeTheReference() {
-        JsonNode tokens = Golden.expected("tokens.json");
+        JsonNode tokens = GoldenTensors.expected("tokens.json");
         List<String> templates = new ArrayList<>();
         tokens.get("templates").forEach(t -> templates.add(t.asText()));
         assertThat(PromptEnsemble.TEMPLATES).containsExactlyElementsOf(templates);
@@ -46,7 +48,7 @@ class ClipTokenizerTest {
             assertThat(prompts).hasSize(expected.size());
             for (int i = 0; i < prompts.size(); i++) {
                 int[] ids = tokenizer.encode(prompts.get(i));
-                if (!java.util.Arrays.equals(ids, ints(expected.get(i)))) {
+                if (!Arrays.equals(ids, ints(expected.get(i)))) {
                     assertThat(ids).as("prompt '%s'", prompts.get(i)).containsExactly(ints(expected.get(i)));
                 }
                 checked++;
@@ -57,7 +59,7 @@ class ClipTokenizerTest {
 
     @Test
     void shouldRejectTooLongTextUnlessTruncating() {
-        JsonNode overflow = Golden.expected("tokens.json").get("overflow");
+        JsonNode overflow = GoldenTensors.expected("tokens.json").get("overflow");
         String text = overflow.get("text").asText();
         assertThat(tokenizer.encode(text)).hasSize(overflow.get("bpe_len").asInt());
         assertThatThrownBy(() -> tokenizer.tokenize(List.of(text), false))
@@ -71,7 +73,8 @@ class ClipTokenizerTest {
     @Test
     void shouldUnescapeHtmlEntitiesTwiceAndCollapseWhitespace() {
         assertThat(ClipTokenizer.clean("  Rock&amp;amp;Roll \t&lt;b&gt;  ")).isEqualTo("rock&roll <b>");
-        assertThat(ClipTokenizer.clean("caf&eacute;&nbsp;&#233;&#xE9; &copy2024")).isEqualTo("café éé ©2024");
+        assertThat(ClipTokenizer.clean("caf&eacute;&nbsp;&#233;&#xE9; &copy2024"))
+                .isEqualTo("café éé ©2024");
         assertThat(ClipTokenizer.clean("&unknown; & &#0;")).isEqualTo("&unknown; & \ufffd");
     }
 }

@@ -69,7 +69,9 @@ public final class FullSizeFolder {
         long parameters = 0;
         for (var entry : WeightLayout.expected(config).entrySet()) {
             float[] values = source.read(entry.getKey());
-            tensors.put(entry.getKey(), new SafeTensorsWriter.Tensor("F32", entry.getValue().getShape(), values));
+            tensors.put(
+                    entry.getKey(),
+                    new SafeTensorsWriter.Tensor("F32", entry.getValue().getShape(), values));
             parameters += values.length;
         }
         Path partial = dir.resolve(ClipLoader.WEIGHTS_FILE + ".partial");

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -73,7 +72,7 @@ class ModelLocatorTest {
         storage.setExecutor(threads);
         storage.start();
         for (String file : List.of("config.json", "vocab.json", "merges.txt")) {
-            files.put(file, Golden.modelFolder().resolve(file));
+            files.put(file, GoldenTensors.modelFolder().resolve(file));
         }
         files.put("pytorch_model.bin", Checkpoints.file(Checkpoints.HF_BIN));
     }
@@ -110,12 +109,15 @@ class ModelLocatorTest {
             blobs.put(sha, source);
             exchange.getResponseHeaders().add("X-Linked-Etag", "\"" + sha + "\"");
             exchange.getResponseHeaders().add("X-Linked-Size", Long.toString(size));
-            exchange.getResponseHeaders().add("Location", "http://127.0.0.2:" + storage.getAddress().getPort()
-                    + "/repos/" + sha + "?signature=abc");
+            exchange.getResponseHeaders()
+                    .add(
+                            "Location",
+                            "http://127.0.0.2:" + storage.getAddress().getPort() + "/repos/" + sha + "?signature=abc");
             respond(exchange, 302, null, 0, -1);
             return;
         }
-        exchange.getResponseHeaders().add("ETag", "\"" + HubClient.sha256(source).substring(0, 40) + "\"");
+        exchange.getResponseHeaders()
+                .add("ETag", "\"" + HubClient.sha256(source).substring(0, 40) + "\"");
         respond(exchange, 200, exchange.getRequestMethod().equals("HEAD") ? null : source, 0, size);
     }
 
@@ -175,8 +177,7 @@ class ModelLocatorTest {
 
     private HubOptions options(boolean offline, String token) {
         URI endpoint = URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
-        return new HubOptions(endpoint, cache, "main", offline, Duration.ofSeconds(10), Duration.ofMillis(400),
-                token);
+        return new HubOptions(endpoint, cache, "main", offline, Duration.ofSeconds(10), Duration.ofMillis(400), token);
     }
 
     private ModelLocator locator(HubOptions options, List<DownloadProgress> progress) {
@@ -188,15 +189,15 @@ class ModelLocatorTest {
     }
 
     @Test
-    void shouldFetchPytorchBinBehindACrossHostRedirectWithoutLeakingTheTokenIntoTheHubCacheLayout()
-            throws IOException {
+    void shouldFetchPytorchBinBehindACrossHostRedirectWithoutLeakingTheTokenIntoTheHubCacheLayout() throws IOException {
         List<DownloadProgress> progress = new CopyOnWriteArrayList<>();
         ModelSource source = locator(options(false, TOKEN), progress).locate(ID);
 
         Path snapshot = repo().resolve("snapshots").resolve(COMMIT);
         assertThat(source).isEqualTo(new ModelSource(snapshot, ID, COMMIT));
         assertThat(Files.readString(repo().resolve("refs/main"))).isEqualTo(COMMIT);
-        assertThat(repo().resolve(".no_exist").resolve(COMMIT).resolve("model.safetensors")).exists();
+        assertThat(repo().resolve(".no_exist").resolve(COMMIT).resolve("model.safetensors"))
+                .exists();
         String sha = HubClient.sha256(Checkpoints.file(Checkpoints.HF_BIN));
         Path bin = snapshot.resolve("pytorch_model.bin");
         assertThat(Files.isSymbolicLink(bin)).isTrue();
@@ -204,7 +205,8 @@ class ModelLocatorTest {
         assertThat(bin).hasSameBinaryContentAs(Checkpoints.file(Checkpoints.HF_BIN));
         for (String file : List.of("config.json", "vocab.json", "merges.txt")) {
             assertThat(Files.isSymbolicLink(snapshot.resolve(file))).as(file).isTrue();
-            assertThat(snapshot.resolve(file)).hasSameBinaryContentAs(Golden.modelFolder().resolve(file));
+            assertThat(snapshot.resolve(file))
+                    .hasSameBinaryContentAs(GoldenTensors.modelFolder().resolve(file));
         }
         try (var names = Files.list(repo().resolve("blobs"))) {
             assertThat(names.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".incomplete"));
@@ -215,13 +217,16 @@ class ModelLocatorTest {
         assertThat(hubAuthorizations).isNotEmpty().containsOnly("Bearer " + TOKEN);
         assertThat(hubRequests.get(0)).isEqualTo("HEAD /" + ID + "/resolve/main/config.json");
         assertThat(hubRequests.subList(1, hubRequests.size()))
-                .filteredOn(r -> r.startsWith("HEAD")).isNotEmpty()
+                .filteredOn(r -> r.startsWith("HEAD"))
+                .isNotEmpty()
                 .allMatch(r -> r.contains("/resolve/" + COMMIT + "/"));
 
         long size = Files.size(Checkpoints.file(Checkpoints.HF_BIN));
-        assertThat(progress).filteredOn(p -> p.file().equals("pytorch_model.bin"))
+        assertThat(progress)
+                .filteredOn(p -> p.file().equals("pytorch_model.bin"))
                 .anyMatch(p -> !p.done() && p.bytesTotal() == size)
-                .last().satisfies(p -> {
+                .last()
+                .satisfies(p -> {
                     assertThat(p.done()).isTrue();
                     assertThat(p.bytesDone()).isEqualTo(size);
                     assertThat(p.describe()).contains("pytorch_model.bin").contains("(100%)");
@@ -241,13 +246,15 @@ class ModelLocatorTest {
         hubRequests.clear();
         assertThat(locator(options(true, TOKEN), progress).locate(ID)).isEqualTo(source);
         assertThat(hubRequests).isEmpty();
-        assertThat(new ModelLocator(options(true, null)).locate(snapshot.toString())).isEqualTo(source);
+        assertThat(new ModelLocator(options(true, null)).locate(snapshot.toString()))
+                .isEqualTo(source);
     }
 
     @Test
     void shouldResumeAStalledBodyAfterTheIdleTimeout() throws IOException {
         stallsLeft.set(1);
-        ModelSource source = locator(options(false, null), new CopyOnWriteArrayList<>()).locate(ID);
+        ModelSource source =
+                locator(options(false, null), new CopyOnWriteArrayList<>()).locate(ID);
 
         assertThat(ranges).containsExactly("bytes=1000000-");
         assertThat(source.folder().resolve("pytorch_model.bin"))
@@ -258,10 +265,12 @@ class ModelLocatorTest {
     void shouldResumeAPartialDownloadLeftByAnEarlierRun() throws IOException {
         Path bin = Checkpoints.file(Checkpoints.HF_BIN);
         Path blobsDir = Files.createDirectories(repo().resolve("blobs"));
-        Files.write(blobsDir.resolve(HubClient.sha256(bin) + ".incomplete"),
+        Files.write(
+                blobsDir.resolve(HubClient.sha256(bin) + ".incomplete"),
                 Arrays.copyOf(Files.readAllBytes(bin), 2_000_000));
 
-        ModelSource source = locator(options(false, null), new CopyOnWriteArrayList<>()).locate(ID);
+        ModelSource source =
+                locator(options(false, null), new CopyOnWriteArrayList<>()).locate(ID);
 
         assertThat(ranges).containsExactly("bytes=2000000-");
         assertThat(source.folder().resolve("pytorch_model.bin")).hasSameBinaryContentAs(bin);
@@ -270,18 +279,21 @@ class ModelLocatorTest {
     @Test
     void shouldRefuseADownloadWhoseSha256DiffersFromTheHubs() {
         corrupt = true;
-        assertThatThrownBy(() -> locator(options(false, null), new CopyOnWriteArrayList<>()).locate(ID))
+        assertThatThrownBy(() -> locator(options(false, null), new CopyOnWriteArrayList<>())
+                        .locate(ID))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("pytorch_model.bin is corrupt: sha256");
-        assertThat(repo().resolve("snapshots").resolve(COMMIT).resolve("pytorch_model.bin")).doesNotExist();
+        assertThat(repo().resolve("snapshots").resolve(COMMIT).resolve("pytorch_model.bin"))
+                .doesNotExist();
     }
 
     @Test
     void shouldPreferSafetensorsWhenTheCommitHasThem() throws IOException {
-        files.put("model.safetensors", Golden.modelFolder().resolve("model.safetensors"));
-        ModelSource source = locator(options(false, null), new CopyOnWriteArrayList<>()).locate(ID);
+        files.put("model.safetensors", GoldenTensors.modelFolder().resolve("model.safetensors"));
+        ModelSource source =
+                locator(options(false, null), new CopyOnWriteArrayList<>()).locate(ID);
         assertThat(source.folder().resolve("model.safetensors"))
-                .hasSameBinaryContentAs(Golden.modelFolder().resolve("model.safetensors"));
+                .hasSameBinaryContentAs(GoldenTensors.modelFolder().resolve("model.safetensors"));
         assertThat(source.folder().resolve("pytorch_model.bin")).doesNotExist();
         assertThat(hubRequests).noneMatch(r -> r.endsWith("pytorch_model.bin"));
     }
@@ -320,11 +332,23 @@ class ModelLocatorTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        HubOptions unreachable = new HubOptions(URI.create("http://127.0.0.1:" + closedPort), cache, "main", false,
-                Duration.ofSeconds(5), Duration.ofSeconds(5), null);
+        HubOptions unreachable = new HubOptions(
+                URI.create("http://127.0.0.1:" + closedPort),
+                cache,
+                "main",
+                false,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                null);
         assertThat(new ModelLocator(unreachable).locate(ID)).isEqualTo(source);
-        HubOptions emptyCache = new HubOptions(unreachable.endpoint(), temp.resolve("empty"), "main", false,
-                Duration.ofSeconds(5), Duration.ofSeconds(5), null);
+        HubOptions emptyCache = new HubOptions(
+                unreachable.endpoint(),
+                temp.resolve("empty"),
+                "main",
+                false,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                null);
         assertThatThrownBy(() -> new ModelLocator(emptyCache).locate(ID))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("http://127.0.0.1:" + closedPort + "/acme/tiny-clip/resolve/main/config.json")
@@ -347,8 +371,10 @@ class ModelLocatorTest {
 
     @Test
     void shouldUseExistingFoldersAndFilesAsTheyAre() {
-        ModelSource folder = new ModelLocator(options(true, null)).locate(Golden.modelFolder().toString());
-        assertThat(folder.folder()).isEqualTo(Golden.modelFolder().toAbsolutePath().normalize());
+        ModelSource folder = new ModelLocator(options(true, null))
+                .locate(GoldenTensors.modelFolder().toString());
+        assertThat(folder.folder())
+                .isEqualTo(GoldenTensors.modelFolder().toAbsolutePath().normalize());
         assertThat(folder.modelId()).isEqualTo("model");
         assertThat(folder.revision()).isNull();
         Path pt = Checkpoints.file(Checkpoints.OPENAI_PT);
@@ -370,8 +396,9 @@ class ModelLocatorTest {
 
         Path hfHome = Files.createDirectories(temp.resolve("hf-home"));
         Files.writeString(hfHome.resolve("token"), "hf_from_file\n");
-        HubOptions fromHome = HubOptions.fromEnvironment(Map.of("HF_HOME", hfHome.toString(), "HF_HUB_OFFLINE", "1",
-                "HF_ENDPOINT", "https://mirror.example/"), home);
+        HubOptions fromHome = HubOptions.fromEnvironment(
+                Map.of("HF_HOME", hfHome.toString(), "HF_HUB_OFFLINE", "1", "HF_ENDPOINT", "https://mirror.example/"),
+                home);
         assertThat(fromHome.cacheDir()).isEqualTo(hfHome.resolve("hub"));
         assertThat(fromHome.token()).isEqualTo("hf_from_file");
         assertThat(fromHome.offline()).isTrue();
@@ -379,12 +406,22 @@ class ModelLocatorTest {
         assertThat(fromHome.toString()).doesNotContain("hf_from_file");
 
         Path tokenFile = Files.writeString(temp.resolve("other-token"), "hf_other");
-        HubOptions explicit = HubOptions.fromEnvironment(Map.of("HF_HOME", hfHome.toString(), "HF_HUB_CACHE",
-                temp.resolve("c").toString(), "HF_TOKEN_PATH", tokenFile.toString(), "HF_HUB_OFFLINE", "0"), home);
+        HubOptions explicit = HubOptions.fromEnvironment(
+                Map.of(
+                        "HF_HOME",
+                        hfHome.toString(),
+                        "HF_HUB_CACHE",
+                        temp.resolve("c").toString(),
+                        "HF_TOKEN_PATH",
+                        tokenFile.toString(),
+                        "HF_HUB_OFFLINE",
+                        "0"),
+                home);
         assertThat(explicit.cacheDir()).isEqualTo(temp.resolve("c"));
         assertThat(explicit.token()).isEqualTo("hf_other");
         assertThat(explicit.offline()).isFalse();
-        assertThat(HubOptions.fromEnvironment(Map.of("HF_TOKEN", "hf_env", "HF_TOKEN_PATH", tokenFile.toString()),
-                home).token()).isEqualTo("hf_env");
+        assertThat(HubOptions.fromEnvironment(Map.of("HF_TOKEN", "hf_env", "HF_TOKEN_PATH", tokenFile.toString()), home)
+                        .token())
+                .isEqualTo("hf_env");
     }
 }

@@ -23,8 +23,13 @@ public final class RandomClip {
      * the config's vocabulary must be CLIP's 49,408 tokens.
      */
     public static ClipModel randomWeightsWithTokenizer(ClipConfig config, long seed, ClipOptions options) {
-        return ClipLoader.build(config, weights(config, seed), ClipTokenizer.standard(config.contextLength()), options,
-                "random-" + seed, "random");
+        return ClipLoader.build(
+                config,
+                weights(config, seed),
+                ClipTokenizer.standard(config.contextLength()),
+                options,
+                "random-" + seed,
+                "random");
     }
 
     /** The random tensors of {@link #randomWeights}, by Hugging Face name, computed on demand. */

@@ -1,6 +1,6 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.Golden.assertClose;
+import static io.tagclip.clip.GoldenTensors.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -36,49 +36,79 @@ class RealConfigLayoutTest {
     @Test
     void shouldReadTheLargePatch14Config() {
         ClipConfig large = ClipConfig.fromHuggingFace(config("clip-vit-large-patch14"));
-        assertThat(large).isEqualTo(new ClipConfig(1024, 24, 16, 4096, 14, 224, 1e-5f,
-                ClipConfig.Activation.QUICK_GELU, 768, 12, 12, 3072, 77, 49408, 1e-5f,
-                ClipConfig.Activation.QUICK_GELU, 768));
+        assertThat(large)
+                .isEqualTo(new ClipConfig(
+                        1024,
+                        24,
+                        16,
+                        4096,
+                        14,
+                        224,
+                        1e-5f,
+                        ClipConfig.Activation.QUICK_GELU,
+                        768,
+                        12,
+                        12,
+                        3072,
+                        77,
+                        49408,
+                        1e-5f,
+                        ClipConfig.Activation.QUICK_GELU,
+                        768));
         assertThat(large.visionTokens()).isEqualTo(257);
     }
 
     @Test
     void shouldLoadTheTinyModelInTheRealLayoutToTheSameOutputs() throws IOException {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode real = (ObjectNode) json.readTree(config("clip-vit-base-patch16").toFile());
-        ClipConfig tiny = ClipConfig.fromHuggingFace(Golden.modelFolder().resolve("config.json"));
+        ObjectNode real =
+                (ObjectNode) json.readTree(config("clip-vit-base-patch16").toFile());
+        ClipConfig tiny = ClipConfig.fromHuggingFace(GoldenTensors.modelFolder().resolve("config.json"));
         real.put("projection_dim", tiny.embedDim());
         ObjectNode vision = (ObjectNode) real.get("vision_config");
-        vision.put("hidden_size", tiny.visionWidth()).put("num_attention_heads", tiny.visionHeads())
-                .put("intermediate_size", tiny.visionMlpWidth()).put("projection_dim", tiny.embedDim());
+        vision.put("hidden_size", tiny.visionWidth())
+                .put("num_attention_heads", tiny.visionHeads())
+                .put("intermediate_size", tiny.visionMlpWidth())
+                .put("projection_dim", tiny.embedDim());
         ObjectNode text = (ObjectNode) real.get("text_config");
-        text.put("hidden_size", tiny.textWidth()).put("num_attention_heads", tiny.textHeads())
-                .put("intermediate_size", tiny.textMlpWidth()).put("projection_dim", tiny.embedDim());
+        text.put("hidden_size", tiny.textWidth())
+                .put("num_attention_heads", tiny.textHeads())
+                .put("intermediate_size", tiny.textMlpWidth())
+                .put("projection_dim", tiny.embedDim());
         assertThat(text.get("eos_token_id").asInt()).isEqualTo(2);
 
         Path folder = Files.createDirectories(temp.resolve("clip-vit-base-patch16-tiny"));
-        json.writerWithDefaultPrettyPrinter().writeValue(folder.resolve("config.json").toFile(), real);
+        json.writerWithDefaultPrettyPrinter()
+                .writeValue(folder.resolve("config.json").toFile(), real);
         for (String file : List.of("vocab.json", "merges.txt")) {
-            Files.copy(Golden.modelFolder().resolve(file), folder.resolve(file));
+            Files.copy(GoldenTensors.modelFolder().resolve(file), folder.resolve(file));
         }
         Map<String, SafeTensorsWriter.Tensor> tensors =
-                SafeTensorsWriter.readAll(Golden.modelFolder().resolve("model.safetensors"), "F32");
-        tensors.put("logit_scale", new SafeTensorsWriter.Tensor("F32", new long[0],
-                tensors.get("logit_scale").values()));
+                SafeTensorsWriter.readAll(GoldenTensors.modelFolder().resolve("model.safetensors"), "F32");
+        tensors.put(
+                "logit_scale",
+                new SafeTensorsWriter.Tensor(
+                        "F32", new long[0], tensors.get("logit_scale").values()));
         tensors.put("text_model.embeddings.position_ids", positionIds(tiny.contextLength()));
         tensors.put("vision_model.embeddings.position_ids", positionIds(tiny.visionTokens()));
         SafeTensorsWriter.write(folder.resolve("model.safetensors"), tensors);
 
         try (ClipModel realLayout = ClipLoader.load(folder, ClipOptions.cpu());
-                ClipModel reference = ClipLoader.load(Golden.modelFolder(), ClipOptions.cpu());
+                ClipModel reference = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
                 NDManager manager = NDManager.newBaseManager()) {
             assertThat(realLayout.config()).isEqualTo(reference.config());
             List<String> prompts = List.of("a photo of a cat.", "itap of my pottedplant.");
-            assertClose("text features pooled at <|endoftext|>", realLayout.encodeTexts(prompts, manager).toFloatArray(),
-                    reference.encodeTexts(prompts, manager).toFloatArray(), 0);
-            NDArray image = Golden.image(manager, "expected/chelsea_small.resized.png");
-            assertClose("image features", realLayout.encodeImage(image).toFloatArray(),
-                    reference.encodeImage(image).toFloatArray(), 0);
+            assertClose(
+                    "text features pooled at <|endoftext|>",
+                    realLayout.encodeTexts(prompts, manager).toFloatArray(),
+                    reference.encodeTexts(prompts, manager).toFloatArray(),
+                    0);
+            NDArray image = GoldenTensors.image(manager, "expected/chelsea_small.resized.png");
+            assertClose(
+                    "image features",
+                    realLayout.encodeImage(image).toFloatArray(),
+                    reference.encodeImage(image).toFloatArray(),
+                    0);
             assertThat(realLayout.logitScale()).isEqualTo(reference.logitScale());
         }
     }
@@ -93,7 +123,9 @@ class RealConfigLayoutTest {
 
     private static Path config(String repo) {
         try {
-            return Path.of(RealConfigLayoutTest.class.getResource("/configs/" + repo + ".config.json").toURI());
+            return Path.of(RealConfigLayoutTest.class
+                    .getResource("/configs/" + repo + ".config.json")
+                    .toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

@@ -46,7 +46,10 @@ final class SafeTensorsWriter {
         }
         byte[] headerBytes = text.toString().getBytes(StandardCharsets.UTF_8);
         try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length).array());
+            out.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(headerBytes.length)
+                    .array());
             out.write(headerBytes);
             for (byte[] bytes : data.values()) {
                 out.write(bytes);

@@ -1,7 +1,7 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.Golden.assertClose;
-import static io.tagclip.clip.Golden.floats;
+import static io.tagclip.clip.GoldenTensors.assertClose;
+import static io.tagclip.clip.GoldenTensors.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -27,7 +27,7 @@ class TextParityTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(Golden.modelFolder(), ClipOptions.cpu());
+        model = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
     }
 
@@ -39,26 +39,27 @@ class TextParityTest {
 
     @Test
     void shouldReadLogitScaleFromTheWeights() {
-        double expected = Math.exp(Golden.expected("clip_plain.json").get("logit_scale").asDouble());
+        double expected = Math.exp(
+                GoldenTensors.expected("clip_plain.json").get("logit_scale").asDouble());
         assertThat((double) model.logitScale()).isCloseTo(expected, Offset.offset(1e-4));
         assertThat(model.logitScale()).isCloseTo(100.02993f, Offset.offset(1e-4f));
     }
 
     @Test
     void shouldMatchPlainClipImageAndTextEmbeddings() {
-        JsonNode golden = Golden.expected("clip_plain.json");
+        JsonNode golden = GoldenTensors.expected("clip_plain.json");
         try (NDManager scope = manager.newSubManager()) {
-            NDArray image = Golden.image(scope, "expected/chelsea.plain224.png");
+            NDArray image = GoldenTensors.image(scope, "expected/chelsea.plain224.png");
             NDArray imageEmbedding = model.encodeImage(image);
             assertThat(imageEmbedding.getShape()).isEqualTo(new Shape(1, 64));
             assertThat(imageEmbedding.getManager()).isSameAs(scope);
             assertClose("image embedding", imageEmbedding.toFloatArray(), floats(golden.get("image_embedding")), 1e-5);
 
             JsonNode text = golden.get("text");
-            int[] ids = Golden.ints(text.get("ids77").get(0));
+            int[] ids = GoldenTensors.ints(text.get("ids77").get(0));
             long[] all = new long[3 * 77];
             for (int t = 0; t < 3; t++) {
-                int[] row = Golden.ints(text.get("ids77").get(t));
+                int[] row = GoldenTensors.ints(text.get("ids77").get(t));
                 for (int i = 0; i < 77; i++) {
                     all[t * 77 + i] = row[i];
                 }
@@ -73,8 +74,11 @@ class TextParityTest {
 
             List<String> prompts = new ArrayList<>();
             text.get("prompts").forEach(p -> prompts.add(p.asText()));
-            assertClose("text embeddings from strings", model.encodeTexts(prompts, scope).toFloatArray(),
-                    textEmbedding.toFloatArray(), 1e-6);
+            assertClose(
+                    "text embeddings from strings",
+                    model.encodeTexts(prompts, scope).toFloatArray(),
+                    textEmbedding.toFloatArray(),
+                    1e-6);
 
             NDArray logits = PromptEnsemble.normalize(imageEmbedding)
                     .matMul(PromptEnsemble.normalize(textEmbedding).transpose())
@@ -85,7 +89,7 @@ class TextParityTest {
 
     @Test
     void shouldMatchPromptEnsembleOfVoc() {
-        JsonNode golden = Golden.expected("text_voc2007.json");
+        JsonNode golden = GoldenTensors.expected("text_voc2007.json");
         List<String> classes = new ArrayList<>();
         golden.get("classes").forEach(c -> classes.add(c.asText()));
         try (NDManager scope = manager.newSubManager()) {
@@ -93,14 +97,17 @@ class TextParityTest {
             List<String> prompts = new ArrayList<>();
             raw.get("prompts").forEach(p -> prompts.add(p.asText()));
             assertThat(prompts).containsExactlyElementsOf(PromptEnsemble.prompts(List.of(classes.get(0))));
-            assertClose("class 0 raw prompt embeddings", model.encodeTexts(prompts, scope).toFloatArray(),
-                    floats(raw.get("embeddings")), 1e-5);
+            assertClose(
+                    "class 0 raw prompt embeddings",
+                    model.encodeTexts(prompts, scope).toFloatArray(),
+                    floats(raw.get("embeddings")),
+                    1e-5);
 
             NDArray embeddings = PromptEnsemble.embed(model, classes, scope);
             assertThat(embeddings.getShape()).isEqualTo(new Shape(45, 64));
             assertThat(embeddings.getManager()).isSameAs(scope);
-            assertClose("text features used", embeddings.toFloatArray(), floats(golden.get("text_features_used")),
-                    1e-5);
+            assertClose(
+                    "text features used", embeddings.toFloatArray(), floats(golden.get("text_features_used")), 1e-5);
         }
     }
 }

@@ -23,8 +23,23 @@ import org.junit.jupiter.api.Test;
 class TextTableMemoryTest {
 
     /** Mid-size: a text tower of width 256 and 4 layers (the real vocabulary size), a token vision tower. */
-    private static final ClipConfig MID_SIZE = new ClipConfig(64, 1, 1, 256, 16, 32, 1e-5f,
-            ClipConfig.Activation.QUICK_GELU, 256, 4, 4, 1024, 77, 49408, 1e-5f, ClipConfig.Activation.QUICK_GELU,
+    private static final ClipConfig MID_SIZE = new ClipConfig(
+            64,
+            1,
+            1,
+            256,
+            16,
+            32,
+            1e-5f,
+            ClipConfig.Activation.QUICK_GELU,
+            256,
+            4,
+            4,
+            1024,
+            77,
+            49408,
+            1e-5f,
+            ClipConfig.Activation.QUICK_GELU,
             256);
 
     /** Poll interval of the sampler that records the peak of live arrays during a build. */
@@ -35,8 +50,8 @@ class TextTableMemoryTest {
     @BeforeAll
     static void load() {
         ClipTokenizer tokenizer = ClipTokenizer.fromFolder(Golden.modelDir(), MID_SIZE.contextLength());
-        model = ClipLoader.build(MID_SIZE, RandomClip.weights(MID_SIZE, 7), tokenizer, ClipOptions.cpu(),
-                "mid-size", "random");
+        model = ClipLoader.build(
+                MID_SIZE, RandomClip.weights(MID_SIZE, 7), tokenizer, ClipOptions.cpu(), "mid-size", "random");
     }
 
     @AfterAll
@@ -65,7 +80,8 @@ class TextTableMemoryTest {
     private record Build(long baselineBytes, List<Long> bytesAfterChunks, long peakBytes, int prompts) {}
 
     private static Build build(int names) throws InterruptedException {
-        List<String> classNames = IntStream.range(0, names).mapToObj(i -> "object" + i).toList();
+        List<String> classNames =
+                IntStream.range(0, names).mapToObj(i -> "object" + i).toList();
         long baseline = Live.of(model.manager()).bytes();
         List<Long> afterChunks = new ArrayList<>();
         AtomicLong peak = new AtomicLong(baseline);
@@ -113,7 +129,8 @@ class TextTableMemoryTest {
         long smallExtra = small.peakBytes() - small.baselineBytes();
         long largeExtra = large.peakBytes() - large.baselineBytes();
         assertThat(smallExtra).as("the sampler saw a chunk's activations").isPositive();
-        assertThat(largeExtra).as("peak above the weights, large vs small vocabulary (%d vs %d bytes)", largeExtra,
-                smallExtra).isLessThanOrEqualTo(smallExtra * 3 / 2);
+        assertThat(largeExtra)
+                .as("peak above the weights, large vs small vocabulary (%d vs %d bytes)", largeExtra, smallExtra)
+                .isLessThanOrEqualTo(smallExtra * 3 / 2);
     }
 }

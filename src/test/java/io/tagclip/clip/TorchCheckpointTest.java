@@ -1,7 +1,7 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.Golden.assertClose;
-import static io.tagclip.clip.Golden.floats;
+import static io.tagclip.clip.GoldenTensors.assertClose;
+import static io.tagclip.clip.GoldenTensors.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,7 +43,7 @@ class TorchCheckpointTest {
 
     @BeforeAll
     static void load() {
-        reference = ClipLoader.load(Golden.modelFolder(), ClipOptions.cpu());
+        reference = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
         referenceFeatures = features(reference);
         referenceText = textFeatures(reference);
@@ -57,17 +57,19 @@ class TorchCheckpointTest {
 
     @Test
     void shouldReadEveryDtypeViewAndSharedStorageAsPyTorchWroteThem() throws IOException {
-        JsonNode expected = new ObjectMapper().readTree(Checkpoints.file("views.json").toFile());
+        JsonNode expected =
+                new ObjectMapper().readTree(Checkpoints.file("views.json").toFile());
         try (TorchCheckpoint checkpoint = TorchCheckpoint.open(Checkpoints.file("views.bin"))) {
-            for (String name : List.of("f32", "f16", "bf16", "transposed", "offset", "shared_a", "shared_b", "scalar",
-                    "parameter")) {
+            for (String name : List.of(
+                    "f32", "f16", "bf16", "transposed", "offset", "shared_a", "shared_b", "scalar", "parameter")) {
                 JsonNode tensor = expected.get(name);
                 long[] shape = new long[tensor.get("shape").size()];
                 for (int i = 0; i < shape.length; i++) {
                     shape[i] = tensor.get("shape").get(i).asLong();
                 }
                 assertThat(checkpoint.entries().get(name).shape()).as(name).containsExactly(shape);
-                float[] values = tensor.get("values").isArray() ? floats(tensor.get("values"))
+                float[] values = tensor.get("values").isArray()
+                        ? floats(tensor.get("values"))
                         : new float[] {(float) tensor.get("values").asDouble()};
                 assertClose(name, checkpoint.readFloats(name), values, 0);
             }
@@ -134,8 +136,10 @@ class TorchCheckpointTest {
     void shouldLoadAHuggingFaceFolderWithOnlyPytorchModelBin() throws IOException {
         Path folder = Checkpoints.hfBinFolder(temp);
         try (TorchCheckpoint bin = TorchCheckpoint.open(folder.resolve(ClipLoader.PYTORCH_WEIGHTS_FILE))) {
-            assertThat(bin.entries().get("text_model.embeddings.position_ids").dtype()).isEqualTo("I64");
-            assertThat(bin.entries().get("vision_model.embeddings.position_ids").shape()).containsExactly(1, 197);
+            assertThat(bin.entries().get("text_model.embeddings.position_ids").dtype())
+                    .isEqualTo("I64");
+            assertThat(bin.entries().get("vision_model.embeddings.position_ids").shape())
+                    .containsExactly(1, 197);
             assertThat(bin.entries().get("logit_scale").shape()).isEmpty();
         }
         try (ClipModel model = ClipLoader.load(folder, ClipOptions.cpu())) {
@@ -151,18 +155,20 @@ class TorchCheckpointTest {
             assertThat(model.config()).isEqualTo(reference.config());
             assertSameOutputs(model);
             String text = "a jpeg corrupted photo of a teddy bear.";
-            assertThat(model.tokenizer().encode(text)).containsExactly(reference.tokenizer().encode(text));
+            assertThat(model.tokenizer().encode(text))
+                    .containsExactly(reference.tokenizer().encode(text));
         }
     }
 
     @Test
     void shouldGiveTheGoldenPlainClipLogitsFromTheOpenAiFile() {
-        JsonNode golden = Golden.expected("clip_plain.json");
+        JsonNode golden = GoldenTensors.expected("clip_plain.json");
         try (ClipModel model = ClipLoader.load(Checkpoints.file(Checkpoints.OPENAI_PT), ClipOptions.cpu());
                 NDManager scope = manager.newSubManager()) {
-            NDArray image = PromptEnsemble.normalize(model.encodeImage(
-                    Golden.image(scope, "expected/chelsea.plain224.png")));
-            List<String> prompts = List.of(golden.get("text").get("prompts").get(0).asText(),
+            NDArray image = PromptEnsemble.normalize(
+                    model.encodeImage(GoldenTensors.image(scope, "expected/chelsea.plain224.png")));
+            List<String> prompts = List.of(
+                    golden.get("text").get("prompts").get(0).asText(),
                     golden.get("text").get("prompts").get(1).asText(),
                     golden.get("text").get("prompts").get(2).asText());
             NDArray text = PromptEnsemble.normalize(model.encodeTexts(prompts, scope));
@@ -175,13 +181,14 @@ class TorchCheckpointTest {
     @Test
     void shouldTokenizeWithTheBundledVocabularyExactlyAsTheFixtureFiles() throws IOException {
         ClipTokenizer standard = ClipTokenizer.standard(77);
-        JsonNode tokens = Golden.expected("tokens.json");
+        JsonNode tokens = GoldenTensors.expected("tokens.json");
         ClipTokenizer fixture = reference.tokenizer();
         for (String text : List.of("a photo of a tvmonitor.", "itap of a pottedplant", "Hello  WORLD &amp; é")) {
             assertThat(standard.encode(text)).as(text).containsExactly(fixture.encode(text));
         }
         assertThat(tokens).isNotNull();
-        JsonNode vocab = new ObjectMapper().readTree(Golden.modelFolder().resolve("vocab.json").toFile());
+        JsonNode vocab = new ObjectMapper()
+                .readTree(GoldenTensors.modelFolder().resolve("vocab.json").toFile());
         assertThat(vocab.size()).isEqualTo(ClipLoader.STANDARD_VOCAB_SIZE);
     }
 
@@ -193,7 +200,8 @@ class TorchCheckpointTest {
 
     private Path archive(String name, byte[] pickle) throws IOException {
         Path file = temp.resolve(name);
-        try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(file);
+                ZipOutputStream zip = new ZipOutputStream(out)) {
             zip.putNextEntry(new ZipEntry("archive/data.pkl"));
             zip.write(pickle);
             zip.closeEntry();
@@ -206,14 +214,17 @@ class TorchCheckpointTest {
 
     private static float[] features(ClipModel model) {
         try (NDManager scope = manager.newSubManager()) {
-            NDArray image = Golden.image(scope, "expected/chelsea_small.resized.png");
-            return model.encodeImageTagClip(image, Golden.SELF_MASK).tokens().toFloatArray();
+            NDArray image = GoldenTensors.image(scope, "expected/chelsea_small.resized.png");
+            return model.encodeImageTagClip(image, GoldenTensors.SELF_MASK)
+                    .tokens()
+                    .toFloatArray();
         }
     }
 
     private static float[] textFeatures(ClipModel model) {
         try (NDManager scope = manager.newSubManager()) {
-            return model.encodeTexts(List.of("a photo of a cat.", "itap of my pottedplant."), scope).toFloatArray();
+            return model.encodeTexts(List.of("a photo of a cat.", "itap of my pottedplant."), scope)
+                    .toFloatArray();
         }
     }
 }

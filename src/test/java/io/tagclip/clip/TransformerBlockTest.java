@@ -1,6 +1,6 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.Golden.assertClose;
+import static io.tagclip.clip.GoldenTensors.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -33,13 +33,23 @@ class TransformerBlockTest {
     }
 
     private static TransformerBlock block(NDManager m, float qkvScale) {
-        return new TransformerBlock(WIDTH, HEADS, 1e-5f, ClipConfig.Activation.QUICK_GELU,
-                m.ones(new Shape(WIDTH)), m.zeros(new Shape(WIDTH)),
-                m.randomNormal(new Shape(3 * WIDTH, WIDTH)).mul(qkvScale), m.randomNormal(new Shape(3 * WIDTH)),
-                m.randomNormal(new Shape(WIDTH, WIDTH)).mul(0.05f), m.zeros(new Shape(WIDTH)),
-                m.ones(new Shape(WIDTH)), m.zeros(new Shape(WIDTH)),
-                m.randomNormal(new Shape(4 * WIDTH, WIDTH)).mul(0.05f), m.zeros(new Shape(4 * WIDTH)),
-                m.randomNormal(new Shape(WIDTH, 4 * WIDTH)).mul(0.05f), m.zeros(new Shape(WIDTH)));
+        return new TransformerBlock(
+                WIDTH,
+                HEADS,
+                1e-5f,
+                ClipConfig.Activation.QUICK_GELU,
+                m.ones(new Shape(WIDTH)),
+                m.zeros(new Shape(WIDTH)),
+                m.randomNormal(new Shape(3 * WIDTH, WIDTH)).mul(qkvScale),
+                m.randomNormal(new Shape(3 * WIDTH)),
+                m.randomNormal(new Shape(WIDTH, WIDTH)).mul(0.05f),
+                m.zeros(new Shape(WIDTH)),
+                m.ones(new Shape(WIDTH)),
+                m.zeros(new Shape(WIDTH)),
+                m.randomNormal(new Shape(4 * WIDTH, WIDTH)).mul(0.05f),
+                m.zeros(new Shape(4 * WIDTH)),
+                m.randomNormal(new Shape(WIDTH, 4 * WIDTH)).mul(0.05f),
+                m.zeros(new Shape(WIDTH)));
     }
 
     private static NDArray selfMask(NDManager m) {
@@ -54,11 +64,14 @@ class TransformerBlockTest {
                 TransformerBlock block = block(m, scale);
                 List<NDArray> shortcutMaps = new ArrayList<>();
                 List<NDArray> referenceMaps = new ArrayList<>();
-                NDArray shortcut = block.forwardSelfMasked(x, selfMask(m), Golden.SELF_MASK, shortcutMaps);
+                NDArray shortcut = block.forwardSelfMasked(x, selfMask(m), GoldenTensors.SELF_MASK, shortcutMaps);
                 NDArray reference = block.forward(x, TransformerBlock.Masking.ADDITIVE, selfMask(m), referenceMaps);
                 assertClose("scale " + scale + " output", shortcut.toFloatArray(), reference.toFloatArray(), 1e-5);
-                assertClose("scale " + scale + " unmasked attention", shortcutMaps.get(0).toFloatArray(),
-                        referenceMaps.get(0).toFloatArray(), 0);
+                assertClose(
+                        "scale " + scale + " unmasked attention",
+                        shortcutMaps.get(0).toFloatArray(),
+                        referenceMaps.get(0).toFloatArray(),
+                        0);
             }
         }
     }
@@ -69,9 +82,11 @@ class TransformerBlockTest {
             float[] values = new float[TOKENS * TOKENS];
             values[3 * TOKENS + 5] = 39.9f;
             NDArray logits = m.create(values, new Shape(1, 1, TOKENS, TOKENS));
-            assertThat(TransformerBlock.selfOnly(logits, Golden.SELF_MASK)).isTrue();
+            assertThat(TransformerBlock.selfOnly(logits, GoldenTensors.SELF_MASK))
+                    .isTrue();
             values[3 * TOKENS + 5] = 40.1f;
-            assertThat(TransformerBlock.selfOnly(m.create(values, new Shape(1, 1, TOKENS, TOKENS)), Golden.SELF_MASK))
+            assertThat(TransformerBlock.selfOnly(
+                            m.create(values, new Shape(1, 1, TOKENS, TOKENS)), GoldenTensors.SELF_MASK))
                     .isFalse();
         }
     }
@@ -86,7 +101,9 @@ class TransformerBlockTest {
             assertThat(flushed[3]).isZero(); // 65 below the maximum
             assertThat(flushed[4]).isZero(); // 102 below: e^-102 would be a subnormal float
             for (float p : flushed) {
-                assertThat(p == 0 || p >= Float.MIN_NORMAL).as("no subnormal probability: %s", p).isTrue();
+                assertThat(p == 0 || p >= Float.MIN_NORMAL)
+                        .as("no subnormal probability: %s", p)
+                        .isTrue();
             }
             assertClose("flushed vs plain", flushed, plain, 1e-7);
         }

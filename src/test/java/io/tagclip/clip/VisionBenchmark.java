@@ -32,13 +32,20 @@ public final class VisionBenchmark {
         double secondsPerCase = args.length > 1 ? Double.parseDouble(args[1]) : 20;
         Set<String> sections = Set.of((args.length > 2 ? args[2] : "throughput,text,subnormal,memory").split(","));
         ClipConfig config = ClipConfig.vitB16();
-        System.out.printf(Locale.ROOT, "cores %d, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                Locale.ROOT,
+                "cores %d, max heap %d MiB%n",
+                Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
         long start = System.nanoTime();
         try (ClipModel model = RandomClip.randomWeights(config, 20231220L, ClipOptions.cpu());
                 NDManager manager = NDManager.newBaseManager()) {
-            System.out.printf(Locale.ROOT, "random ViT-B/16 built in %.1f s on %s; RSS %s%n",
-                    (System.nanoTime() - start) / 1e9, model.device(), memory());
+            System.out.printf(
+                    Locale.ROOT,
+                    "random ViT-B/16 built in %.1f s on %s; RSS %s%n",
+                    (System.nanoTime() - start) / 1e9,
+                    model.device(),
+                    memory());
 
             if (sections.contains("throughput")) {
                 throughput(model, manager, config, secondsPerCase);
@@ -70,23 +77,38 @@ public final class VisionBenchmark {
                 if (c[0] == 224 && c[2] == 8) {
                     gflopsAt224Batch8 = gflops;
                 }
-                System.out.printf(Locale.ROOT, "| %dx%d | %d | %.0f | %.2f | %.1f | %.0f |%n", c[0], c[1], c[2],
-                        seconds * 1e3, c[2] / seconds, gflop, gflops);
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %dx%d | %d | %.0f | %.2f | %.1f | %.0f |%n",
+                        c[0],
+                        c[1],
+                        c[2],
+                        seconds * 1e3,
+                        c[2] / seconds,
+                        gflop,
+                        gflops);
             }
 
-            double matMul = matMulGflops(manager, 8 * 197, config.visionWidth(), config.visionMlpWidth(),
-                    secondsPerCase / 2);
-            System.out.printf(Locale.ROOT, "%nplain matMul [%d,%d]x[%d,%d]: %.0f GFLOP/s; TagCLIP pass at 224, batch 8:"
-                    + " %.0f%% of it%n", 8 * 197, config.visionWidth(), config.visionWidth(), config.visionMlpWidth(),
-                    matMul, 100 * gflopsAt224Batch8 / matMul);
+            double matMul =
+                    matMulGflops(manager, 8 * 197, config.visionWidth(), config.visionMlpWidth(), secondsPerCase / 2);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nplain matMul [%d,%d]x[%d,%d]: %.0f GFLOP/s; TagCLIP pass at 224, batch 8:" + " %.0f%% of it%n",
+                    8 * 197,
+                    config.visionWidth(),
+                    config.visionWidth(),
+                    config.visionMlpWidth(),
+                    matMul,
+                    100 * gflopsAt224Batch8 / matMul);
         }
     }
 
     /** Time to embed the VOC vocabulary (45 classes x 85 prompts) with the real-size text tower. */
     private static void textTable(ClipModel model, NDManager manager) {
-        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(Golden.modelFolder(), model.config().contextLength());
+        ClipTokenizer tokenizer = ClipTokenizer.fromFolder(
+                GoldenTensors.modelFolder(), model.config().contextLength());
         List<String> classes = new ArrayList<>();
-        Golden.expected("text_voc2007.json").get("classes").forEach(c -> classes.add(c.asText()));
+        GoldenTensors.expected("text_voc2007.json").get("classes").forEach(c -> classes.add(c.asText()));
         int[][] ids = tokenizer.tokenize(PromptEnsemble.prompts(classes), false);
         try (NDManager scope = manager.newSubManager()) {
             int[] flat = new int[ids.length * ids[0].length];
@@ -96,8 +118,11 @@ public final class VisionBenchmark {
             NDArray tokens = scope.create(flat, new Shape(ids.length, ids[0].length));
             long t0 = System.nanoTime();
             NDArray features = model.encodeText(tokens);
-            System.out.printf(Locale.ROOT, "%ntext table for VOC (%d prompts, ViT-B/16 text tower): %.1f s%n",
-                    features.getShape().get(0), (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%ntext table for VOC (%d prompts, ViT-B/16 text tower): %.1f s%n",
+                    features.getShape().get(0),
+                    (System.nanoTime() - t0) / 1e9);
         }
     }
 
@@ -119,7 +144,7 @@ public final class VisionBenchmark {
             for (int i = 0; i < 2; i++) {
                 try (NDManager run = scope.newSubManager()) {
                     images.attach(run);
-                    model.encodeImageTagClip(images, Golden.SELF_MASK);
+                    model.encodeImageTagClip(images, GoldenTensors.SELF_MASK);
                     images.attach(scope);
                 }
             }
@@ -130,7 +155,7 @@ public final class VisionBenchmark {
                 try (NDManager run = scope.newSubManager()) {
                     images.attach(run);
                     long t0 = System.nanoTime();
-                    VisionOutput out = model.encodeImageTagClip(images, Golden.SELF_MASK);
+                    VisionOutput out = model.encodeImageTagClip(images, GoldenTensors.SELF_MASK);
                     out.tokens().toFloatArray(); // wait for the result
                     times[runs++] = (System.nanoTime() - t0) / 1e9;
                     images.attach(scope);
@@ -166,22 +191,33 @@ public final class VisionBenchmark {
         int tokens = config.visionTokens();
         int heads = config.visionHeads();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray logits = scope.randomNormal(new Shape(1, heads, tokens, tokens)).mul(3f);
+            NDArray logits =
+                    scope.randomNormal(new Shape(1, heads, tokens, tokens)).mul(3f);
             NDArray v = scope.randomNormal(new Shape(1, heads, tokens, config.visionWidth() / heads));
             NDArray mask = scope.eye(tokens).mul(100f).sub(100f);
             double plain = timeMs(() -> logits.softmax(-1).matMul(v).close());
             double masked = timeMs(() -> logits.add(mask).softmax(-1).matMul(v).close());
-            double flushed = timeMs(() -> TransformerBlock.flushedSoftmax(logits.add(mask)).matMul(v).close());
-            double shortcut = timeMs(() -> TransformerBlock.selfOnly(logits, Golden.SELF_MASK));
+            double flushed = timeMs(() ->
+                    TransformerBlock.flushedSoftmax(logits.add(mask)).matMul(v).close());
+            double shortcut = timeMs(() -> TransformerBlock.selfOnly(logits, GoldenTensors.SELF_MASK));
             NDArray denormal = logits.add(mask).softmax(-1);
             NDArray clean = TransformerBlock.flushedSoftmax(logits.add(mask));
-            double difference = denormal.matMul(v).sub(clean.matMul(v)).abs().max().getFloat();
+            double difference =
+                    denormal.matMul(v).sub(clean.matMul(v)).abs().max().getFloat();
             double toV = denormal.matMul(v).sub(v).abs().max().getFloat();
-            System.out.printf(Locale.ROOT, "%nlast-block attention at 224 (softmax + P·V, 1 image, %d heads):"
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nlast-block attention at 224 (softmax + P·V, 1 image, %d heads):"
                             + " unmasked %.2f ms; with the -100 self mask: plain (subnormals) %.2f ms, flushed"
                             + " softmax %.2f ms, identity shortcut (check only, output = V) %.2f ms;"
                             + " max |plain - flushed| %.1e, max |plain - V| %.1e%n",
-                    heads, plain, masked, flushed, shortcut, difference, toV);
+                    heads,
+                    plain,
+                    masked,
+                    flushed,
+                    shortcut,
+                    difference,
+                    toV);
         }
     }
 
@@ -207,7 +243,7 @@ public final class VisionBenchmark {
             for (int i = 1; i <= forwards; i++) {
                 try (NDManager run = scope.newSubManager()) {
                     image.attach(run);
-                    VisionOutput out = model.encodeImageTagClip(image, Golden.SELF_MASK);
+                    VisionOutput out = model.encodeImageTagClip(image, GoldenTensors.SELF_MASK);
                     out.tokens().toFloatArray();
                     image.attach(scope);
                 }
@@ -217,10 +253,17 @@ public final class VisionBenchmark {
             }
         }
         long endRss = statusKib("VmRSS");
-        System.out.printf(Locale.ROOT, "%n%d forwards at 224, batch 1, in %.0f s: RSS after 100 %d MiB, after %d %d MiB"
+        System.out.printf(
+                Locale.ROOT,
+                "%n%d forwards at 224, batch 1, in %.0f s: RSS after 100 %d MiB, after %d %d MiB"
                         + " (drift %+.1f%%); peak RSS %d MiB%n",
-                forwards, (System.nanoTime() - begin) / 1e9, warmRss >> 10, forwards, endRss >> 10,
-                100.0 * (endRss - warmRss) / warmRss, statusKib("VmHWM") >> 10);
+                forwards,
+                (System.nanoTime() - begin) / 1e9,
+                warmRss >> 10,
+                forwards,
+                endRss >> 10,
+                100.0 * (endRss - warmRss) / warmRss,
+                statusKib("VmHWM") >> 10);
     }
 
     private static String memory() throws IOException {

@@ -45,8 +45,12 @@ class DeploymentManifestsTest {
             List<JsonNode> documents = documents(file);
             assertThat(documents).as("documents in %s", file).isNotEmpty();
             for (JsonNode document : documents) {
-                assertThat(document.path("apiVersion").asText()).as("apiVersion in %s", file).isNotBlank();
-                assertThat(document.path("kind").asText()).as("kind in %s", file).isNotBlank();
+                assertThat(document.path("apiVersion").asText())
+                        .as("apiVersion in %s", file)
+                        .isNotBlank();
+                assertThat(document.path("kind").asText())
+                        .as("kind in %s", file)
+                        .isNotBlank();
             }
         }
     }
@@ -56,7 +60,8 @@ class DeploymentManifestsTest {
         List<Path> kustomizations = yamlFiles(DEPLOY).stream()
                 .filter(file -> file.getFileName().toString().equals("kustomization.yaml"))
                 .toList();
-        assertThat(kustomizations).extracting(file -> DEPLOY.relativize(file.getParent()).toString())
+        assertThat(kustomizations)
+                .extracting(file -> DEPLOY.relativize(file.getParent()).toString())
                 .contains("base", "overlays/cpu", "overlays/gpu");
         for (Path kustomization : kustomizations) {
             Path dir = kustomization.getParent();
@@ -68,12 +73,16 @@ class DeploymentManifestsTest {
                         .isTrue();
             }
             for (JsonNode patch : spec.path("patches")) {
-                assertThat(dir.resolve(patch.path("path").asText())).as("patch of %s", kustomization).isRegularFile();
+                assertThat(dir.resolve(patch.path("path").asText()))
+                        .as("patch of %s", kustomization)
+                        .isRegularFile();
             }
             for (JsonNode generator : spec.path("configMapGenerator")) {
                 for (String field : List.of("files", "envs")) {
                     for (JsonNode file : generator.path(field)) {
-                        assertThat(dir.resolve(file.asText())).as("%s of %s", field, kustomization).isRegularFile();
+                        assertThat(dir.resolve(file.asText()))
+                                .as("%s of %s", field, kustomization)
+                                .isRegularFile();
                     }
                 }
             }
@@ -88,7 +97,8 @@ class DeploymentManifestsTest {
         assertThat(tagger.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
         JsonNode startup = tagger.path("startupProbe");
         assertThat(startup.at("/httpGet/path").asText()).startsWith("/q/health/");
-        assertThat(startup.path("failureThreshold").asInt() * startup.path("periodSeconds").asInt(10))
+        assertThat(startup.path("failureThreshold").asInt()
+                        * startup.path("periodSeconds").asInt(10))
                 .as("seconds the startup probe waits for the model")
                 .isGreaterThanOrEqualTo(MIN_STARTUP_SECONDS);
         assertThat(tagger.at("/ports/0/containerPort").asInt()).isEqualTo(8080);
@@ -115,16 +125,28 @@ class DeploymentManifestsTest {
     void shouldRunEveryPodAsNonRootWithReadOnlyRootAndWritableTmp() {
         for (JsonNode pod : podTemplates()) {
             JsonNode podSecurity = pod.path("securityContext");
-            assertThat(podSecurity.path("runAsNonRoot").asBoolean()).as("runAsNonRoot of %s", names(pod)).isTrue();
-            assertThat(podSecurity.path("runAsUser").asInt(0)).as("runAsUser of %s", names(pod)).isPositive();
+            assertThat(podSecurity.path("runAsNonRoot").asBoolean())
+                    .as("runAsNonRoot of %s", names(pod))
+                    .isTrue();
+            assertThat(podSecurity.path("runAsUser").asInt(0))
+                    .as("runAsUser of %s", names(pod))
+                    .isPositive();
             assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).isFalse();
             for (JsonNode container : containersOf(pod)) {
                 JsonNode security = container.path("securityContext");
                 String name = container.path("name").asText();
-                assertThat(security.path("allowPrivilegeEscalation").asBoolean(true)).as(name).isFalse();
-                assertThat(security.path("readOnlyRootFilesystem").asBoolean()).as(name).isTrue();
-                assertThat(security.at("/capabilities/drop").toString()).as(name).contains("ALL");
-                assertThat(emptyDirMountPaths(pod, container)).as("writable /tmp of %s", name).contains("/tmp");
+                assertThat(security.path("allowPrivilegeEscalation").asBoolean(true))
+                        .as(name)
+                        .isFalse();
+                assertThat(security.path("readOnlyRootFilesystem").asBoolean())
+                        .as(name)
+                        .isTrue();
+                assertThat(security.at("/capabilities/drop").toString())
+                        .as(name)
+                        .contains("ALL");
+                assertThat(emptyDirMountPaths(pod, container))
+                        .as("writable /tmp of %s", name)
+                        .contains("/tmp");
             }
         }
     }
@@ -139,7 +161,9 @@ class DeploymentManifestsTest {
             assertThat(writable).as("ENGINE_CACHE_DIR of %s", dockerfile).contains(env.get("ENGINE_CACHE_DIR"));
         }
         JsonNode models = volumeMount(container(deployment(), "tagger"), "/models");
-        assertThat(models.path("readOnly").asBoolean()).as("models mounted read-only").isTrue();
+        assertThat(models.path("readOnly").asBoolean())
+                .as("models mounted read-only")
+                .isTrue();
     }
 
     @Test
@@ -147,9 +171,11 @@ class DeploymentManifestsTest {
         Path overlay = DEPLOY.resolve("overlays/gpu");
         JsonNode kustomization = single(overlay.resolve("kustomization.yaml"));
         assertThat(kustomization.at("/images/0/newTag").asText()).isEqualTo("gpu");
-        assertThat(kustomization.at("/configMapGenerator/0/literals").toString()).contains("TAGGER_MODEL_DEVICE=gpu");
+        assertThat(kustomization.at("/configMapGenerator/0/literals").toString())
+                .contains("TAGGER_MODEL_DEVICE=gpu");
 
-        JsonNode patch = single(overlay.resolve(kustomization.at("/patches/0/path").asText()));
+        JsonNode patch =
+                single(overlay.resolve(kustomization.at("/patches/0/path").asText()));
         JsonNode pod = patch.at("/spec/template/spec");
         JsonNode tagger = container(patch, "tagger");
         assertThat(tagger.at("/resources/limits/nvidia.com~1gpu").asInt()).isEqualTo(1);
@@ -160,7 +186,8 @@ class DeploymentManifestsTest {
                 .as("rollouts must not need a spare GPU")
                 .isZero();
 
-        String cpuOverlay = single(DEPLOY.resolve("overlays/cpu/kustomization.yaml")).toString();
+        String cpuOverlay =
+                single(DEPLOY.resolve("overlays/cpu/kustomization.yaml")).toString();
         assertThat(cpuOverlay).doesNotContain("nvidia.com/gpu");
     }
 
@@ -189,7 +216,9 @@ class DeploymentManifestsTest {
     @Test
     void shouldCreateTopicsWithDeadLetterRetentionFromTheSharedScript() {
         Map<String, String> env = envOf(topicsJobContainer());
-        assertThat(Long.parseLong(env.get("DLQ_RETENTION_MS"))).as("DLQ retention").isGreaterThanOrEqualTo(86_400_000L);
+        assertThat(Long.parseLong(env.get("DLQ_RETENTION_MS")))
+                .as("DLQ retention")
+                .isGreaterThanOrEqualTo(86_400_000L);
         assertThat(Integer.parseInt(env.get("TOPIC_REPLICATION_FACTOR"))).isGreaterThanOrEqualTo(3);
         assertThat(topicsJobContainer().path("command").toString()).contains("create-topics.sh");
 
@@ -213,14 +242,16 @@ class DeploymentManifestsTest {
                 }
             }
         }
-        assertThat(single(BASE.resolve("kustomization.yaml")).path("resources").toString()).doesNotContain("secret");
+        assertThat(single(BASE.resolve("kustomization.yaml")).path("resources").toString())
+                .doesNotContain("secret");
     }
 
     @Test
     void shouldBuildNonRootImagesWithoutModelWeights() {
         for (String name : List.of("Dockerfile.jvm", "Dockerfile.gpu")) {
             List<String> instructions = dockerInstructions(DOCKER.resolve(name));
-            List<String> users = instructions.stream().filter(i -> i.startsWith("USER ")).toList();
+            List<String> users =
+                    instructions.stream().filter(i -> i.startsWith("USER ")).toList();
             assertThat(users).as("USER in %s", name).isNotEmpty();
             String user = users.get(users.size() - 1).substring(5).trim().split(":")[0];
             assertThat(user).as("final USER of %s", name).isNotIn("0", "root");
@@ -267,7 +298,8 @@ class DeploymentManifestsTest {
     private static List<Path> yamlFiles(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
             return paths.filter(Files::isRegularFile)
-                    .filter(path -> path.toString().endsWith(".yaml") || path.toString().endsWith(".yml"))
+                    .filter(path ->
+                            path.toString().endsWith(".yaml") || path.toString().endsWith(".yml"))
                     .sorted()
                     .toList();
         } catch (IOException e) {
@@ -363,7 +395,8 @@ class DeploymentManifestsTest {
         }
         List<String> paths = new ArrayList<>();
         for (JsonNode mount : container.path("volumeMounts")) {
-            if (emptyDirs.contains(mount.path("name").asText()) && !mount.path("readOnly").asBoolean()) {
+            if (emptyDirs.contains(mount.path("name").asText())
+                    && !mount.path("readOnly").asBoolean()) {
                 paths.add(mount.path("mountPath").asText());
             }
         }
@@ -372,7 +405,10 @@ class DeploymentManifestsTest {
 
     private static Map<String, String> envOf(JsonNode container) {
         Map<String, String> env = new LinkedHashMap<>();
-        container.path("env").forEach(entry -> env.put(entry.path("name").asText(), entry.path("value").asText()));
+        container
+                .path("env")
+                .forEach(entry ->
+                        env.put(entry.path("name").asText(), entry.path("value").asText()));
         return env;
     }
 
@@ -396,7 +432,9 @@ class DeploymentManifestsTest {
 
     /** Dockerfile instructions with line continuations joined and comments dropped, e.g. "USER 185". */
     private static List<String> dockerInstructions(Path dockerfile) {
-        String joined = Pattern.compile("\\\\\\n").matcher(stripComments(read(dockerfile))).replaceAll(" ");
+        String joined = Pattern.compile("\\\\\\n")
+                .matcher(stripComments(read(dockerfile)))
+                .replaceAll(" ");
         return joined.lines()
                 .map(line -> line.trim().replaceAll("\\s+", " "))
                 .filter(line -> !line.isEmpty())
@@ -404,9 +442,7 @@ class DeploymentManifestsTest {
     }
 
     private static String stripComments(String text) {
-        return text.lines()
-                .filter(line -> !line.trim().startsWith("#"))
-                .collect(Collectors.joining("\n", "", "\n"));
+        return text.lines().filter(line -> !line.trim().startsWith("#")).collect(Collectors.joining("\n", "", "\n"));
     }
 
     /** Variables set by ENV instructions in KEY=VALUE form (later ones win, quotes removed). */

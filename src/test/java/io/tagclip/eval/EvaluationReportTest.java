@@ -26,6 +26,7 @@ class EvaluationReportTest {
         assertThat(json.get("F1").isNull()).isTrue();
         assertThat(json.get("per_class").get(0).get("name").asText()).isEqualTo("cat \"big\"");
         assertThat(json.get("per_class").get(1).get("positives").asInt()).isEqualTo(1);
-        assertThat(json.get("per_class").get(1).get("AP").asDouble()).isEqualTo(metrics.perClassAp().get(1));
+        assertThat(json.get("per_class").get(1).get("AP").asDouble())
+                .isEqualTo(metrics.perClassAp().get(1));
     }
 }

@@ -39,8 +39,8 @@ class EvaluatorTest {
         };
         AtomicLong clock = new AtomicLong();
 
-        EvaluationResult result = new Evaluator("fake", scorer, 2, 0.5, () -> clock.getAndAdd(1_500_000_000L))
-                .evaluate(split, dir);
+        EvaluationResult result =
+                new Evaluator("fake", scorer, 2, 0.5, () -> clock.getAndAdd(1_500_000_000L)).evaluate(split, dir);
 
         assertThat(batchSizes).containsExactly(2, 1);
         assertThat(seen).containsExactly("a.jpg", "b.png", "c.webp");

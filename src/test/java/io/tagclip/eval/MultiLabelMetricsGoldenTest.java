@@ -26,13 +26,15 @@ class MultiLabelMetricsGoldenTest {
     @ValueSource(strings = {"voc2007", "coco2014"})
     void shouldReproduceReferenceMetricsFromRecordedScores(String dataset) throws IOException, URISyntaxException {
         Path root = fixture();
-        JsonNode expected = JSON.readTree(root.resolve("expected/eval_" + dataset + ".json").toFile());
+        JsonNode expected =
+                JSON.readTree(root.resolve("expected/eval_" + dataset + ".json").toFile());
         int numClasses = expected.get("per_class_AP").size();
         SplitFile split = SplitFile.read(root.resolve("splits/" + dataset + ".txt"), numClasses);
         float[][] scores = new float[split.size()][];
         for (int i = 0; i < split.size(); i++) {
             String image = split.entries().get(i).imageId();
-            JsonNode finalScores = JSON.readTree(root.resolve("expected/" + image + "." + dataset + ".json").toFile())
+            JsonNode finalScores = JSON.readTree(root.resolve("expected/" + image + "." + dataset + ".json")
+                            .toFile())
                     .get("final_scores");
             scores[i] = new float[finalScores.size()];
             for (int k = 0; k < scores[i].length; k++) {
@@ -44,7 +46,8 @@ class MultiLabelMetricsGoldenTest {
 
         assertThat(metrics.perClassAp()).hasSize(numClasses);
         for (int k = 0; k < numClasses; k++) {
-            assertThat(metrics.perClassAp().get(k)).as("AP of class %d", k)
+            assertThat(metrics.perClassAp().get(k))
+                    .as("AP of class %d", k)
                     .isCloseTo(expected.get("per_class_AP").get(k).asDouble(), within(TOLERANCE));
         }
         assertThat(metrics.map()).isCloseTo(expected.get("mAP").asDouble(), within(TOLERANCE));
@@ -58,11 +61,16 @@ class MultiLabelMetricsGoldenTest {
             assertThat(metrics.f1()).isCloseTo(expected.get("F1").asDouble(), within(TOLERANCE));
         }
         double meanWithPositives = metrics.classesWithPositives().stream()
-                .mapToDouble(k -> expected.get("per_class_AP").get(k).asDouble()).average().orElseThrow();
+                .mapToDouble(k -> expected.get("per_class_AP").get(k).asDouble())
+                .average()
+                .orElseThrow();
         assertThat(metrics.mapOverClassesWithPositives()).isCloseTo(meanWithPositives, within(TOLERANCE));
     }
 
     static Path fixture() throws URISyntaxException {
-        return Path.of(MultiLabelMetricsGoldenTest.class.getResource("/tagclip-tiny/README.md").toURI()).getParent();
+        return Path.of(MultiLabelMetricsGoldenTest.class
+                        .getResource("/tagclip-tiny/README.md")
+                        .toURI())
+                .getParent();
     }
 }

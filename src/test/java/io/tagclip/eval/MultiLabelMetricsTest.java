@@ -39,9 +39,13 @@ class MultiLabelMetricsTest {
     void shouldKeepImageOrderForTiedScores() {
         float[][] scores = {{0.5f}, {0.5f}};
 
-        assertThat(MultiLabelMetrics.compute(scores, new boolean[][] {{true}, {false}}, 0.5).perClassAp().get(0))
+        assertThat(MultiLabelMetrics.compute(scores, new boolean[][] {{true}, {false}}, 0.5)
+                        .perClassAp()
+                        .get(0))
                 .isEqualTo(1.0);
-        assertThat(MultiLabelMetrics.compute(scores, new boolean[][] {{false}, {true}}, 0.5).perClassAp().get(0))
+        assertThat(MultiLabelMetrics.compute(scores, new boolean[][] {{false}, {true}}, 0.5)
+                        .perClassAp()
+                        .get(0))
                 .isEqualTo(0.5);
     }
 
@@ -67,13 +71,16 @@ class MultiLabelMetricsTest {
         float[][] scores = {{0.0f, 0.5f, 1.0f}};
         boolean[][] labels = {{false, true, true}};
 
-        assertThat(MultiLabelMetrics.compute(scores, labels, 0.1).truePositives()).isEqualTo(2);
-        assertThat(MultiLabelMetrics.compute(scores, labels, 0.9).truePositives()).isEqualTo(1);
+        assertThat(MultiLabelMetrics.compute(scores, labels, 0.1).truePositives())
+                .isEqualTo(2);
+        assertThat(MultiLabelMetrics.compute(scores, labels, 0.9).truePositives())
+                .isEqualTo(1);
     }
 
     @Test
     void shouldPredictNothingForAnImageWithConstantScores() {
-        MultiLabelMetrics metrics = MultiLabelMetrics.compute(new float[][] {{0.3f, 0.3f}}, new boolean[][] {{true, false}}, 0.5);
+        MultiLabelMetrics metrics =
+                MultiLabelMetrics.compute(new float[][] {{0.3f, 0.3f}}, new boolean[][] {{true, false}}, 0.5);
 
         assertThat(metrics.truePositives() + metrics.falsePositives()).isZero();
         assertThat(metrics.precision()).isZero();

@@ -40,7 +40,8 @@ class PrecisionRecallCurveTest {
         MultiLabelMetrics metrics = MultiLabelMetrics.compute(scores, labels, 0.5);
 
         for (int k = 0; k < classes; k++) {
-            assertThat(PrecisionRecallCurve.of(scores, labels, k).averagePrecision()).as("class %d", k)
+            assertThat(PrecisionRecallCurve.of(scores, labels, k).averagePrecision())
+                    .as("class %d", k)
                     .isEqualTo(metrics.perClassAp().get(k));
         }
     }

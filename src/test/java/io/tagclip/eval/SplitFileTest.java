@@ -26,7 +26,8 @@ class SplitFileTest {
 
     @Test
     void shouldAcceptAnImageWithoutLabels() {
-        assertThat(SplitFile.parse("s.txt", "img\n", 2).entries().get(0).labels()).isEmpty();
+        assertThat(SplitFile.parse("s.txt", "img\n", 2).entries().get(0).labels())
+                .isEmpty();
     }
 
     @Test

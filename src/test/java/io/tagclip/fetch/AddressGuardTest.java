@@ -5,20 +5,38 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tagclip.fetch.FetchException.Reason;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class AddressGuardTest {
 
     private final AddressGuard guard = new AddressGuard(true, List.of());
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "127.0.0.1", "127.8.9.10", "10.1.2.3", "172.16.0.1", "172.31.255.254", "192.168.1.1", "169.254.169.254",
-        "100.64.0.1", "100.127.255.255", "0.0.0.0", "224.0.0.1", "255.255.255.255", "[::1]", "::", "fe80::1",
-        "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:10.0.0.1", "64:ff9b::a00:1"
-    })
+    @ValueSource(
+            strings = {
+                "127.0.0.1",
+                "127.8.9.10",
+                "10.1.2.3",
+                "172.16.0.1",
+                "172.31.255.254",
+                "192.168.1.1",
+                "169.254.169.254",
+                "100.64.0.1",
+                "100.127.255.255",
+                "0.0.0.0",
+                "224.0.0.1",
+                "255.255.255.255",
+                "[::1]",
+                "::",
+                "fe80::1",
+                "fc00::1",
+                "fd12:3456::1",
+                "ff02::1",
+                "::ffff:10.0.0.1",
+                "64:ff9b::a00:1"
+            })
     void shouldBlockNonPublicAddresses(String host) {
         assertThatThrownBy(() -> guard.check(host))
                 .isInstanceOf(FetchException.class)
@@ -47,8 +65,10 @@ class AddressGuardTest {
         assertThatCode(() -> allowing.check("10.20.30.40")).doesNotThrowAnyException();
         assertThatCode(() -> allowing.check("127.0.0.1")).doesNotThrowAnyException();
         assertThatCode(() -> allowing.check("metadata")).doesNotThrowAnyException();
-        assertThatThrownBy(() -> allowing.check("127.0.0.2")).hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
-        assertThatThrownBy(() -> allowing.check("192.168.0.1")).hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
+        assertThatThrownBy(() -> allowing.check("127.0.0.2"))
+                .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
+        assertThatThrownBy(() -> allowing.check("192.168.0.1"))
+                .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
     }
 
     @ParameterizedTest
@@ -74,12 +94,15 @@ class AddressGuardTest {
 
     @Test
     void shouldScopeCidrAndHostNameEntriesToTheirPort() {
-        AddressGuard scoped = new AddressGuard(true, List.of("10.0.0.0/8:443", "[fd00::/8]:8443", "images.internal:9000"));
+        AddressGuard scoped =
+                new AddressGuard(true, List.of("10.0.0.0/8:443", "[fd00::/8]:8443", "images.internal:9000"));
 
         assertThatCode(() -> scoped.check("10.9.8.7", 443)).doesNotThrowAnyException();
-        assertThatThrownBy(() -> scoped.check("10.9.8.7", 80)).hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
+        assertThatThrownBy(() -> scoped.check("10.9.8.7", 80))
+                .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
         assertThatCode(() -> scoped.check("[fd00::5]", 8443)).doesNotThrowAnyException();
-        assertThatThrownBy(() -> scoped.check("fd00::5", 443)).hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
+        assertThatThrownBy(() -> scoped.check("fd00::5", 443))
+                .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
         assertThatCode(() -> scoped.check("images.internal", 9000)).doesNotThrowAnyException();
     }
 
@@ -93,7 +116,8 @@ class AddressGuardTest {
 
     @Test
     void shouldCheckNothingWhenDisabled() {
-        assertThatCode(() -> new AddressGuard(false, List.of()).check("169.254.169.254")).doesNotThrowAnyException();
+        assertThatCode(() -> new AddressGuard(false, List.of()).check("169.254.169.254"))
+                .doesNotThrowAnyException();
     }
 
     @Test

@@ -33,8 +33,10 @@ class ExifOrientationTest {
     void shouldReadOrientationInBothByteOrders() {
         byte[] jpeg = TestImages.encode(TestImages.gradient(8, 8), "jpeg");
 
-        assertThat(ExifOrientation.read(ImageDecoderTest.withExifOrientation(jpeg, 6, true))).isEqualTo(6);
-        assertThat(ExifOrientation.read(ImageDecoderTest.withExifOrientation(jpeg, 8, false))).isEqualTo(8);
+        assertThat(ExifOrientation.read(ImageDecoderTest.withExifOrientation(jpeg, 6, true)))
+                .isEqualTo(6);
+        assertThat(ExifOrientation.read(ImageDecoderTest.withExifOrientation(jpeg, 8, false)))
+                .isEqualTo(8);
         assertThat(ExifOrientation.read(jpeg)).isEqualTo(ExifOrientation.NORMAL);
     }
 

@@ -7,9 +7,9 @@ import io.tagclip.fetch.FetchException.Reason;
 import io.tagclip.image.RgbImage;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.CRC32;
@@ -116,7 +116,10 @@ class ImageDecoderTest {
         assertThat(image.channel(4, 3, 0)).isGreaterThan(200);
         assertThat(image.channel(4, 3, 2)).isLessThan(60);
         assertThat(image.channel(4, 12, 2)).isGreaterThan(200);
-        assertThat(new ImageDecoder(1_000_000, false).decode(jpeg, "as-stored.jpg", null).width()).isEqualTo(16);
+        assertThat(new ImageDecoder(1_000_000, false)
+                        .decode(jpeg, "as-stored.jpg", null)
+                        .width())
+                .isEqualTo(16);
     }
 
     @Test
@@ -157,11 +160,18 @@ class ImageDecoderTest {
 
     /** Inserts an APP1 Exif segment holding only the orientation tag right after the JPEG's SOI/APP0. */
     static byte[] withExifOrientation(byte[] jpeg, int orientation, boolean bigEndian) {
-        ByteBuffer tiff = ByteBuffer.allocate(8 + 2 + 12 + 4)
-                .order(bigEndian ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN);
-        tiff.put((byte) (bigEndian ? 'M' : 'I')).put((byte) (bigEndian ? 'M' : 'I')).putShort((short) 42).putInt(8);
+        ByteBuffer tiff =
+                ByteBuffer.allocate(8 + 2 + 12 + 4).order(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        tiff.put((byte) (bigEndian ? 'M' : 'I'))
+                .put((byte) (bigEndian ? 'M' : 'I'))
+                .putShort((short) 42)
+                .putInt(8);
         tiff.putShort((short) 1); // one IFD entry
-        tiff.putShort((short) 0x0112).putShort((short) 3).putInt(1).putShort((short) orientation).putShort((short) 0);
+        tiff.putShort((short) 0x0112)
+                .putShort((short) 3)
+                .putInt(1)
+                .putShort((short) orientation)
+                .putShort((short) 0);
         tiff.putInt(0); // no next IFD
         byte[] payload = tiff.array();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -183,8 +193,14 @@ class ImageDecoderTest {
 
     private static byte[] pngHeaderOnly(int width, int height) {
         ByteBuffer ihdr = ByteBuffer.allocate(4 + 13);
-        ihdr.put("IHDR".getBytes(StandardCharsets.US_ASCII)).putInt(width).putInt(height)
-                .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        ihdr.put("IHDR".getBytes(StandardCharsets.US_ASCII))
+                .putInt(width)
+                .putInt(height)
+                .put((byte) 8)
+                .put((byte) 2)
+                .put((byte) 0)
+                .put((byte) 0)
+                .put((byte) 0);
         CRC32 crc = new CRC32();
         crc.update(ihdr.array());
         ByteBuffer png = ByteBuffer.allocate(8 + 4 + 17 + 4);
@@ -192,5 +208,4 @@ class ImageDecoderTest {
         png.putInt(13).put(ihdr.array()).putInt((int) crc.getValue());
         return png.array();
     }
-
 }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,8 +29,20 @@ class ImageFetcherTest {
     /** Defaults with the loopback test server allow-listed and short timings so failures are quick. */
     private static FetchSettings settings() {
         FetchSettings d = FetchSettings.defaults();
-        return new FetchSettings(Duration.ofMillis(500), Duration.ofMillis(400), 64 * 1024, 3, Duration.ofMillis(10),
-                3, d.maxPixels(), false, List.of(), true, List.of("127.0.0.1"), true, d.userAgent());
+        return new FetchSettings(
+                Duration.ofMillis(500),
+                Duration.ofMillis(400),
+                64 * 1024,
+                3,
+                Duration.ofMillis(10),
+                3,
+                d.maxPixels(),
+                false,
+                List.of(),
+                true,
+                List.of("127.0.0.1"),
+                true,
+                d.userAgent());
     }
 
     @BeforeEach
@@ -175,7 +188,8 @@ class ImageFetcherTest {
             assertThatThrownBy(() -> fetcher.fetch(server.url("/hop")))
                     .isInstanceOfSatisfying(FetchException.class, e -> {
                         assertThat(e.reason()).isEqualTo(Reason.BLOCKED_ADDRESS);
-                        assertThat(e.getMessage()).contains("port " + URI.create(other.url("/")).getPort());
+                        assertThat(e.getMessage())
+                                .contains("port " + URI.create(other.url("/")).getPort());
                     });
             assertThat(other.requests()).isZero();
         }
@@ -208,16 +222,28 @@ class ImageFetcherTest {
         Path outside = Files.write(dir.resolve("secret.png"), PNG);
         Path link = Files.createSymbolicLink(root.resolve("link.png"), outside);
         FetchSettings s = settings();
-        ImageFetcher fetcher = new ImageFetcher(new FetchSettings(s.connectTimeout(), s.readTimeout(), s.maxBytes(),
-                s.maxAttempts(), s.retryBackoff(), s.maxRedirects(), s.maxPixels(), true, List.of(root), true,
-                List.of(), true, s.userAgent()));
+        ImageFetcher fetcher = new ImageFetcher(new FetchSettings(
+                s.connectTimeout(),
+                s.readTimeout(),
+                s.maxBytes(),
+                s.maxAttempts(),
+                s.retryBackoff(),
+                s.maxRedirects(),
+                s.maxPixels(),
+                true,
+                List.of(root),
+                true,
+                List.of(),
+                true,
+                s.userAgent()));
 
         assertThat(fetcher.fetch(inside.toUri().toString()).bytes()).isEqualTo(PNG);
         assertThatThrownBy(() -> fetcher.fetch(outside.toUri().toString()))
                 .hasFieldOrPropertyWithValue("reason", Reason.ACCESS_DENIED);
         assertThatThrownBy(() -> fetcher.fetch(link.toUri().toString()))
                 .hasFieldOrPropertyWithValue("reason", Reason.ACCESS_DENIED);
-        assertThatThrownBy(() -> fetcher.fetch(root.resolve("../secret.png").toUri().toString()))
+        assertThatThrownBy(() ->
+                        fetcher.fetch(root.resolve("../secret.png").toUri().toString()))
                 .hasFieldOrPropertyWithValue("reason", Reason.ACCESS_DENIED);
         assertThatThrownBy(() -> fetcher.fetch(root.resolve("nope.png").toUri().toString()))
                 .hasFieldOrPropertyWithValue("reason", Reason.NOT_FOUND);
@@ -230,7 +256,7 @@ class ImageFetcherTest {
     }
 
     private FetchException assertFailure(String uri, Reason reason, String messagePart) {
-        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> new ImageFetcher(settings()).fetch(uri));
+        Throwable thrown = Assertions.catchThrowable(() -> new ImageFetcher(settings()).fetch(uri));
         assertThat(thrown).isInstanceOf(FetchException.class);
         FetchException e = (FetchException) thrown;
         assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);

@@ -28,7 +28,8 @@ class ImageIntegrityTest {
         assertThatThrownBy(() -> strict.decode(truncated, "cut.jpg", null))
                 .isInstanceOf(FetchException.class)
                 .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
-                .hasMessageContaining("cut.jpg").hasMessageContaining("JPEG is truncated");
+                .hasMessageContaining("cut.jpg")
+                .hasMessageContaining("JPEG is truncated");
         assertThat(lenient.decode(truncated, "cut.jpg", null).width()).isEqualTo(96);
         assertThat(strict.decode(jpeg, "whole.jpg", null).width()).isEqualTo(96);
     }
@@ -38,13 +39,16 @@ class ImageIntegrityTest {
         byte[] png = encode(noise(40, 30), "png");
         byte[] corrupt = png.clone();
         int idat = indexOf(png, "IDAT");
-        int length = ((png[idat - 4] & 0xFF) << 24) | ((png[idat - 3] & 0xFF) << 16) | ((png[idat - 2] & 0xFF) << 8)
+        int length = ((png[idat - 4] & 0xFF) << 24)
+                | ((png[idat - 3] & 0xFF) << 16)
+                | ((png[idat - 2] & 0xFF) << 8)
                 | (png[idat - 1] & 0xFF);
         corrupt[idat + 4 + length] ^= 0x5A; // first byte of IDAT's CRC
 
         assertThatThrownBy(() -> strict.decode(corrupt, "bad.png", null))
                 .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
-                .hasMessageContaining("PNG chunk IDAT").hasMessageContaining("fails its CRC-32 check");
+                .hasMessageContaining("PNG chunk IDAT")
+                .hasMessageContaining("fails its CRC-32 check");
         assertThat(lenient.decode(corrupt, "bad.png", null).height()).isEqualTo(30);
         assertThat(strict.decode(png, "good.png", null).height()).isEqualTo(30);
     }
@@ -54,15 +58,17 @@ class ImageIntegrityTest {
         byte[] png = encode(noise(40, 30), "png");
         byte[] truncated = Arrays.copyOf(png, png.length - 12); // without IEND
 
-        assertThat(ImageIntegrity.problem(truncated, ImageFormat.PNG)).hasValueSatisfying(
-                m -> assertThat(m).contains("no IEND chunk"));
-        assertThat(ImageIntegrity.problem(Arrays.copyOf(png, FIRST_CHUNK + 20), ImageFormat.PNG)).hasValueSatisfying(
-                m -> assertThat(m).contains("PNG is truncated"));
+        assertThat(ImageIntegrity.problem(truncated, ImageFormat.PNG))
+                .hasValueSatisfying(m -> assertThat(m).contains("no IEND chunk"));
+        assertThat(ImageIntegrity.problem(Arrays.copyOf(png, FIRST_CHUNK + 20), ImageFormat.PNG))
+                .hasValueSatisfying(m -> assertThat(m).contains("PNG is truncated"));
     }
 
     private static int indexOf(byte[] bytes, String type) {
         for (int i = FIRST_CHUNK; i + 4 <= bytes.length; i++) {
-            if (bytes[i] == type.charAt(0) && bytes[i + 1] == type.charAt(1) && bytes[i + 2] == type.charAt(2)
+            if (bytes[i] == type.charAt(0)
+                    && bytes[i + 1] == type.charAt(1)
+                    && bytes[i + 2] == type.charAt(2)
                     && bytes[i + 3] == type.charAt(3)) {
                 return i;
             }

@@ -21,7 +21,13 @@ public final class Golden {
 
     /** Every image of the fixture. */
     public static final List<String> IMAGES = List.of(
-            "astronaut", "astronaut_224", "camera", "camera_crop", "chelsea", "chelsea_small", "coffee",
+            "astronaut",
+            "astronaut_224",
+            "camera",
+            "camera_crop",
+            "chelsea",
+            "chelsea_small",
+            "coffee",
             "motorcycle_left");
 
     /** Images whose JSON carries the complete P_coarse / W / P_dmar maps. */

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.baseline.ClipGlobalScorer;
 import io.tagclip.baseline.ImageEncoder;
 import io.tagclip.baseline.ZeroShot;
+import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.eval.EvaluationResult;
 import io.tagclip.eval.Evaluator;
 import io.tagclip.eval.MultiLabelMetrics;
@@ -37,7 +37,8 @@ class BaselineScoringTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray projection = manager.create(gaussian(3 * 8, 1), new Shape(3, 8));
             NDArray text = ZeroShot.normaliseRows(manager.create(gaussian(20 * 8, 2), new Shape(20, 8)));
-            ImageEncoder encoder = images -> images.mean(new int[] {3}).mean(new int[] {2}).matMul(projection);
+            ImageEncoder encoder =
+                    images -> images.mean(new int[] {3}).mean(new int[] {2}).matMul(projection);
             ClipGlobalScorer scorer = new ClipGlobalScorer(encoder, text, 100f);
             PipelineSettings settings = PipelineSettings.reference(Vocabularies.VOC2007)
                     .withBatching(BatchingPolicy.DEFAULT.withMaxImagesPerForward(3));
@@ -46,9 +47,14 @@ class BaselineScoringTest {
             EvaluationResult result;
             try (TaggingPipeline pipeline = new BatchRunner<>(
                     new BaselineScoring(Method.CLIP_GLOBAL, (vocabulary, owner) -> scorer, settings, "test"),
-                    "random", "r1", Vocabularies.builtIn(), settings, manager.newSubManager())) {
-                result = new Evaluator(Method.CLIP_GLOBAL.id(), new PipelineImageScorer(pipeline, voc,
-                        decoder::decodeFile), 3).evaluate(split, root.resolve("images"));
+                    "random",
+                    "r1",
+                    Vocabularies.builtIn(),
+                    settings,
+                    manager.newSubManager())) {
+                result = new Evaluator(
+                                Method.CLIP_GLOBAL.id(), new PipelineImageScorer(pipeline, voc, decoder::decodeFile), 3)
+                        .evaluate(split, root.resolve("images"));
             }
 
             float[][] alone = new float[split.size()][];

@@ -89,8 +89,13 @@ class BatchRunnerTest {
     }
 
     private static BatchRunner<String, WidthScoring.State> runner(WidthScoring scoring) {
-        return new BatchRunner<>(scoring, "model", "r1", Vocabularies.builtIn(),
-                PipelineSettings.reference(Vocabularies.VOC2007), NDManager.newBaseManager());
+        return new BatchRunner<>(
+                scoring,
+                "model",
+                "r1",
+                Vocabularies.builtIn(),
+                PipelineSettings.reference(Vocabularies.VOC2007),
+                NDManager.newBaseManager());
     }
 
     private static ImageRequest request(String id, int width) {
@@ -105,15 +110,20 @@ class BatchRunnerTest {
             List<TagResult> results = runner.tag(List.of(request("a", 3), request("bad-b", 4), request("c", 5)));
 
             assertThat(results).extracting(TagResult::id).containsExactly("a", "bad-b", "c");
-            assertThat(((TagResult.Tagged) results.get(0)).tags()).extracting(t -> t.label())
-                    .containsExactly(Vocabularies.builtIn().get("voc2007").classes().get(3).label());
+            assertThat(((TagResult.Tagged) results.get(0)).tags())
+                    .extracting(t -> t.label())
+                    .containsExactly(Vocabularies.builtIn()
+                            .get("voc2007")
+                            .classes()
+                            .get(3)
+                            .label());
             assertThat(results.get(2)).isInstanceOf(TagResult.Tagged.class);
             TagResult.Failed failed = (TagResult.Failed) results.get(1);
             assertThat(failed.kind()).isEqualTo(FailureKind.INFERENCE_FAILED);
             assertThat(failed.message()).contains("bad-b", "4x2", "simulated forward failure");
             assertThat(failed.attempts()).isEqualTo(2);
-            assertThat(scoring.steps).containsExactly(
-                    List.of("a", "bad-b", "c"), List.of("a"), List.of("bad-b"), List.of("c"));
+            assertThat(scoring.steps)
+                    .containsExactly(List.of("a", "bad-b", "c"), List.of("a"), List.of("bad-b"), List.of("c"));
         }
     }
 
@@ -123,11 +133,16 @@ class BatchRunnerTest {
         try (BatchRunner<String, WidthScoring.State> runner = runner(scoring)) {
 
             TagResult alone = runner.tag(List.of(request("a", 3))).get(0);
-            TagResult withFailingMate = runner.tag(List.of(request("bad", 4), request("a", 3))).get(1);
+            TagResult withFailingMate =
+                    runner.tag(List.of(request("bad", 4), request("a", 3))).get(1);
 
-            assertThat(withFailingMate).isEqualTo(new TagResult.Tagged("a", ((TagResult.Tagged) alone).tags(),
-                    ((TagResult.Tagged) alone).scores(), ((TagResult.Tagged) alone).provenance(),
-                    ((TagResult.Tagged) withFailingMate).inferenceMillis()));
+            assertThat(withFailingMate)
+                    .isEqualTo(new TagResult.Tagged(
+                            "a",
+                            ((TagResult.Tagged) alone).tags(),
+                            ((TagResult.Tagged) alone).scores(),
+                            ((TagResult.Tagged) alone).provenance(),
+                            ((TagResult.Tagged) withFailingMate).inferenceMillis()));
         }
     }
 
@@ -136,7 +151,9 @@ class BatchRunnerTest {
         WidthScoring scoring = new WidthScoring();
         try (BatchRunner<String, WidthScoring.State> runner = runner(scoring)) {
 
-            List<TagResult> results = runner.tag(List.of(request("thin", 1), request("bad", 4),
+            List<TagResult> results = runner.tag(List.of(
+                    request("thin", 1),
+                    request("bad", 4),
                     new ImageRequest("lost", new RgbImage(2, 2, new byte[12]), "nope", List.of())));
 
             TagResult.Failed thin = (TagResult.Failed) results.get(0);
@@ -155,12 +172,13 @@ class BatchRunnerTest {
         try (BatchRunner<String, WidthScoring.State> runner = runner(scoring)) {
 
             runner.warmUp();
-            TagResult.Tagged tagged = (TagResult.Tagged) runner.tag(List.of(request("a", 3))).get(0);
+            TagResult.Tagged tagged =
+                    (TagResult.Tagged) runner.tag(List.of(request("a", 3))).get(0);
 
             assertThat(scoring.textSides).hasValue(1);
             Vocabulary voc = Vocabularies.builtIn().get("voc2007");
-            assertThat(tagged.provenance()).isEqualTo(
-                    new TagResult.Provenance("clip-global", "model", "r1", voc.id(), voc.version(), "p1"));
+            assertThat(tagged.provenance())
+                    .isEqualTo(new TagResult.Provenance("clip-global", "model", "r1", voc.id(), voc.version(), "p1"));
         }
     }
 }

@@ -1,23 +1,23 @@
 package io.tagclip.inference;
 
-import io.tagclip.clip.ClipLoader;
-import io.tagclip.pipeline.Tag;
-import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.TagResult;
-import io.tagclip.pipeline.TaggingPipeline;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.golden.Golden;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Tag;
+import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +65,8 @@ class GoldenPipelineTest {
     void shouldBuildReferenceTextTable(String vocab) {
         JsonNode expected = Golden.expected("text_" + vocab + ".json").get("text_features_used");
         try (NDManager scope = keep.newSubManager()) {
-            float[] table = TextTable.build(Vocabularies.builtIn().get(vocab), embedder, scope).toFloatArray();
+            float[] table = TextTable.build(Vocabularies.builtIn().get(vocab), embedder, scope)
+                    .toFloatArray();
 
             ReferenceParityTest.assertClose("text features", table, Golden.matrix(expected), 1e-5);
         }
@@ -81,14 +82,20 @@ class GoldenPipelineTest {
                 JsonNode expected = Golden.expected(result.id(), vocab);
                 TagResult.Tagged tagged = (TagResult.Tagged) result;
                 float[] scores = toArray(tagged.scores().values());
-                ReferenceParityTest.assertClose(result.id() + " final scores", scores,
-                        Golden.floats(expected.get("final_scores")), 1e-5);
-                assertThat(tagged.tags()).extracting(Tag::label).as(result.id())
+                ReferenceParityTest.assertClose(
+                        result.id() + " final scores", scores, Golden.floats(expected.get("final_scores")), 1e-5);
+                assertThat(tagged.tags())
+                        .extracting(Tag::label)
+                        .as(result.id())
                         .containsExactlyInAnyOrderElementsOf(names(expected.get("tag_names")));
                 assertThat(tagged.tags()).allSatisfy(tag -> {
                     if (tag.box() != null) {
-                        assertThat(tag.box().x1()).isLessThanOrEqualTo(expected.get("original").get("width").asInt());
-                        assertThat(tag.box().y1()).isLessThanOrEqualTo(expected.get("original").get("height").asInt());
+                        assertThat(tag.box().x1())
+                                .isLessThanOrEqualTo(
+                                        expected.get("original").get("width").asInt());
+                        assertThat(tag.box().y1())
+                                .isLessThanOrEqualTo(
+                                        expected.get("original").get("height").asInt());
                     }
                 });
                 assertThat(tagged.provenance().modelRevision()).isEqualTo(model.revision());
@@ -110,9 +117,14 @@ class GoldenPipelineTest {
             for (TagResult result : results) {
                 JsonNode expected = Golden.expected(result.id(), "voc2007");
                 TagResult.Tagged tagged = (TagResult.Tagged) result;
-                ReferenceParityTest.assertClose(result.id() + " final scores", toArray(tagged.scores().values()),
-                        Golden.floats(expected.get("final_scores")), 1e-5);
-                assertThat(tagged.tags()).extracting(Tag::label).as(result.id())
+                ReferenceParityTest.assertClose(
+                        result.id() + " final scores",
+                        toArray(tagged.scores().values()),
+                        Golden.floats(expected.get("final_scores")),
+                        1e-5);
+                assertThat(tagged.tags())
+                        .extracting(Tag::label)
+                        .as(result.id())
                         .containsExactlyInAnyOrderElementsOf(names(expected.get("tag_names")));
             }
         }
@@ -141,16 +153,26 @@ class GoldenPipelineTest {
             for (int c = 0; c < e.length; c++) {
                 worst = Math.max(worst, Math.abs(a[c] - e[c]));
             }
-            assertThat(actual.tags()).extracting(Tag::label).as(actual.id())
-                    .containsExactlyElementsOf(expected.tags().stream().map(Tag::label).toList());
+            assertThat(actual.tags())
+                    .extracting(Tag::label)
+                    .as(actual.id())
+                    .containsExactlyElementsOf(
+                            expected.tags().stream().map(Tag::label).toList());
         }
-        assertThat(worst).as("max |throughput - reference| over all images and classes")
+        assertThat(worst)
+                .as("max |throughput - reference| over all images and classes")
                 .isLessThanOrEqualTo(THROUGHPUT_DRIFT);
     }
 
     private static TaggingPipeline pipeline(PipelineSettings settings) {
-        return Pipelines.tagClip(new ClipModelBackbone(model), embedder, model.modelId(), model.revision(),
-                Vocabularies.builtIn(), settings, NDManager.newBaseManager());
+        return Pipelines.tagClip(
+                new ClipModelBackbone(model),
+                embedder,
+                model.modelId(),
+                model.revision(),
+                Vocabularies.builtIn(),
+                settings,
+                NDManager.newBaseManager());
     }
 
     static List<ImageRequest> requests(List<String> images) {
@@ -159,7 +181,7 @@ class GoldenPipelineTest {
         return requests;
     }
 
-    static float[] toArray(java.util.Collection<Float> values) {
+    static float[] toArray(Collection<Float> values) {
         float[] out = new float[values.size()];
         int i = 0;
         for (float v : values) {

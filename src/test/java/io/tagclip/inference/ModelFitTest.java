@@ -50,8 +50,24 @@ class ModelFitTest {
     }
 
     private static ClipConfig config(int patch, int layers, int imageSize, int vocab) {
-        return new ClipConfig(WIDTH, layers, 1, 4 * WIDTH, patch, imageSize, 1e-5f, ClipConfig.Activation.QUICK_GELU,
-                WIDTH, 2, 1, 4 * WIDTH, 77, vocab, 1e-5f, ClipConfig.Activation.QUICK_GELU, EMBED);
+        return new ClipConfig(
+                WIDTH,
+                layers,
+                1,
+                4 * WIDTH,
+                patch,
+                imageSize,
+                1e-5f,
+                ClipConfig.Activation.QUICK_GELU,
+                WIDTH,
+                2,
+                1,
+                4 * WIDTH,
+                77,
+                vocab,
+                1e-5f,
+                ClipConfig.Activation.QUICK_GELU,
+                EMBED);
     }
 
     /** Random unit text features per class name (the models have no tokenizer; the baselines only need a table). */
@@ -104,8 +120,8 @@ class ModelFitTest {
         try (ClipModel model = RandomClip.randomWeights(L14_336, 3, ClipOptions.cpu());
                 NDManager manager = NDManager.newBaseManager();
                 TaggingPipeline pipeline = open(model, Method.CLIP_GLOBAL, PipelineSettings.reference("voc2007"))) {
-            TagResult.Tagged tagged = (TagResult.Tagged) pipeline.tag(List.of(ImageRequest.of("chelsea", image)))
-                    .get(0);
+            TagResult.Tagged tagged = (TagResult.Tagged)
+                    pipeline.tag(List.of(ImageRequest.of("chelsea", image))).get(0);
             float[] scores = new float[tagged.scores().size()];
             int i = 0;
             for (float score : tagged.scores().values()) {
@@ -122,17 +138,18 @@ class ModelFitTest {
     @Test
     void shouldRunCdulAtTheModelsOwnImageSize() {
         try (ClipModel model = RandomClip.randomWeightsWithTokenizer(B32_WITH_TEXT, 4, ClipOptions.cpu());
-                TaggingPipeline pipeline = open(model, Method.CDUL_GLOBAL_LOCAL,
-                        PipelineSettings.reference("voc2007"))) {
-            TagResult result = pipeline.tag(List.of(ImageRequest.of("coffee", Golden.inputImage("coffee")))).get(0);
+                TaggingPipeline pipeline =
+                        open(model, Method.CDUL_GLOBAL_LOCAL, PipelineSettings.reference("voc2007"))) {
+            TagResult result = pipeline.tag(List.of(ImageRequest.of("coffee", Golden.inputImage("coffee"))))
+                    .get(0);
             assertThat(result).isInstanceOf(TagResult.Tagged.class);
             assertThat(((TagResult.Tagged) result).scores()).hasSize(20);
         }
     }
 
     private static float[] scores(ClipModel model, RgbImage image, int size, NDManager manager) {
-        ClipGlobalScorer scorer = ClipGlobalScorer.forVocabulary(Vocabularies.builtIn().get("voc2007"),
-                model::encodeImage, TEXT, model.logitScale(), size, manager);
+        ClipGlobalScorer scorer = ClipGlobalScorer.forVocabulary(
+                Vocabularies.builtIn().get("voc2007"), model::encodeImage, TEXT, model.logitScale(), size, manager);
         NDArray scores = scorer.score(List.of(image), manager); // [1,C]
         return scores.toFloatArray();
     }
@@ -143,14 +160,25 @@ class ModelFitTest {
 
     private static PipelineSettings settings(TagClipParams params) {
         PipelineSettings r = PipelineSettings.reference("voc2007");
-        return new PipelineSettings(r.defaultVocabulary(), params, DecisionOptions.REFERENCE, r.boxes(), r.mode(),
-                r.batching());
+        return new PipelineSettings(
+                r.defaultVocabulary(), params, DecisionOptions.REFERENCE, r.boxes(), r.mode(), r.batching());
     }
 
     private static TagClipParams withLayers(int patch, int cwr, int vote, int from, int drop) {
         TagClipParams r = TagClipParams.REFERENCE;
-        return new TagClipParams(patch, cwr, vote, from, drop, r.lastLayerSelfMask(), r.classRowMask(),
-                r.boxQuantisation(), r.candidateThreshold(), r.cwrMaskThreshold(), r.fusionWeight(),
-                r.tagRelativeThreshold(), r.atLeastOneTag());
+        return new TagClipParams(
+                patch,
+                cwr,
+                vote,
+                from,
+                drop,
+                r.lastLayerSelfMask(),
+                r.classRowMask(),
+                r.boxQuantisation(),
+                r.candidateThreshold(),
+                r.cwrMaskThreshold(),
+                r.fusionWeight(),
+                r.tagRelativeThreshold(),
+                r.atLeastOneTag());
     }
 }

@@ -63,7 +63,8 @@ final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
     }
 
     private static long seed(NDArray array) {
-        return array.getShape().hashCode() * 31L + Float.floatToIntBits(array.sum().getFloat());
+        return array.getShape().hashCode() * 31L
+                + Float.floatToIntBits(array.sum().getFloat());
     }
 
     private static float[] gaussian(Random random, int n) {

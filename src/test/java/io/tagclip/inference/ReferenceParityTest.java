@@ -1,12 +1,12 @@
 package io.tagclip.inference;
 
-import io.tagclip.clip.ClipLoader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.golden.Golden;
@@ -16,15 +16,17 @@ import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.PatchBox;
 import io.tagclip.tagging.ScoreMapBoxes;
 import io.tagclip.tagging.TagClipOutput;
-import io.tagclip.tagging.TagClipTrace;
 import io.tagclip.tagging.TagClipParams;
 import io.tagclip.tagging.TagClipTagger;
+import io.tagclip.tagging.TagClipTrace;
 import io.tagclip.tagging.TagDecision;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,11 +56,14 @@ class ReferenceParityTest {
     static void load() {
         model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
-        tagger = new TagClipTagger(new FirstPassCache(new ClipModelBackbone(model), manager),
-                TagClipParams.REFERENCE);
+        tagger = new TagClipTagger(new FirstPassCache(new ClipModelBackbone(model), manager), TagClipParams.REFERENCE);
         for (String vocab : List.of("voc2007", "coco2014")) {
             JsonNode rows = Golden.expected("text_" + vocab + ".json").get("text_features_used");
-            TEXT.put(vocab, manager.create(Golden.matrix(rows), new Shape(rows.size(), rows.get(0).size())));
+            TEXT.put(
+                    vocab,
+                    manager.create(
+                            Golden.matrix(rows),
+                            new Shape(rows.size(), rows.get(0).size())));
         }
     }
 
@@ -86,8 +91,8 @@ class ReferenceParityTest {
         int k = expected.get("classes").size();
         try (NDManager scope = manager.newSubManager()) {
             TagClipTrace trace = new TagClipTrace();
-            TagClipOutput out = tagger.score(ClipTransform.reference(Golden.inputImage(image), 16),
-                    TEXT.get(vocab), c, scope, trace);
+            TagClipOutput out = tagger.score(
+                    ClipTransform.reference(Golden.inputImage(image), 16), TEXT.get(vocab), c, scope, trace);
             TagClipTrace.Maps maps = trace.maps().get(0);
 
             int n = out.gridH() * out.gridW();
@@ -95,27 +100,34 @@ class ReferenceParityTest {
             // A vote cell flips when a layer's attention lies closer to its mean than float32 rounding (the
             // fixture lists such cells as fragile; float32 and float64 runs of the reference differ by 0-1 cell).
             // Images without fragile cells must match exactly, the others within one cell.
-            long fragile = expected.get("attention").get("fragile_cells_rel1e-5").asLong();
-            assertThat(maps.voteMaskCount()).as("vote mask cells")
-                    .isCloseTo(expected.get("attention").get("mask_true_count").asLong(),
-                            org.assertj.core.data.Offset.offset(fragile > 0 ? 1L : 0L));
+            long fragile =
+                    expected.get("attention").get("fragile_cells_rel1e-5").asLong();
+            assertThat(maps.voteMaskCount())
+                    .as("vote mask cells")
+                    .isCloseTo(
+                            expected.get("attention").get("mask_true_count").asLong(),
+                            Offset.offset(fragile > 0 ? 1L : 0L));
             assertMap("coarse", maps.coarse(), n, k, expected.get("step1_coarse"));
             assertMap("W·P", maps.attentionRefined(), n, k, expected.get("step2_attn_refined"));
             assertMap("DMAR", maps.refined(), n, k, expected.get("step2_dmar"));
             for (JsonNode perClass : expected.get("step2_dmar").get("per_class")) {
                 int cls = perClass.get("class").asInt();
                 boolean[] mask = ScoreMapBoxes.fill(out.classBoxes().get(cls).boxes(), out.gridH(), out.gridW());
-                assertThat(count(mask)).as("class %d DMAR box cells", cls)
+                assertThat(count(mask))
+                        .as("class %d DMAR box cells", cls)
                         .isEqualTo(perClass.get("box_mask_cells").asInt());
             }
-            assertClose("scores after DMAR", out.localScores(), Golden.floats(expected.get("scores_after_dmar")),
-                    SCORES);
+            assertClose(
+                    "scores after DMAR", out.localScores(), Golden.floats(expected.get("scores_after_dmar")), SCORES);
 
             JsonNode cwr = expected.get("step3_cwr");
             ClassWiseReidentifier.Plan plan = out.plan();
-            assertThat(plan.candidates()).as("CWR candidates")
+            assertThat(plan.candidates())
+                    .as("CWR candidates")
                     .containsExactlyElementsOf(list(Golden.ints(cwr.get("candidates"))));
-            assertThat(plan.earlyReturnClass() >= 0).as("early return").isEqualTo(cwr.get("early_return").asBoolean());
+            assertThat(plan.earlyReturnClass() >= 0)
+                    .as("early return")
+                    .isEqualTo(cwr.get("early_return").asBoolean());
             Iterator<JsonNode> steps = cwr.get("steps").iterator();
             for (int i = 0; i < plan.crops().size(); i++) {
                 JsonNode step = steps.next();
@@ -124,7 +136,7 @@ class ReferenceParityTest {
                 assertThat(crop.classIndex()).isEqualTo(step.get("class").asInt());
                 assertThat(crop.box()).isEqualTo(new PatchBox(box[0], box[1], box[2], box[3]));
                 assertThat(bits(crop.mask())).isEqualTo(step.get("mask14").asText());
-                float[] probs = java.util.Arrays.copyOfRange(out.cropProbabilities(), i * k, (i + 1) * k);
+                float[] probs = Arrays.copyOfRange(out.cropProbabilities(), i * k, (i + 1) * k);
                 assertClose("crop " + i + " softmax", probs, Golden.floats(step.get("crop_softmax")), MAPS);
             }
             if (plan.earlyReturnClass() >= 0) {
@@ -132,8 +144,8 @@ class ReferenceParityTest {
             }
 
             assertClose("final scores", out.scores(), Golden.floats(expected.get("final_scores")), SCORES);
-            List<Integer> tags = TagDecision.decide(out.scores(), TagClipParams.REFERENCE, DecisionOptions.REFERENCE,
-                    null, null);
+            List<Integer> tags =
+                    TagDecision.decide(out.scores(), TagClipParams.REFERENCE, DecisionOptions.REFERENCE, null, null);
             assertThat(tags).as("tags").containsExactlyInAnyOrderElementsOf(list(Golden.ints(expected.get("tags"))));
         }
     }
@@ -141,7 +153,7 @@ class ReferenceParityTest {
     /** Per-class max over patches and the three dumped rows of an [N,K] map. */
     private static void assertMap(String what, float[] map, int n, int k, JsonNode expected) {
         float[] max = new float[k];
-        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        Arrays.fill(max, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < k; c++) {
                 max[c] = Math.max(max[c], map[i * k + c]);
@@ -150,16 +162,20 @@ class ReferenceParityTest {
         assertClose(what + " max over patches", max, Golden.floats(expected.get("max_over_patches")), MAPS);
         for (Map.Entry<String, JsonNode> row : expected.get("rows").properties()) {
             int r = Integer.parseInt(row.getKey());
-            assertClose(what + " row " + r, java.util.Arrays.copyOfRange(map, r * k, (r + 1) * k),
-                    Golden.floats(row.getValue()), MAPS);
+            assertClose(
+                    what + " row " + r,
+                    Arrays.copyOfRange(map, r * k, (r + 1) * k),
+                    Golden.floats(row.getValue()),
+                    MAPS);
         }
     }
 
     static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
         assertThat(actual).as(what).hasSameSizeAs(expected);
         for (int i = 0; i < actual.length; i++) {
-            assertThat((double) Math.abs(actual[i] - expected[i])).as("%s[%d]: %s vs %s", what, i, actual[i],
-                    expected[i]).isLessThanOrEqualTo(tolerance);
+            assertThat((double) Math.abs(actual[i] - expected[i]))
+                    .as("%s[%d]: %s vs %s", what, i, actual[i], expected[i])
+                    .isLessThanOrEqualTo(tolerance);
         }
     }
 

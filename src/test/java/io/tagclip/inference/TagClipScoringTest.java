@@ -1,15 +1,14 @@
 package io.tagclip.inference;
 
-import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.TagResult;
-import io.tagclip.pipeline.TaggingPipeline;
-import io.tagclip.pipeline.FailureKind;
-import io.tagclip.image.RgbImage;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.image.RgbImage;
+import io.tagclip.pipeline.FailureKind;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
 import io.tagclip.vocab.Vocabularies;
@@ -36,8 +35,8 @@ class TagClipScoringTest {
         RandomBackbone backbone = new RandomBackbone();
         Vocabularies vocabularies = Vocabularies.builtIn()
                 .with(List.of(Vocabulary.parse("pets", "cat\ndog\tthreshold=0.9\nbackground: sofa\n")));
-        return Pipelines.tagClip(backbone, backbone, "random", "r1", vocabularies, settings,
-                NDManager.newBaseManager());
+        return Pipelines.tagClip(
+                backbone, backbone, "random", "r1", vocabularies, settings, NDManager.newBaseManager());
     }
 
     @AfterEach
@@ -51,11 +50,19 @@ class TagClipScoringTest {
 
         assertThat(results).extracting(TagResult::id).containsExactly("a", "b");
         TagResult.Tagged a = (TagResult.Tagged) results.get(0);
-        assertThat(a.scores()).hasSize(20).containsKeys("aeroplane", "tvmonitor").doesNotContainKey("sky");
+        assertThat(a.scores())
+                .hasSize(20)
+                .containsKeys("aeroplane", "tvmonitor")
+                .doesNotContainKey("sky");
         assertThat(a.tags()).isNotEmpty();
-        assertThat(a.provenance()).isEqualTo(new TagResult.Provenance("tagclip", "random", "r1", "voc2007",
-                Vocabularies.builtIn().get("voc2007").version(),
-                PipelineSettings.reference("voc2007").paramsVersion()));
+        assertThat(a.provenance())
+                .isEqualTo(new TagResult.Provenance(
+                        "tagclip",
+                        "random",
+                        "r1",
+                        "voc2007",
+                        Vocabularies.builtIn().get("voc2007").version(),
+                        PipelineSettings.reference("voc2007").paramsVersion()));
     }
 
     @ParameterizedTest
@@ -63,13 +70,18 @@ class TagClipScoringTest {
     void shouldFailOnlyTheImageWhoseInferenceFails(PipelineSettings.Mode mode) {
         if (mode == PipelineSettings.Mode.THROUGHPUT) {
             pipeline.close();
-            pipeline = open(new PipelineSettings(Vocabularies.VOC2007, TagClipParams.REFERENCE,
-                    DecisionOptions.REFERENCE, true, mode, new BatchingPolicy(512, 16, 8, 16, 1024)));
+            pipeline = open(new PipelineSettings(
+                    Vocabularies.VOC2007,
+                    TagClipParams.REFERENCE,
+                    DecisionOptions.REFERENCE,
+                    true,
+                    mode,
+                    new BatchingPolicy(512, 16, 8, 16, 1024)));
         }
         RgbImage bad = image(30, 30, 7);
         Arrays.fill(bad.pixels(), 0, 30 * 4 * 3, (byte) 0); // black top rows stay black after resizing
-        List<TagResult> results = pipeline.tag(List.of(request("ok1", 30, 30), ImageRequest.of("bad", bad),
-                request("ok2", 20, 20)));
+        List<TagResult> results =
+                pipeline.tag(List.of(request("ok1", 30, 30), ImageRequest.of("bad", bad), request("ok2", 20, 20)));
 
         assertThat(results.get(0)).isInstanceOf(TagResult.Tagged.class);
         assertThat(results.get(2)).isInstanceOf(TagResult.Tagged.class);
@@ -85,29 +97,34 @@ class TagClipScoringTest {
                 new ImageRequest("v", image, "imagenet", List.of()),
                 new ImageRequest("l", image, "voc2007", List.of("cat", "unicorn"))));
 
-        assertThat(results.get(0)).isEqualTo(
-                new TagResult.Failed("v", FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary 'imagenet'"));
-        assertThat(results.get(1)).isEqualTo(new TagResult.Failed("l", FailureKind.UNKNOWN_LABEL,
-                "label 'unicorn' is not in vocabulary 'voc2007'"));
+        assertThat(results.get(0))
+                .isEqualTo(new TagResult.Failed("v", FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary 'imagenet'"));
+        assertThat(results.get(1))
+                .isEqualTo(new TagResult.Failed(
+                        "l", FailureKind.UNKNOWN_LABEL, "label 'unicorn' is not in vocabulary 'voc2007'"));
     }
 
     @Test
     void shouldRestrictTagsAndScoresToRequestedLabels() {
-        List<TagResult> results = pipeline.tag(
-                List.of(new ImageRequest("s", image(64, 48, 2), "voc2007", List.of("cat", "dog"))));
+        List<TagResult> results =
+                pipeline.tag(List.of(new ImageRequest("s", image(64, 48, 2), "voc2007", List.of("cat", "dog"))));
 
         TagResult.Tagged tagged = (TagResult.Tagged) results.get(0);
         assertThat(tagged.scores()).containsOnlyKeys("cat", "dog");
-        assertThat(tagged.tags()).isNotEmpty().allSatisfy(t -> assertThat(t.label()).isIn("cat", "dog"));
+        assertThat(tagged.tags())
+                .isNotEmpty()
+                .allSatisfy(t -> assertThat(t.label()).isIn("cat", "dog"));
     }
 
     @Test
     void shouldNotDependOnBatchMates() {
         ImageRequest alone = request("x", 50, 40);
 
-        TagResult.Tagged single = (TagResult.Tagged) pipeline.tag(List.of(alone)).get(0);
-        TagResult.Tagged inBatch = (TagResult.Tagged) pipeline.tag(
-                List.of(request("y", 30, 60), alone, request("z", 16, 16))).get(1);
+        TagResult.Tagged single =
+                (TagResult.Tagged) pipeline.tag(List.of(alone)).get(0);
+        TagResult.Tagged inBatch =
+                (TagResult.Tagged) pipeline.tag(List.of(request("y", 30, 60), alone, request("z", 16, 16)))
+                        .get(1);
 
         assertThat(inBatch.scores()).isEqualTo(single.scores());
         assertThat(inBatch.tags()).isEqualTo(single.tags());
@@ -115,7 +132,8 @@ class TagClipScoringTest {
 
     @Test
     void shouldPlaceBoxesInsideOriginalImage() {
-        TagResult.Tagged tagged = (TagResult.Tagged) pipeline.tag(List.of(request("b", 75, 41))).get(0);
+        TagResult.Tagged tagged =
+                (TagResult.Tagged) pipeline.tag(List.of(request("b", 75, 41))).get(0);
 
         assertThat(tagged.tags()).allSatisfy(tag -> {
             if (tag.box() != null) {
@@ -128,8 +146,9 @@ class TagClipScoringTest {
 
     @Test
     void shouldUseCustomVocabularyWithItsVersion() {
-        TagResult.Tagged tagged = (TagResult.Tagged) pipeline.tag(
-                List.of(new ImageRequest("p", image(32, 32, 3), "pets", List.of()))).get(0);
+        TagResult.Tagged tagged =
+                (TagResult.Tagged) pipeline.tag(List.of(new ImageRequest("p", image(32, 32, 3), "pets", List.of())))
+                        .get(0);
 
         assertThat(tagged.scores()).containsOnlyKeys("cat", "dog");
         assertThat(tagged.provenance().vocabularyId()).isEqualTo("pets");

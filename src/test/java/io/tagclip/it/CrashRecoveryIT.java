@@ -55,29 +55,40 @@ class CrashRecoveryIT {
             first = startTagger(topics, applicationId, guarantee, "first");
             ItSupport.produce(stack, topics.input(), refs, List.of());
 
-            int committedBeforeKill = ItSupport.readCommitted(stack, outputTopics, Duration.ofSeconds(90),
-                    Duration.ZERO, got -> got.size() >= 3 * 8).size();
+            int committedBeforeKill = ItSupport.readCommitted(
+                            stack, outputTopics, Duration.ofSeconds(90), Duration.ZERO, got -> got.size() >= 3 * 8)
+                    .size();
             first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, no commit
             assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(committedBeforeKill).as("killed in the middle of the stream").isBetween(1, N - 1);
+            assertThat(committedBeforeKill)
+                    .as("killed in the middle of the stream")
+                    .isBetween(1, N - 1);
 
             long killedAt = System.nanoTime();
             second = startTagger(topics, applicationId, guarantee, "second");
-            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(stack, outputTopics,
-                    Duration.ofSeconds(150), Duration.ofSeconds(5), got -> distinctIds(got) >= N);
+            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
+                    stack, outputTopics, Duration.ofSeconds(150), Duration.ofSeconds(5), got -> distinctIds(got) >= N);
 
             Map<String, Long> perId = outputs.stream()
                     .collect(Collectors.groupingBy(r -> ItSupport.idOf(r.value()), Collectors.counting()));
             long duplicated = perId.values().stream().filter(n -> n > 1).count();
-            System.out.printf("crash test (%s): %d of %d outputs committed before the kill, all %d distinct ids "
-                    + "%.1f s after it, %d ids published more than once%n", guarantee, committedBeforeKill, N,
-                    distinctIds(outputs), (System.nanoTime() - killedAt) / 1e9, duplicated);
+            System.out.printf(
+                    "crash test (%s): %d of %d outputs committed before the kill, all %d distinct ids "
+                            + "%.1f s after it, %d ids published more than once%n",
+                    guarantee,
+                    committedBeforeKill,
+                    N,
+                    distinctIds(outputs),
+                    (System.nanoTime() - killedAt) / 1e9,
+                    duplicated);
             assertThat(perId).hasSize(N);
-            assertThat(perId.keySet()).isEqualTo(refs.stream().map(ImageRef::getId).collect(Collectors.toSet()));
+            assertThat(perId.keySet())
+                    .isEqualTo(refs.stream().map(ImageRef::getId).collect(Collectors.toSet()));
             if (guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
                 assertThat(perId.values()).containsOnly(1L);
             } else {
-                assertThat(duplicated).as("ids published before the kill and again after the restart")
+                assertThat(duplicated)
+                        .as("ids published before the kill and again after the restart")
                         .isGreaterThanOrEqualTo(committedBeforeKill);
             }
             assertThat(outputs).extracting(ConsumerRecord::value).hasOnlyElementsOfType(ImageTags.class);
@@ -101,14 +112,26 @@ class CrashRecoveryIT {
         Path log = Path.of("target", "crash-it-" + guarantee + "-" + name + ".log");
         Path stateDir = Files.createTempDirectory("crash-it-" + name);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1",
+        List<String> command = List.of(
+                java,
+                "-Xmx512m",
+                "-XX:TieredStopAtLevel=1",
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
                 "-D" + StandaloneTagger.GUARANTEE_PROPERTY + "=" + guarantee,
-                "-cp", System.getProperty("java.class.path"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 StandaloneTagger.class.getName(),
-                stack.bootstrapServers(), stack.registryUrl(), applicationId,
-                topics.input(), topics.output(), topics.dlq(), stateDir.toString(), Long.toString(PIPELINE_DELAY_MS));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                stack.bootstrapServers(),
+                stack.registryUrl(),
+                applicationId,
+                topics.input(),
+                topics.output(),
+                topics.dlq(),
+                stateDir.toString(),
+                Long.toString(PIPELINE_DELAY_MS));
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
-
 }

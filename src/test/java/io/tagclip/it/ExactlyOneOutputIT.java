@@ -11,10 +11,10 @@ import io.tagclip.fetch.UriImageLoader;
 import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
-import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.FakePipeline;
 import io.tagclip.streams.FetchingBatchTagger;
 import io.tagclip.streams.InferenceWorker;
+import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.TaggerMetrics;
 import io.tagclip.streams.TaggerTopology;
 import io.tagclip.streams.TopologySettings;
@@ -67,46 +67,65 @@ class ExactlyOneOutputIT {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("eo-it").toString());
+        props.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                Files.createTempDirectory("eo-it").toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         Map<String, Object> serdeConfig = ItSupport.serdeConfig(stack);
-        TopologySettings settings = new TopologySettings(topics.input(), topics.output(), topics.dlq(), 8, Duration.ofMillis(200));
+        TopologySettings settings =
+                new TopologySettings(topics.input(), topics.output(), topics.dlq(), 8, Duration.ofMillis(200));
         SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
         OutputSchemas.register(registry, settings);
         FetchingBatchTagger tagger = new FetchingBatchTagger(
                 new UriImageLoader(ItSupport.fetchSettingsAllowingLoopback()), fetchPool, worker, metrics);
-        KafkaStreams streams = new KafkaStreams(TaggerTopology.build(settings,
-                serde(ImageRef.class, registry, serdeConfig).deserializer(),
-                serde(ImageTags.class, registry, serdeConfig).serializer(),
-                serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
-                tagger, metrics), props);
+        KafkaStreams streams = new KafkaStreams(
+                TaggerTopology.build(
+                        settings,
+                        serde(ImageRef.class, registry, serdeConfig).deserializer(),
+                        serde(ImageTags.class, registry, serdeConfig).serializer(),
+                        serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
+                        tagger,
+                        metrics),
+                props);
         try {
             streams.start();
             ItSupport.produce(stack, topics.input(), refs, malformed);
 
-            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(stack,
-                    List.of(topics.output(), topics.dlq()), Duration.ofSeconds(90), Duration.ofSeconds(3),
+            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
+                    stack,
+                    List.of(topics.output(), topics.dlq()),
+                    Duration.ofSeconds(90),
+                    Duration.ofSeconds(3),
                     got -> got.size() >= n);
 
             assertThat(outputs).hasSize(n);
             Map<String, FailureReason> reasons = outputs.stream()
                     .filter(r -> r.value() instanceof ImageTagFailure f && f.getReason() != FailureReason.INVALID_EVENT)
                     .collect(Collectors.toMap(r -> r.key(), r -> ((ImageTagFailure) r.value()).getReason()));
-            assertThat(reasons).containsExactlyInAnyOrderEntriesOf(Map.of(
-                    "unreachable", FailureReason.HTTP_ERROR,
-                    "unknown-host", FailureReason.NOT_FOUND,
-                    "blocked", FailureReason.BLOCKED_ADDRESS,
-                    "private", FailureReason.BLOCKED_ADDRESS,
-                    "not-an-image", FailureReason.UNSUPPORTED_FORMAT,
-                    "ftp", FailureReason.UNSUPPORTED_SCHEME));
-            assertThat(outputs.stream().filter(r -> r.value() instanceof ImageTagFailure f
-                    && f.getReason() == FailureReason.INVALID_EVENT)).hasSize(malformed.size())
-                    .allSatisfy(r -> { // an unparseable record's dead letter carries its Kafka key as the id
-                        assertThat(r.key()).isEqualTo("malformed");
-                        assertThat(((ImageTagFailure) r.value()).getId()).isEqualTo("malformed");
-                    });
-            assertThat(outputs.stream().filter(r -> r.value() instanceof ImageTags).map(r -> r.key()))
-                    .hasSize(30).doesNotHaveDuplicates().allMatch(id -> id.startsWith("good-"));
+            assertThat(reasons)
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(
+                            "unreachable", FailureReason.HTTP_ERROR,
+                            "unknown-host", FailureReason.NOT_FOUND,
+                            "blocked", FailureReason.BLOCKED_ADDRESS,
+                            "private", FailureReason.BLOCKED_ADDRESS,
+                            "not-an-image", FailureReason.UNSUPPORTED_FORMAT,
+                            "ftp", FailureReason.UNSUPPORTED_SCHEME));
+            assertThat(outputs.stream()
+                            .filter(r -> r.value() instanceof ImageTagFailure f
+                                    && f.getReason() == FailureReason.INVALID_EVENT))
+                    .hasSize(malformed.size())
+                    .allSatisfy(
+                            r -> { // an unparseable record's dead letter carries its Kafka key as the id
+                                assertThat(r.key()).isEqualTo("malformed");
+                                assertThat(((ImageTagFailure) r.value()).getId())
+                                        .isEqualTo("malformed");
+                            });
+            assertThat(outputs.stream()
+                            .filter(r -> r.value() instanceof ImageTags)
+                            .map(r -> r.key()))
+                    .hasSize(30)
+                    .doesNotHaveDuplicates()
+                    .allMatch(id -> id.startsWith("good-"));
         } finally {
             streams.close(Duration.ofSeconds(10));
             worker.close();

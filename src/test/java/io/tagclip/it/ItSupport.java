@@ -6,6 +6,7 @@ import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.serde.SerdeConfig;
+import io.tagclip.serde.SpecificAvroDeserializer;
 import io.tagclip.serde.SpecificAvroSerde;
 import io.tagclip.testing.LocalStack;
 import java.awt.image.BufferedImage;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,8 +44,20 @@ final class ItSupport {
     /** The service defaults with short timeouts and the loopback image server allow-listed. */
     static FetchSettings fetchSettingsAllowingLoopback() {
         FetchSettings d = FetchSettings.defaults();
-        return new FetchSettings(Duration.ofMillis(500), Duration.ofSeconds(1), d.maxBytes(), 2, Duration.ofMillis(50),
-                1, d.maxPixels(), false, List.of(), true, List.of("127.0.0.1"), true, d.userAgent());
+        return new FetchSettings(
+                Duration.ofMillis(500),
+                Duration.ofSeconds(1),
+                d.maxBytes(),
+                2,
+                Duration.ofMillis(50),
+                1,
+                d.maxPixels(),
+                false,
+                List.of(),
+                true,
+                List.of("127.0.0.1"),
+                true,
+                d.userAgent());
     }
 
     /** Names of one test run's topics, unique so that runs never see each other's records. */
@@ -62,7 +76,10 @@ final class ItSupport {
     static HttpServer imageServer() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/img/", exchange -> {
-            String name = exchange.getRequestURI().getPath().substring("/img/".length()).replace(".png", "");
+            String name = exchange.getRequestURI()
+                    .getPath()
+                    .substring("/img/".length())
+                    .replace(".png", "");
             String[] size = name.split("x");
             byte[] png = png(Integer.parseInt(size[0]), Integer.parseInt(size[1]));
             exchange.getResponseHeaders().add("Content-Type", "image/png");
@@ -72,7 +89,7 @@ final class ItSupport {
             }
         });
         server.createContext("/text", exchange -> {
-            byte[] html = "<html>not an image</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] html = "<html>not an image</html>".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, html.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(html);
@@ -98,7 +115,11 @@ final class ItSupport {
     }
 
     static ImageRef ref(String id, String uri) {
-        return ImageRef.newBuilder().setId(id).setUri(uri).setProducedAt(Instant.now()).build();
+        return ImageRef.newBuilder()
+                .setId(id)
+                .setUri(uri)
+                .setProducedAt(Instant.now())
+                .build();
     }
 
     /** Sends the references (and raw byte arrays, as malformed records) to {@code topic}. */
@@ -107,8 +128,10 @@ final class ItSupport {
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         try (SpecificAvroSerde<ImageRef> serde = new SpecificAvroSerde<>(ImageRef.class)) {
             serde.configure(config, false);
-            try (KafkaProducer<String, ImageRef> producer = new KafkaProducer<>(config, new StringSerializer(), serde.serializer());
-                    KafkaProducer<String, byte[]> raw = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<String, ImageRef> producer =
+                            new KafkaProducer<>(config, new StringSerializer(), serde.serializer());
+                    KafkaProducer<String, byte[]> raw =
+                            new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
                 for (ImageRef ref : refs) {
                     producer.send(new ProducerRecord<>(topic, ref.getId(), ref));
                 }
@@ -125,16 +148,21 @@ final class ItSupport {
      * Everything committed on {@code topics}, polled until {@code done} holds or {@code timeout} passes, and then
      * for {@code settle} more, so that a duplicate arriving late is caught.
      */
-    static List<ConsumerRecord<String, SpecificRecord>> readCommitted(LocalStack stack, List<String> topics,
-            Duration timeout, Duration settle, Predicate<List<ConsumerRecord<String, SpecificRecord>>> done) {
+    static List<ConsumerRecord<String, SpecificRecord>> readCommitted(
+            LocalStack stack,
+            List<String> topics,
+            Duration timeout,
+            Duration settle,
+            Predicate<List<ConsumerRecord<String, SpecificRecord>>> done) {
         Map<String, Object> config = new HashMap<>(stack.clientConfig());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<String, SpecificRecord>> records = new ArrayList<>();
-        io.tagclip.serde.SpecificAvroDeserializer<SpecificRecord> values = new io.tagclip.serde.SpecificAvroDeserializer<>();
+        SpecificAvroDeserializer<SpecificRecord> values = new SpecificAvroDeserializer<>();
         values.configure(config, false);
-        try (KafkaConsumer<String, SpecificRecord> consumer = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
+        try (KafkaConsumer<String, SpecificRecord> consumer =
+                new KafkaConsumer<>(config, new StringDeserializer(), values)) {
             consumer.subscribe(topics);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline && !done.test(records)) {

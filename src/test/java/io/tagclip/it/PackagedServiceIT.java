@@ -49,7 +49,8 @@ class PackagedServiceIT {
         ImageRef missing = ItSupport.ref("missing", ItSupport.url(images, "/nothing-here"));
         ImageRef notImage = ItSupport.ref("not-image", ItSupport.url(images, "/text"));
         ImageRef unknownLabel = ImageRef.newBuilder(ItSupport.ref("unicorn", ItSupport.url(images, "/img/32x32.png")))
-                .setLabels(List.of("unicorn")).build();
+                .setLabels(List.of("unicorn"))
+                .build();
         List<ImageRef> refs = new ArrayList<>(good);
         refs.addAll(List.of(missing, notImage, unknownLabel));
         byte[] malformed = "not avro".getBytes(StandardCharsets.UTF_8);
@@ -58,31 +59,45 @@ class PackagedServiceIT {
         try {
             ItSupport.produce(stack, topics.input(), refs, List.of(malformed));
             int expected = refs.size() + 1;
-            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(stack,
-                    List.of(topics.output(), topics.dlq()), Duration.ofSeconds(240), Duration.ofSeconds(2),
+            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
+                    stack,
+                    List.of(topics.output(), topics.dlq()),
+                    Duration.ofSeconds(240),
+                    Duration.ofSeconds(2),
                     got -> got.size() >= expected);
 
-            assertThat(outputs).as("one output per input; service log: target/packaged-service-it.log")
+            assertThat(outputs)
+                    .as("one output per input; service log: target/packaged-service-it.log")
                     .hasSize(expected);
-            Map<String, ImageTags> tagged = outputs.stream().map(ConsumerRecord::value)
-                    .filter(ImageTags.class::isInstance).map(ImageTags.class::cast)
+            Map<String, ImageTags> tagged = outputs.stream()
+                    .map(ConsumerRecord::value)
+                    .filter(ImageTags.class::isInstance)
+                    .map(ImageTags.class::cast)
                     .collect(Collectors.toMap(ImageTags::getId, Function.identity()));
             assertThat(tagged).containsOnlyKeys("small", "square", "wide");
             for (ImageTags tags : tagged.values()) {
                 assertThat(tags.getMethod()).isEqualTo("tagclip");
                 assertThat(tags.getModelRevision()).isEqualTo(TINY_REVISION);
                 assertThat(tags.getVocabularyId()).isEqualTo("voc2007");
-                assertThat(tags.getTags()).as("at least one tag (the reference's rule)").isNotEmpty();
-                assertThat(tags.getTags()).allSatisfy(tag -> assertThat(tag.getScore()).isBetween(0f, 1f));
+                assertThat(tags.getTags())
+                        .as("at least one tag (the reference's rule)")
+                        .isNotEmpty();
+                assertThat(tags.getTags())
+                        .allSatisfy(tag -> assertThat(tag.getScore()).isBetween(0f, 1f));
             }
-            Map<String, FailureReason> reasons = outputs.stream().map(ConsumerRecord::value)
-                    .filter(ImageTagFailure.class::isInstance).map(ImageTagFailure.class::cast)
+            Map<String, FailureReason> reasons = outputs.stream()
+                    .map(ConsumerRecord::value)
+                    .filter(ImageTagFailure.class::isInstance)
+                    .map(ImageTagFailure.class::cast)
                     .collect(Collectors.toMap(f -> String.valueOf(f.getId()), ImageTagFailure::getReason));
-            assertThat(reasons).containsExactlyInAnyOrderEntriesOf(Map.of(
-                    "missing", FailureReason.NOT_FOUND,
-                    "not-image", FailureReason.UNSUPPORTED_FORMAT,
-                    "unicorn", FailureReason.UNKNOWN_LABEL,
-                    "malformed", FailureReason.INVALID_EVENT)); // an unparseable record's key is its dead letter's id
+            assertThat(reasons)
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(
+                            "missing", FailureReason.NOT_FOUND,
+                            "not-image", FailureReason.UNSUPPORTED_FORMAT,
+                            "unicorn", FailureReason.UNKNOWN_LABEL,
+                            "malformed",
+                                    FailureReason
+                                            .INVALID_EVENT)); // an unparseable record's key is its dead letter's id
         } finally {
             service.destroy();
             if (!service.waitFor(30, TimeUnit.SECONDS)) {
@@ -97,11 +112,15 @@ class PackagedServiceIT {
         assertThat(JAR).as("the packaged service (failsafe runs after package)").exists();
         Path stateDir = Files.createTempDirectory("packaged-service-it");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-Xmx1g", "-Dai.djl.offline=true",
+        List<String> command = List.of(
+                java,
+                "-Xmx1g",
+                "-Dai.djl.offline=true",
                 "-Dquarkus.http.port=0",
                 "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
                 "-Dtagger.schema-registry-url=" + stack.registryUrl(),
-                "-Dquarkus.kafka-streams.application-id=service-it-" + UUID.randomUUID().toString().substring(0, 8),
+                "-Dquarkus.kafka-streams.application-id=service-it-"
+                        + UUID.randomUUID().toString().substring(0, 8),
                 "-Dquarkus.kafka-streams.topics=" + topics.input(),
                 "-Dkafka-streams.state.dir=" + stateDir,
                 "-Dtagger.topics.input=" + topics.input(),
@@ -110,11 +129,13 @@ class PackagedServiceIT {
                 "-Dtagger.model.path=" + TINY_MODEL.toAbsolutePath(),
                 "-Dtagger.model.vocabulary=voc2007",
                 // Kept across runs of this checkout: the first run embeds both built-in vocabularies at start.
-                "-Dtagger.model.text-cache-dir=" + Path.of("target", "packaged-service-it-text-features")
-                        .toAbsolutePath(),
+                "-Dtagger.model.text-cache-dir="
+                        + Path.of("target", "packaged-service-it-text-features").toAbsolutePath(),
                 "-Dtagger.fetch.allow-list=127.0.0.1",
-                "-jar", JAR.toString());
-        return new ProcessBuilder(command).redirectErrorStream(true)
+                "-jar",
+                JAR.toString());
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(Path.of("target", "packaged-service-it.log").toFile())
                 .start();
     }

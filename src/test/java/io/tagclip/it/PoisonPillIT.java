@@ -49,6 +49,7 @@ class PoisonPillIT {
 
     /** Characters of the poison id: the input record stays under the producer's 1 MiB max.request.size. */
     private static final int PILL_ID_CHARS = 900_000;
+
     private static final int AFTER = 10;
 
     private final LocalStack stack = LocalStack.get();
@@ -61,48 +62,68 @@ class PoisonPillIT {
         TaggerMetrics metrics = TaggerMetrics.noop();
         InferenceWorker worker = new InferenceWorker(new FakePipeline(), 4, 32, Duration.ofSeconds(10), metrics);
         Map<String, Object> serdeConfig = ItSupport.serdeConfig(stack);
-        TopologySettings settings = new TopologySettings(topics.input(), topics.output(), topics.dlq(), 8, Duration.ofMillis(200));
+        TopologySettings settings =
+                new TopologySettings(topics.input(), topics.output(), topics.dlq(), 8, Duration.ofMillis(200));
         SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
         OutputSchemas.register(registry, settings);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "pill-it-" + topics.input());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("pill-it").toString());
+        props.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                Files.createTempDirectory("pill-it").toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizedOutputHandler.class.getName());
-        KafkaStreams streams = new KafkaStreams(TaggerTopology.build(settings,
-                serde(ImageRef.class, registry, serdeConfig).deserializer(),
-                serde(ImageTags.class, registry, serdeConfig).serializer(),
-                serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
-                new FetchingBatchTagger(new UriImageLoader(ItSupport.fetchSettingsAllowingLoopback()), fetchPool, worker,
-                        metrics), metrics), props);
+        KafkaStreams streams = new KafkaStreams(
+                TaggerTopology.build(
+                        settings,
+                        serde(ImageRef.class, registry, serdeConfig).deserializer(),
+                        serde(ImageTags.class, registry, serdeConfig).serializer(),
+                        serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
+                        new FetchingBatchTagger(
+                                new UriImageLoader(ItSupport.fetchSettingsAllowingLoopback()),
+                                fetchPool,
+                                worker,
+                                metrics),
+                        metrics),
+                props);
         List<ImageRef> after = new ArrayList<>();
         for (int i = 0; i < AFTER; i++) {
             after.add(ItSupport.ref("after-" + i, ItSupport.url(images, "/img/" + (9 + i) + "x5.png")));
         }
         try {
             streams.start();
-            produceWithNullKeys(topics.input(), List.of(
-                    ItSupport.ref("before", ItSupport.url(images, "/img/8x5.png")),
-                    ItSupport.ref("x".repeat(PILL_ID_CHARS), ItSupport.url(images, "/img/8x6.png"))));
+            produceWithNullKeys(
+                    topics.input(),
+                    List.of(
+                            ItSupport.ref("before", ItSupport.url(images, "/img/8x5.png")),
+                            ItSupport.ref("x".repeat(PILL_ID_CHARS), ItSupport.url(images, "/img/8x6.png"))));
             ItSupport.produce(stack, topics.input(), after, List.of());
 
-            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(stack,
-                    List.of(topics.output(), topics.dlq()), Duration.ofSeconds(60), Duration.ofSeconds(3),
+            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
+                    stack,
+                    List.of(topics.output(), topics.dlq()),
+                    Duration.ofSeconds(60),
+                    Duration.ofSeconds(3),
                     got -> got.size() >= AFTER + 2);
 
             assertThat(outputs).hasSize(AFTER + 2);
-            assertThat(outputs).filteredOn(r -> r.value() instanceof ImageTagFailure).singleElement().satisfies(r -> {
-                ImageTagFailure pill = (ImageTagFailure) r.value();
-                assertThat(r.key()).isNull();
-                assertThat(pill.getId()).isNull();
-                assertThat(pill.getReason()).isEqualTo(FailureReason.INVALID_EVENT);
-                assertThat(pill.getMessage()).contains("id of 900000 bytes exceeds the limit of 1024");
-                assertThat(pill.getSourceOffset()).isEqualTo(1L);
-                assertThat(r.serializedValueSize()).isLessThan(100_000);
-            });
-            assertThat(outputs).filteredOn(r -> r.value() instanceof ImageTags).extracting(ConsumerRecord::key)
+            assertThat(outputs)
+                    .filteredOn(r -> r.value() instanceof ImageTagFailure)
+                    .singleElement()
+                    .satisfies(r -> {
+                        ImageTagFailure pill = (ImageTagFailure) r.value();
+                        assertThat(r.key()).isNull();
+                        assertThat(pill.getId()).isNull();
+                        assertThat(pill.getReason()).isEqualTo(FailureReason.INVALID_EVENT);
+                        assertThat(pill.getMessage()).contains("id of 900000 bytes exceeds the limit of 1024");
+                        assertThat(pill.getSourceOffset()).isEqualTo(1L);
+                        assertThat(r.serializedValueSize()).isLessThan(100_000);
+                    });
+            assertThat(outputs)
+                    .filteredOn(r -> r.value() instanceof ImageTags)
+                    .extracting(ConsumerRecord::key)
                     .containsExactlyElementsOf(concat("before", after));
             assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
         } finally {
@@ -126,7 +147,8 @@ class PoisonPillIT {
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         try (SpecificAvroSerde<ImageRef> serde = new SpecificAvroSerde<>(ImageRef.class)) {
             serde.configure(config, false);
-            try (KafkaProducer<String, ImageRef> producer = new KafkaProducer<>(config, new StringSerializer(), serde.serializer())) {
+            try (KafkaProducer<String, ImageRef> producer =
+                    new KafkaProducer<>(config, new StringSerializer(), serde.serializer())) {
                 for (ImageRef ref : refs) {
                     producer.send(new ProducerRecord<>(topic, null, ref));
                 }

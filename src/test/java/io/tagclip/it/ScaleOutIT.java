@@ -43,7 +43,8 @@ class ScaleOutIT {
         HttpServer images = ItSupport.imageServer();
         List<ImageRef> refs = new ArrayList<>();
         for (int i = 0; i < N; i++) {
-            refs.add(ItSupport.ref(String.format("img-%03d", i), ItSupport.url(images, "/img/" + (8 + i % 40) + "x6.png")));
+            refs.add(ItSupport.ref(
+                    String.format("img-%03d", i), ItSupport.url(images, "/img/" + (8 + i % 40) + "x6.png")));
         }
         List<String> outputTopics = List.of(topics.output(), topics.dlq());
         Path stateA = Files.createTempDirectory("scale-it-a");
@@ -56,8 +57,9 @@ class ScaleOutIT {
             b = startTagger(topics, applicationId, "b", stateB);
             ItSupport.produce(stack, topics.input(), refs, List.of());
 
-            int beforeKill = ItSupport.readCommitted(stack, outputTopics, Duration.ofSeconds(90), Duration.ZERO,
-                    got -> got.size() >= 12).size();
+            int beforeKill = ItSupport.readCommitted(
+                            stack, outputTopics, Duration.ofSeconds(90), Duration.ZERO, got -> got.size() >= 12)
+                    .size();
             a.destroyForcibly(); // SIGKILL: b takes over a's partitions once a's session times out
             assertThat(a.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(beforeKill).as("killed in the middle of the stream").isBetween(1, N - 1);
@@ -65,22 +67,30 @@ class ScaleOutIT {
             long restartAt = System.nanoTime();
             restarted = startTagger(topics, applicationId, "a-restarted", stateA);
 
-            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(stack, outputTopics,
-                    Duration.ofSeconds(120), Duration.ofSeconds(5), got -> got.size() >= N);
-            System.out.printf("scale-out test: %d of %d outputs committed before the kill, %d outputs %.1f s after the"
-                    + " restart%n", beforeKill, N, outputs.size(), (System.nanoTime() - restartAt) / 1e9);
+            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
+                    stack, outputTopics, Duration.ofSeconds(120), Duration.ofSeconds(5), got -> got.size() >= N);
+            System.out.printf(
+                    "scale-out test: %d of %d outputs committed before the kill, %d outputs %.1f s after the"
+                            + " restart%n",
+                    beforeKill, N, outputs.size(), (System.nanoTime() - restartAt) / 1e9);
 
             Map<String, Long> perId = outputs.stream()
                     .collect(Collectors.groupingBy(r -> ItSupport.idOf(r.value()), Collectors.counting()));
-            assertThat(perId.keySet()).isEqualTo(refs.stream().map(ImageRef::getId).collect(Collectors.toSet()));
+            assertThat(perId.keySet())
+                    .isEqualTo(refs.stream().map(ImageRef::getId).collect(Collectors.toSet()));
             assertThat(perId.values()).containsOnly(1L);
             assertThat(outputs).extracting(ConsumerRecord::value).hasOnlyElementsOfType(ImageTags.class);
-            Map<Integer, List<ConsumerRecord<String, SpecificRecord>>> byPartition = outputs.stream()
-                    .collect(Collectors.groupingBy(ConsumerRecord::partition));
+            Map<Integer, List<ConsumerRecord<String, SpecificRecord>>> byPartition =
+                    outputs.stream().collect(Collectors.groupingBy(ConsumerRecord::partition));
             assertThat(byPartition).hasSize(PARTITIONS);
-            byPartition.values().forEach(partition -> assertThat(partition.stream()
-                    .sorted(Comparator.comparingLong(ConsumerRecord::offset)).map(ConsumerRecord::key).toList())
-                    .as("outputs of one partition in input order").isSorted());
+            byPartition
+                    .values()
+                    .forEach(partition -> assertThat(partition.stream()
+                                    .sorted(Comparator.comparingLong(ConsumerRecord::offset))
+                                    .map(ConsumerRecord::key)
+                                    .toList())
+                            .as("outputs of one partition in input order")
+                            .isSorted());
         } finally {
             for (Process p : new Process[] {a, b, restarted}) {
                 if (p != null) {
@@ -96,12 +106,25 @@ class ScaleOutIT {
             throws IOException {
         Path log = Path.of("target", "scale-it-" + name + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-Xmx384m", "-XX:TieredStopAtLevel=1",
+        List<String> command = List.of(
+                java,
+                "-Xmx384m",
+                "-XX:TieredStopAtLevel=1",
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
-                "-cp", System.getProperty("java.class.path"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 StandaloneTagger.class.getName(),
-                stack.bootstrapServers(), stack.registryUrl(), applicationId,
-                topics.input(), topics.output(), topics.dlq(), stateDir.toString(), Long.toString(PIPELINE_DELAY_MS));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                stack.bootstrapServers(),
+                stack.registryUrl(),
+                applicationId,
+                topics.input(),
+                topics.output(),
+                topics.dlq(),
+                stateDir.toString(),
+                Long.toString(PIPELINE_DELAY_MS));
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 }

@@ -11,15 +11,16 @@ import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
-import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.FakePipeline;
 import io.tagclip.streams.FetchingBatchTagger;
 import io.tagclip.streams.FlushBound;
 import io.tagclip.streams.InferenceWorker;
+import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.TaggerMetrics;
 import io.tagclip.streams.TaggerTopology;
 import io.tagclip.streams.TopologySettings;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -29,6 +30,7 @@ import java.util.concurrent.Executors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 /**
  * The stream tagger as its own process, for the crash test: the production topology, fetcher and serdes with the
@@ -68,20 +70,25 @@ public final class StandaloneTagger {
         ExecutorService fetchPool = Executors.newFixedThreadPool(16);
         FetchSettings fetch = ItSupport.fetchSettingsAllowingLoopback();
         // the same start-up check as the service: one flush must fit into the transaction (15 s below)
-        FlushBound.check(FlushBound.of(fetch, 8, 2, 16, INFERENCE_TIMEOUT), Duration.ofMinutes(5), TRANSACTION_TIMEOUT, true);
+        FlushBound.check(
+                FlushBound.of(fetch, 8, 2, 16, INFERENCE_TIMEOUT), Duration.ofMinutes(5), TRANSACTION_TIMEOUT, true);
         FetchingBatchTagger tagger = new FetchingBatchTagger(new UriImageLoader(fetch), fetchPool, worker, metrics);
 
         Map<String, Object> serdeConfig = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
         SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
         OutputSchemas.register(registry, settings);
-        KafkaStreams streams = new KafkaStreams(TaggerTopology.build(settings,
-                serde(ImageRef.class, registry, serdeConfig).deserializer(),
-                serde(ImageTags.class, registry, serdeConfig).serializer(),
-                serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
-                tagger, metrics), properties(bootstrap, applicationId, stateDir));
+        KafkaStreams streams = new KafkaStreams(
+                TaggerTopology.build(
+                        settings,
+                        serde(ImageRef.class, registry, serdeConfig).deserializer(),
+                        serde(ImageTags.class, registry, serdeConfig).serializer(),
+                        serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
+                        tagger,
+                        metrics),
+                properties(bootstrap, applicationId, stateDir));
         CountDownLatch stopped = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
-            System.out.println(java.time.LocalTime.now() + " STATE " + now);
+            System.out.println(LocalTime.now() + " STATE " + now);
             if (now == KafkaStreams.State.RUNNING) {
                 System.out.println("RUNNING");
             }
@@ -90,9 +97,9 @@ public final class StandaloneTagger {
             }
         });
         streams.setUncaughtExceptionHandler(e -> {
-            System.out.println(java.time.LocalTime.now() + " stream thread failed:");
+            System.out.println(LocalTime.now() + " stream thread failed:");
             e.printStackTrace(System.out);
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         Runtime.getRuntime().addShutdownHook(new Thread(streams::close));
         streams.start();

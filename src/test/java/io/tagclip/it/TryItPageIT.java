@@ -65,15 +65,21 @@ class TryItPageIT {
 
     @BeforeAll
     static void start(@TempDir Path profile) throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        assumeTrue(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "TryItPageIT skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, "
                         + "/usr/bin/chromedriver): apt-get install -y chromium chromium-driver");
         assertThat(JAR).as("the packaged service (failsafe runs after package)").exists();
         int port = freePort();
         base = "http://127.0.0.1:" + port;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-Xmx1g", "-Dai.djl.offline=true", "-Djava.awt.headless=true",
-                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
+        List<String> command = List.of(
+                java,
+                "-Xmx1g",
+                "-Dai.djl.offline=true",
+                "-Djava.awt.headless=true",
+                "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.http.port=" + port,
                 "-Dkafka.bootstrap.servers=127.0.0.1:" + freePort(), // nothing listens: the page needs no broker
                 "-Dtagger.schema-registry-url=mock://try-it-page-it",
                 "-Dkafka-streams.state.dir=" + Files.createTempDirectory("try-it-page-it"),
@@ -83,18 +89,31 @@ class TryItPageIT {
                 "-Dtagger.model.boxes=true",
                 "-Dtagger.ui.enabled=true",
                 "-Dtagger.ui.max-upload-bytes=" + MAX_UPLOAD_BYTES,
-                "-jar", JAR.toString());
-        service = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(Path.of("target", "try-it-page-it.log").toFile()).start();
+                "-jar",
+                JAR.toString());
+        service = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(Path.of("target", "try-it-page-it.log").toFile())
+                .start();
         awaitPage();
 
-        driverService = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
+        driverService = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile.toAbsolutePath());
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile.toAbsolutePath());
         browser = new ChromeDriver(driverService, options);
     }
 
@@ -120,8 +139,8 @@ class TryItPageIT {
 
         WebElement about = browser.findElement(By.id("about"));
         assertThat(about.getText()).contains("voc2007", "tagclip", "reference mode", "boxes on");
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.textMatches(
-                By.id("count-tagged"), Pattern.compile("\\d+")));
+        new WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(ExpectedConditions.textMatches(By.id("count-tagged"), Pattern.compile("\\d+")));
     }
 
     @Test
@@ -143,8 +162,9 @@ class TryItPageIT {
         assertThat(browser.findElement(By.id("error")).isDisplayed()).isFalse();
         BufferedImage original = ImageIO.read(image.toFile());
         int scale = OverlayRenderer.scale(original.getWidth(), original.getHeight());
-        Object overlayWidth = ((JavascriptExecutor) browser).executeScript(
-                "const img = document.getElementById('overlay'); return img.complete ? img.naturalWidth : -1;");
+        Object overlayWidth = ((JavascriptExecutor) browser)
+                .executeScript(
+                        "const img = document.getElementById('overlay'); return img.complete ? img.naturalWidth : -1;");
         assertThat(((Number) overlayWidth).intValue()).as("the overlay loaded").isEqualTo(original.getWidth() * scale);
         assertThat(browser.findElement(By.id("provenance")).getText()).contains("tagclip", "voc2007");
     }
@@ -175,10 +195,16 @@ class TryItPageIT {
                 .until(ExpectedConditions.visibilityOfElementLocated(By.id("error")));
         assertThat(error.getText()).contains("astronaut.png", "accepts up to");
 
-        HttpResponse<String> direct = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(base + "/try/api/tag")).header("Content-Type", "image/png")
-                .POST(HttpRequest.BodyPublishers.ofFile(large)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(direct.statusCode()).as("the service itself refuses the body").isEqualTo(413);
+        HttpResponse<String> direct = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(base + "/try/api/tag"))
+                                .header("Content-Type", "image/png")
+                                .POST(HttpRequest.BodyPublishers.ofFile(large))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(direct.statusCode())
+                .as("the service itself refuses the body")
+                .isEqualTo(413);
     }
 
     private static void open() {
@@ -188,13 +214,19 @@ class TryItPageIT {
     }
 
     private static void awaitPage() throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + STARTUP.toNanos();
         while (System.nanoTime() < deadline) {
-            assertThat(service.isAlive()).as("the service exited; log: target/try-it-page-it.log").isTrue();
+            assertThat(service.isAlive())
+                    .as("the service exited; log: target/try-it-page-it.log")
+                    .isTrue();
             try {
-                HttpResponse<String> about = http.send(HttpRequest.newBuilder(URI.create(base + "/try/api/about"))
-                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> about = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/try/api/about"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 if (about.statusCode() == 200) {
                     JsonNode json = new ObjectMapper().readTree(about.body());
                     assertThat(json.get("vocabulary").asText()).isEqualTo("voc2007");
@@ -205,7 +237,8 @@ class TryItPageIT {
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("the try-it page did not come up within " + STARTUP + "; log: target/try-it-page-it.log");
+        throw new AssertionError(
+                "the try-it page did not come up within " + STARTUP + "; log: target/try-it-page-it.log");
     }
 
     private static int freePort() throws IOException {

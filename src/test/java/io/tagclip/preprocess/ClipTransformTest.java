@@ -25,17 +25,28 @@ class ClipTransformTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"astronaut", "astronaut_224", "camera", "camera_crop", "chelsea", "chelsea_small",
-        "coffee", "motorcycle_left"})
+    @ValueSource(
+            strings = {
+                "astronaut",
+                "astronaut_224",
+                "camera",
+                "camera_crop",
+                "chelsea",
+                "chelsea_small",
+                "coffee",
+                "motorcycle_left"
+            })
     void shouldMatchReferenceInputTensor(String name) {
         JsonNode expected = Golden.expected(name, "voc2007");
         JsonNode stats = expected.get("input_stats");
 
         ClipImage image = ClipTransform.reference(Golden.inputImage(name), 16);
 
-        assertThat(new int[] {image.height(), image.width()}).containsExactly(Golden.ints(expected.get("resize_to_hw")));
+        assertThat(new int[] {image.height(), image.width()})
+                .containsExactly(Golden.ints(expected.get("resize_to_hw")));
         for (JsonNode sample : stats.get("samples_c_y_x_value")) {
-            float value = image.at(sample.get(0).asInt(), sample.get(1).asInt(), sample.get(2).asInt());
+            float value = image.at(
+                    sample.get(0).asInt(), sample.get(1).asInt(), sample.get(2).asInt());
             assertThat(value).isEqualTo((float) sample.get(3).asDouble());
         }
         double sum = 0;
@@ -59,7 +70,8 @@ class ClipTransformTest {
         assertThat(sum).isCloseTo(stats.get("sum").asDouble(), within(tolerance));
         assertThat(absSum).isCloseTo(stats.get("abs_sum").asDouble(), within(tolerance));
         for (int c = 0; c < 3; c++) {
-            assertThat(channelSums[c]).isCloseTo(stats.get("channel_sums").get(c).asDouble(), within(tolerance));
+            assertThat(channelSums[c])
+                    .isCloseTo(stats.get("channel_sums").get(c).asDouble(), within(tolerance));
         }
     }
 

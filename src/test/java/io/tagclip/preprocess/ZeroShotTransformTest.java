@@ -27,7 +27,8 @@ class ZeroShotTransformTest {
 
         assertThat(squareFromLandscape.width()).isEqualTo(224);
         assertThat(squareFromLandscape.height()).isEqualTo(224);
-        assertThat(squareFromLandscape.pixels()).isEqualTo(ZeroShotTransform.crop(resized, 56, 0, 224, 224).pixels());
+        assertThat(squareFromLandscape.pixels())
+                .isEqualTo(ZeroShotTransform.crop(resized, 56, 0, 224, 224).pixels());
     }
 
     @Test
@@ -35,8 +36,10 @@ class ZeroShotTransformTest {
         RgbImage tall = rowCoded(4, 9); // short side already 4: no resize; (9 - 4) / 2 = 2.5 -> 2
         RgbImage taller = rowCoded(4, 11); // (11 - 4) / 2 = 3.5 -> 4
 
-        assertThat(ZeroShotTransform.shortSideThenCenterCrop(tall, 4).channel(0, 0, 0)).isEqualTo(2);
-        assertThat(ZeroShotTransform.shortSideThenCenterCrop(taller, 4).channel(0, 0, 0)).isEqualTo(4);
+        assertThat(ZeroShotTransform.shortSideThenCenterCrop(tall, 4).channel(0, 0, 0))
+                .isEqualTo(2);
+        assertThat(ZeroShotTransform.shortSideThenCenterCrop(taller, 4).channel(0, 0, 0))
+                .isEqualTo(4);
     }
 
     @Test

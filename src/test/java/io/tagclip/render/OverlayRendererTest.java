@@ -40,8 +40,8 @@ class OverlayRendererTest {
 
     @Test
     void shouldDrawEachBoxInItsLabelsColourInsideADarkOutlineOnLightAndDarkPhotos() {
-        List<Tag> tags = List.of(new Tag("cat", 0.9f, new Box(20, 60, 180, 180)),
-                new Tag("dog", 0.6f, new Box(220, 60, 380, 180)));
+        List<Tag> tags = List.of(
+                new Tag("cat", 0.9f, new Box(20, 60, 180, 180)), new Tag("dog", 0.6f, new Box(220, 60, 380, 180)));
 
         BufferedImage overlay = renderer.render(halves(), tags);
 
@@ -53,8 +53,7 @@ class OverlayRendererTest {
         assertThat(at(overlay, 19, 120)).as("outside the box").isEqualTo(Color.WHITE);
         assertThat(at(overlay, 100, 120)).as("inside the box, untouched").isEqualTo(Color.WHITE);
         assertThat(at(overlay, 222, 120)).as("dog's stroke on black").isEqualTo(renderer.colour("dog"));
-        assertThat(at(overlay, 224, 120)).as("outline on black, inner side")
-                .isEqualTo(OverlayRenderer.OUTLINE_COLOUR);
+        assertThat(at(overlay, 224, 120)).as("outline on black, inner side").isEqualTo(OverlayRenderer.OUTLINE_COLOUR);
         assertThat(renderer.colour("cat")).isNotEqualTo(renderer.colour("dog"));
     }
 
@@ -66,19 +65,21 @@ class OverlayRendererTest {
 
         Set<Color> chip = colours(overlay, 20, 60, 180, 99);
         Color fill = renderer.colour("cat");
-        assertThat(chip).as("chip fill, text and border above the box")
+        assertThat(chip)
+                .as("chip fill, text and border above the box")
                 .contains(fill, OverlayRenderer.textColour(fill), OverlayRenderer.OUTLINE_COLOUR);
     }
 
     @Test
     void shouldSetChipsOfBoxesSharingACornerSideBySide() {
-        List<Tag> tags = List.of(new Tag("cat", 0.9f, new Box(20, 100, 380, 180)),
-                new Tag("dog", 0.8f, new Box(20, 100, 380, 180)));
+        List<Tag> tags = List.of(
+                new Tag("cat", 0.9f, new Box(20, 100, 380, 180)), new Tag("dog", 0.8f, new Box(20, 100, 380, 180)));
 
         BufferedImage overlay = renderer.render(halves(), tags);
 
         Set<Color> chips = colours(overlay, 20, 60, 380, 99);
-        assertThat(chips).as("both chips visible above the shared corner")
+        assertThat(chips)
+                .as("both chips visible above the shared corner")
                 .contains(renderer.colour("cat"), renderer.colour("dog"));
     }
 

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTags;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -27,11 +28,11 @@ class RestSchemaRegistryClientTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One request the fake registry received. */
-    private record Seen(String method, String path, String contentType, String authorization, String body) {
-    }
+    private record Seen(String method, String path, String contentType, String authorization, String body) {}
 
     /** What the fake registry answers next: status and body, whatever the request. */
     private volatile int status = 200;
+
     private volatile String answer = "{}";
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private HttpServer server;
@@ -52,9 +53,12 @@ class RestSchemaRegistryClientTest {
 
     private void handle(HttpExchange exchange) throws IOException {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+        seen.add(new Seen(
+                exchange.getRequestMethod(),
+                exchange.getRequestURI().getRawPath(),
                 exchange.getRequestHeaders().getFirst("Content-Type"),
-                exchange.getRequestHeaders().getFirst("Authorization"), body));
+                exchange.getRequestHeaders().getFirst("Authorization"),
+                body));
         byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE);
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
@@ -76,7 +80,8 @@ class RestSchemaRegistryClientTest {
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.path()).isEqualTo("/apis/ccompat/v7/subjects/image-refs-value/versions");
         assertThat(request.contentType()).isEqualTo("application/vnd.schemaregistry.v1+json");
-        assertThat(JSON.readTree(request.body()).get("schema").asText()).isEqualTo(ImageRef.getClassSchema().toString());
+        assertThat(JSON.readTree(request.body()).get("schema").asText())
+                .isEqualTo(ImageRef.getClassSchema().toString());
         assertThat(client.schemaById(7)).isEqualTo(ImageRef.getClassSchema());
         assertThat(seen).hasSize(1);
     }
@@ -89,7 +94,8 @@ class RestSchemaRegistryClientTest {
         assertThat(client.schemaById(3)).isEqualTo(ImageTags.getClassSchema());
         assertThat(client.schemaById(3)).isEqualTo(ImageTags.getClassSchema());
 
-        assertThat(seen).extracting(Seen::method, Seen::path)
+        assertThat(seen)
+                .extracting(Seen::method, Seen::path)
                 .containsExactly(tuple("GET", "/apis/ccompat/v7/schemas/ids/3"));
     }
 
@@ -139,7 +145,8 @@ class RestSchemaRegistryClientTest {
         var client = new RestSchemaRegistryClient(SerdeConfig.of(baseUrl));
 
         assertThatThrownBy(() -> client.register("image-refs-value", ImageRef.getClassSchema()))
-                .isInstanceOfSatisfying(SerdeException.class, e -> assertThat(e.errorCode()).isEmpty())
+                .isInstanceOfSatisfying(
+                        SerdeException.class, e -> assertThat(e.errorCode()).isEmpty())
                 .hasMessageContaining("HTTP 503")
                 .hasMessageContaining("upstream connect error")
                 .hasMessageContaining("subject 'image-refs-value'");
@@ -155,21 +162,24 @@ class RestSchemaRegistryClientTest {
 
         client.register("image-refs-value", ImageRef.getClassSchema());
 
-        assertThat(seen.get(0).authorization()).isEqualTo(
-                "Basic " + Base64.getEncoder().encodeToString("tagger:s3cret".getBytes(StandardCharsets.UTF_8)));
+        assertThat(seen.get(0).authorization())
+                .isEqualTo("Basic "
+                        + Base64.getEncoder().encodeToString("tagger:s3cret".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void shouldSendBasicAuthFromTheUrlWithoutPuttingItInThePath() {
         answer = "{\"id\":1}";
         var client = new RestSchemaRegistryClient(SerdeConfig.from(Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL, baseUrl.replace("http://", "http://tagger:pw@"),
-                SerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "URL")));
+                SerdeConfig.SCHEMA_REGISTRY_URL,
+                baseUrl.replace("http://", "http://tagger:pw@"),
+                SerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                "URL")));
 
         client.register("image-refs-value", ImageRef.getClassSchema());
 
-        assertThat(seen.get(0).authorization()).isEqualTo("Basic " + Base64.getEncoder()
-                .encodeToString("tagger:pw".getBytes(StandardCharsets.UTF_8)));
+        assertThat(seen.get(0).authorization())
+                .isEqualTo("Basic " + Base64.getEncoder().encodeToString("tagger:pw".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -188,8 +198,8 @@ class RestSchemaRegistryClientTest {
     void shouldTryTheNextUrlWhenOneIsUnreachable() throws IOException {
         answer = jsonSchemaAnswer(ImageRef.getClassSchema().toString());
         String closed = "http://127.0.0.1:" + freePort();
-        var client = new RestSchemaRegistryClient(SerdeConfig.from(Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL, closed + "," + baseUrl)));
+        var client = new RestSchemaRegistryClient(
+                SerdeConfig.from(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, closed + "," + baseUrl)));
 
         assertThat(client.schemaById(2)).isEqualTo(ImageRef.getClassSchema());
         assertThat(seen).hasSize(1);
@@ -209,9 +219,9 @@ class RestSchemaRegistryClientTest {
     @Test
     void shouldNameTheStoreThatCannotBeRead() {
         assertThatThrownBy(() -> new RestSchemaRegistryClient(SerdeConfig.from(Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL, "https://registry.invalid",
-                SerdeConfig.TRUSTSTORE_LOCATION, "/nonexistent/truststore.p12",
-                SerdeConfig.TRUSTSTORE_PASSWORD, "changeit"))))
+                        SerdeConfig.SCHEMA_REGISTRY_URL, "https://registry.invalid",
+                        SerdeConfig.TRUSTSTORE_LOCATION, "/nonexistent/truststore.p12",
+                        SerdeConfig.TRUSTSTORE_PASSWORD, "changeit"))))
                 .isInstanceOf(SerdeException.class)
                 .hasMessageContaining("/nonexistent/truststore.p12")
                 .hasMessageContaining(SerdeConfig.TRUSTSTORE_LOCATION);
@@ -222,7 +232,7 @@ class RestSchemaRegistryClientTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }

@@ -49,9 +49,26 @@ class RestSchemaRegistryClientTlsTest {
     static void startHttpsRegistry() throws Exception {
         keystore = dir.resolve("identity.p12");
         truststore = dir.resolve("trust.p12");
-        keytool("-genkeypair", "-alias", "registry", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", PASSWORD);
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "registry",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                PASSWORD);
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         trusted.load(null, null);
         trusted.setCertificateEntry("registry", load(keystore).getCertificate("registry"));
@@ -75,7 +92,9 @@ class RestSchemaRegistryClientTlsTest {
                 params.setSSLParameters(ssl);
             }
         });
-        byte[] answer = ("{\"schema\":" + new ObjectMapper().valueToTree(ImageRef.getClassSchema().toString()) + "}")
+        byte[] answer = ("{\"schema\":"
+                        + new ObjectMapper()
+                                .valueToTree(ImageRef.getClassSchema().toString()) + "}")
                 .getBytes(StandardCharsets.UTF_8);
         server.createContext("/", exchange -> {
             exchange.sendResponseHeaders(200, answer.length);
@@ -110,10 +129,14 @@ class RestSchemaRegistryClientTlsTest {
 
     private static Map<String, Object> tlsConfig(boolean withKeystore) {
         Map<String, Object> config = new HashMap<>(Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL, baseUrl,
-                SerdeConfig.TRUSTSTORE_LOCATION, truststore.toString(),
-                SerdeConfig.TRUSTSTORE_PASSWORD, PASSWORD,
-                SerdeConfig.TRUSTSTORE_TYPE, "PKCS12"));
+                SerdeConfig.SCHEMA_REGISTRY_URL,
+                baseUrl,
+                SerdeConfig.TRUSTSTORE_LOCATION,
+                truststore.toString(),
+                SerdeConfig.TRUSTSTORE_PASSWORD,
+                PASSWORD,
+                SerdeConfig.TRUSTSTORE_TYPE,
+                "PKCS12"));
         if (withKeystore) {
             config.put(SerdeConfig.KEYSTORE_LOCATION, keystore.toString());
             config.put(SerdeConfig.KEYSTORE_PASSWORD, PASSWORD);

@@ -17,8 +17,7 @@ final class SampleEvents {
 
     static final Instant AT = Instant.parse("2026-11-23T08:30:00.123Z");
 
-    private SampleEvents() {
-    }
+    private SampleEvents() {}
 
     static ImageRef imageRef() {
         return ImageRef.newBuilder()
@@ -36,9 +35,8 @@ final class SampleEvents {
         return ImageTags.newBuilder()
                 .setId("img-42")
                 .setUri("https://images.example.org/cat.jpg")
-                .setTags(List.of(
-                        new Tag("cat", 0.93f, new BoundingBox(10, 20, 200, 180)),
-                        new Tag("sofa", 0.41f, null)))
+                .setTags(
+                        List.of(new Tag("cat", 0.93f, new BoundingBox(10, 20, 200, 180)), new Tag("sofa", 0.41f, null)))
                 .setMethod("tagclip")
                 .setModelId("openai/clip-vit-base-patch16")
                 .setModelRevision(null)

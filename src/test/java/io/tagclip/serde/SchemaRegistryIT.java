@@ -42,8 +42,8 @@ class SchemaRegistryIT {
                 "image-refs-dlq-" + run, ImageTagFailure.getClassSchema());
         Map<String, Integer> ids = new HashMap<>();
         try (var writer = new RestSchemaRegistryClient(SerdeConfig.of(stack.registryUrl()))) {
-            schemasByTopic.forEach((topic, schema) ->
-                    ids.put(topic, writer.register(Subjects.topicName(topic, false), schema)));
+            schemasByTopic.forEach(
+                    (topic, schema) -> ids.put(topic, writer.register(Subjects.topicName(topic, false), schema)));
         }
 
         // A second client has nothing cached: every answer below comes from the registry.
@@ -52,7 +52,9 @@ class SchemaRegistryIT {
                 String subject = topic + "-value";
                 int id = ids.get(topic);
                 assertThat(reader.schemaById(id)).as("GET /schemas/ids/%d", id).isEqualTo(schema);
-                assertThat(reader.idOf(subject, schema)).as("POST /subjects/%s", subject).isEqualTo(id);
+                assertThat(reader.idOf(subject, schema))
+                        .as("POST /subjects/%s", subject)
+                        .isEqualTo(id);
                 assertThat(reader.latest(subject)).isEqualTo(new RegisteredSchema(subject, id, 1, schema));
             });
         }

@@ -14,8 +14,7 @@ import java.util.Map;
  */
 public final class SerdeBenchmark {
 
-    private SerdeBenchmark() {
-    }
+    private SerdeBenchmark() {}
 
     public static void main(String[] args) {
         long seconds = args.length > 0 ? Long.parseLong(args[0]) : 5;
@@ -27,12 +26,13 @@ public final class SerdeBenchmark {
         // Warm up for a third of the time, then measure each direction.
         run(serde, event, payload, seconds * 1_000_000_000L / 3, false);
         double serialize = run(serde, event, payload, seconds * 1_000_000_000L, true);
-        System.out.printf("ImageTags (%d bytes framed): serialize %.0f records/s, deserialize %.0f records/s%n",
+        System.out.printf(
+                "ImageTags (%d bytes framed): serialize %.0f records/s, deserialize %.0f records/s%n",
                 payload.length, serialize, run(serde, event, payload, seconds * 1_000_000_000L, false));
     }
 
-    private static double run(SpecificAvroSerde<ImageTags> serde, ImageTags event, byte[] payload, long nanos,
-            boolean serialize) {
+    private static double run(
+            SpecificAvroSerde<ImageTags> serde, ImageTags event, byte[] payload, long nanos, boolean serialize) {
         long count = 0;
         long sink = 0;
         long start = System.nanoTime();
@@ -41,7 +41,10 @@ public final class SerdeBenchmark {
             for (int i = 0; i < 1000; i++) {
                 sink += serialize
                         ? serde.serializer().serialize("tags", event).length
-                        : serde.deserializer().deserialize("tags", payload).getTags().size();
+                        : serde.deserializer()
+                                .deserialize("tags", payload)
+                                .getTags()
+                                .size();
             }
             count += 1000;
         }

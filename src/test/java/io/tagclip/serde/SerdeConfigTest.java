@@ -26,12 +26,18 @@ class SerdeConfigTest {
     @Test
     void shouldReadCommaListsTypedValuesAndTimeouts() {
         SerdeConfig config = SerdeConfig.from(Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL, "http://a:1, https://b:2/apis/ccompat/v7",
-                SerdeConfig.AUTO_REGISTER_SCHEMAS, false,
-                SerdeConfig.USE_LATEST_VERSION, "TRUE",
-                SerdeConfig.LATEST_CACHE_TTL_SEC, 60,
-                SerdeConfig.HTTP_CONNECT_TIMEOUT_MS, "1500",
-                SerdeConfig.BASIC_AUTH_USER_INFO, new Password("u:p")));
+                SerdeConfig.SCHEMA_REGISTRY_URL,
+                "http://a:1, https://b:2/apis/ccompat/v7",
+                SerdeConfig.AUTO_REGISTER_SCHEMAS,
+                false,
+                SerdeConfig.USE_LATEST_VERSION,
+                "TRUE",
+                SerdeConfig.LATEST_CACHE_TTL_SEC,
+                60,
+                SerdeConfig.HTTP_CONNECT_TIMEOUT_MS,
+                "1500",
+                SerdeConfig.BASIC_AUTH_USER_INFO,
+                new Password("u:p")));
 
         assertThat(config.registryUrls()).containsExactly("http://a:1", "https://b:2/apis/ccompat/v7");
         assertThat(config.autoRegister()).isFalse();
@@ -66,17 +72,23 @@ class SerdeConfigTest {
                 SerdeConfig.TRUSTSTORE_LOCATION, "/etc/trust.p12",
                 SerdeConfig.TRUSTSTORE_PASSWORD, "alsosecret"));
 
-        assertThat(config.toString()).doesNotContain("topsecret").doesNotContain("alsosecret")
+        assertThat(config.toString())
+                .doesNotContain("topsecret")
+                .doesNotContain("alsosecret")
                 .contains("/etc/trust.p12");
     }
 
     @Test
     void shouldNameTheBadValue() {
+        assertThatThrownBy(() -> SerdeConfig.from(
+                        Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "http://a", SerdeConfig.AUTO_REGISTER_SCHEMAS, "yes")))
+                .hasMessageContaining(SerdeConfig.AUTO_REGISTER_SCHEMAS)
+                .hasMessageContaining("'yes'");
         assertThatThrownBy(() -> SerdeConfig.from(Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL, "http://a", SerdeConfig.AUTO_REGISTER_SCHEMAS, "yes")))
-                .hasMessageContaining(SerdeConfig.AUTO_REGISTER_SCHEMAS).hasMessageContaining("'yes'");
-        assertThatThrownBy(() -> SerdeConfig.from(Map.of(
-                SerdeConfig.SCHEMA_REGISTRY_URL, "http://a", SerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "SASL_INHERIT")))
+                        SerdeConfig.SCHEMA_REGISTRY_URL,
+                        "http://a",
+                        SerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                        "SASL_INHERIT")))
                 .hasMessageContaining("SASL_INHERIT");
         assertThatThrownBy(() -> SerdeConfig.from(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "registry:8081")))
                 .hasMessageContaining("registry:8081");
@@ -90,7 +102,8 @@ class SerdeConfigTest {
         SchemaRegistryClient second = SchemaRegistryClient.create(SerdeConfig.of("mock://shared-scope"));
         try {
             assertThat(first).isSameAs(second).isInstanceOf(MockSchemaRegistry.class);
-            assertThat(SchemaRegistryClient.create(SerdeConfig.of("mock://other-scope"))).isNotSameAs(first);
+            assertThat(SchemaRegistryClient.create(SerdeConfig.of("mock://other-scope")))
+                    .isNotSameAs(first);
         } finally {
             MockSchemaRegistry.dropScope("shared-scope");
             MockSchemaRegistry.dropScope("other-scope");

@@ -58,17 +58,22 @@ class SpecificAvroSerdeStreamsTest {
     @Test
     void shouldWorkAsTheDefaultValueSerdeConfiguredByClassName() {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.<String, ImageRef>stream("refs").filter((id, ref) -> ref.getLabels() != null).to("labelled");
+        builder.<String, ImageRef>stream("refs")
+                .filter((id, ref) -> ref.getLabels() != null)
+                .to("labelled");
 
-        try (var driver = new TopologyTestDriver(builder.build(), streamsConfig(Map.of(
-                StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, SpecificAvroSerde.class.getName(),
-                SerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ImageRef.class.getName())))) {
+        try (var driver = new TopologyTestDriver(
+                builder.build(),
+                streamsConfig(Map.of(
+                        StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, SpecificAvroSerde.class.getName(),
+                        SerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ImageRef.class.getName())))) {
             Serde<ImageRef> refs = configured(new SpecificAvroSerde<>(ImageRef.class));
             driver.createInputTopic("refs", Serdes.String().serializer(), refs.serializer())
                     .pipeInput("img-42", SampleEvents.imageRef());
 
             assertThat(driver.createOutputTopic("labelled", Serdes.String().deserializer(), refs.deserializer())
-                    .readValue()).isEqualTo(SampleEvents.imageRef());
+                            .readValue())
+                    .isEqualTo(SampleEvents.imageRef());
         }
     }
 

@@ -82,7 +82,8 @@ class SpecificAvroSerdeTest {
         byte[] payload = serde(ImageRef.class, Map.of(), false).serializer().serialize(TOPIC, SampleEvents.imageRef());
         payload[0] = 0x7b;
 
-        assertThatThrownBy(() -> serde(ImageRef.class, Map.of(), false).deserializer().deserialize(TOPIC, payload))
+        assertThatThrownBy(() ->
+                        serde(ImageRef.class, Map.of(), false).deserializer().deserialize(TOPIC, payload))
                 .isInstanceOf(SerdeException.class)
                 .hasMessageContaining("0x7b")
                 .hasMessageContaining("magic byte")
@@ -91,8 +92,8 @@ class SpecificAvroSerdeTest {
 
     @Test
     void shouldRejectPayloadShorterThanTheHeader() {
-        assertThatThrownBy(() -> serde(ImageRef.class, Map.of(), false).deserializer()
-                .deserialize(TOPIC, new byte[] {0, 0, 1}))
+        assertThatThrownBy(() ->
+                        serde(ImageRef.class, Map.of(), false).deserializer().deserialize(TOPIC, new byte[] {0, 0, 1}))
                 .isInstanceOf(SerdeException.class)
                 .hasMessageContaining("3 bytes")
                 .hasMessageContaining("'image-refs'");
@@ -100,11 +101,16 @@ class SpecificAvroSerdeTest {
 
     @Test
     void shouldNameTheUnknownSchemaId() {
-        byte[] payload = ByteBuffer.allocate(8).put((byte) 0).putInt(4711).put(new byte[] {2, 'a', 2}).array();
+        byte[] payload = ByteBuffer.allocate(8)
+                .put((byte) 0)
+                .putInt(4711)
+                .put(new byte[] {2, 'a', 2})
+                .array();
 
-        assertThatThrownBy(() -> serde(ImageRef.class, Map.of(), false).deserializer().deserialize(TOPIC, payload))
-                .isInstanceOfSatisfying(SerdeException.class,
-                        e -> assertThat(e.errorCode()).hasValue(40403))
+        assertThatThrownBy(() ->
+                        serde(ImageRef.class, Map.of(), false).deserializer().deserialize(TOPIC, payload))
+                .isInstanceOfSatisfying(
+                        SerdeException.class, e -> assertThat(e.errorCode()).hasValue(40403))
                 .hasMessageContaining("4711")
                 .hasMessageContaining("'image-refs'");
     }
@@ -112,10 +118,14 @@ class SpecificAvroSerdeTest {
     @Test
     void shouldReadRecordsWrittenWithAnOlderSchema() throws IOException {
         // The first ImageRef: no content type, vocabulary, labels or headers yet.
-        Schema v1 = SchemaBuilder.record("ImageRef").namespace("io.tagclip.avro").fields()
+        Schema v1 = SchemaBuilder.record("ImageRef")
+                .namespace("io.tagclip.avro")
+                .fields()
                 .requiredString("id")
                 .requiredString("uri")
-                .name("producedAt").type(timestampMillis()).noDefault()
+                .name("producedAt")
+                .type(timestampMillis())
+                .noDefault()
                 .endRecord();
         GenericRecord old = new GenericData.Record(v1);
         old.put("id", "img-1");
@@ -134,11 +144,18 @@ class SpecificAvroSerdeTest {
 
     @Test
     void shouldReadRecordsWrittenWithANewerSchema() throws IOException {
-        Schema v3 = SchemaBuilder.record("ImageRef").namespace("io.tagclip.avro").fields()
+        Schema v3 = SchemaBuilder.record("ImageRef")
+                .namespace("io.tagclip.avro")
+                .fields()
                 .requiredString("id")
                 .requiredString("uri")
-                .name("producedAt").type(timestampMillis()).noDefault()
-                .name("priority").type().intType().intDefault(0)
+                .name("producedAt")
+                .type(timestampMillis())
+                .noDefault()
+                .name("priority")
+                .type()
+                .intType()
+                .intDefault(0)
                 .endRecord();
         GenericRecord newer = new GenericData.Record(v3);
         newer.put("id", "img-3");
@@ -155,9 +172,11 @@ class SpecificAvroSerdeTest {
 
     @Test
     void shouldRefuseToReadAnotherRecordTypeNamingBoth() {
-        byte[] payload = serde(ImageTags.class, Map.of(), false).serializer().serialize(TOPIC, SampleEvents.imageTags());
+        byte[] payload =
+                serde(ImageTags.class, Map.of(), false).serializer().serialize(TOPIC, SampleEvents.imageTags());
 
-        assertThatThrownBy(() -> serde(ImageRef.class, Map.of(), false).deserializer().deserialize(TOPIC, payload))
+        assertThatThrownBy(() ->
+                        serde(ImageRef.class, Map.of(), false).deserializer().deserialize(TOPIC, payload))
                 .isInstanceOf(SerdeException.class)
                 .hasMessageContaining("io.tagclip.avro.ImageTags")
                 .hasMessageContaining("io.tagclip.avro.ImageRef");
@@ -168,7 +187,8 @@ class SpecificAvroSerdeTest {
         var serde = serde(ImageRef.class, Map.of(SerdeConfig.AUTO_REGISTER_SCHEMAS, "false"), false);
 
         assertThatThrownBy(() -> serde.serializer().serialize(TOPIC, SampleEvents.imageRef()))
-                .isInstanceOfSatisfying(SerdeException.class, e -> assertThat(e.errorCode()).hasValue(40401))
+                .isInstanceOfSatisfying(
+                        SerdeException.class, e -> assertThat(e.errorCode()).hasValue(40401))
                 .hasMessageContaining("'image-refs-value'")
                 .hasMessageContaining("'image-refs'");
     }
@@ -187,8 +207,10 @@ class SpecificAvroSerdeTest {
     void shouldFrameWithTheLatestVersionWhenAsked() {
         registry.register("other-value", ImageTags.getClassSchema());
         int latest = registry.register("image-refs-value", ImageRef.getClassSchema());
-        var serde = serde(ImageRef.class, Map.of(
-                SerdeConfig.USE_LATEST_VERSION, "true", SerdeConfig.AUTO_REGISTER_SCHEMAS, "false"), false);
+        var serde = serde(
+                ImageRef.class,
+                Map.of(SerdeConfig.USE_LATEST_VERSION, "true", SerdeConfig.AUTO_REGISTER_SCHEMAS, "false"),
+                false);
 
         byte[] payload = serde.serializer().serialize(TOPIC, SampleEvents.imageRef());
 
@@ -198,8 +220,10 @@ class SpecificAvroSerdeTest {
     @Test
     void shouldRefuseLatestVersionThatIsNotTheRecordsSchema() {
         registry.register("image-refs-value", ImageTags.getClassSchema());
-        var serde = serde(ImageRef.class, Map.of(
-                SerdeConfig.USE_LATEST_VERSION, "true", SerdeConfig.AUTO_REGISTER_SCHEMAS, "false"), false);
+        var serde = serde(
+                ImageRef.class,
+                Map.of(SerdeConfig.USE_LATEST_VERSION, "true", SerdeConfig.AUTO_REGISTER_SCHEMAS, "false"),
+                false);
 
         assertThatThrownBy(() -> serde.serializer().serialize(TOPIC, SampleEvents.imageRef()))
                 .isInstanceOf(SerdeException.class)
@@ -214,18 +238,25 @@ class SpecificAvroSerdeTest {
 
         byte[] payload = serde.serializer().serialize(TOPIC, SampleEvents.imageRef());
 
-        assertThat(ByteBuffer.wrap(payload, 1, 4).getInt()).isNotEqualTo(other)
+        assertThat(ByteBuffer.wrap(payload, 1, 4).getInt())
+                .isNotEqualTo(other)
                 .isEqualTo(registry.idOf("image-refs-value", ImageRef.getClassSchema()));
     }
 
     @Test
     void shouldFindTheGeneratedClassByWriterSchemaNameWhenConfiguredByClassName() {
-        byte[] payload = serde(ImageTags.class, Map.of(), false).serializer().serialize(TOPIC, SampleEvents.imageTags());
+        byte[] payload =
+                serde(ImageTags.class, Map.of(), false).serializer().serialize(TOPIC, SampleEvents.imageTags());
         var byName = new SpecificAvroDeserializer<ImageTags>();
         byName.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://" + scope), false);
         var byConfig = new SpecificAvroDeserializer<ImageTags>();
-        byConfig.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://" + scope,
-                SerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ImageTags.class.getName()), false);
+        byConfig.configure(
+                Map.of(
+                        SerdeConfig.SCHEMA_REGISTRY_URL,
+                        "mock://" + scope,
+                        SerdeConfig.SPECIFIC_AVRO_VALUE_TYPE,
+                        ImageTags.class.getName()),
+                false);
 
         assertThat(byName.deserialize(TOPIC, payload)).isEqualTo(SampleEvents.imageTags());
         assertThat(byConfig.deserialize(TOPIC, payload)).isEqualTo(SampleEvents.imageTags());
@@ -236,7 +267,8 @@ class SpecificAvroSerdeTest {
         ImageRef broken = SampleEvents.imageRef();
         broken.setLabels(Arrays.asList("cat", null));
 
-        assertThatThrownBy(() -> serde(ImageRef.class, Map.of(), false).serializer().serialize(TOPIC, broken))
+        assertThatThrownBy(() ->
+                        serde(ImageRef.class, Map.of(), false).serializer().serialize(TOPIC, broken))
                 .isInstanceOf(SerdeException.class)
                 .hasMessageContaining("io.tagclip.avro.ImageRef")
                 .hasMessageContaining("'image-refs'");
@@ -274,5 +306,4 @@ class SpecificAvroSerdeTest {
         encoder.flush();
         return out.toByteArray();
     }
-
 }

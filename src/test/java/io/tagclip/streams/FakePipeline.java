@@ -33,7 +33,8 @@ public final class FakePipeline implements TaggingPipeline {
                 results.add(new TagResult.Failed(r.id(), FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary nope"));
             } else {
                 String label = "w" + r.image().width();
-                results.add(new TagResult.Tagged(r.id(), List.of(new Tag(label, 1f, null)), Map.of(label, 1f), PROVENANCE, 3));
+                results.add(new TagResult.Tagged(
+                        r.id(), List.of(new Tag(label, 1f, null)), Map.of(label, 1f), PROVENANCE, 3));
             }
         }
         return results;

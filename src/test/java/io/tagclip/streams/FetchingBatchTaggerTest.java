@@ -7,14 +7,17 @@ import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageLoader;
-import io.tagclip.pipeline.FailureKind;
 import io.tagclip.image.RgbImage;
+import io.tagclip.pipeline.FailureKind;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,7 +27,8 @@ class FetchingBatchTaggerTest {
 
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
     private final FakePipeline pipeline = new FakePipeline();
-    private final InferenceWorker worker = new InferenceWorker(pipeline, 4, 16, Duration.ofSeconds(10), TaggerMetrics.noop());
+    private final InferenceWorker worker =
+            new InferenceWorker(pipeline, 4, 16, Duration.ofSeconds(10), TaggerMetrics.noop());
 
     @AfterEach
     void tearDown() throws InterruptedException {
@@ -39,7 +43,7 @@ class FetchingBatchTaggerTest {
         ImageLoader loader = (uri, type) -> {
             try {
                 allInFlight.await(5, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.BrokenBarrierException | java.util.concurrent.TimeoutException e) {
+            } catch (BrokenBarrierException | TimeoutException e) {
                 throw new FetchException(FetchException.Reason.TIMEOUT, "not concurrent: " + e);
             }
             return new RgbImage(3, 3, new byte[27]);
@@ -63,11 +67,14 @@ class FetchingBatchTaggerTest {
         List<Outcome> outcomes = tagger(loader).tag(refs("a", "bad", "c", "explode-d"));
 
         assertThat(outcomes.get(0)).isInstanceOf(Outcome.Tagged.class);
-        assertThat(outcomes.get(1)).isEqualTo(new Outcome.Failed(FailureReason.UNDECODABLE, "cannot decode JPEG img://bad", 1));
+        assertThat(outcomes.get(1))
+                .isEqualTo(new Outcome.Failed(FailureReason.UNDECODABLE, "cannot decode JPEG img://bad", 1));
         assertThat(outcomes.get(2)).isInstanceOf(Outcome.Tagged.class);
         assertThat(((Outcome.Failed) outcomes.get(3)).reason()).isEqualTo(FailureReason.INFERENCE_FAILED);
         assertThat(((Outcome.Failed) outcomes.get(3)).attempt()).isEqualTo(2);
-        assertThat(pipeline.callSizes).as("the fetch failure never reaches the pipeline").containsExactly(3);
+        assertThat(pipeline.callSizes)
+                .as("the fetch failure never reaches the pipeline")
+                .containsExactly(3);
     }
 
     @Test
@@ -104,6 +111,8 @@ class FetchingBatchTaggerTest {
     }
 
     private static List<ImageRef> refs(String... ids) {
-        return java.util.Arrays.stream(ids).map(id -> TaggerTopologyTest.ref(id, "img://" + id)).toList();
+        return Arrays.stream(ids)
+                .map(id -> TaggerTopologyTest.ref(id, "img://" + id))
+                .toList();
     }
 }

@@ -18,8 +18,10 @@ class FlushBoundTest {
         long fetch = ImageFetcher.worstCaseMillis(defaults);
 
         // 8 refs x 2 threads on 16 fetch threads: one wave; on 4 fetch threads: four waves
-        assertThat(FlushBound.of(defaults, 8, 2, 16, Duration.ofSeconds(30))).isEqualTo(Duration.ofMillis(fetch + 30_000));
-        assertThat(FlushBound.of(defaults, 8, 2, 4, Duration.ofSeconds(30))).isEqualTo(Duration.ofMillis(4 * fetch + 30_000));
+        assertThat(FlushBound.of(defaults, 8, 2, 16, Duration.ofSeconds(30)))
+                .isEqualTo(Duration.ofMillis(fetch + 30_000));
+        assertThat(FlushBound.of(defaults, 8, 2, 4, Duration.ofSeconds(30)))
+                .isEqualTo(Duration.ofMillis(4 * fetch + 30_000));
     }
 
     @Test
@@ -35,7 +37,8 @@ class FlushBoundTest {
         Duration bound = Duration.ofSeconds(20);
 
         assertThatThrownBy(() -> FlushBound.check(bound, Duration.ofMinutes(5), Duration.ofSeconds(10), true))
-                .hasMessageContaining("20000 ms").hasMessageContaining("transaction.timeout.ms = 10000");
+                .hasMessageContaining("20000 ms")
+                .hasMessageContaining("transaction.timeout.ms = 10000");
         assertThatCode(() -> FlushBound.check(bound, Duration.ofMinutes(5), Duration.ofSeconds(10), false))
                 .doesNotThrowAnyException();
         assertThatThrownBy(() -> FlushBound.check(bound, Duration.ofSeconds(15), Duration.ofMinutes(1), false))

@@ -2,12 +2,13 @@ package io.tagclip.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.FailureKind;
 import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -20,13 +21,16 @@ import org.junit.jupiter.api.Test;
 class InferenceWorkerTest {
 
     private static List<ImageRequest> requests(String... ids) {
-        return java.util.Arrays.stream(ids).map(id -> ImageRequest.of(id, new RgbImage(2, 2, new byte[12]))).toList();
+        return Arrays.stream(ids)
+                .map(id -> ImageRequest.of(id, new RgbImage(2, 2, new byte[12])))
+                .toList();
     }
 
     @Test
     void shouldPassOnASingleImageFailureAndItsAttemptsWithoutRetrying() throws Exception {
         FakePipeline pipeline = new FakePipeline();
-        try (InferenceWorker worker = new InferenceWorker(pipeline, 4, 16, Duration.ofSeconds(10), TaggerMetrics.noop())) {
+        try (InferenceWorker worker =
+                new InferenceWorker(pipeline, 4, 16, Duration.ofSeconds(10), TaggerMetrics.noop())) {
 
             List<TagResult> results = worker.infer(requests("a", "explode-b", "c"));
 
@@ -37,7 +41,9 @@ class InferenceWorkerTest {
             assertThat(failed.kind()).isEqualTo(FailureKind.INFERENCE_FAILED);
             assertThat(failed.message()).contains("explode-b", "boom");
             assertThat(failed.attempts()).isEqualTo(2);
-            assertThat(pipeline.callSizes).as("the pipeline owns the retry rule").containsExactly(3);
+            assertThat(pipeline.callSizes)
+                    .as("the pipeline owns the retry rule")
+                    .containsExactly(3);
         }
     }
 
@@ -51,7 +57,8 @@ class InferenceWorkerTest {
             }
             return fake.tag(requests);
         };
-        try (InferenceWorker worker = new InferenceWorker(throwsOnce, 4, 16, Duration.ofSeconds(10), TaggerMetrics.noop())) {
+        try (InferenceWorker worker =
+                new InferenceWorker(throwsOnce, 4, 16, Duration.ofSeconds(10), TaggerMetrics.noop())) {
 
             List<TagResult> broken = worker.infer(requests("a", "b"));
             List<TagResult> next = worker.infer(requests("c"));
@@ -79,7 +86,8 @@ class InferenceWorkerTest {
             return fake.tag(requests);
         };
         ExecutorService callers = Executors.newFixedThreadPool(4);
-        try (InferenceWorker worker = new InferenceWorker(blockingFirst, 8, 16, Duration.ofSeconds(10), TaggerMetrics.noop())) {
+        try (InferenceWorker worker =
+                new InferenceWorker(blockingFirst, 8, 16, Duration.ofSeconds(10), TaggerMetrics.noop())) {
             Future<List<TagResult>> first = callers.submit(() -> worker.infer(requests("first")));
             assertThat(firstCallStarted.await(5, TimeUnit.SECONDS)).isTrue();
             List<Future<List<TagResult>>> waiting = IntStream.range(0, 3)
@@ -93,7 +101,8 @@ class InferenceWorkerTest {
             assertThat(first.get(5, TimeUnit.SECONDS)).hasSize(1);
             for (int i = 0; i < 3; i++) {
                 assertThat(waiting.get(i).get(5, TimeUnit.SECONDS))
-                        .extracting(TagResult::id).containsExactly("t" + i + "-a", "t" + i + "-b");
+                        .extracting(TagResult::id)
+                        .containsExactly("t" + i + "-a", "t" + i + "-b");
             }
             assertThat(fake.callSizes).containsExactly(1, 6);
         } finally {
@@ -122,7 +131,8 @@ class InferenceWorkerTest {
     @Test
     void shouldTreatBrokenPipelineContractAsInferenceFailure() throws Exception {
         TaggingPipeline dropsResults = requests -> List.of();
-        try (InferenceWorker worker = new InferenceWorker(dropsResults, 2, 16, Duration.ofSeconds(5), TaggerMetrics.noop())) {
+        try (InferenceWorker worker =
+                new InferenceWorker(dropsResults, 2, 16, Duration.ofSeconds(5), TaggerMetrics.noop())) {
 
             List<TagResult> results = worker.infer(requests("a"));
 

@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
+import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
+import io.tagclip.serde.SerdeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -19,6 +22,7 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedPunct
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,10 +36,17 @@ class MicroBatchProcessorTest {
     /** Tags every ref with its own id; fails ids starting with "bad" as NOT_FOUND. */
     private final BatchTagger tagger = refs -> {
         batches.add(refs.stream().map(ImageRef::getId).toList());
-        return refs.stream().<Outcome>map(r -> r.getId().startsWith("bad")
-                ? new Outcome.Failed(FailureReason.NOT_FOUND, "HTTP 404 from " + r.getUri(), 1)
-                : new Outcome.Tagged(new TagResult.Tagged(r.getId(), List.of(new Tag(r.getId(), 1f, null)), Map.of(),
-                        FakePipeline.PROVENANCE, 5), 2))
+        return refs.stream()
+                .<Outcome>map(r -> r.getId().startsWith("bad")
+                        ? new Outcome.Failed(FailureReason.NOT_FOUND, "HTTP 404 from " + r.getUri(), 1)
+                        : new Outcome.Tagged(
+                                new TagResult.Tagged(
+                                        r.getId(),
+                                        List.of(new Tag(r.getId(), 1f, null)),
+                                        Map.of(),
+                                        FakePipeline.PROVENANCE,
+                                        5),
+                                2))
                 .toList();
     };
 
@@ -47,15 +58,20 @@ class MicroBatchProcessorTest {
     void setUp() {
         context = new MockProcessorContext<>();
         context.setCurrentSystemTimeMs(1_700_000_000_000L);
-        store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TaggerTopology.BUFFER_STORE), Serdes.Long(),
-                new PendingRefSerde()).withLoggingDisabled().build();
+        store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(TaggerTopology.BUFFER_STORE), Serdes.Long(), new PendingRefSerde())
+                .withLoggingDisabled()
+                .build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
     }
 
     private MicroBatchProcessor processor(int maxBatchSize) {
-        MicroBatchProcessor processor = new MicroBatchProcessor(TopologySettings.defaults(maxBatchSize, Duration.ofMillis(200)),
-                refSerde.deserializer(), tagger, TaggerMetrics.noop());
+        MicroBatchProcessor processor = new MicroBatchProcessor(
+                TopologySettings.defaults(maxBatchSize, Duration.ofMillis(200)),
+                refSerde.deserializer(),
+                tagger,
+                TaggerMetrics.noop());
         processor.init(context);
         return processor;
     }
@@ -71,7 +87,8 @@ class MicroBatchProcessorTest {
 
         assertThat(batches).containsExactly(List.of("a", "b", "c"));
         assertThat(forwardedKeys()).containsExactly("a", "b", "c");
-        assertThat(context.forwarded()).allSatisfy(f -> assertThat(f.childName()).contains(TaggerTopology.TAGS_SINK));
+        assertThat(context.forwarded())
+                .allSatisfy(f -> assertThat(f.childName()).contains(TaggerTopology.TAGS_SINK));
         assertThat(store.approximateNumEntries()).isZero();
     }
 
@@ -152,27 +169,27 @@ class MicroBatchProcessorTest {
 
     @Test
     void shouldFailTheTaskInsteadOfDeadLetteringWhenTheRegistryIsDown() {
-        org.apache.kafka.common.serialization.Deserializer<ImageRef> registryDown = (topic, bytes) -> {
-            throw new io.tagclip.serde.SerdeException("Schema registry refused GET /schemas/ids/7 with HTTP 503", null, 503, 0);
+        Deserializer<ImageRef> registryDown = (topic, bytes) -> {
+            throw new SerdeException("Schema registry refused GET /schemas/ids/7 with HTTP 503", null, 503, 0);
         };
-        MicroBatchProcessor processor = new MicroBatchProcessor(TopologySettings.defaults(8, Duration.ofMillis(200)),
-                registryDown, tagger, TaggerMetrics.noop());
+        MicroBatchProcessor processor = new MicroBatchProcessor(
+                TopologySettings.defaults(8, Duration.ofMillis(200)), registryDown, tagger, TaggerMetrics.noop());
         processor.init(context);
         context.setRecordMetadata(TOPIC, 0, 0);
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
-                        processor.process(new Record<>(new byte[0], new byte[] {0, 0, 0, 0, 7}, 0L)))
-                .isInstanceOf(io.tagclip.serde.SerdeException.class);
+        Assertions.assertThatThrownBy(
+                        () -> processor.process(new Record<>(new byte[0], new byte[] {0, 0, 0, 0, 7}, 0L)))
+                .isInstanceOf(SerdeException.class);
         assertThat(context.forwarded()).isEmpty();
     }
 
     @Test
     void shouldDeadLetterRecordWhoseSchemaIdTheRegistryDoesNotKnow() {
-        org.apache.kafka.common.serialization.Deserializer<ImageRef> unknownId = (topic, bytes) -> {
-            throw new io.tagclip.serde.SerdeException("Schema registry refused GET /schemas/ids/7 with HTTP 404", null, 404, 40403);
+        Deserializer<ImageRef> unknownId = (topic, bytes) -> {
+            throw new SerdeException("Schema registry refused GET /schemas/ids/7 with HTTP 404", null, 404, 40403);
         };
-        MicroBatchProcessor processor = new MicroBatchProcessor(TopologySettings.defaults(8, Duration.ofMillis(200)),
-                unknownId, tagger, TaggerMetrics.noop());
+        MicroBatchProcessor processor = new MicroBatchProcessor(
+                TopologySettings.defaults(8, Duration.ofMillis(200)), unknownId, tagger, TaggerMetrics.noop());
         processor.init(context);
         context.setRecordMetadata(TOPIC, 0, 0);
 
@@ -180,7 +197,7 @@ class MicroBatchProcessorTest {
 
         assertThat(context.forwarded()).singleElement().satisfies(f -> {
             assertThat(f.childName()).contains(TaggerTopology.DLQ_SINK);
-            assertThat(((io.tagclip.avro.ImageTagFailure) f.record().value()).getReason()).isEqualTo(FailureReason.INVALID_EVENT);
+            assertThat(((ImageTagFailure) f.record().value()).getReason()).isEqualTo(FailureReason.INVALID_EVENT);
         });
     }
 

@@ -29,8 +29,11 @@ class OutputSchemasTest {
             @Override
             public int register(String subject, Schema schema) {
                 writes.add(subject);
-                throw new SerdeException("Schema registry refused POST /subjects/" + subject + "/versions with HTTP 403",
-                        null, 403, 40301);
+                throw new SerdeException(
+                        "Schema registry refused POST /subjects/" + subject + "/versions with HTTP 403",
+                        null,
+                        403,
+                        40301);
             }
 
             @Override

@@ -75,9 +75,17 @@ class TaggerTopologyTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tagger-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(TaggerTopology.build(settings, refSerde.deserializer(), tagsSerde.serializer(),
-                failureSerde.serializer(), tagger, metrics), props);
-        refs = driver.createInputTopic(IMAGE_REFS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        driver = new TopologyTestDriver(
+                TaggerTopology.build(
+                        settings,
+                        refSerde.deserializer(),
+                        tagsSerde.serializer(),
+                        failureSerde.serializer(),
+                        tagger,
+                        metrics),
+                props);
+        refs = driver.createInputTopic(
+                IMAGE_REFS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
         tags = driver.createOutputTopic(IMAGE_TAGS, Serdes.String().deserializer(), tagsSerde.deserializer());
         dlq = driver.createOutputTopic(IMAGE_REFS_DLQ, Serdes.String().deserializer(), failureSerde.deserializer());
     }
@@ -127,8 +135,10 @@ class TaggerTopologyTest {
         List<TestRecord<String, ImageTagFailure>> failures = dlq.readRecordsToList();
 
         assertThat(failures).extracting(TestRecord::key).containsExactly("gone", "page", "vocab");
-        assertThat(failures).extracting(r -> r.value().getReason())
-                .containsExactly(FailureReason.NOT_FOUND, FailureReason.UNSUPPORTED_FORMAT, FailureReason.UNKNOWN_VOCABULARY);
+        assertThat(failures)
+                .extracting(r -> r.value().getReason())
+                .containsExactly(
+                        FailureReason.NOT_FOUND, FailureReason.UNSUPPORTED_FORMAT, FailureReason.UNKNOWN_VOCABULARY);
         ImageTagFailure gone = failures.get(0).value();
         assertThat(gone.getMessage()).contains("HTTP 404", "img://missing");
         assertThat(gone.getUri()).isEqualTo("img://missing");
@@ -146,7 +156,9 @@ class TaggerTopologyTest {
 
         List<ImageTagFailure> failures = dlq.readValuesToList();
 
-        assertThat(failures).hasSize(2).allSatisfy(f -> assertThat(f.getReason()).isEqualTo(FailureReason.INVALID_EVENT));
+        assertThat(failures)
+                .hasSize(2)
+                .allSatisfy(f -> assertThat(f.getReason()).isEqualTo(FailureReason.INVALID_EVENT));
         assertThat(failures.get(0).getRawValue().array()).isEqualTo(garbage);
         assertThat(failures.get(0).getSourceOffset()).isEqualTo(0L);
         assertThat(failures.get(0).getId()).isEqualTo("k"); // the Kafka key, when the value holds no id
@@ -166,13 +178,17 @@ class TaggerTopologyTest {
         }
         driver.advanceWallClockTime(Duration.ofMillis(200));
 
-        List<String> tagged = tags.readKeyValuesToList().stream().map(kv -> kv.key).toList();
+        List<String> tagged =
+                tags.readKeyValuesToList().stream().map(kv -> kv.key).toList();
         List<ImageTagFailure> failed = dlq.readValuesToList();
 
         assertThat(tagged.size() + failed.size()).isEqualTo(n);
-        assertThat(tagged).doesNotHaveDuplicates().isSortedAccordingTo(
-                (a, b) -> Integer.compare(Integer.parseInt(a.substring(3)), Integer.parseInt(b.substring(3))));
-        assertThat(driver.getKeyValueStore(TaggerTopology.BUFFER_STORE).approximateNumEntries()).isZero();
+        assertThat(tagged)
+                .doesNotHaveDuplicates()
+                .isSortedAccordingTo(
+                        (a, b) -> Integer.compare(Integer.parseInt(a.substring(3)), Integer.parseInt(b.substring(3))));
+        assertThat(driver.getKeyValueStore(TaggerTopology.BUFFER_STORE).approximateNumEntries())
+                .isZero();
     }
 
     @Test
@@ -189,11 +205,14 @@ class TaggerTopologyTest {
             assertThat(f.key()).isNull();
             assertThat(f.value().getId()).isNull();
             assertThat(f.value().getReason()).isEqualTo(FailureReason.INVALID_EVENT);
-            assertThat(f.value().getMessage()).contains("id of 1000000 bytes exceeds the limit of 1024")
+            assertThat(f.value().getMessage())
+                    .contains("id of 1000000 bytes exceeds the limit of 1024")
                     .hasSizeLessThanOrEqualTo(EventLimits.MAX_MESSAGE_CHARS);
-            assertThat(f.value().getRawValue().remaining()).isEqualTo(EventLimits.defaults().maxRawValueBytes());
+            assertThat(f.value().getRawValue().remaining())
+                    .isEqualTo(EventLimits.defaults().maxRawValueBytes());
             assertThat(f.value().getMessage()).contains("rawValue holds the first 65536 of");
-            assertThat(EventMapper.recordBytes(f.key(), f.value())).isLessThan(EventLimits.defaults().maxOutputBytes());
+            assertThat(EventMapper.recordBytes(f.key(), f.value()))
+                    .isLessThan(EventLimits.defaults().maxOutputBytes());
         });
         assertThat(tags.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("before", "after");
     }
@@ -204,10 +223,18 @@ class TaggerTopologyTest {
         for (int i = 0; i < 65; i++) {
             manyHeaders.put("h" + i, "v");
         }
-        send(ImageRef.newBuilder(ref("headers", "img://4x4")).setHeaders(manyHeaders).build());
-        send(ImageRef.newBuilder(ref("header-bytes", "img://4x4")).setHeaders(Map.of("big", "v".repeat(16_384))).build());
-        send(ImageRef.newBuilder(ref("labels", "img://4x4")).setLabels(Collections.nCopies(1025, "cat")).build());
-        send(ImageRef.newBuilder(ref("label", "img://4x4")).setLabels(List.of("c".repeat(257))).build());
+        send(ImageRef.newBuilder(ref("headers", "img://4x4"))
+                .setHeaders(manyHeaders)
+                .build());
+        send(ImageRef.newBuilder(ref("header-bytes", "img://4x4"))
+                .setHeaders(Map.of("big", "v".repeat(16_384)))
+                .build());
+        send(ImageRef.newBuilder(ref("labels", "img://4x4"))
+                .setLabels(Collections.nCopies(1025, "cat"))
+                .build());
+        send(ImageRef.newBuilder(ref("label", "img://4x4"))
+                .setLabels(List.of("c".repeat(257)))
+                .build());
         send(ref("uri", "img://" + "9".repeat(8192)));
         send(ref("vocab", "img://4x4", "v".repeat(257)));
         send(ref("fine", "img://4x4"));
@@ -215,16 +242,20 @@ class TaggerTopologyTest {
 
         List<TestRecord<String, ImageTagFailure>> failures = dlq.readRecordsToList();
 
-        assertThat(failures).extracting(TestRecord::key)
+        assertThat(failures)
+                .extracting(TestRecord::key)
                 .containsExactly("headers", "header-bytes", "labels", "label", "uri", "vocab");
-        assertThat(failures).extracting(r -> r.value().getMessage()).satisfiesExactly(
-                m -> assertThat(m).contains("65 headers exceed the limit of 64"),
-                m -> assertThat(m).contains("headers of 16387 bytes exceed the limit of 16384"),
-                m -> assertThat(m).contains("1025 labels exceed the limit of 1024"),
-                m -> assertThat(m).contains("label of 257 characters exceeds the limit of 256"),
-                m -> assertThat(m).contains("uri of 8198 characters exceeds the limit of 8192"),
-                m -> assertThat(m).contains("vocabularyId of 257 characters exceeds the limit of 256"));
-        assertThat(failures.get(1).value().getHeaders()).isEmpty(); // the event is in rawValue, not copied field by field
+        assertThat(failures)
+                .extracting(r -> r.value().getMessage())
+                .satisfiesExactly(
+                        m -> assertThat(m).contains("65 headers exceed the limit of 64"),
+                        m -> assertThat(m).contains("headers of 16387 bytes exceed the limit of 16384"),
+                        m -> assertThat(m).contains("1025 labels exceed the limit of 1024"),
+                        m -> assertThat(m).contains("label of 257 characters exceeds the limit of 256"),
+                        m -> assertThat(m).contains("uri of 8198 characters exceeds the limit of 8192"),
+                        m -> assertThat(m).contains("vocabularyId of 257 characters exceeds the limit of 256"));
+        assertThat(failures.get(1).value().getHeaders())
+                .isEmpty(); // the event is in rawValue, not copied field by field
         assertThat(failures.get(4).value().getUri()).isNull();
         assertThat(failures.get(0).value().getRawValue()).isNotNull();
         assertThat(tags.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("fine");
@@ -232,15 +263,16 @@ class TaggerTopologyTest {
 
     @Test
     void shouldSizeRecordsAsTheWireFormatSerializerWritesThem() {
-        SpecificAvroSerde<ImageTagFailure> wire = new SpecificAvroSerde<>(
-                ImageTagFailure.class, MockSchemaRegistry.forScope("sizing"));
+        SpecificAvroSerde<ImageTagFailure> wire =
+                new SpecificAvroSerde<>(ImageTagFailure.class, MockSchemaRegistry.forScope("sizing"));
         wire.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://sizing"), false);
-        ImageTagFailure failure = EventMapper.invalidEvent("id-7", IMAGE_REFS, 0, 3, new byte[300], "bad", 0,
-                EventLimits.defaults());
+        ImageTagFailure failure =
+                EventMapper.invalidEvent("id-7", IMAGE_REFS, 0, 3, new byte[300], "bad", 0, EventLimits.defaults());
 
         long bytes = EventMapper.recordBytes("id-7", failure);
 
-        assertThat(bytes).isEqualTo(4 + wire.serializer().serialize("dlq", failure).length + EventLimits.RECORD_OVERHEAD_BYTES);
+        assertThat(bytes)
+                .isEqualTo(4 + wire.serializer().serialize("dlq", failure).length + EventLimits.RECORD_OVERHEAD_BYTES);
     }
 
     private void send(ImageRef ref) {

@@ -81,7 +81,8 @@ class ReferenceStepsTest {
                 AttentionRefiner.ClassBoxes boxes = refinement.classes().get(c);
                 assertThat(boxes.masked()).isTrue();
                 boolean[] mask = ScoreMapBoxes.fill(boxes.boxes(), gridH, gridW);
-                assertThat(rows(mask, gridH, gridW)).as("class %d box mask", c)
+                assertThat(rows(mask, gridH, gridW))
+                        .as("class %d box mask", c)
                         .containsExactlyElementsOf(strings(perClass.get("box_mask_rows")));
                 assertThat(count(mask)).isEqualTo(perClass.get("box_mask_cells").asInt());
             }
@@ -104,14 +105,17 @@ class ReferenceStepsTest {
 
             List<PatchBox> reference = new ArrayList<>();
             for (JsonNode b : perClass.get("boxes_x0y0x1y1")) {
-                reference.add(new PatchBox(b.get(0).asInt(), b.get(1).asInt(), b.get(2).asInt(), b.get(3).asInt()));
+                reference.add(new PatchBox(
+                        b.get(0).asInt(),
+                        b.get(1).asInt(),
+                        b.get(2).asInt(),
+                        b.get(3).asInt()));
             }
             if (perClass.get("box_mask_cells").asInt() == 0 && reference.equals(List.of(new PatchBox(0, 0, 0, 0)))) {
                 reference = List.of();
             }
             // OpenCV may also report contours inside holes; the union is what matters, list order is OpenCV's.
-            assertThat(ScoreMapBoxes.fill(boxes, gridH, gridW))
-                    .isEqualTo(ScoreMapBoxes.fill(reference, gridH, gridW));
+            assertThat(ScoreMapBoxes.fill(boxes, gridH, gridW)).isEqualTo(ScoreMapBoxes.fill(reference, gridH, gridW));
             assertThat(reference).containsAll(boxes);
         }
     }
@@ -130,7 +134,8 @@ class ReferenceStepsTest {
         try (NDManager scope = manager.newSubManager()) {
             NDArray attentions = scope.create(flat, new Shape(l, t, t));
 
-            boolean[] vote = AttentionRefiner.voteMask(attentions, PARAMS.voteMinLayers()).toBooleanArray();
+            boolean[] vote = AttentionRefiner.voteMask(attentions, PARAMS.voteMinLayers())
+                    .toBooleanArray();
             NDArray weights = AttentionRefiner.weights(attentions, PARAMS);
 
             int n = t - 1;
@@ -142,9 +147,12 @@ class ReferenceStepsTest {
                 }
                 rows.add(sb.toString());
             }
-            assertThat(rows).containsExactlyElementsOf(strings(expected.get("full").get("vote_mask")));
-            assertThat(count(vote)).isEqualTo(expected.get("attention").get("mask_true_count").asInt());
-            assertClose(weights.toFloatArray(), Golden.matrix(expected.get("full").get("W")), 1e-7);
+            assertThat(rows)
+                    .containsExactlyElementsOf(strings(expected.get("full").get("vote_mask")));
+            assertThat(count(vote))
+                    .isEqualTo(expected.get("attention").get("mask_true_count").asInt());
+            assertClose(
+                    weights.toFloatArray(), Golden.matrix(expected.get("full").get("W")), 1e-7);
         }
     }
 
@@ -159,14 +167,20 @@ class ReferenceStepsTest {
         JsonNode features = vision.get("features_unnormalized");
         JsonNode textRows = text.get("text_features_used");
         try (NDManager scope = manager.newSubManager()) {
-            NDArray tokens = scope.create(Golden.matrix(features), new Shape(features.size(), features.get(0).size()));
-            NDArray table = scope.create(Golden.matrix(textRows), new Shape(textRows.size(), textRows.get(0).size()));
+            NDArray tokens = scope.create(
+                    Golden.matrix(features),
+                    new Shape(features.size(), features.get(0).size()));
+            NDArray table = scope.create(
+                    Golden.matrix(textRows),
+                    new Shape(textRows.size(), textRows.get(0).size()));
 
             NDArray coarse = PatchClassifier.classify(tokens, table, 100.02993f);
 
             // Logits are 100 x cosine: one float32 rounding of a dot product moves a probability by ~3e-6, so this
             // map gets the README's 1e-5 for probability maps (not 1e-6 like the maps computed from exact inputs).
-            assertClose(coarse.toFloatArray(), Golden.matrix(Golden.expected(image, vocab).get("full").get("P_coarse")),
+            assertClose(
+                    coarse.toFloatArray(),
+                    Golden.matrix(Golden.expected(image, vocab).get("full").get("P_coarse")),
                     1e-5);
         }
     }
@@ -186,9 +200,11 @@ class ReferenceStepsTest {
         ClassWiseReidentifier.Plan plan = ClassWiseReidentifier.plan(refined, k, local, gridH, gridW, PARAMS);
 
         JsonNode cwr = expected.get("step3_cwr");
-        assertThat(plan.threshold()).isEqualTo((float) cwr.get("threshold_min_plus_half_range").asDouble());
+        assertThat(plan.threshold())
+                .isEqualTo((float) cwr.get("threshold_min_plus_half_range").asDouble());
         assertThat(plan.candidates()).containsExactly(boxed(Golden.ints(cwr.get("candidates"))));
-        assertThat(plan.earlyReturnClass() >= 0).isEqualTo(cwr.get("early_return").asBoolean());
+        assertThat(plan.earlyReturnClass() >= 0)
+                .isEqualTo(cwr.get("early_return").asBoolean());
         List<JsonNode> fused = new ArrayList<>();
         cwr.get("steps").forEach(step -> {
             if (!step.get("early_return").asBoolean()) {
@@ -251,8 +267,8 @@ class ReferenceStepsTest {
         List<Float> probabilities = new ArrayList<>();
         for (JsonNode step : expected.get("step3_cwr").get("steps")) {
             if (!step.get("early_return").asBoolean()) {
-                crops.add(new ClassWiseReidentifier.Crop(step.get("class").asInt(), new PatchBox(0, 0, 1, 1),
-                        new boolean[196]));
+                crops.add(new ClassWiseReidentifier.Crop(
+                        step.get("class").asInt(), new PatchBox(0, 0, 1, 1), new boolean[196]));
                 for (JsonNode p : step.get("crop_softmax")) {
                     probabilities.add((float) p.asDouble());
                 }
@@ -273,8 +289,8 @@ class ReferenceStepsTest {
     void shouldDecideReferenceTagsFromReferenceScores(String image, String vocab) {
         JsonNode expected = Golden.expected(image, vocab);
 
-        List<Integer> tags = TagDecision.decide(Golden.floats(expected.get("final_scores")), PARAMS,
-                DecisionOptions.REFERENCE, null, null);
+        List<Integer> tags = TagDecision.decide(
+                Golden.floats(expected.get("final_scores")), PARAMS, DecisionOptions.REFERENCE, null, null);
 
         assertThat(tags).containsExactlyInAnyOrder(boxed(Golden.ints(expected.get("tags"))));
     }

@@ -47,6 +47,7 @@ public final class LocalStack {
 
     /** Generous: the first run on a machine downloads and builds the registry (about a minute here). */
     private static final long UP_TIMEOUT_MINUTES = 15;
+
     private static final long DOWN_TIMEOUT_MINUTES = 2;
     private static final Pattern BOOTSTRAP_LINE = Pattern.compile("(?m)^bootstrap servers: (\\S+)$");
     private static final Pattern REGISTRY_LINE = Pattern.compile("(?m)^schema registry: (\\S+)$");
@@ -99,7 +100,9 @@ public final class LocalStack {
     /** Creates a topic with one replica unless it exists, and waits until the broker has it. */
     public void createTopic(String name, int partitions) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("Cannot create topic '" + name + "' on " + bootstrapServers, e);
@@ -131,8 +134,8 @@ public final class LocalStack {
         LocalStack stack = new LocalStack(
                 find(BOOTSTRAP_LINE, output).orElseThrow(() -> unparsable(output)),
                 find(REGISTRY_LINE, output).orElseThrow(() -> unparsable(output)));
-        Runtime.getRuntime().addShutdownHook(new Thread(
-                () -> run(script, env, DOWN_TIMEOUT_MINUTES, "down"), "local-stack-down"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> run(script, env, DOWN_TIMEOUT_MINUTES, "down"), "local-stack-down"));
         return stack;
     }
 
@@ -141,20 +144,24 @@ public final class LocalStack {
         List<String> command = new ArrayList<>();
         command.add(script.toString());
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().putAll(env);
         try {
             Process process = builder.start();
             // Read in the background so a chatty first-time build cannot fill the pipe and stall the script.
             var output = new CompletableFuture<String>();
-            Thread reader = new Thread(() -> {
-                try {
-                    output.complete(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    output.completeExceptionally(e);
-                }
-            }, "local-stack-output");
+            Thread reader = new Thread(
+                    () -> {
+                        try {
+                            output.complete(
+                                    new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                        } catch (IOException e) {
+                            output.completeExceptionally(e);
+                        }
+                    },
+                    "local-stack-output");
             reader.setDaemon(true);
             reader.start();
             if (!process.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
@@ -163,8 +170,8 @@ public final class LocalStack {
             }
             String text = output.get(1, TimeUnit.MINUTES);
             if (process.exitValue() != 0) {
-                throw new IllegalStateException(command + " failed with exit code " + process.exitValue()
-                        + ":\n" + text);
+                throw new IllegalStateException(
+                        command + " failed with exit code " + process.exitValue() + ":\n" + text);
             }
             return text;
         } catch (IOException e) {

@@ -76,8 +76,9 @@ class TextFeatureCacheTest {
 
         assertThat(second).containsExactly(first);
         assertThat(embedded).hasValue(1);
-        assertThat(outcomes()).containsExactly(TextFeatureCache.Outcome.MISS, TextFeatureCache.Outcome.STORED,
-                TextFeatureCache.Outcome.HIT);
+        assertThat(outcomes())
+                .containsExactly(
+                        TextFeatureCache.Outcome.MISS, TextFeatureCache.Outcome.STORED, TextFeatureCache.Outcome.HIT);
         assertThat(cache(dir).file(KEY, NAMES)).exists();
     }
 
@@ -111,7 +112,8 @@ class TextFeatureCacheTest {
             events.clear();
 
             assertThat(embed(KEY, NAMES)).containsExactly(first);
-            assertThat(outcomes()).as("length %d", length)
+            assertThat(outcomes())
+                    .as("length %d", length)
                     .containsExactly(TextFeatureCache.Outcome.REJECTED, TextFeatureCache.Outcome.STORED);
         }
     }
@@ -140,7 +142,8 @@ class TextFeatureCacheTest {
         for (TextFeatureCache.Key other : others) {
             events.clear();
             embed(other, NAMES);
-            assertThat(outcomes()).as("%s", other)
+            assertThat(outcomes())
+                    .as("%s", other)
                     .containsExactly(TextFeatureCache.Outcome.MISS, TextFeatureCache.Outcome.STORED);
         }
         events.clear();
@@ -151,10 +154,12 @@ class TextFeatureCacheTest {
 
     @Test
     void shouldReuseFeaturesWhenOnlyAThresholdOfTheVocabularyChanges() {
-        Vocabulary plain = new Vocabulary("pets", List.of(Vocabulary.LabelClass.of("cat"),
-                Vocabulary.LabelClass.of("dog")), List.of("sky"));
-        Vocabulary stricter = new Vocabulary("pets", List.of(new Vocabulary.LabelClass("cat", List.of("cat"), 0.4f),
-                Vocabulary.LabelClass.of("dog")), List.of("sky"));
+        Vocabulary plain = new Vocabulary(
+                "pets", List.of(Vocabulary.LabelClass.of("cat"), Vocabulary.LabelClass.of("dog")), List.of("sky"));
+        Vocabulary stricter = new Vocabulary(
+                "pets",
+                List.of(new Vocabulary.LabelClass("cat", List.of("cat"), 0.4f), Vocabulary.LabelClass.of("dog")),
+                List.of("sky"));
         assertThat(stricter.version()).isNotEqualTo(plain.version());
         TextTable.NameEmbedder cached = cache(dir).cached(embedder, KEY);
 
@@ -183,7 +188,8 @@ class TextFeatureCacheTest {
         embed(KEY, List.of("bird"));
         try (var files = Files.list(dir)) {
             assertThat(files.map(f -> f.getFileName().toString()))
-                    .hasSize(2).allMatch(name -> name.endsWith(TextFeatureCache.SUFFIX));
+                    .hasSize(2)
+                    .allMatch(name -> name.endsWith(TextFeatureCache.SUFFIX));
         }
     }
 }

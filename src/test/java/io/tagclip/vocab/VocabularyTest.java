@@ -22,8 +22,10 @@ class VocabularyTest {
 
         Vocabulary vocabulary = Vocabularies.builtIn().get(id);
 
-        assertThat(vocabulary.numClasses()).isEqualTo(text.get("num_dataset_classes").asInt());
-        List<String> all = vocabulary.promptNames().stream().map(names -> names.get(0)).toList();
+        assertThat(vocabulary.numClasses())
+                .isEqualTo(text.get("num_dataset_classes").asInt());
+        List<String> all =
+                vocabulary.promptNames().stream().map(names -> names.get(0)).toList();
         assertThat(all).containsExactlyElementsOf(reference);
         assertThat(vocabulary.labels()).containsExactlyElementsOf(reference.subList(0, vocabulary.numClasses()));
     }
@@ -32,7 +34,8 @@ class VocabularyTest {
     void shouldKeepVocSpellingsInCoco() {
         Vocabulary coco = Vocabularies.builtIn().get(Vocabularies.COCO2014);
 
-        assertThat(coco.labels()).contains("motorbike", "aeroplane", "sofa", "pottedplant", "diningtable", "tvmonitor")
+        assertThat(coco.labels())
+                .contains("motorbike", "aeroplane", "sofa", "pottedplant", "diningtable", "tvmonitor")
                 .doesNotContain("motorcycle", "airplane", "couch", "tv");
         assertThat(coco.background()).hasSize(23).doesNotContain("keyboard", "sign");
     }

@@ -6,12 +6,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tagclip.golden.Golden;
 import io.tagclip.image.RgbImage;
 import io.tagclip.tagging.TagClipParams;
 import java.nio.file.Path;
 
-/** Access to the golden fixture {@code tagclip-tiny} (outputs of the reference TagCLIP on a tiny random CLIP). */
-final class Golden {
+/**
+ * The golden fixture {@code tagclip-tiny} as the CLIP tests need it: normalised image tensors, the reference's
+ * constants, and comparisons with named tolerances (files are read through {@link Golden}).
+ */
+final class GoldenTensors {
 
     /** The reference's last-block self mask, as TagCLIP passes it to the first pass. */
     static final float SELF_MASK = TagClipParams.REFERENCE.lastLayerSelfMask();
@@ -21,19 +25,19 @@ final class Golden {
 
     static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
 
-    private Golden() {}
+    private GoldenTensors() {}
 
     static Path modelFolder() {
-        return io.tagclip.golden.Golden.modelDir();
+        return Golden.modelDir();
     }
 
     static JsonNode expected(String name) {
-        return io.tagclip.golden.Golden.expected(name);
+        return Golden.expected(name);
     }
 
     /** An 8-bit PNG of the fixture as a normalised [1,3,H,W] float32 tensor (ToTensor + Normalize in float32). */
     static NDArray image(NDManager manager, String relativePath) {
-        RgbImage image = io.tagclip.golden.Golden.image(relativePath);
+        RgbImage image = Golden.image(relativePath);
         int h = image.height();
         int w = image.width();
         float[] chw = new float[3 * h * w];
@@ -59,11 +63,11 @@ final class Golden {
             }
             return out;
         }
-        return io.tagclip.golden.Golden.floats(node);
+        return Golden.floats(node);
     }
 
     static int[] ints(JsonNode node) {
-        return io.tagclip.golden.Golden.ints(node);
+        return Golden.ints(node);
     }
 
     /** Largest absolute difference, after checking the lengths agree. */
@@ -79,7 +83,8 @@ final class Golden {
     /** Asserts every element is within {@code tolerance}, naming the quantity and the worst difference. */
     static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
         double diff = maxAbsDiff(actual, expected);
-        assertThat(diff).as("%s: max |actual - expected| = %s (tolerance %s)", what, diff, tolerance)
+        assertThat(diff)
+                .as("%s: max |actual - expected| = %s (tolerance %s)", what, diff, tolerance)
                 .isLessThanOrEqualTo(tolerance);
     }
 }
