@@ -37,8 +37,12 @@ public class RegistryGate {
 
     @Inject
     public RegistryGate(TaggerConfig config) {
-        this.initialBackoff = positive(config.registry().initialBackoff(), "tagger.registry.initial-backoff");
-        this.maxBackoff = positive(config.registry().maxBackoff(), "tagger.registry.max-backoff");
+        this(config.registry().initialBackoff(), config.registry().maxBackoff());
+    }
+
+    RegistryGate(Duration initialBackoff, Duration maxBackoff) {
+        this.initialBackoff = positive(initialBackoff, "tagger.registry.initial-backoff");
+        this.maxBackoff = positive(maxBackoff, "tagger.registry.max-backoff");
     }
 
     /** Starts trying, on its own thread, to prepare the output schemas; returns at once. */

@@ -1,0 +1,91 @@
+package io.tagclip.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tagclip.avro.ImageTagFailure;
+import io.tagclip.avro.ImageTags;
+import io.tagclip.serde.MockSchemaRegistry;
+import io.tagclip.serde.RegisteredSchema;
+import io.tagclip.serde.SchemaRegistryClient;
+import io.tagclip.serde.SerdeException;
+import io.tagclip.serde.Subjects;
+import io.tagclip.streams.TopologySettings;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.Schema;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.junit.jupiter.api.Test;
+
+class RegistryGateTest {
+
+    /** Answers 503 to the first {@code failures} calls, then like {@code backing}. */
+    private static SchemaRegistryClient downFor(int failures, SchemaRegistryClient backing, AtomicInteger calls) {
+        return new SchemaRegistryClient() {
+            private void maybeFail() {
+                if (calls.incrementAndGet() <= failures) {
+                    throw new SerdeException("Schema registry at http://registry:8081 refused the connection", null, 503, 0);
+                }
+            }
+
+            @Override
+            public int register(String subject, Schema schema) {
+                maybeFail();
+                return backing.register(subject, schema);
+            }
+
+            @Override
+            public int idOf(String subject, Schema schema) {
+                maybeFail();
+                return backing.idOf(subject, schema);
+            }
+
+            @Override
+            public RegisteredSchema latest(String subject) {
+                return backing.latest(subject);
+            }
+
+            @Override
+            public Schema schemaById(int id) {
+                return backing.schemaById(id);
+            }
+        };
+    }
+
+    @Test
+    void shouldStayUnreadyAndPausedWhileTheRegistryIsDownThenResume() throws Exception {
+        TopologySettings settings = TopologySettings.defaults(8, Duration.ofMillis(200));
+        MockSchemaRegistry backing = MockSchemaRegistry.forScope("registry-gate-test");
+        AtomicInteger calls = new AtomicInteger();
+        RegistryGate gate = new RegistryGate(Duration.ofMillis(20), Duration.ofMillis(50));
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream("in").to("out");
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "registry-gate-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1");
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+            gate.onStreams(streams); // before the first attempt: paused, unready
+            assertThat(streams.isPaused()).isTrue();
+            assertThat(gate.registryReady().call().getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
+
+            gate.start(downFor(3, backing, calls), settings, true, false);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!gate.isOpen() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+
+            assertThat(gate.isOpen()).isTrue();
+            assertThat(calls.get()).as("three refused attempts, then the two registrations").isEqualTo(5);
+            assertThat(streams.isPaused()).isFalse();
+            assertThat(gate.registryReady().call().getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+            assertThat(backing.idOf(Subjects.topicName(settings.outputTopic(), false), ImageTags.getClassSchema())).isPositive();
+            assertThat(backing.idOf(Subjects.topicName(settings.dlqTopic(), false), ImageTagFailure.getClassSchema()))
+                    .isPositive();
+        } finally {
+            gate.stop();
+        }
+    }
+}
