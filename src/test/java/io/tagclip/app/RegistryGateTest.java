@@ -27,7 +27,8 @@ class RegistryGateTest {
         return new SchemaRegistryClient() {
             private void maybeFail() {
                 if (calls.incrementAndGet() <= failures) {
-                    throw new SerdeException("Schema registry at http://registry:8081 refused the connection", null, 503, 0);
+                    throw new SerdeException(
+                            "Schema registry at http://registry:8081 refused the connection", null, 503, 0);
                 }
             }
 
@@ -78,10 +79,13 @@ class RegistryGateTest {
             }
 
             assertThat(gate.isOpen()).isTrue();
-            assertThat(calls.get()).as("three refused attempts, then the two registrations").isEqualTo(5);
+            assertThat(calls.get())
+                    .as("three refused attempts, then the two registrations")
+                    .isEqualTo(5);
             assertThat(streams.isPaused()).isFalse();
             assertThat(gate.registryReady().call().getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
-            assertThat(backing.idOf(Subjects.topicName(settings.outputTopic(), false), ImageTags.getClassSchema())).isPositive();
+            assertThat(backing.idOf(Subjects.topicName(settings.outputTopic(), false), ImageTags.getClassSchema()))
+                    .isPositive();
             assertThat(backing.idOf(Subjects.topicName(settings.dlqTopic(), false), ImageTagFailure.getClassSchema()))
                     .isPositive();
         } finally {
