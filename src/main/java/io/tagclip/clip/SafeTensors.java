@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,16 +25,16 @@ final class SafeTensors implements TensorFile {
     /** One tensor's header entry. */
     record TensorInfo(String name, String dtype, long[] shape, long begin, long end) {
 
+        Entry entry() {
+            return new Entry(dtype, shape);
+        }
+
         long elementCount() {
-            long count = 1;
-            for (long dim : shape) {
-                count *= dim;
-            }
-            return count;
+            return entry().elementCount();
         }
 
         String shapeString() {
-            return Arrays.toString(shape);
+            return entry().shapeString();
         }
     }
 
