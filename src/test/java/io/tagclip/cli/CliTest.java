@@ -436,6 +436,48 @@ class CliTest {
     }
 
     @Test
+    void shouldTrainACdulHeadFromTagClipAndNameTheTeacher(@TempDir Path dir) throws IOException {
+        Path head = dir.resolve("head");
+        Run train = run(
+                "train",
+                "--method",
+                "cdul",
+                "--teacher",
+                "tagclip",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                imageDir.toString(),
+                "--epochs",
+                "3",
+                "--out",
+                head.toString());
+        Run badTeacher = run(
+                "train",
+                "--method",
+                "cdul",
+                "--teacher",
+                "clip-global",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                imageDir.toString(),
+                "--out",
+                head.toString());
+
+        assertThat(train.code()).as(train.err()).isZero();
+        JsonNode manifest = JSON.readTree(head.resolve("manifest.json").toFile());
+        assertThat(manifest.get("teacher").asText()).isEqualTo("tagclip");
+        assertThat(manifest.get("options").get("maxEpochs").asInt()).isEqualTo(3);
+        assertThat(badTeacher.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(badTeacher.err()).contains("--teacher must be tagclip or cdul-global-local, got clip-global");
+    }
+
+    @Test
     void shouldRefuseCdulWithoutAHeadAndAHeadWithoutCdul(@TempDir Path dir) {
         Run missing = run(
                 "tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--method", "cdul", image("camera_crop"));
