@@ -27,7 +27,7 @@ import java.util.Random;
  * after {@link TrainingOptions#patience()} epochs without a better one.
  *
  * <p>Every random choice (split, initial weights, batch order) comes from one {@link Random} seeded by the options,
- * and the engine's seed is set from it too, so a run is reproducible on one machine.
+ * and the engine draws nothing at random, so a run is reproducible on one machine.
  */
 public final class CdulTrainer {
 
@@ -103,7 +103,6 @@ public final class CdulTrainer {
             latent[i] = logit(initial[i]);
         }
         Random random = new Random(options.seed());
-        Engine.getInstance().setRandomSeed(random.nextInt());
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             order.add(i);
@@ -195,8 +194,8 @@ public final class CdulTrainer {
                 collector.backward(loss);
                 logits = z.toFloatArray();
             }
-            adam.update("weight", weight, weight.getGradient());
-            adam.update("bias", bias, bias.getGradient());
+            update(adam, "weight", weight);
+            update(adam, "bias", bias);
         }
         if (align) {
             float eta = options.alignmentStep();
@@ -211,6 +210,17 @@ public final class CdulTrainer {
                     labels[k] = sigmoid(latent[k]);
                 }
             }
+        }
+    }
+
+    /**
+     * One optimiser step of {@code parameter}, then its gradient set to zero: libtorch adds every backward pass to
+     * the gradient, and DJL's collector does not clear it between passes.
+     */
+    private static void update(Optimizer optimizer, String name, NDArray parameter) {
+        try (NDArray gradient = parameter.getGradient()) {
+            optimizer.update(name, parameter, gradient);
+            gradient.subi(gradient);
         }
     }
 

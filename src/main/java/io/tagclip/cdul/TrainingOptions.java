@@ -35,10 +35,10 @@ public record TrainingOptions(
     /**
      * Defaults for a linear head on L2-normalised 512-wide features: the logits of unit vectors are small, so
      * Adam's step is 0.01 rather than the usual 0.001; a tenth of the data is held out; labels move by at most a
-     * tenth of the way to the head's logit per epoch, after five epochs of warm-up.
+     * fifth of the way to the head's logit per epoch, after five epochs of warm-up.
      */
     public static final TrainingOptions DEFAULTS =
-            new TrainingOptions(42L, 200, 64, 0.01f, 1e-4f, 0.1, 10, true, 0.1f, 0.25f, 5);
+            new TrainingOptions(42L, 200, 64, 0.01f, 1e-4f, 0.1, 10, true, 0.2f, 0.25f, 5);
 
     public TrainingOptions {
         if (maxEpochs < 1) {

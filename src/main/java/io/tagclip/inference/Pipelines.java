@@ -77,8 +77,9 @@ public final class Pipelines {
                         settings,
                         cdul.version());
             case CDUL ->
-                throw new IllegalArgumentException("method cdul needs a trained head: pass --head HEAD_DIR (train one"
-                        + " with 'tagclip train --method cdul'), or open it with Pipelines.cdul");
+                throw new IllegalArgumentException("method cdul needs a trained head (a folder written by 'tagclip"
+                        + " train --method cdul'): the command line takes it as --head HEAD_DIR; the service does not"
+                        + " run cdul yet");
         };
         return new BatchRunner<>(
                 scoring,
