@@ -1,6 +1,7 @@
 package io.tagclip.cli;
 
 import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.cdul.TrainedHead;
 import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
@@ -104,8 +105,15 @@ final class ModelOptions {
             names = "--method",
             defaultValue = "tagclip",
             paramLabel = "METHOD",
-            description = "tagclip, clip-global or cdul-global-local (default: ${DEFAULT-VALUE}).")
+            description = "tagclip, clip-global, cdul-global-local or cdul (a trained head, see --head) (default: "
+                    + "${DEFAULT-VALUE}).")
     String method;
+
+    @Option(
+            names = "--head",
+            paramLabel = "HEAD_DIR",
+            description = "With --method cdul: the head folder written by 'tagclip train --method cdul'.")
+    Path head;
 
     @Option(
             names = "--mode",
@@ -155,6 +163,58 @@ final class ModelOptions {
      */
     Session open(TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err, Progress.Style style) {
         Method chosen = method();
+        if (chosen == Method.CDUL && head == null) {
+            throw new IllegalArgumentException(
+                    "--method cdul needs --head HEAD_DIR (train one with 'tagclip train " + "--method cdul')");
+        }
+        if (chosen != Method.CDUL && head != null) {
+            throw new IllegalArgumentException("--head applies to --method cdul only, not " + chosen);
+        }
+        TrainedHead trained = head == null ? null : TrainedHead.load(head);
+        Prepared prepared = prepare(params, decision, boxes, err, style);
+        try {
+            TaggingPipeline pipeline = trained != null
+                    ? Pipelines.cdul(prepared.loaded().model(), trained, prepared.vocabularies(), prepared.settings())
+                    : Pipelines.open(
+                            prepared.loaded().model(),
+                            prepared.ensemble(),
+                            chosen,
+                            prepared.vocabularies(),
+                            prepared.settings());
+            return new Session(
+                    prepared.loaded(),
+                    pipeline,
+                    prepared.vocabulary(),
+                    chosen,
+                    prepared.settings().mode());
+        } catch (RuntimeException e) {
+            prepared.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A loaded model with its cached prompt-ensemble embedder, vocabularies and settings, before any pipeline;
+     * closing closes the model when the command owns it.
+     */
+    record Prepared(
+            Loaded loaded,
+            TextTable.NameEmbedder ensemble,
+            Vocabularies vocabularies,
+            Vocabulary vocabulary,
+            PipelineSettings settings)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            if (loaded.owned()) {
+                loaded.model().close();
+            }
+        }
+    }
+
+    /** Loads the model and resolves everything but the pipeline (see {@link #open}). */
+    Prepared prepare(
+            TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err, Progress.Style style) {
         PipelineSettings.Mode sizing = mode();
         int perCall = batch();
         Vocabularies.Resolved resolved = Vocabularies.builtIn().resolve(vocabulary);
@@ -175,8 +235,7 @@ final class ModelOptions {
                     new TextFeatureCache(textCacheDir != null ? textCacheDir : defaultTextCache, report);
             TextTable.NameEmbedder ensemble = cache.cached(
                     loaded.ensemble(), TextFeatureCache.Key.of(loaded.model(), PromptEnsemble.definition()));
-            TaggingPipeline pipeline = Pipelines.open(loaded.model(), ensemble, chosen, vocabularies, settings);
-            return new Session(loaded, pipeline, vocab, chosen, sizing);
+            return new Prepared(loaded, ensemble, vocabularies, vocab, settings);
         } catch (RuntimeException e) {
             if (loaded.owned()) {
                 loaded.model().close();

@@ -10,13 +10,14 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = TagclipCommand.Version.class,
         description = "TagCLIP stream tagger: run the service, publish and read its events, tag image files, "
-                + "evaluate on a labelled split.",
+                + "evaluate on a labelled split, train a CDUL head.",
         subcommands = {
             ServeCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,
             TagCommand.class,
-            EvalCommand.class
+            EvalCommand.class,
+            TrainCommand.class
         })
 public final class TagclipCommand {
 

@@ -47,10 +47,13 @@ final class BaselineScoring implements BatchRunner.Scoring<ImageBatchScorer, Bas
         if (method == Method.TAGCLIP) {
             throw new IllegalArgumentException("method " + method + " runs in TagClipScoring, not BaselineScoring");
         }
-        this.paramsVersion = ContentHash.of(method + "|" + methodVersion + "|relative="
-                + settings.params().tagRelativeThreshold() + "|atLeastOne="
-                + settings.params().atLeastOneTag()
-                + "|" + settings.decision());
+        // cdul: the head's own version stays readable, so consumers can tell which head answered
+        String readable = method == Method.CDUL ? methodVersion + ":" : "";
+        this.paramsVersion = readable
+                + ContentHash.of(method + "|" + methodVersion + "|relative="
+                        + settings.params().tagRelativeThreshold() + "|atLeastOne="
+                        + settings.params().atLeastOneTag()
+                        + "|" + settings.decision());
     }
 
     /** One image and its vocabulary's scorer; its scores once scored. */

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import io.tagclip.baseline.CdulGlobalLocalScorer;
 import io.tagclip.baseline.CdulParams;
 import io.tagclip.baseline.ClipGlobalScorer;
+import io.tagclip.cdul.HeadScorer;
+import io.tagclip.cdul.TrainedHead;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.clip.TextProgress;
@@ -74,7 +76,39 @@ public final class Pipelines {
                                 owner),
                         settings,
                         cdul.version());
+            case CDUL ->
+                throw new IllegalArgumentException("method cdul needs a trained head (a folder written by 'tagclip"
+                        + " train --method cdul'): the command line takes it as --head HEAD_DIR; the service does not"
+                        + " run cdul yet");
         };
+        return new BatchRunner<>(
+                scoring,
+                model.modelId(),
+                model.revision(),
+                vocabularies,
+                settings,
+                model.manager().newSubManager());
+    }
+
+    /**
+     * CDUL's inference stage on {@code model}: one global pass at the model's image size plus {@code head}. The head
+     * must have been trained on this model (id, revision, image size, embedding width), and every request's
+     * vocabulary must be the head's; results carry the head's version in their parameters version.
+     */
+    public static TaggingPipeline cdul(
+            ClipModel model, TrainedHead head, Vocabularies vocabularies, PipelineSettings settings) {
+        int imageSize = model.config().imageSize();
+        head.checkModel(
+                model.modelId(), model.revision(), imageSize, model.config().embedDim());
+        head.checkVocabulary(vocabularies.get(settings.defaultVocabulary()));
+        BaselineScoring scoring = new BaselineScoring(
+                Method.CDUL,
+                (vocabulary, owner) -> {
+                    head.checkVocabulary(vocabulary);
+                    return new HeadScorer(model::encodeImage, head.head(), imageSize);
+                },
+                settings,
+                "head=" + head.manifest().version());
         return new BatchRunner<>(
                 scoring,
                 model.modelId(),

@@ -10,7 +10,9 @@ public enum Method {
     /** Plain CLIP zero-shot on the whole image ({@code io.tagclip.baseline.ClipGlobalScorer}). */
     CLIP_GLOBAL("clip-global"),
     /** CDUL's global-local initial pseudo labels ({@code io.tagclip.baseline.CdulGlobalLocalScorer}). */
-    CDUL_GLOBAL_LOCAL("cdul-global-local");
+    CDUL_GLOBAL_LOCAL("cdul-global-local"),
+    /** CDUL's trained classification head over CLIP's global embedding ({@code io.tagclip.cdul.HeadScorer}). */
+    CDUL("cdul");
 
     private final String id;
 

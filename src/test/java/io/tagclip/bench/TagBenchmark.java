@@ -171,7 +171,7 @@ public final class TagBenchmark {
         }
     }
 
-    private static void check(List<TagResult> results) {
+    static void check(List<TagResult> results) {
         for (TagResult result : results) {
             if (result instanceof TagResult.Failed failed) {
                 throw new IllegalStateException("tagging failed: " + failed.message());
@@ -180,7 +180,7 @@ public final class TagBenchmark {
     }
 
     /** Random unit text rows, the same for the same name: [names, E]. */
-    private static TextTable.NameEmbedder randomText() {
+    static TextTable.NameEmbedder randomText() {
         return (names, manager) -> {
             int width = ClipConfig.vitB16().embedDim();
             float[] rows = new float[names.size() * width];
@@ -207,7 +207,7 @@ public final class TagBenchmark {
         }
     }
 
-    private static List<ImageRequest> requests(int count) throws IOException, FetchException {
+    static List<ImageRequest> requests(int count) throws IOException, FetchException {
         List<Path> files = distinctImages();
         ImageDecoder decoder = new ImageDecoder(36_000_000L, false);
         List<RgbImage> images = new ArrayList<>();
@@ -226,14 +226,14 @@ public final class TagBenchmark {
      * User + system CPU time of the whole process (libtorch's native threads included) from /proc/self/stat, so that
      * a busy shared machine shows up as wall time, not as CPU time.
      */
-    private static double processCpuSeconds() throws IOException {
+    static double processCpuSeconds() throws IOException {
         String stat = Files.readString(Path.of("/proc/self/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) CLOCK_TICKS;
     }
 
     /** A value in KiB from /proc/self/status (VmRSS = resident now, VmHWM = peak resident). */
-    private static long statusKib(String key) throws IOException {
+    static long statusKib(String key) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith(key + ":")) {
                 return Long.parseLong(line.substring(key.length() + 1).trim().split("\\s+")[0]);

@@ -358,6 +358,159 @@ class CliTest {
     }
 
     @Test
+    void shouldTrainACdulHeadThenEvaluateAndTagWithIt(@TempDir Path dir) throws IOException {
+        Path head = dir.resolve("head");
+        Run train = run(
+                "train",
+                "--method",
+                "cdul",
+                "--teacher",
+                "cdul-global-local",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                imageDir.toString(),
+                "--epochs",
+                "20",
+                "--out",
+                head.toString());
+        assertThat(train.code()).as(train.err()).isZero();
+        assertThat(head.resolve("head.safetensors")).isRegularFile();
+        JsonNode manifest = JSON.readTree(head.resolve("manifest.json").toFile());
+        assertThat(manifest.get("teacher").asText()).isEqualTo("cdul-global-local");
+        assertThat(manifest.get("modelId").asText()).isEqualTo(model.modelId());
+        assertThat(manifest.get("modelRevision").asText()).isEqualTo(model.revision());
+        assertThat(manifest.get("vocabularyId").asText()).isEqualTo("voc2007");
+        assertThat(manifest.get("labels")).hasSize(20);
+        assertThat(manifest.get("trainingSamples").asInt()
+                        + manifest.get("heldOutSamples").asInt())
+                .isEqualTo(Golden.IMAGES.size());
+        assertThat(manifest.get("heldOutSamples").asInt()).isPositive();
+        assertThat(manifest.get("seed").asLong()).isEqualTo(42);
+        assertThat(manifest.get("metrics").get("epochs").asInt()).isBetween(1, 20);
+        String version = manifest.get("version").asText();
+        assertThat(train.out()).contains(version, "teacher cdul-global-local");
+
+        Path images = Files.createDirectory(dir.resolve("JPEGImages"));
+        for (String name : Golden.IMAGES) {
+            Files.copy(Path.of(image(name)), images.resolve(name + ".png"));
+        }
+        Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
+        Run eval = run(
+                "eval",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--method",
+                "cdul",
+                "--head",
+                head.toString(),
+                "--images",
+                images.toString(),
+                "--split",
+                split.toString(),
+                "--json");
+        assertThat(eval.code()).as(eval.err()).isZero();
+        JsonNode report = JSON.readTree(eval.out());
+        assertThat(report.get("method").asText()).isEqualTo("cdul");
+        assertThat(report.get("images").asInt()).isEqualTo(Golden.IMAGES.size());
+        assertThat(report.get("mAP").asDouble()).isBetween(0.0, 1.0);
+
+        Run tag = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--method",
+                "cdul",
+                "--head",
+                head.toString(),
+                image("camera_crop"));
+        assertThat(tag.code()).as(tag.err()).isZero();
+        assertThat(tag.jsonLines()).hasSize(1);
+        assertThat(tag.jsonLines().get(0).get("scores")).hasSize(20);
+    }
+
+    @Test
+    void shouldTrainACdulHeadFromTagClipAndNameTheTeacher(@TempDir Path dir) throws IOException {
+        Path head = dir.resolve("head");
+        Run train = run(
+                "train",
+                "--method",
+                "cdul",
+                "--teacher",
+                "tagclip",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                imageDir.toString(),
+                "--epochs",
+                "3",
+                "--out",
+                head.toString());
+        Run badTeacher = run(
+                "train",
+                "--method",
+                "cdul",
+                "--teacher",
+                "clip-global",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                imageDir.toString(),
+                "--out",
+                head.toString());
+
+        assertThat(train.code()).as(train.err()).isZero();
+        JsonNode manifest = JSON.readTree(head.resolve("manifest.json").toFile());
+        assertThat(manifest.get("teacher").asText()).isEqualTo("tagclip");
+        assertThat(manifest.get("options").get("maxEpochs").asInt()).isEqualTo(3);
+        assertThat(badTeacher.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(badTeacher.err()).contains("--teacher must be tagclip or cdul-global-local, got clip-global");
+    }
+
+    @Test
+    void shouldRefuseCdulWithoutAHeadAndAHeadWithoutCdul(@TempDir Path dir) {
+        Run missing = run(
+                "tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--method", "cdul", image("camera_crop"));
+        Run stray = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--head",
+                dir.toString(),
+                image("camera_crop"));
+        Run notAHead = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--method",
+                "cdul",
+                "--head",
+                dir.toString(),
+                image("camera_crop"));
+
+        assertThat(missing.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(missing.err()).contains("--method cdul needs --head");
+        assertThat(stray.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(stray.err()).contains("--head applies to --method cdul only");
+        assertThat(notAHead.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(notAHead.err()).contains("not a head folder", dir.toString());
+    }
+
+    @Test
     void shouldNameAnUnknownMethodAndVocabulary() {
         Run method = run(
                 "tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--method", "magic", image("camera_crop"));
