@@ -393,10 +393,7 @@ class CliTest {
         String version = manifest.get("version").asText();
         assertThat(train.out()).contains(version, "teacher cdul-global-local");
 
-        Path images = Files.createDirectory(dir.resolve("JPEGImages"));
-        for (String name : Golden.IMAGES) {
-            Files.copy(Path.of(image(name)), images.resolve(name + ".png"));
-        }
+        Path images = goldenImageFolder(dir);
         Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
         Run eval = run(
                 "eval",
@@ -570,10 +567,7 @@ class CliTest {
 
     @Test
     void shouldEvaluateTheGoldenSplitToTheReferenceMap(@TempDir Path dir) throws IOException {
-        Path images = Files.createDirectory(dir.resolve("JPEGImages"));
-        for (String name : Golden.IMAGES) {
-            Files.copy(Path.of(image(name)), images.resolve(name + ".png"));
-        }
+        Path images = goldenImageFolder(dir);
         Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
 
         Run run = run(
@@ -669,10 +663,7 @@ class CliTest {
 
     @Test
     void shouldWriteAReportWhoseNumbersAreEvalsOwn(@TempDir Path dir) throws IOException {
-        Path images = Files.createDirectory(dir.resolve("JPEGImages"));
-        for (String name : Golden.IMAGES) {
-            Files.copy(Path.of(image(name)), images.resolve(name + ".png"));
-        }
+        Path images = goldenImageFolder(dir);
         Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
         Path reportDir = dir.resolve("report");
 
@@ -735,5 +726,14 @@ class CliTest {
             values.put(m.group(1), m.group(2));
         }
         return values;
+    }
+
+    /** The golden images copied into {@code dir/JPEGImages}, named as the golden split names them. */
+    private static Path goldenImageFolder(Path dir) throws IOException {
+        Path images = Files.createDirectory(dir.resolve("JPEGImages"));
+        for (String name : Golden.IMAGES) {
+            Files.copy(Path.of(image(name)), images.resolve(name + ".png"));
+        }
+        return images;
     }
 }
