@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param fileEnabled          whether {@code file:} URIs are served at all
  * @param fileRoots            directories {@code file:} URIs must resolve under (after following links)
  * @param addressGuard         whether the SSRF guard refuses private, loopback, link-local and metadata addresses
- * @param allowList            host names, IP addresses or CIDR ranges the guard lets through anyway
+ * @param allowList            what the guard lets through anyway: host, IP or CIDR (every port), or the same with
+ *                             {@code :port} (that port only)
  * @param applyExifOrientation whether JPEGs are rotated/flipped as their EXIF orientation tag says
  * @param userAgent            User-Agent header sent with every request
  * @param strictDecode         whether a truncated or checksum-failing image is refused ({@code UNDECODABLE}) instead
