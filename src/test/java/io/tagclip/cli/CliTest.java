@@ -393,23 +393,7 @@ class CliTest {
         String version = manifest.get("version").asText();
         assertThat(train.out()).contains(version, "teacher cdul-global-local");
 
-        Path images = goldenImageFolder(dir);
-        Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
-        Run eval = run(
-                "eval",
-                "--model",
-                modelDir.toString(),
-                "--vocab",
-                "voc2007",
-                "--method",
-                "cdul",
-                "--head",
-                head.toString(),
-                "--images",
-                images.toString(),
-                "--split",
-                split.toString(),
-                "--json");
+        Run eval = evalGoldenSplit(dir, "--method", "cdul", "--head", head.toString(), "--json");
         assertThat(eval.code()).as(eval.err()).isZero();
         JsonNode report = JSON.readTree(eval.out());
         assertThat(report.get("method").asText()).isEqualTo("cdul");
@@ -567,22 +551,8 @@ class CliTest {
 
     @Test
     void shouldEvaluateTheGoldenSplitToTheReferenceMap(@TempDir Path dir) throws IOException {
-        Path images = goldenImageFolder(dir);
-        Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
 
-        Run run = run(
-                "eval",
-                "--model",
-                modelDir.toString(),
-                "--vocab",
-                "voc2007",
-                "--mode",
-                "reference",
-                "--images",
-                images.toString(),
-                "--split",
-                split.toString(),
-                "--json");
+        Run run = evalGoldenSplit(dir, "--mode", "reference", "--json");
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode report = JSON.readTree(run.out());
@@ -663,25 +633,9 @@ class CliTest {
 
     @Test
     void shouldWriteAReportWhoseNumbersAreEvalsOwn(@TempDir Path dir) throws IOException {
-        Path images = goldenImageFolder(dir);
-        Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
         Path reportDir = dir.resolve("report");
 
-        Run run = run(
-                "eval",
-                "--model",
-                modelDir.toString(),
-                "--vocab",
-                "voc2007",
-                "--mode",
-                "reference",
-                "--images",
-                images.toString(),
-                "--split",
-                split.toString(),
-                "--json",
-                "--report",
-                reportDir.toString());
+        Run run = evalGoldenSplit(dir, "--mode", "reference", "--json", "--report", reportDir.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode printed = JSON.readTree(run.out());
@@ -735,5 +689,22 @@ class CliTest {
             Files.copy(Path.of(image(name)), images.resolve(name + ".png"));
         }
         return images;
+    }
+
+    /** {@code eval} of the tiny model on the golden images and the golden VOC split, with {@code options} added. */
+    private static Run evalGoldenSplit(Path dir, String... options) throws IOException {
+        Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
+        List<String> args = new ArrayList<>(List.of(
+                "eval",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                goldenImageFolder(dir).toString(),
+                "--split",
+                split.toString()));
+        args.addAll(List.of(options));
+        return run(args.toArray(String[]::new));
     }
 }
