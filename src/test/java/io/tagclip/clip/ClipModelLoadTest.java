@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -30,7 +28,6 @@ class ClipModelLoadTest {
     private static final String TEXT_PROJECTION = "text_projection.weight";
 
     private static ClipModel reference;
-    private static NDManager manager;
     private static float[] referenceFeatures;
     private static float[] referenceText;
 
@@ -40,14 +37,12 @@ class ClipModelLoadTest {
     @BeforeAll
     static void load() {
         reference = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
-        manager = NDManager.newBaseManager();
-        referenceFeatures = features(reference);
-        referenceText = textFeatures(reference);
+        referenceFeatures = GoldenTensors.visionProbe(reference);
+        referenceText = GoldenTensors.textProbe(reference);
     }
 
     @AfterAll
     static void close() {
-        manager.close();
         reference.close();
     }
 
@@ -70,8 +65,8 @@ class ClipModelLoadTest {
     void shouldLoadF16CopyToIdenticalOutputs() throws IOException {
         Path folder = copyWith("F16", null);
         try (ClipModel half = ClipLoader.load(folder, ClipOptions.cpu())) {
-            assertClose("F16 image features", features(half), referenceFeatures, 0);
-            assertClose("F16 text features", textFeatures(half), referenceText, 0);
+            assertClose("F16 image features", GoldenTensors.visionProbe(half), referenceFeatures, 0);
+            assertClose("F16 text features", GoldenTensors.textProbe(half), referenceText, 0);
         }
     }
 
@@ -84,8 +79,8 @@ class ClipModelLoadTest {
         Path f32 = folderWith(rounded, "f32-of-bf16");
         try (ClipModel fromBf16 = ClipLoader.load(bf16, ClipOptions.cpu());
                 ClipModel fromF32 = ClipLoader.load(f32, ClipOptions.cpu())) {
-            float[] bf16Features = features(fromBf16);
-            assertClose("BF16 vs the same values in F32", bf16Features, features(fromF32), 0);
+            float[] bf16Features = GoldenTensors.visionProbe(fromBf16);
+            assertClose("BF16 vs the same values in F32", bf16Features, GoldenTensors.visionProbe(fromF32), 0);
             // bfloat16 keeps 8 mantissa bits: the outputs stay close to the float32 model's
             assertClose("BF16 vs float32 model", bf16Features, referenceFeatures, 0.1);
         }
@@ -161,22 +156,6 @@ class ClipModelLoadTest {
         String text = "a jpeg corrupted photo of a teddy bear.";
         assertThat(fromJson.encode(text)).containsExactly(reference.tokenizer().encode(text));
         assertThat(fromJson.encode(text)).containsExactly(320, 73, 11207, 30429, 775, 1125, 539, 320, 11798, 4298, 269);
-    }
-
-    private static float[] features(ClipModel model) {
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray image = GoldenTensors.image(scope, "expected/chelsea_small.resized.png");
-            return model.encodeImageTagClip(image, GoldenTensors.SELF_MASK)
-                    .tokens()
-                    .toFloatArray();
-        }
-    }
-
-    private static float[] textFeatures(ClipModel model) {
-        try (NDManager scope = manager.newSubManager()) {
-            return model.encodeTexts(List.of("a photo of a cat.", "itap of my pottedplant."), scope)
-                    .toFloatArray();
-        }
     }
 
     private static float[] bf16Values(float[] values) {

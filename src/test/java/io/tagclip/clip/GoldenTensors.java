@@ -10,6 +10,7 @@ import io.tagclip.golden.Golden;
 import io.tagclip.image.RgbImage;
 import io.tagclip.tagging.TagClipParams;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The golden fixture {@code tagclip-tiny} as the CLIP tests need it: normalised image tensors, the reference's
@@ -86,5 +87,21 @@ final class GoldenTensors {
         assertThat(diff)
                 .as("%s: max |actual - expected| = %s (tolerance %s)", what, diff, tolerance)
                 .isLessThanOrEqualTo(tolerance);
+    }
+
+    /** First-pass tokens of one golden image: a fingerprint of a loaded model's vision weights. */
+    static float[] visionProbe(ClipModel model) {
+        try (NDManager scope = NDManager.newBaseManager()) {
+            NDArray image = image(scope, "expected/chelsea_small.resized.png");
+            return model.encodeImageTagClip(image, SELF_MASK).tokens().toFloatArray();
+        }
+    }
+
+    /** Text features of two prompts: a fingerprint of a loaded model's text weights and tokenizer. */
+    static float[] textProbe(ClipModel model) {
+        try (NDManager scope = NDManager.newBaseManager()) {
+            return model.encodeTexts(List.of("a photo of a cat.", "itap of my pottedplant."), scope)
+                    .toFloatArray();
+        }
     }
 }

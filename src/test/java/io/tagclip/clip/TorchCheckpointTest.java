@@ -45,8 +45,8 @@ class TorchCheckpointTest {
     static void load() {
         reference = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
         manager = NDManager.newBaseManager();
-        referenceFeatures = features(reference);
-        referenceText = textFeatures(reference);
+        referenceFeatures = GoldenTensors.visionProbe(reference);
+        referenceText = GoldenTensors.textProbe(reference);
     }
 
     @AfterAll
@@ -193,8 +193,8 @@ class TorchCheckpointTest {
     }
 
     private static void assertSameOutputs(ClipModel model) {
-        assertClose("first-pass features", features(model), referenceFeatures, 0);
-        assertClose("text features", textFeatures(model), referenceText, 0);
+        assertClose("first-pass features", GoldenTensors.visionProbe(model), referenceFeatures, 0);
+        assertClose("text features", GoldenTensors.textProbe(model), referenceText, 0);
         assertThat(model.logitScale()).isEqualTo(reference.logitScale());
     }
 
@@ -210,21 +210,5 @@ class TorchCheckpointTest {
             zip.closeEntry();
         }
         return file;
-    }
-
-    private static float[] features(ClipModel model) {
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray image = GoldenTensors.image(scope, "expected/chelsea_small.resized.png");
-            return model.encodeImageTagClip(image, GoldenTensors.SELF_MASK)
-                    .tokens()
-                    .toFloatArray();
-        }
-    }
-
-    private static float[] textFeatures(ClipModel model) {
-        try (NDManager scope = manager.newSubManager()) {
-            return model.encodeTexts(List.of("a photo of a cat.", "itap of my pottedplant."), scope)
-                    .toFloatArray();
-        }
     }
 }
