@@ -111,27 +111,7 @@ class CrashRecoveryIT {
             throws IOException {
         Path log = Path.of("target", "crash-it-" + guarantee + "-" + name + ".log");
         Path stateDir = Files.createTempDirectory("crash-it-" + name);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(
-                java,
-                "-Xmx512m",
-                "-XX:TieredStopAtLevel=1",
-                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
-                "-D" + StandaloneTagger.GUARANTEE_PROPERTY + "=" + guarantee,
-                "-cp",
-                System.getProperty("java.class.path"),
-                StandaloneTagger.class.getName(),
-                stack.bootstrapServers(),
-                stack.registryUrl(),
-                applicationId,
-                topics.input(),
-                topics.output(),
-                topics.dlq(),
-                stateDir.toString(),
-                Long.toString(PIPELINE_DELAY_MS));
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        return StandaloneTagger.start(
+                stack, topics, applicationId, stateDir, "512m", guarantee, PIPELINE_DELAY_MS, log);
     }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -105,26 +106,7 @@ class ScaleOutIT {
     private Process startTagger(ItSupport.Topics topics, String applicationId, String name, Path stateDir)
             throws IOException {
         Path log = Path.of("target", "scale-it-" + name + ".log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(
-                java,
-                "-Xmx384m",
-                "-XX:TieredStopAtLevel=1",
-                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
-                "-cp",
-                System.getProperty("java.class.path"),
-                StandaloneTagger.class.getName(),
-                stack.bootstrapServers(),
-                stack.registryUrl(),
-                applicationId,
-                topics.input(),
-                topics.output(),
-                topics.dlq(),
-                stateDir.toString(),
-                Long.toString(PIPELINE_DELAY_MS));
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        return StandaloneTagger.start(
+                stack, topics, applicationId, stateDir, "384m", StreamsConfig.EXACTLY_ONCE_V2, PIPELINE_DELAY_MS, log);
     }
 }

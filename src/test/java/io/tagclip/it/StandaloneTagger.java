@@ -19,6 +19,9 @@ import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.TaggerMetrics;
 import io.tagclip.streams.TaggerTopology;
 import io.tagclip.streams.TopologySettings;
+import io.tagclip.testing.LocalStack;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.List;
@@ -55,6 +58,47 @@ public final class StandaloneTagger {
     static final Duration AT_LEAST_ONCE_COMMIT_INTERVAL = Duration.ofMinutes(2);
 
     private StandaloneTagger() {}
+
+    /**
+     * Starts a tagger process of this class on {@code stack}'s broker and registry, its output in {@code log}.
+     *
+     * @param heap            the process's maximum heap, e.g. {@code 512m}
+     * @param guarantee       Kafka Streams' processing guarantee
+     * @param pipelineDelayMs how long each pipeline call waits, so that a test can kill the process mid-stream
+     */
+    static Process start(
+            LocalStack stack,
+            ItSupport.Topics topics,
+            String applicationId,
+            Path stateDir,
+            String heap,
+            String guarantee,
+            long pipelineDelayMs,
+            Path log)
+            throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(
+                java,
+                "-Xmx" + heap,
+                "-XX:TieredStopAtLevel=1",
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                "-D" + GUARANTEE_PROPERTY + "=" + guarantee,
+                "-cp",
+                System.getProperty("java.class.path"),
+                StandaloneTagger.class.getName(),
+                stack.bootstrapServers(),
+                stack.registryUrl(),
+                applicationId,
+                topics.input(),
+                topics.output(),
+                topics.dlq(),
+                stateDir.toString(),
+                Long.toString(pipelineDelayMs));
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+    }
 
     public static void main(String[] args) throws InterruptedException {
         String bootstrap = args[0];
