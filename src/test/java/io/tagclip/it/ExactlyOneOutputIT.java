@@ -10,7 +10,6 @@ import io.tagclip.avro.ImageTags;
 import io.tagclip.fetch.UriImageLoader;
 import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
-import io.tagclip.serde.SpecificAvroSerde;
 import io.tagclip.streams.FakePipeline;
 import io.tagclip.streams.FetchingBatchTagger;
 import io.tagclip.streams.InferenceWorker;
@@ -81,9 +80,10 @@ class ExactlyOneOutputIT {
         KafkaStreams streams = new KafkaStreams(
                 TaggerTopology.build(
                         settings,
-                        serde(ImageRef.class, registry, serdeConfig).deserializer(),
-                        serde(ImageTags.class, registry, serdeConfig).serializer(),
-                        serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
+                        ItSupport.serde(ImageRef.class, registry, serdeConfig).deserializer(),
+                        ItSupport.serde(ImageTags.class, registry, serdeConfig).serializer(),
+                        ItSupport.serde(ImageTagFailure.class, registry, serdeConfig)
+                                .serializer(),
                         tagger,
                         metrics),
                 props);
@@ -133,12 +133,5 @@ class ExactlyOneOutputIT {
             images.stop(0);
             registry.close();
         }
-    }
-
-    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(
-            Class<T> type, SchemaRegistryClient registry, Map<String, Object> config) {
-        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, registry);
-        serde.configure(config, false);
-        return serde;
     }
 }

@@ -5,6 +5,7 @@ import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.fetch.FetchSettings;
+import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroDeserializer;
 import io.tagclip.serde.SpecificAvroSerde;
@@ -120,6 +121,14 @@ final class ItSupport {
                 .setUri(uri)
                 .setProducedAt(Instant.now())
                 .build();
+    }
+
+    /** A serde of {@code type} on {@code registry}, configured as a value serde with {@code config}. */
+    static <T extends SpecificRecord> SpecificAvroSerde<T> serde(
+            Class<T> type, SchemaRegistryClient registry, Map<String, Object> config) {
+        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, registry);
+        serde.configure(config, false);
+        return serde;
     }
 
     /** Sends the references (and raw byte arrays, as malformed records) to {@code topic}. */

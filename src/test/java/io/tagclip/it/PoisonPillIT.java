@@ -78,9 +78,10 @@ class PoisonPillIT {
         KafkaStreams streams = new KafkaStreams(
                 TaggerTopology.build(
                         settings,
-                        serde(ImageRef.class, registry, serdeConfig).deserializer(),
-                        serde(ImageTags.class, registry, serdeConfig).serializer(),
-                        serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
+                        ItSupport.serde(ImageRef.class, registry, serdeConfig).deserializer(),
+                        ItSupport.serde(ImageTags.class, registry, serdeConfig).serializer(),
+                        ItSupport.serde(ImageTagFailure.class, registry, serdeConfig)
+                                .serializer(),
                         new FetchingBatchTagger(
                                 new UriImageLoader(ItSupport.fetchSettingsAllowingLoopback()),
                                 fetchPool,
@@ -155,12 +156,5 @@ class PoisonPillIT {
                 producer.flush();
             }
         }
-    }
-
-    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(
-            Class<T> type, SchemaRegistryClient registry, Map<String, Object> config) {
-        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, registry);
-        serde.configure(config, false);
-        return serde;
     }
 }

@@ -10,7 +10,6 @@ import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
-import io.tagclip.serde.SpecificAvroSerde;
 import io.tagclip.streams.FakePipeline;
 import io.tagclip.streams.FetchingBatchTagger;
 import io.tagclip.streams.FlushBound;
@@ -30,7 +29,6 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -124,9 +122,10 @@ public final class StandaloneTagger {
         KafkaStreams streams = new KafkaStreams(
                 TaggerTopology.build(
                         settings,
-                        serde(ImageRef.class, registry, serdeConfig).deserializer(),
-                        serde(ImageTags.class, registry, serdeConfig).serializer(),
-                        serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
+                        ItSupport.serde(ImageRef.class, registry, serdeConfig).deserializer(),
+                        ItSupport.serde(ImageTags.class, registry, serdeConfig).serializer(),
+                        ItSupport.serde(ImageTagFailure.class, registry, serdeConfig)
+                                .serializer(),
                         tagger,
                         metrics),
                 properties(bootstrap, applicationId, stateDir));
@@ -168,13 +167,6 @@ public final class StandaloneTagger {
         props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
         props.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), (int) TRANSACTION_TIMEOUT.toMillis());
         return props;
-    }
-
-    private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(
-            Class<T> type, SchemaRegistryClient registry, Map<String, Object> config) {
-        SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, registry);
-        serde.configure(config, false);
-        return serde;
     }
 
     private static TaggingPipeline slowed(TaggingPipeline pipeline, long delayMillis) {
