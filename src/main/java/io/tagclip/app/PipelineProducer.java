@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.cdul.TrainedHead;
 import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
@@ -14,6 +15,8 @@ import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.image.RgbImage;
+import io.tagclip.inference.OnlineCdulPipeline;
+import io.tagclip.inference.OnlineSettings;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.ImageRequest;
@@ -79,9 +82,63 @@ public class PipelineProducer {
                 new TextFeatureCache(m.textCacheDir().orElseGet(TextFeatureCache::defaultDirectory), status);
         TextTable.NameEmbedder ensemble = cache.cached(
                 Pipelines.promptEnsemble(model, status), TextFeatureCache.Key.of(model, PromptEnsemble.definition()));
-        TaggingPipeline pipeline = Pipelines.open(model, ensemble, Method.of(m.method()), vocabularies.all(), settings);
+        Method method = Method.of(m.method());
+        TaggerConfig.Online online = config.online();
+        if (online.enabled() && method != Method.CDUL) {
+            throw new IllegalArgumentException(
+                    "tagger.online.enabled=true trains a cdul head: it needs tagger.model.method=cdul, got "
+                            + m.method());
+        }
+        if (method == Method.CDUL) {
+            return cdul(model, ensemble, m, online, vocabularies, settings, status);
+        }
+        TaggingPipeline pipeline = Pipelines.open(model, ensemble, method, vocabularies.all(), settings);
+        return prepared(pipeline, pipeline, vocabularies.all(), status);
+    }
+
+    /**
+     * Method cdul: the head of {@code tagger.model.head} alone (events may name only its vocabulary), or, with online
+     * training, the {@link OnlineCdulPipeline} whose teacher answers until a head is in service and answers the
+     * other vocabularies' events.
+     */
+    private static TaggingPipeline cdul(
+            ClipModel model,
+            TextTable.NameEmbedder ensemble,
+            TaggerConfig.Model m,
+            TaggerConfig.Online online,
+            Vocabularies.Resolved vocabularies,
+            PipelineSettings settings,
+            TextFeatureStatus status) {
+        TrainedHead head = m.head().map(TrainedHead::load).orElse(null);
+        if (head != null) {
+            LOG.infof(
+                    "cdul head %s (teacher %s, %d samples) from %s",
+                    head.manifest().version(),
+                    head.manifest().teacher(),
+                    head.manifest().trainingSamples(),
+                    m.head().get());
+        }
+        if (!online.enabled()) {
+            if (head == null) {
+                throw new IllegalArgumentException("tagger.model.method=cdul needs tagger.model.head=HEAD_DIR (a folder"
+                        + " written by 'tagclip train --method cdul'), or tagger.online.enabled=true to learn a head"
+                        + " from the stream");
+            }
+            Vocabularies only = Vocabularies.of(List.of(vocabularies.named()));
+            TaggingPipeline pipeline = Pipelines.cdul(model, head, only, settings);
+            return prepared(pipeline, pipeline, only, status);
+        }
+        OnlineSettings routing = new OnlineSettings(
+                Method.of(online.teacher()), online.sampleRate(), online.bandLow(), online.bandHigh());
+        OnlineCdulPipeline pipeline = Pipelines.online(model, ensemble, vocabularies.all(), settings, routing, head);
+        return prepared(pipeline, pipeline.teacher(), vocabularies.all(), status);
+    }
+
+    /** {@code pipeline} once {@code embedder} has the text features of every vocabulary; closed if that fails. */
+    private static TaggingPipeline prepared(
+            TaggingPipeline pipeline, TaggingPipeline embedder, Vocabularies vocabularies, TextFeatureStatus status) {
         try {
-            embedAll(pipeline, vocabularies.all(), status);
+            embedAll(embedder, vocabularies, status);
         } catch (RuntimeException e) {
             pipeline.close();
             throw e;

@@ -32,6 +32,9 @@ public interface TaggerConfig {
     /** The try-it page at {@code /try/}. */
     Ui ui();
 
+    /** Online CDUL: recording samples of the stream and retraining the head from them. */
+    Online online();
+
     /** Kafka Streams threads in this process; all of them share one inference worker. */
     @WithDefault("1")
     int streamThreads();
@@ -202,9 +205,15 @@ public interface TaggerConfig {
         @WithDefault("coco2014")
         String vocabulary();
 
-        /** Tagging method: tagclip, clip-global or cdul-global-local. */
+        /** Tagging method: tagclip, clip-global, cdul-global-local or cdul (needs head, or online training). */
         @WithDefault("tagclip")
         String method();
+
+        /**
+         * Head folder of method cdul (head.safetensors + manifest.json, as 'tagclip train --method cdul' writes);
+         * optional with online training, where it is the head to start with.
+         */
+        Optional<Path> head();
 
         /** throughput (bucketed sizes, batched crops) or reference (the official code's exact behaviour). */
         @WithDefault("throughput")
@@ -235,6 +244,63 @@ public interface TaggerConfig {
          * names); default {@code ~/.cache/tagclip/text-features}, beside the model cache.
          */
         Optional<Path> textCacheDir();
+    }
+
+    interface Online {
+        /** Whether method cdul learns from the stream: records samples, retrains, switches heads. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Method whose scores label the samples: tagclip or cdul-global-local. */
+        @WithDefault("tagclip")
+        String teacher();
+
+        /** Compacted topic the samples go to, keyed by image id (one sample per image, the latest). */
+        @WithDefault("image-samples")
+        String samplesTopic();
+
+        /** Share of the events (by a hash of the image id) that the teacher also labels and that are recorded. */
+        @WithDefault("0.1")
+        double sampleRate();
+
+        /** Newest samples a retrain uses (the trainer keeps no more in memory); older ones are forgotten. */
+        @WithDefault("10000")
+        int maxSamples();
+
+        /** Fewest usable samples before the first retrain. */
+        @WithDefault("200")
+        int minSamples();
+
+        /** New samples that trigger the next retrain. */
+        @WithDefault("500")
+        int retrainEvery();
+
+        /** Share of image ids (by hash, fixed) never trained on and used to judge a candidate head. */
+        @WithDefault("0.2")
+        double acceptanceFraction();
+
+        /** How much lower (mean per-class KL) a candidate's acceptance loss must be than the current head's. */
+        @WithDefault("0")
+        double margin();
+
+        /** Seed of each retrain's split, initial weights and batch order. */
+        @WithDefault("42")
+        long seed();
+
+        /** Upper bound on a retrain's epochs (early stopping usually ends it sooner). */
+        @WithDefault("200")
+        int maxEpochs();
+
+        /** Lower end of the confidence band: an image with a head score inside (low, high) goes to the teacher. */
+        @WithDefault("0.5")
+        float bandLow();
+
+        /** Upper end of the confidence band; equal to band-low (the default) routes every image to the head. */
+        @WithDefault("0.5")
+        float bandHigh();
+
+        /** Where each accepted head is saved (a folder per version); none when unset. */
+        Optional<Path> headsDir();
     }
 
     interface Ui {

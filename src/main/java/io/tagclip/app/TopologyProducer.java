@@ -3,6 +3,7 @@ package io.tagclip.app;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
+import io.tagclip.avro.TrainingSample;
 import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
@@ -50,7 +51,8 @@ public class TopologyProducer {
                 config.topics().dlq(),
                 batch.maxSize(),
                 batch.maxWait(),
-                limits(config.limits()));
+                limits(config.limits()),
+                config.online().enabled() ? config.online().samplesTopic() : null);
         // registered (or looked up) in the background: a registry that is down at start leaves the service unready
         gate.start(registry, settings, serde.autoRegister(), serde.useLatestVersion());
         return TaggerTopology.build(
@@ -58,6 +60,7 @@ public class TopologyProducer {
                 serde(ImageRef.class, registry, serdeConfig).deserializer(),
                 serde(ImageTags.class, registry, serdeConfig).serializer(),
                 serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
+                serde(TrainingSample.class, registry, serdeConfig).serializer(),
                 runtime.batchTagger(),
                 runtime.metrics());
     }
@@ -96,7 +99,7 @@ public class TopologyProducer {
      * ({@code kafka-streams.*}, e.g. {@code kafka-streams.basic.auth.user.info} or
      * {@code kafka-streams.schema.registry.ssl.truststore.location}), with the registry URL from the tagger's tree.
      */
-    private static Map<String, String> serdeConfig(TaggerConfig config) {
+    static Map<String, String> serdeConfig(TaggerConfig config) {
         Config all = ConfigProvider.getConfig();
         Map<String, String> serdeConfig = new HashMap<>();
         for (String name : all.getPropertyNames()) {

@@ -78,8 +78,8 @@ public final class Pipelines {
                         cdul.version());
             case CDUL ->
                 throw new IllegalArgumentException("method cdul needs a trained head (a folder written by 'tagclip"
-                        + " train --method cdul'): the command line takes it as --head HEAD_DIR; the service does not"
-                        + " run cdul yet");
+                        + " train --method cdul'): the command line takes it as --head HEAD_DIR, the service as"
+                        + " tagger.model.head (or tagger.online.enabled=true to learn one from the stream)");
         };
         return new BatchRunner<>(
                 scoring,
@@ -116,6 +116,36 @@ public final class Pipelines {
                 vocabularies,
                 settings,
                 model.manager().newSubManager());
+    }
+
+    /**
+     * CDUL learning from the stream ({@link OnlineCdulPipeline}): {@code online.teacher()} labels a sample, a head
+     * trained on it answers once one is accepted.
+     *
+     * @param ensemble the prompt-ensemble embedder of the teacher
+     * @param initial  the head to start with, or {@code null} to start with the teacher answering
+     */
+    public static OnlineCdulPipeline online(
+            ClipModel model,
+            TextTable.NameEmbedder ensemble,
+            Vocabularies vocabularies,
+            PipelineSettings settings,
+            OnlineSettings online,
+            TrainedHead initial) {
+        TaggingPipeline teacher = open(model, ensemble, online.teacher(), vocabularies, settings);
+        try {
+            return new OnlineCdulPipeline(
+                    model,
+                    teacher,
+                    head -> cdul(model, head, vocabularies, settings),
+                    vocabularies,
+                    settings,
+                    online,
+                    initial);
+        } catch (RuntimeException e) {
+            teacher.close();
+            throw e;
+        }
     }
 
     /**

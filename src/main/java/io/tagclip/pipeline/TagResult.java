@@ -18,8 +18,15 @@ public sealed interface TagResult {
      * @param scores          every reported (non-background) label's score, in vocabulary order
      * @param tags            the labels the decision rule kept, highest score first
      * @param inferenceMillis model time of the batch this image was part of
+     * @param sample          what online training records of this image, or {@code null} when it was not sampled
      */
-    record Tagged(String id, List<Tag> tags, Map<String, Float> scores, Provenance provenance, long inferenceMillis)
+    record Tagged(
+            String id,
+            List<Tag> tags,
+            Map<String, Float> scores,
+            Provenance provenance,
+            long inferenceMillis,
+            OnlineSample sample)
             implements TagResult {
 
         public Tagged {
@@ -27,6 +34,17 @@ public sealed interface TagResult {
             tags = List.copyOf(tags);
             scores = Collections.unmodifiableMap(new LinkedHashMap<>(scores));
             Objects.requireNonNull(provenance, "provenance");
+        }
+
+        /** Tags without a training sample. */
+        public Tagged(
+                String id, List<Tag> tags, Map<String, Float> scores, Provenance provenance, long inferenceMillis) {
+            this(id, tags, scores, provenance, inferenceMillis, null);
+        }
+
+        /** This result carrying {@code newSample}. */
+        public Tagged withSample(OnlineSample newSample) {
+            return new Tagged(id, tags, scores, provenance, inferenceMillis, newSample);
         }
     }
 

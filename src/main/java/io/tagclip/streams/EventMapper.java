@@ -6,7 +6,9 @@ import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.avro.Tag;
 import io.tagclip.avro.Timings;
+import io.tagclip.avro.TrainingSample;
 import io.tagclip.pipeline.Box;
+import io.tagclip.pipeline.OnlineSample;
 import io.tagclip.pipeline.TagResult;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,7 +16,9 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
@@ -50,6 +54,30 @@ final class EventMapper {
                 .setProcessedAt(Instant.ofEpochMilli(nowMillis))
                 .setHeaders(Map.copyOf(pending.ref().getHeaders()))
                 .build();
+    }
+
+    /** The Avro record of an online training sample of image {@code id}. */
+    static TrainingSample sample(String id, OnlineSample sample, long nowMillis) {
+        return TrainingSample.newBuilder()
+                .setId(id)
+                .setModelId(sample.modelId())
+                .setModelRevision(sample.modelRevision())
+                .setImageSize(sample.imageSize())
+                .setVocabularyId(sample.vocabularyId())
+                .setVocabularyVersion(sample.vocabularyVersion())
+                .setTeacher(sample.teacher())
+                .setFeatures(floats(sample.features()))
+                .setScores(floats(sample.scores()))
+                .setRecordedAt(Instant.ofEpochMilli(nowMillis))
+                .build();
+    }
+
+    private static List<Float> floats(float[] values) {
+        List<Float> list = new ArrayList<>(values.length);
+        for (float v : values) {
+            list.add(v);
+        }
+        return list;
     }
 
     static ImageTagFailure failure(PendingRef pending, Outcome.Failed outcome, long nowMillis) {

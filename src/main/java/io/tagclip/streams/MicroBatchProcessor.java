@@ -245,6 +245,16 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         metrics.batchFlushed(batch.size(), System.nanoTime() - start);
     }
 
+    /** Writes the image's training sample, if the pipeline recorded one and the topology has a samples sink. */
+    private void forwardSample(String id, Outcome.Tagged tagged, long timestamp, long now) {
+        if (tagged.result().sample() == null || settings.samplesTopic() == null) {
+            return;
+        }
+        SpecificRecord sample = EventMapper.sample(id, tagged.result().sample(), now);
+        context.forward(new Record<String, SpecificRecord>(id, sample, timestamp), TaggerTopology.SAMPLES_SINK);
+        metrics.sampleRecorded();
+    }
+
     private void forward(PendingRef pending, Outcome outcome, long flushStartMillis, long now) {
         String id = pending.ref().getId();
         if (outcome instanceof Outcome.Tagged tagged) {
@@ -252,8 +262,10 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             long bytes = EventMapper.recordBytes(id, tags);
             if (bytes <= settings.limits().maxOutputBytes()) {
                 metrics.tagged();
+                metrics.answeredBy(tagged.result().provenance().method());
                 context.forward(
                         new Record<String, SpecificRecord>(id, tags, pending.timestamp()), TaggerTopology.TAGS_SINK);
+                forwardSample(id, tagged, pending.timestamp(), now);
                 return;
             }
             outcome = new Outcome.Failed(

@@ -2,6 +2,7 @@ package io.tagclip.streams;
 
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
+import io.tagclip.avro.TrainingSample;
 import io.tagclip.serde.RegisteredSchema;
 import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
@@ -21,13 +22,13 @@ public final class OutputSchemas {
 
     private OutputSchemas() {}
 
-    /** Registers both output schemas (the {@code auto.register.schemas=true} case). */
+    /** Registers the output schemas (the {@code auto.register.schemas=true} case). */
     public static void register(SchemaRegistryClient registry, TopologySettings settings) {
         prepare(registry, settings, true, false);
     }
 
     /**
-     * Registers or looks up both output schemas as {@code autoRegister} and {@code useLatestVersion} say.
+     * Registers or looks up the output schemas (and the samples topic's, when set) as {@code autoRegister} and {@code useLatestVersion} say.
      *
      * @throws SerdeException when the registry cannot be reached or does not hold a schema that must be there
      */
@@ -45,6 +46,14 @@ public final class OutputSchemas {
                 ImageTagFailure.getClassSchema(),
                 autoRegister,
                 useLatestVersion);
+        if (settings.samplesTopic() != null) {
+            prepare(
+                    registry,
+                    Subjects.topicName(settings.samplesTopic(), false),
+                    TrainingSample.getClassSchema(),
+                    autoRegister,
+                    useLatestVersion);
+        }
     }
 
     private static void prepare(

@@ -14,7 +14,10 @@ import java.util.function.Supplier;
  * The service's meters, one per stage. Names as Prometheus shows them: {@code tagger_batch_size_images},
  * {@code tagger_fetch_seconds{outcome}}, {@code tagger_inference_queue_seconds}, {@code tagger_inference_seconds},
  * {@code tagger_inference_images}, {@code tagger_flush_seconds}, {@code tagger_images_total{result}},
- * {@code tagger_failures_total{reason}}, {@code tagger_images_in_flight} (the app adds
+ * {@code tagger_failures_total{reason}}, {@code tagger_images_in_flight}, {@code tagger_answers_total{method}} (which
+ * method answered each tagged image: with online CDUL, the head's share is {@code method="cdul"}),
+ * {@code tagger_online_samples_total} (training samples written), and, from the app's online trainer,
+ * {@code tagger_online_retrain_seconds{result}} (the app also adds
  * {@code tagger_inference_queued_batches}).
  */
 public final class TaggerMetrics {
@@ -26,6 +29,7 @@ public final class TaggerMetrics {
     private final Timer inference;
     private final Timer flush;
     private final Counter tagged;
+    private final Counter samples;
     private final AtomicInteger inFlight;
 
     public TaggerMetrics(MeterRegistry registry) {
@@ -55,6 +59,9 @@ public final class TaggerMetrics {
         this.tagged = Counter.builder("tagger.images")
                 .tag("result", "tagged")
                 .description("Images processed")
+                .register(registry);
+        this.samples = Counter.builder("tagger.online.samples")
+                .description("Online training samples written to the samples topic")
                 .register(registry);
         this.inFlight = registry.gauge("tagger.images.in.flight", new AtomicInteger());
     }
@@ -86,6 +93,29 @@ public final class TaggerMetrics {
 
     public void tagged() {
         tagged.increment();
+    }
+
+    /** A tagged image answered by {@code method} (for the head's share under online CDUL). */
+    public void answeredBy(String method) {
+        Counter.builder("tagger.answers")
+                .description("Tagged images by the method that answered")
+                .tag("method", method)
+                .register(registry)
+                .increment();
+    }
+
+    /** One training sample written. */
+    public void sampleRecorded() {
+        samples.increment();
+    }
+
+    /** One retrain finished: {@code result} is accepted, rejected or failed. */
+    public void retrained(String result, long nanos) {
+        Timer.builder("tagger.online.retrain")
+                .description("Online head retrains, by result")
+                .tag("result", result)
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void failed(String reason) {

@@ -3,6 +3,7 @@ package io.tagclip.streams;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
+import io.tagclip.avro.TrainingSample;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -22,6 +23,9 @@ public final class TaggerTopology {
     /** Default dead-letter topic: {@code ImageTagFailure} events keyed by image id (null when unparseable). */
     public static final String IMAGE_REFS_DLQ = "image-refs-dlq";
 
+    /** Default topic of online training samples: {@code TrainingSample} records keyed by image id, compacted. */
+    public static final String IMAGE_SAMPLES = "image-samples";
+
     /**
      * Changelogged store of buffered references; its changelog is {@code <application.id>-batch-buffer-changelog}.
      * Persistent (RocksDB, a few entries), because only a topology with a persistent store makes Kafka Streams keep
@@ -35,6 +39,7 @@ public final class TaggerTopology {
     static final String BATCHER = "micro-batcher";
     static final String TAGS_SINK = "image-tags-sink";
     static final String DLQ_SINK = "dead-letter-sink";
+    static final String SAMPLES_SINK = "training-samples-sink";
 
     private TaggerTopology() {}
 
@@ -45,6 +50,25 @@ public final class TaggerTopology {
             Serializer<ImageTagFailure> failureSerializer,
             BatchTagger tagger,
             TaggerMetrics metrics) {
+        return build(settings, refDeserializer, tagsSerializer, failureSerializer, null, tagger, metrics);
+    }
+
+    /**
+     * The topology, with a third sink for online training samples when {@link TopologySettings#samplesTopic()} is
+     * set ({@code samplesSerializer} is then required).
+     */
+    public static Topology build(
+            TopologySettings settings,
+            Deserializer<ImageRef> refDeserializer,
+            Serializer<ImageTags> tagsSerializer,
+            Serializer<ImageTagFailure> failureSerializer,
+            Serializer<TrainingSample> samplesSerializer,
+            BatchTagger tagger,
+            TaggerMetrics metrics) {
+        if (settings.samplesTopic() != null && samplesSerializer == null) {
+            throw new IllegalArgumentException(
+                    "a samples topic (" + settings.samplesTopic() + ") needs a TrainingSample serializer");
+        }
         Topology topology = new Topology();
         // image-refs as raw bytes: parsing happens in the batcher, so a malformed record cannot stop the consumer
         topology.addSource(
@@ -60,6 +84,11 @@ public final class TaggerTopology {
         topology.addSink(TAGS_SINK, settings.outputTopic(), Serdes.String().serializer(), tagsSerializer, BATCHER);
         // every failure, parse errors included -> image-refs-dlq
         topology.addSink(DLQ_SINK, settings.dlqTopic(), Serdes.String().serializer(), failureSerializer, BATCHER);
+        if (settings.samplesTopic() != null) {
+            // sampled images' features + teacher scores -> image-samples (compacted), in the same transaction
+            topology.addSink(
+                    SAMPLES_SINK, settings.samplesTopic(), Serdes.String().serializer(), samplesSerializer, BATCHER);
+        }
         return topology;
     }
 }

@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param maxBatchSize references per batch; a full batch is flushed at once
  * @param maxWait      longest a buffered reference waits for batch-mates before a partial batch is flushed
  * @param limits       bounds on input fields and on output records
+ * @param samplesTopic compacted topic of {@code TrainingSample} records for online CDUL training, or {@code null}
+ *                     when nothing is recorded (then samples the pipeline attaches are not written)
  */
 public record TopologySettings(
         String inputTopic,
@@ -19,7 +21,8 @@ public record TopologySettings(
         String dlqTopic,
         int maxBatchSize,
         Duration maxWait,
-        EventLimits limits) {
+        EventLimits limits,
+        String samplesTopic) {
 
     public TopologySettings {
         Objects.requireNonNull(inputTopic, "inputTopic");
@@ -33,6 +36,25 @@ public record TopologySettings(
             throw new IllegalArgumentException("maxWait must be at least 1 ms, got " + maxWait);
         }
         Objects.requireNonNull(limits, "limits");
+        if (samplesTopic != null && samplesTopic.isBlank()) {
+            throw new IllegalArgumentException("samplesTopic must be null or a topic name, got a blank one");
+        }
+    }
+
+    /** Settings that record no training samples. */
+    public TopologySettings(
+            String inputTopic,
+            String outputTopic,
+            String dlqTopic,
+            int maxBatchSize,
+            Duration maxWait,
+            EventLimits limits) {
+        this(inputTopic, outputTopic, dlqTopic, maxBatchSize, maxWait, limits, null);
+    }
+
+    /** A copy that writes training samples to {@code topic}. */
+    public TopologySettings withSamplesTopic(String topic) {
+        return new TopologySettings(inputTopic, outputTopic, dlqTopic, maxBatchSize, maxWait, limits, topic);
     }
 
     /** Settings with the default {@link EventLimits}. */
