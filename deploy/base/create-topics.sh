@@ -10,6 +10,9 @@
 #   TOPIC_MIN_INSYNC_REPLICAS default 1; set 2 with replication factor 3
 #   TAGS_RETENTION_MS         retention of image-tags (default 7 days)
 #   DLQ_RETENTION_MS          retention of image-refs-dlq (default 30 days: time to notice, fix and replay)
+#   SAMPLES_PARTITIONS        partitions of image-samples (default 1: online CDUL training samples; one trainer reads all)
+#   SAMPLES_RETENTION_MS      image-samples keeps the latest sample per image id (compacted) and drops samples older
+#                             than this (default 14 days), so online retrains follow the stream's recent content
 #   KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_JAAS_CONFIG,
 #   KAFKA_SSL_TRUSTSTORE_LOCATION, KAFKA_SSL_TRUSTSTORE_PASSWORD, KAFKA_SSL_TRUSTSTORE_TYPE   optional, as for the tagger
 set -euo pipefail
@@ -21,6 +24,8 @@ replication=${TOPIC_REPLICATION_FACTOR:-1}
 min_isr=${TOPIC_MIN_INSYNC_REPLICAS:-1}
 tags_retention=${TAGS_RETENTION_MS:-604800000}
 dlq_retention=${DLQ_RETENTION_MS:-2592000000}
+samples_partitions=${SAMPLES_PARTITIONS:-1}
+samples_retention=${SAMPLES_RETENTION_MS:-1209600000}
 kafka_bin=${KAFKA_HOME:-/opt/kafka}/bin
 
 # Client settings for secured clusters, written from the same variables the tagger reads.
@@ -47,7 +52,8 @@ ensure() {
     local topic=$1 wanted=$2
     shift 2
     local args=()
-    for config in "$@"; do args+=(--config "$config"); done
+    # a list value is written [a,b] for kafka-configs (comma-joined below) and a,b for kafka-topics --create
+    for config in "$@"; do args+=(--config "${config//[\[\]]/}"); done
     topics --create --if-not-exists --topic "$topic" --partitions "$wanted" \
         --replication-factor "$replication" "${args[@]}"
     local actual
@@ -67,3 +73,6 @@ ensure() {
 ensure image-refs "$partitions" "min.insync.replicas=$min_isr"
 ensure image-tags "$partitions" "min.insync.replicas=$min_isr" "retention.ms=$tags_retention"
 ensure image-refs-dlq "$dlq_partitions" "min.insync.replicas=$min_isr" "retention.ms=$dlq_retention"
+# read only with tagger.online.enabled=true; cheap to have otherwise
+ensure image-samples "$samples_partitions" "min.insync.replicas=$min_isr" "cleanup.policy=[compact,delete]" \
+    "retention.ms=$samples_retention"

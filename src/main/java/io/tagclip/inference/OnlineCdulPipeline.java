@@ -53,7 +53,9 @@ public final class OnlineCdulPipeline implements TaggingPipeline {
     private final int imageSize;
     private final Object lock = new Object();
 
-    private TrainedHead head;
+    /** Written under the lock, read without it (status pages must not wait for a batch). */
+    private volatile TrainedHead head;
+
     private TaggingPipeline student;
 
     /**
@@ -86,9 +88,7 @@ public final class OnlineCdulPipeline implements TaggingPipeline {
 
     /** The head in service, if any. */
     public Optional<TrainedHead> head() {
-        synchronized (lock) {
-            return Optional.ofNullable(head);
-        }
+        return Optional.ofNullable(head);
     }
 
     /** The vocabulary the head's classes are (the default one). */

@@ -1,0 +1,248 @@
+package io.tagclip.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.tagclip.avro.ImageRef;
+import io.tagclip.avro.ImageTags;
+import io.tagclip.cdul.HeadManifest;
+import io.tagclip.cdul.LinearHead;
+import io.tagclip.cdul.TrainedHead;
+import io.tagclip.clip.ClipLoader;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.ClipOptions;
+import io.tagclip.testing.LocalStack;
+import io.tagclip.vocab.Vocabularies;
+import io.tagclip.vocab.Vocabulary;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged service running {@code cdul} with online training on the tiny model: it starts with a deliberately
+ * poor head (random weights), records every event's features and TagCLIP scores, retrains after every 16 samples,
+ * and replaces the head mid-stream by a better one; every input gets exactly one committed output, and the outputs
+ * after the switch name the new head.
+ */
+class OnlineTrainingIT {
+
+    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    private static final Path TINY = Path.of("src", "test", "resources", "tagclip-tiny");
+    private static final List<String> IMAGES =
+            List.of("astronaut_224", "camera_crop", "chelsea_small", "coffee", "motorcycle_left", "camera", "chelsea");
+    private static final int WAVE = 40;
+
+    private final LocalStack stack = LocalStack.get();
+
+    @Test
+    void shouldSwitchToARetrainedHeadMidStreamWithOneOutputPerInput() throws Exception {
+        ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "online", 1);
+        String samplesTopic = "online-samples-" + UUID.randomUUID().toString().substring(0, 8);
+        stack.createTopic(samplesTopic, 1);
+        Path headDir = Files.createTempDirectory("online-it-head");
+        TrainedHead initial = randomHead();
+        initial.save(headDir);
+        String initialVersion = initial.manifest().version();
+        HttpServer images = goldenImageServer();
+        int port = freePort();
+        Process service = start(topics, samplesTopic, headDir, images, port);
+        try {
+            ItSupport.produce(stack, topics.input(), wave("first", images), List.of());
+            String switched = awaitHeadOtherThan(initialVersion, port, Duration.ofSeconds(240));
+            ItSupport.produce(stack, topics.input(), wave("second", images), List.of());
+
+            List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
+                    stack,
+                    List.of(topics.output(), topics.dlq()),
+                    Duration.ofSeconds(240),
+                    Duration.ofSeconds(3),
+                    got -> got.size() >= 2 * WAVE);
+
+            assertThat(outputs)
+                    .as("one output per input; service log: target/online-training-it.log")
+                    .hasSize(2 * WAVE);
+            Map<String, ImageTags> byId = outputs.stream()
+                    .map(ConsumerRecord::value)
+                    .map(ImageTags.class::cast) // a dead letter fails here, naming its type
+                    .collect(Collectors.toMap(ImageTags::getId, Function.identity()));
+            assertThat(byId).hasSize(2 * WAVE);
+            List<String> versions = outputs.stream()
+                    .map(r -> ((ImageTags) r.value()).getParamsVersion())
+                    .toList();
+            assertThat(versions.get(0))
+                    .as("the first event is answered by the initial head")
+                    .startsWith("head=" + initialVersion + ":");
+            int firstOther = 0;
+            while (versions.get(firstOther).startsWith("head=" + initialVersion + ":")) {
+                firstOther++;
+            }
+            assertThat(versions.subList(firstOther, versions.size()))
+                    .as("after the switch (input order on one partition) the initial head never answers again")
+                    .noneMatch(v -> v.startsWith("head=" + initialVersion + ":"));
+            assertThat(outputs.subList(WAVE, 2 * WAVE))
+                    .as("the second wave, produced after the switch, is answered by retrained heads")
+                    .allSatisfy(
+                            r -> assertThat(((ImageTags) r.value()).getMethod()).isEqualTo("cdul"));
+            assertThat(versions).anyMatch(v -> v.startsWith("head=" + switched + ":"));
+        } finally {
+            service.destroy();
+            if (!service.waitFor(30, TimeUnit.SECONDS)) {
+                service.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            images.stop(0);
+        }
+    }
+
+    /** Polls {@code GET /online} until the head in service is not {@code version}; returns the new one. */
+    private static String awaitHeadOtherThan(String version, int port, Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        ObjectMapper json = new ObjectMapper();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/online"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    last = json.readTree(response.body());
+                    String head = last.path("head").asText("");
+                    if (!head.isEmpty() && !head.equals(version)) {
+                        return head;
+                    }
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("no head switch within " + timeout + "; last /online: " + last
+                + "; service log: target/online-training-it.log");
+    }
+
+    private static List<ImageRef> wave(String prefix, HttpServer images) {
+        List<ImageRef> refs = new ArrayList<>();
+        for (int i = 0; i < WAVE; i++) {
+            String image = IMAGES.get(i % IMAGES.size());
+            refs.add(ItSupport.ref(prefix + "-" + i, ItSupport.url(images, "/golden/" + image + ".png")));
+        }
+        return refs;
+    }
+
+    /** A head of Gaussian weights for the tiny model and VOC: far from what TagCLIP says, so a retrain beats it. */
+    private static TrainedHead randomHead() {
+        Vocabulary voc = Vocabularies.builtIn().get(Vocabularies.VOC2007);
+        try (ClipModel model = ClipLoader.load(TINY.resolve("model"), ClipOptions.cpu())) {
+            int dim = model.config().embedDim();
+            Random random = new Random(17);
+            float[] weight = new float[voc.numClasses() * dim];
+            for (int i = 0; i < weight.length; i++) {
+                weight[i] = (float) random.nextGaussian();
+            }
+            LinearHead head = new LinearHead(voc.numClasses(), dim, weight, new float[voc.numClasses()]);
+            Function<String, HeadManifest> manifest = version -> new HeadManifest(
+                    HeadManifest.FORMAT,
+                    version,
+                    model.modelId(),
+                    model.revision(),
+                    model.config().imageSize(),
+                    dim,
+                    voc.id(),
+                    voc.version(),
+                    voc.labels(),
+                    "random",
+                    0,
+                    0,
+                    17,
+                    Map.of(),
+                    Map.of());
+            return new TrainedHead(head, manifest.apply(TrainedHead.version(head, manifest.apply(""))));
+        }
+    }
+
+    /** Serves the fixture's golden images as /golden/NAME.png on 127.0.0.1. */
+    private static HttpServer goldenImageServer() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/golden/", exchange -> {
+            String name = exchange.getRequestURI().getPath().substring("/golden/".length());
+            byte[] png = Files.readAllBytes(
+                    TINY.resolve("images").resolve(Path.of(name).getFileName()));
+            exchange.getResponseHeaders().add("Content-Type", "image/png");
+            exchange.sendResponseHeaders(200, png.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(png);
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private Process start(ItSupport.Topics topics, String samplesTopic, Path headDir, HttpServer images, int port)
+            throws IOException {
+        assertThat(JAR).as("the packaged service (failsafe runs after package)").exists();
+        Path stateDir = Files.createTempDirectory("online-training-it");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(
+                java,
+                "-Xmx1g",
+                "-Dai.djl.offline=true",
+                "-Dquarkus.http.port=" + port,
+                "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
+                "-Dtagger.schema-registry-url=" + stack.registryUrl(),
+                "-Dquarkus.kafka-streams.application-id=online-it-"
+                        + UUID.randomUUID().toString().substring(0, 8),
+                "-Dquarkus.kafka-streams.topics=" + topics.input(),
+                "-Dkafka-streams.state.dir=" + stateDir,
+                "-Dtagger.topics.input=" + topics.input(),
+                "-Dtagger.topics.output=" + topics.output(),
+                "-Dtagger.topics.dlq=" + topics.dlq(),
+                "-Dtagger.model.path=" + TINY.resolve("model").toAbsolutePath(),
+                "-Dtagger.model.vocabulary=voc2007",
+                "-Dtagger.model.method=cdul",
+                "-Dtagger.model.head=" + headDir,
+                "-Dtagger.model.text-cache-dir="
+                        + Path.of("target", "packaged-service-it-text-features").toAbsolutePath(),
+                "-Dtagger.batch.max-size=4",
+                "-Dtagger.online.enabled=true",
+                "-Dtagger.online.samples-topic=" + samplesTopic,
+                "-Dtagger.online.sample-rate=1",
+                "-Dtagger.online.min-samples=16",
+                "-Dtagger.online.retrain-every=16",
+                "-Dtagger.online.max-epochs=60",
+                "-Dtagger.fetch.allow-list=127.0.0.1",
+                "-jar",
+                JAR.toString());
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(Path.of("target", "online-training-it.log").toFile())
+                .start();
+    }
+}
