@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.tagclip.batch.BatchingPolicy;
 import io.tagclip.cdul.CdulTrainer;
 import io.tagclip.cdul.HeadManifest;
+import io.tagclip.cdul.HeadSelection;
 import io.tagclip.cdul.LinearHead;
 import io.tagclip.cdul.TrainedHead;
 import io.tagclip.cdul.TrainingOptions;
@@ -13,13 +14,16 @@ import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.RandomClip;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.inference.ClipModelBackbone;
+import io.tagclip.inference.OnlineSettings;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -78,8 +82,50 @@ public final class CdulBenchmark {
                     model.manager().newSubManager())) {
                 time("tagclip (throughput)", tagclip, requests, batch);
             }
+            // online cdul with the same head: nothing recorded, then every event recorded (teacher + sample pass)
+            for (double rate : new double[] {0, 1}) {
+                OnlineSettings online = new OnlineSettings(Method.TAGCLIP, rate, 0.5f, 0.5f);
+                try (TaggingPipeline pipeline = Pipelines.online(
+                        model,
+                        TagBenchmark.randomText(),
+                        Vocabularies.builtIn(),
+                        settings,
+                        online,
+                        randomHead(model))) {
+                    time("online cdul, sample rate " + rate, pipeline, requests, batch);
+                }
+            }
         }
         train(samples, epochs);
+        retrain(samples, epochs);
+    }
+
+    /** One online retrain's decision (HeadSelection: fit on 80 %, both heads judged on 20 %) on the same problem. */
+    private static void retrain(int samples, int epochs) {
+        float[][][] problem = problem(samples);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            ids.add("image-" + i);
+        }
+        TrainingOptions options = fixedEpochs(epochs);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LinearHead incumbent = new CdulTrainer(options.withMaxEpochs(1))
+                    .train(problem[0], problem[1], manager)
+                    .head();
+            long start = System.nanoTime();
+            HeadSelection.Decision d =
+                    new HeadSelection(options, 0.2, 0).select(ids, problem[0], problem[1], incumbent, manager);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(
+                    Locale.ROOT,
+                    "online retrain: %d samples (%d trained on, %d judged), %d epochs: %.1f s, %s%n",
+                    samples,
+                    d.trainingCount(),
+                    d.acceptanceCount(),
+                    d.fit().epochs(),
+                    seconds,
+                    d.accepted() ? "accepted" : "rejected");
+        }
     }
 
     private static void time(String name, TaggingPipeline pipeline, List<ImageRequest> requests, int batch)
@@ -135,7 +181,8 @@ public final class CdulBenchmark {
                 Map.of());
     }
 
-    private static void train(int samples, int epochs) throws IOException {
+    /** SAMPLES random unit 512-wide features and 20 random soft labels each: {features, labels}. */
+    private static float[][][] problem(int samples) {
         int dim = ClipConfig.vitB16().embedDim();
         Random random = new Random(SEED);
         float[][] features = new float[samples][dim];
@@ -153,8 +200,13 @@ public final class CdulBenchmark {
                 labels[i][c] = random.nextFloat();
             }
         }
+        return new float[][][] {features, labels};
+    }
+
+    /** The defaults with exactly {@code epochs} epochs (early stopping off: patience = epochs). */
+    private static TrainingOptions fixedEpochs(int epochs) {
         TrainingOptions defaults = TrainingOptions.DEFAULTS;
-        TrainingOptions options = new TrainingOptions(
+        return new TrainingOptions(
                 defaults.seed(),
                 epochs,
                 defaults.batchSize(),
@@ -166,6 +218,14 @@ public final class CdulBenchmark {
                 defaults.alignmentStep(),
                 defaults.alignmentSigma(),
                 defaults.warmUpEpochs());
+    }
+
+    private static void train(int samples, int epochs) throws IOException {
+        int dim = ClipConfig.vitB16().embedDim();
+        float[][][] problem = problem(samples);
+        float[][] features = problem[0];
+        float[][] labels = problem[1];
+        TrainingOptions options = fixedEpochs(epochs);
         try (NDManager manager = NDManager.newBaseManager()) {
             new CdulTrainer(options.withMaxEpochs(1)).train(features, labels, manager); // warm-up
             long start = System.nanoTime();
