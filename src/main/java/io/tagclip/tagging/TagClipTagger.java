@@ -81,7 +81,7 @@ public final class TagClipTagger {
 
     private TagClipOutput scoreOne(
             ClipImage image, NDArray text, int numClasses, NDManager manager, TagClipTrace trace) {
-        Local local = firstPass(List.of(image), List.of(text), new int[] {numClasses}, manager, trace)
+        Local local = firstPassTraced(List.of(image), List.of(text), new int[] {numClasses}, manager, trace)
                 .get(0);
         List<CropJob> jobs = new ArrayList<>();
         for (ClassWiseReidentifier.Crop crop : local.plan().crops()) {
@@ -101,7 +101,13 @@ public final class TagClipTagger {
      * @param numClasses each image's C
      */
     public List<Local> firstPass(List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager) {
-        return firstPass(images, texts, numClasses, manager, null);
+        return firstPassTraced(images, texts, numClasses, manager, null);
+    }
+
+    /** {@link #firstPass(List, List, int[], NDManager)}, adding each image's maps to {@code trace} in order. */
+    public List<Local> firstPass(
+            List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager, TagClipTrace trace) {
+        return firstPassTraced(images, texts, numClasses, manager, Objects.requireNonNull(trace, "trace"));
     }
 
     /**
@@ -111,7 +117,7 @@ public final class TagClipTagger {
      * the number of images: every image's {@code W·P_coarse} in one copy (DMAR's boxes are connected components,
      * host work), then every image's refined map in one copy (CWR's plan: candidates, boxes, early return).
      */
-    private List<Local> firstPass(
+    private List<Local> firstPassTraced(
             List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager, TagClipTrace trace) {
         if (images.isEmpty() || texts.size() != images.size() || numClasses.length != images.size()) {
             throw new IllegalArgumentException("need one text table and class count per image, got " + images.size()
