@@ -10,26 +10,52 @@ package io.tagclip.batch;
  *                            {@code sizeStep - 1} pixels of stretch per side
  * @param maxImagesPerForward first passes of at most this many same-size images share one forward
  * @param maxCropsPerForward  CWR crops (224x224, of any images) of at most this many share one forward
- * @param maxAttentionMib     a first pass keeps every layer's head-averaged attention, 12 x (1+N)^2 floats per
- *                            image (28 MiB at 512x384, 1.2 GiB at 768x768 for 8 images); fewer images share a forward
- *                            when their maps would exceed this many MiB (one image always runs)
+ * @param maxAttentionMib     a first pass keeps every layer's head-averaged attention, 12 x T^2 floats per image
+ *                            (T = 1+N, padded; 28 MiB at 512x384, 1.2 GiB at 768x768 for 8 images); fewer images
+ *                            share a forward when their maps would exceed this many MiB (one image always runs)
+ * @param maxPaddingShare     images of different sizes share a first pass padded to the longest one's token count;
+ *                            a forward's padded token slots stay at most this share of its real tokens (0 groups
+ *                            only equal token counts)
  */
 public record BatchingPolicy(
-        int maxLongSide, int sizeStep, int maxImagesPerForward, int maxCropsPerForward, int maxAttentionMib) {
+        int maxLongSide,
+        int sizeStep,
+        int maxImagesPerForward,
+        int maxCropsPerForward,
+        int maxAttentionMib,
+        double maxPaddingShare) {
+
+    /**
+     * A forward may pad by a quarter of its real tokens: on 8 photo-like sizes it still fills batches, and compute
+     * spent on padding stays below about 20 % of a forward (the padded share of all slots is at most 0.25/1.25).
+     */
+    public static final double DEFAULT_MAX_PADDING_SHARE = 0.25;
 
     /**
      * Images up to 768 pixels on their longer side (VOC's 500x375, COCO's 640x480) keep exactly the reference's size,
      * so only batching noise separates throughput from reference mode; larger images shrink to a 768 long side.
      * Same-size images (typical of a camera or a dataset) share first passes.
      */
-    public static final BatchingPolicy DEFAULT = new BatchingPolicy(768, 16, 8, 16, 1024);
+    public static final BatchingPolicy DEFAULT = new BatchingPolicy(768, 16, 8, 16, 1024, DEFAULT_MAX_PADDING_SHARE);
 
     /**
      * Fewer, coarser buckets (512 long side, 32-pixel steps) for fuller batches on mixed-size traffic, at the price
      * of resizing most images away from the reference's size, so scores drift further from reference mode's than
      * with {@link #DEFAULT} (whose drift {@code GoldenPipelineTest} asserts).
      */
-    public static final BatchingPolicy COARSE = new BatchingPolicy(512, 32, 8, 16, 1024);
+    public static final BatchingPolicy COARSE = new BatchingPolicy(512, 32, 8, 16, 1024, DEFAULT_MAX_PADDING_SHARE);
+
+    /** A policy with the {@link #DEFAULT_MAX_PADDING_SHARE default padding bound}. */
+    public BatchingPolicy(
+            int maxLongSide, int sizeStep, int maxImagesPerForward, int maxCropsPerForward, int maxAttentionMib) {
+        this(
+                maxLongSide,
+                sizeStep,
+                maxImagesPerForward,
+                maxCropsPerForward,
+                maxAttentionMib,
+                DEFAULT_MAX_PADDING_SHARE);
+    }
 
     public BatchingPolicy {
         if (sizeStep <= 0 || sizeStep % 16 != 0) {
@@ -43,11 +69,15 @@ public record BatchingPolicy(
             throw new IllegalArgumentException("batch limits must be positive, got " + maxImagesPerForward + " images, "
                     + maxCropsPerForward + " crops and " + maxAttentionMib + " MiB");
         }
+        if (!(maxPaddingShare >= 0) || !Double.isFinite(maxPaddingShare)) {
+            throw new IllegalArgumentException(
+                    "maxPaddingShare must be finite and not negative, got " + maxPaddingShare);
+        }
     }
 
     /** This policy with at most {@code images} images per first-pass forward. */
     public BatchingPolicy withMaxImagesPerForward(int images) {
-        return new BatchingPolicy(maxLongSide, sizeStep, images, maxCropsPerForward, maxAttentionMib);
+        return new BatchingPolicy(maxLongSide, sizeStep, images, maxCropsPerForward, maxAttentionMib, maxPaddingShare);
     }
 
     /**
@@ -55,7 +85,14 @@ public record BatchingPolicy(
      * {@code patch}-pixel patches: at most {@link #maxImagesPerForward}, at least 1, within {@link #maxAttentionMib}.
      */
     public int imagesPerForward(int width, int height, int patch, int layers) {
-        long tokens = 1L + (long) (width / patch) * (height / patch);
+        return imagesPerForward(1L + (long) (width / patch) * (height / patch), layers);
+    }
+
+    /**
+     * How many images of (padded) sequence length {@code tokens} may share a first pass of a model with
+     * {@code layers} layers: at most {@link #maxImagesPerForward}, at least 1, within {@link #maxAttentionMib}.
+     */
+    public int imagesPerForward(long tokens, int layers) {
         long bytesPerImage = (long) layers * tokens * tokens * Float.BYTES;
         long fit = ((long) maxAttentionMib << 20) / Math.max(1, bytesPerImage);
         return (int) Math.max(1, Math.min(maxImagesPerForward, fit));

@@ -126,7 +126,58 @@ public final class ClipModel implements AutoCloseable {
             NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.TAGCLIP, selfMask, null, maps);
             NDArray tokens = handOver(vision.project(hidden), caller); // [B,1+N,D] -> [B,1+N,E]
             NDArray attentions = handOver(VisionTower.stackLayers(maps), caller); // L x [B,T,T] -> [L,B,T,T]
-            return new VisionOutput(tokens, attentions);
+            Shape shape = images.getShape();
+            int p = config.patchSize();
+            TokenLayout layout = TokenLayout.uniform(
+                    (int) shape.get(0), new TokenLayout.Grid((int) shape.get(2) / p, (int) shape.get(3) / p));
+            return new VisionOutput(tokens, attentions, layout);
+        }
+    }
+
+    /**
+     * TagCLIP first pass of images of any sizes in one forward, each exactly as {@link #encodeImageTagClip} would
+     * encode it alone (to float rounding): each image gets its own grid's positional table, the sequences are padded
+     * at the end to the longest, and padded keys are masked out of every attention (see {@link TokenLayout}).
+     *
+     * @param images   each [3,H_i,W_i] normalised pixels, sides positive multiples of the patch size, all owned by one
+     *                 manager
+     * @param selfMask as for {@link #encodeImageTagClip}
+     * @return tokens [B,T,E], attentions [L,B,T,T] and the layout saying which rows are each image's
+     */
+    public VisionOutput encodeImagesTagClip(List<NDArray> images, float selfMask) {
+        return encodeImagesTagClip(images, selfMask, VisionTrace.NONE);
+    }
+
+    /** {@link #encodeImagesTagClip(List, float)} with a trace, for tests that look inside (and fill the padding). */
+    VisionOutput encodeImagesTagClip(List<NDArray> images, float selfMask, VisionTrace trace) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no images to encode");
+        }
+        if (!(selfMask < 0) || !Float.isFinite(selfMask)) {
+            throw new IllegalArgumentException("selfMask must be negative and finite, got " + selfMask);
+        }
+        int p = config.patchSize();
+        List<TokenLayout.Grid> grids = new ArrayList<>(images.size());
+        for (NDArray image : images) {
+            Shape shape = image.getShape();
+            if (shape.dimension() != 3) {
+                throw new IllegalArgumentException("each image must be [3,H,W], got " + shape);
+            }
+            checkImages(new Shape(1, shape.get(0), shape.get(1), shape.get(2)), image.getDataType(), false);
+            grids.add(new TokenLayout.Grid((int) shape.get(1) / p, (int) shape.get(2) / p));
+        }
+        TokenLayout layout = new TokenLayout(grids);
+        NDManager caller = images.get(0).getManager();
+        try (NDScope scope = new NDScope();
+                NDManager sub = manager.newSubManager()) {
+            scope.suppressNotUsedWarning();
+            List<NDArray> maps = new ArrayList<>(config.visionLayers());
+            List<NDArray> prepared =
+                    images.stream().map(image -> prepare(sub, image)).toList();
+            NDArray hidden = vision.encodePadded(sub, prepared, layout, selfMask, maps, trace); // [B,T,D]
+            NDArray tokens = handOver(vision.project(hidden), caller); // [B,T,D] -> [B,T,E]
+            NDArray attentions = handOver(VisionTower.stackLayers(maps), caller); // L x [B,T,T] -> [L,B,T,T]
+            return new VisionOutput(tokens, attentions, layout);
         }
     }
 
@@ -263,7 +314,10 @@ public final class ClipModel implements AutoCloseable {
     }
 
     private void checkImages(NDArray images, boolean trainingSize) {
-        Shape shape = images.getShape();
+        checkImages(images.getShape(), images.getDataType(), trainingSize);
+    }
+
+    private void checkImages(Shape shape, DataType type, boolean trainingSize) {
         int p = config.patchSize();
         if (shape.dimension() != 4
                 || shape.get(0) < 1
@@ -279,8 +333,8 @@ public final class ClipModel implements AutoCloseable {
             throw new IllegalArgumentException(
                     "images must be [B,3," + config.imageSize() + "," + config.imageSize() + "], got " + shape);
         }
-        if (!images.getDataType().isFloating()) {
-            throw new IllegalArgumentException("images must be floating point, got " + images.getDataType());
+        if (!type.isFloating()) {
+            throw new IllegalArgumentException("images must be floating point, got " + type);
         }
     }
 

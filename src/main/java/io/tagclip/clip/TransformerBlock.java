@@ -1,6 +1,7 @@
 package io.tagclip.clip;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -35,9 +36,10 @@ final class TransformerBlock {
         ADDITIVE,
         /**
          * The TagCLIP self mask {@code m·(1−I)} (the given mask; the reference's m is −100): every token attends
-         * to itself. When no logit exceeds its row's diagonal by −m + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} (40 for the
-         * reference's mask; always, in practice), the masked softmax is the identity to within e^-60 and the
-         * attention output is exactly V, so the softmax and the P·V product are skipped; otherwise a softmax that flushes negligible probabilities is used.
+         * to itself. In a row where no logit exceeds the diagonal by −m + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} (40
+         * for the reference's mask; every row, in practice), the masked softmax is the identity to within e^-60 and
+         * the row's output is exactly its V row; the other rows use a softmax that flushes negligible
+         * probabilities. The choice is made per row on the device ({@link #selfOnlyRows}), with no host round trip.
          */
         SELF
     }
@@ -106,10 +108,20 @@ final class TransformerBlock {
      * @return the new residual stream [B,T,D]
      */
     NDArray forward(NDArray x, Masking masking, NDArray mask, List<NDArray> attentionSink) {
+        return forward(x, masking, mask, null, attentionSink);
+    }
+
+    /**
+     * As {@link #forward(NDArray, Masking, NDArray, List)} for a padded batch.
+     *
+     * @param keyMask {@link TokenLayout#keyMask} [B,1,1,T] (−∞ on padded keys), added to the logits before any other
+     *                mask and before the recorded softmax, or null when nothing is padded
+     */
+    NDArray forward(NDArray x, Masking masking, NDArray mask, NDArray keyMask, List<NDArray> attentionSink) {
         if (masking == Masking.SELF) {
             throw new IllegalArgumentException("the self mask needs its value: use forwardSelfMasked");
         }
-        return run(x, masking, mask, 0f, attentionSink);
+        return run(x, masking, mask, 0f, keyMask, attentionSink);
     }
 
     /**
@@ -119,10 +131,16 @@ final class TransformerBlock {
      * @param selfMask its off-diagonal value ({@code TagClipParams.lastLayerSelfMask}, −100 in the reference)
      */
     NDArray forwardSelfMasked(NDArray x, NDArray mask, float selfMask, List<NDArray> attentionSink) {
-        return run(x, Masking.SELF, mask, selfMask, attentionSink);
+        return forwardSelfMasked(x, mask, selfMask, null, attentionSink);
     }
 
-    private NDArray run(NDArray x, Masking masking, NDArray mask, float selfMask, List<NDArray> attentionSink) {
+    /** As {@link #forwardSelfMasked(NDArray, NDArray, float, List)} with a padded batch's key mask (or null). */
+    NDArray forwardSelfMasked(NDArray x, NDArray mask, float selfMask, NDArray keyMask, List<NDArray> attentionSink) {
+        return run(x, Masking.SELF, mask, selfMask, keyMask, attentionSink);
+    }
+
+    private NDArray run(
+            NDArray x, Masking masking, NDArray mask, float selfMask, NDArray keyMask, List<NDArray> attentionSink) {
         Shape shape = x.getShape();
         long batch = shape.get(0);
         long tokens = shape.get(1);
@@ -135,6 +153,10 @@ final class TransformerBlock {
         NDArray k = qkv.get(1); // [B,h,T,hd]
         NDArray v = qkv.get(2); // [B,h,T,hd]
         NDArray logits = q.matMul(k.transpose(0, 1, 3, 2)); // [B,h,T,hd] x [B,h,hd,T] -> [B,h,T,T]
+        if (keyMask != null) {
+            // Padded keys are -inf in every row: their weight is exactly 0 in the recorded maps and the output.
+            logits = logits.add(keyMask); // [B,h,T,T] + [B,1,1,T]
+        }
 
         NDArray unmasked = masking == Masking.NONE || attentionSink != null ? logits.softmax(-1) : null;
         if (attentionSink != null) {
@@ -145,9 +167,13 @@ final class TransformerBlock {
             case NONE -> attended = unmasked.matMul(v); // [B,h,T,T] x [B,h,T,hd] -> [B,h,T,hd]
             case ADDITIVE -> attended = logits.add(mask).softmax(-1).matMul(v);
             case SELF ->
-                attended = selfOnly(logits, selfMask)
-                        ? v
-                        : flushedSoftmax(logits.add(mask)).matMul(v);
+                // Rows whose mask is the identity take their V row as it is, the others the flushed softmax; chosen
+                // on the device, so the forward never waits for a host read. Exact V also where a matMul would round
+                // (TF32 or half precision on a GPU).
+                attended = NDArrays.where(
+                        selfOnlyRows(logits, selfMask).broadcast(v.getShape()), // [B,h,T,1] -> [B,h,T,hd]
+                        v,
+                        flushedSoftmax(logits.add(mask)).matMul(v));
             default -> throw new IllegalStateException("unknown masking " + masking);
         }
         attended = attended.transpose(0, 2, 1, 3) // [B,h,T,hd] -> [B,T,h,hd]
@@ -161,16 +187,20 @@ final class TransformerBlock {
     }
 
     /**
-     * Whether the self mask {@code selfMask·(1−I)} leaves every token attending to itself alone (to within e^-60):
-     * no logit exceeds its row's diagonal logit by {@code −selfMask} + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} or more.
+     * Per row, whether the self mask {@code selfMask·(1−I)} leaves the token attending to itself alone (to within
+     * e^-60): no logit of the row exceeds its diagonal logit by {@code −selfMask} + {@link #MASKED_SOFTMAX_FLUSH_LOGIT}
+     * or more. Padded keys (−∞ after the key mask) never count.
+     *
+     * @param logits [B,h,T,T]
+     * @return boolean [B,h,T,1], on the logits' device
      */
-    static boolean selfOnly(NDArray logits, float selfMask) {
-        long tokens = logits.getShape().get(3);
-        NDArray diagonal = logits.reshape(
-                        logits.getShape().get(0), logits.getShape().get(1), tokens * tokens)
+    static NDArray selfOnlyRows(NDArray logits, float selfMask) {
+        Shape shape = logits.getShape();
+        long tokens = shape.get(3);
+        NDArray diagonal = logits.reshape(shape.get(0), shape.get(1), tokens * tokens)
                 .get(":, :, ::" + (tokens + 1)); // [B,h,T*T] -> [B,h,T], entries (i,i)
-        float gap = logits.max(new int[] {-1}).sub(diagonal).max().getFloat(); // max_i (max_j l_ij - l_ii)
-        return gap < -selfMask + MASKED_SOFTMAX_FLUSH_LOGIT;
+        NDArray gap = logits.max(new int[] {-1}).sub(diagonal); // [B,h,T]: max_j l_ij - l_ii
+        return gap.lt(-selfMask + MASKED_SOFTMAX_FLUSH_LOGIT).expandDims(-1); // [B,h,T] -> [B,h,T,1]
     }
 
     /**

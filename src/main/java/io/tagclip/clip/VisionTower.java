@@ -173,6 +173,63 @@ final class VisionTower {
                     .concat(otherRows, 1) // -> [B,T,T]
                     .reshape(batch, 1, tokens, tokens); // -> [B,1,T,T], broadcast over heads
         }
+        return runBlocks(x, lastMask, everyMask, null, selfMask, attentionSink, trace);
+    }
+
+    /**
+     * TagCLIP first pass of images of different sizes in one forward: each image is embedded at its own grid (class
+     * token, patches row-major, its own positional table), the sequences are padded at the end to
+     * {@link TokenLayout#paddedTokens()} (zeros, or {@code trace}'s padding), and every block masks the padded keys
+     * out ({@link TokenLayout#keyMask}), the self-masked last block included.
+     *
+     * @param images each [3,H_i,W_i] in the compute dtype, on the model's device
+     * @param layout the images' grids, in the same order
+     * @return the residual stream after the last block [B,T,D], padded rows included
+     */
+    NDArray encodePadded(
+            NDManager scope,
+            List<NDArray> images,
+            TokenLayout layout,
+            float selfMask,
+            List<NDArray> attentionSink,
+            VisionTrace trace) {
+        int width = config.visionWidth();
+        int t = layout.paddedTokens();
+        NDList sequences = new NDList(images.size());
+        for (int b = 0; b < images.size(); b++) {
+            TokenLayout.Grid grid = layout.grid(b);
+            NDArray patches = patchEmbed(images.get(b).expandDims(0)); // [3,H,W] -> [1,3,H,W] -> [1,N,D]
+            DataType type = patches.getDataType();
+            NDArray x = classEmbedding.reshape(1, 1, width).concat(patches, 1); // -> [1,1+N,D]
+            x = x.add(positionalFor(scope, grid.rows(), grid.cols(), type)); // + [1+N,D]
+            int missing = t - grid.tokens();
+            if (missing > 0) {
+                Shape padShape = new Shape(1, missing, width);
+                NDArray pad = trace.padding(padShape).orElseGet(() -> scope.zeros(padShape, type));
+                x = x.concat(pad.toType(type, false), 1); // -> [1,T,D]
+            }
+            sequences.add(x);
+        }
+        NDArray x = NDArrays.concat(sequences, 0); // B x [1,T,D] -> [B,T,D]
+        x = TransformerBlock.layerNorm(x, lnPreWeight, lnPreBias, config.visionEps());
+        // m * (1 - I) == -m * I + m, exact in float32 for m = -100.
+        NDArray lastMask = scope.eye(t).mul(-selfMask).add(selfMask).toType(x.getDataType(), false); // [T,T]
+        NDArray keyMask = layout.keyMask(scope, x.getDataType()); // [B,1,1,T] or null
+        return runBlocks(x, lastMask, null, keyMask, selfMask, attentionSink, trace);
+    }
+
+    /**
+     * The blocks: {@code everyMask} in every block, else {@code lastMask} (the self mask) in the last one;
+     * {@code keyMask} (padding, or null) in every block.
+     */
+    private NDArray runBlocks(
+            NDArray x,
+            NDArray lastMask,
+            NDArray everyMask,
+            NDArray keyMask,
+            float selfMask,
+            List<NDArray> attentionSink,
+            VisionTrace trace) {
         int last = blocks.size() - 1;
         for (int layer = 0; layer <= last; layer++) {
             TransformerBlock block = blocks.get(layer);
@@ -180,7 +237,7 @@ final class VisionTower {
                     ? TransformerBlock.Masking.ADDITIVE
                     : layer == last && lastMask != null ? TransformerBlock.Masking.SELF : TransformerBlock.Masking.NONE;
             NDArray mask = everyMask != null ? everyMask : masking == TransformerBlock.Masking.SELF ? lastMask : null;
-            x = forwardAndRelease(block, x, masking, mask, selfMask, attentionSink);
+            x = forwardAndRelease(block, x, masking, mask, keyMask, selfMask, attentionSink);
             trace.hidden(x);
         }
         return x;
@@ -198,14 +255,26 @@ final class VisionTower {
             NDArray mask,
             float selfMask,
             List<NDArray> attentionSink) {
+        return forwardAndRelease(block, x, masking, mask, null, selfMask, attentionSink);
+    }
+
+    /** As {@link #forwardAndRelease(TransformerBlock, NDArray, TransformerBlock.Masking, NDArray, float, List)}, with a key mask. */
+    static NDArray forwardAndRelease(
+            TransformerBlock block,
+            NDArray x,
+            TransformerBlock.Masking masking,
+            NDArray mask,
+            NDArray keyMask,
+            float selfMask,
+            List<NDArray> attentionSink) {
         int mapsBefore = attentionSink == null ? 0 : attentionSink.size();
         List<NDArray> kept = new ArrayList<>(2);
         try (NDScope blockScope = new NDScope()) {
             blockScope.suppressNotUsedWarning();
             kept.add(
                     masking == TransformerBlock.Masking.SELF
-                            ? block.forwardSelfMasked(x, mask, selfMask, attentionSink)
-                            : block.forward(x, masking, mask, attentionSink));
+                            ? block.forwardSelfMasked(x, mask, selfMask, keyMask, attentionSink)
+                            : block.forward(x, masking, mask, keyMask, attentionSink));
             if (attentionSink != null) {
                 kept.addAll(attentionSink.subList(mapsBefore, attentionSink.size()));
             }

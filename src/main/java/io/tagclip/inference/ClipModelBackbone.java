@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.VisionOutput;
 import io.tagclip.tagging.TagClipBackbone;
+import java.util.List;
 import java.util.Objects;
 
 /** The TagCLIP forwards of a {@link ClipModel}. */
@@ -21,9 +22,9 @@ public final class ClipModelBackbone implements TagClipBackbone {
     }
 
     @Override
-    public Vision encodeTagClip(NDArray images, float selfMask) {
-        VisionOutput out = model.encodeImageTagClip(images, selfMask);
-        return new Vision(out.tokens(), out.attentions());
+    public Vision encodeTagClip(List<NDArray> images, float selfMask) {
+        VisionOutput out = model.encodeImagesTagClip(images, selfMask);
+        return new Vision(out.tokens(), out.attentions(), out.layout());
     }
 
     @Override

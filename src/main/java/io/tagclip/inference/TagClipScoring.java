@@ -25,10 +25,12 @@ import java.util.Objects;
 /**
  * TagCLIP as a {@link BatchRunner.Scoring}.
  *
- * <p>Reference mode: each image goes through the reference steps on its own (first pass at its own size rounded up to
- * multiples of 16, one forward per CWR crop). Throughput mode: images are resized to shape buckets, same-bucket
- * images share first-pass forwards and the CWR crops of the whole batch share forwards (the runner retries a failed
- * shared forward image by image). In both modes an image's decisions depend only on its own tensors.
+ * <p>Reference mode: each image keeps the reference's size (its own size rounded up to multiples of 16) and its CWR
+ * crops run one per forward. Throughput mode: images are resized to shape buckets and the CWR crops of the whole
+ * batch share forwards. In both modes images of different sizes share first-pass forwards, grouped by token count
+ * ({@link ShapeBuckets#byTokens}) and padded to the longest with the padding masked out, so each image's result is
+ * its result alone to float rounding (the runner retries a failed shared forward image by image). An image's
+ * decisions depend only on its own tensors.
  *
  * <p>A request's label subset restricts the reported scores and tags to those labels; the scores themselves, and the
  * relative tag threshold, are computed over the whole vocabulary, so they do not depend on the subset (see
@@ -99,34 +101,28 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
 
     @Override
     public void score(List<BatchRunner.Job<Image>> jobs, BatchRunner.Forwards<Image> forwards) {
-        if (settings.mode() == PipelineSettings.Mode.REFERENCE) {
-            // The image alone, crops one by one.
-            for (BatchRunner.Job<Image> job : jobs) {
-                forwards.together(List.of(job), this::scoreAlone);
-            }
-            return;
+        // First passes grouped by token count, images of different sizes padded to a shared length (both modes).
+        for (List<BatchRunner.Job<Image>> forward : firstPassGroups(jobs, settings)) {
+            forwards.together(forward, this::firstPass);
         }
-        // Shared first passes per shape bucket, then all crops of the batch pooled.
-        List<List<Integer>> buckets = ShapeBuckets.group(
-                jobs,
-                job -> List.of(job.state().pixels.width(), job.state().pixels.height()));
-        for (List<Integer> bucket : buckets) {
-            List<BatchRunner.Job<Image>> members =
-                    bucket.stream().map(jobs::get).toList();
-            ClipImage shape = members.get(0).state().pixels;
-            int perForward = settings.batching()
-                    .imagesPerForward(
-                            shape.width(), shape.height(), settings.params().patchSize(), VISION_LAYERS);
-            for (List<BatchRunner.Job<Image>> chunk : ShapeBuckets.chunks(members, perForward)) {
-                forwards.together(chunk, this::firstPass);
-            }
-        }
-        forwards.together(jobs, this::crops);
+        // Reference mode runs one crop per forward, as the reference does; throughput mode pools the batch's crops.
+        forwards.together(jobs, settings.mode() == PipelineSettings.Mode.REFERENCE ? this::cropsAlone : this::crops);
     }
 
-    private void scoreAlone(List<Image> images, NDManager scope) {
-        Image image = images.get(0);
-        image.output = tagger.score(image.pixels, image.text, image.numClasses, scope);
+    /** The first-pass forwards of {@code jobs}: grouped by token count within the policy's padding bound. */
+    static List<List<BatchRunner.Job<Image>>> firstPassGroups(
+            List<BatchRunner.Job<Image>> jobs, PipelineSettings settings) {
+        int patch = settings.params().patchSize();
+        List<List<Integer>> groups =
+                ShapeBuckets.byTokens(jobs, job -> tokens(job.state(), patch), settings.batching(), VISION_LAYERS);
+        return groups.stream()
+                .map(group -> group.stream().map(jobs::get).toList())
+                .toList();
+    }
+
+    /** An image's first-pass sequence length: its class token and one token per patch. */
+    static int tokens(Image image, int patch) {
+        return 1 + (image.pixels.width() / patch) * (image.pixels.height() / patch);
     }
 
     private void firstPass(List<Image> images, NDManager scope) {
@@ -143,14 +139,22 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
 
     /** The crops of {@code images} in shared forwards, then each image's fusion. */
     private void crops(List<Image> images, NDManager scope) {
+        crops(images, settings.batching().maxCropsPerForward(), scope);
+    }
+
+    /** The crops of {@code images} one per forward (reference mode), then each image's fusion. */
+    private void cropsAlone(List<Image> images, NDManager scope) {
+        crops(images, 1, scope);
+    }
+
+    private void crops(List<Image> images, int perForward, NDManager scope) {
         List<TagClipTagger.CropJob> cropJobs = new ArrayList<>();
         for (Image image : images) {
             for (ClassWiseReidentifier.Crop crop : image.local.plan().crops()) {
                 cropJobs.add(new TagClipTagger.CropJob(image.pixels, crop, image.text));
             }
         }
-        List<float[]> probabilities =
-                tagger.cropProbabilities(cropJobs, settings.batching().maxCropsPerForward(), scope);
+        List<float[]> probabilities = tagger.cropProbabilities(cropJobs, perForward, scope);
         int next = 0;
         for (Image image : images) {
             int n = image.local.plan().crops().size();

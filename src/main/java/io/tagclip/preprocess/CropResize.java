@@ -80,6 +80,26 @@ public final class CropResize {
         return Math.min((int) Math.floor(dst * scale), in - 1);
     }
 
+    /**
+     * The bilinear resize of one axis (the weights {@link #bilinear} uses) as a matrix: row {@code o} holds the
+     * weights output {@code o} gives to the {@code in} source samples. A crop is resized as {@code R_y · X · R_xᵀ},
+     * two matrix products a device runs without the crop leaving it.
+     *
+     * @return {@code [out,in]} row-major
+     */
+    public static float[] bilinearMatrix(int in, int out) {
+        if (in <= 0 || out <= 0) {
+            throw new IllegalArgumentException("sizes must be positive, got " + in + " -> " + out);
+        }
+        Axis axis = Axis.linear(in, out);
+        float[] matrix = new float[out * in];
+        for (int o = 0; o < out; o++) {
+            matrix[o * in + axis.i0[o]] += axis.w0[o];
+            matrix[o * in + axis.i1[o]] += axis.w1[o];
+        }
+        return matrix;
+    }
+
     /** Source indices and weights of bilinear sampling along one axis. */
     private static final class Axis {
         final int[] i0;

@@ -1,9 +1,9 @@
 package io.tagclip.tagging;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.tagclip.clip.HostTransfers;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -98,7 +98,17 @@ public final class AttentionRefiner {
     }
 
     /**
-     * Refines the coarse map with W and the per-class box masks.
+     * The second mask's inputs, decided on the host: each class's boxes and the {@code [N,K]} box mask (1 inside the
+     * class's boxes, everywhere for a class {@code mask_attn} skips).
+     *
+     * @param classes every class's boxes
+     * @param mask    {@code [N,K]} row-major, 0 or 1
+     */
+    public record BoxMasks(List<ClassBoxes> classes, float[] mask) {}
+
+    /**
+     * Refines the coarse map with W and the per-class box masks, reading {@code W·P} to the host once for the boxes.
+     * {@link TagClipTagger#firstPass} runs the same three steps for a whole batch with one copy per step.
      *
      * @param weights W {@code [N,N]}
      * @param coarse  {@code P_coarse} {@code [N,K]}
@@ -106,15 +116,38 @@ public final class AttentionRefiner {
      * @param gridW   patch columns, {@code gridH * gridW = N}
      */
     public static Refinement refine(NDArray weights, NDArray coarse, int gridH, int gridW, TagClipParams params) {
+        NDArray attentionRefined = propagate(weights, coarse, gridH, gridW);
+        BoxMasks boxes = boxMasks(HostTransfers.floats(attentionRefined), gridH, gridW, params);
+        return new Refinement(attentionRefined, masked(weights, coarse, boxes), boxes.classes());
+    }
+
+    /**
+     * The first propagation {@code W·P_coarse}, on the device.
+     *
+     * @return {@code [N,K]}
+     */
+    public static NDArray propagate(NDArray weights, NDArray coarse, int gridH, int gridW) {
         Shape shape = coarse.getShape();
         int n = gridH * gridW;
         if (shape.dimension() != 2 || shape.get(0) != n || !weights.getShape().equals(new Shape(n, n))) {
             throw new IllegalArgumentException("expected W [" + n + "," + n + "] and P_coarse [" + n + ",K] for a "
                     + gridH + "x" + gridW + " grid, got " + weights.getShape() + " and " + shape);
         }
-        int k = (int) shape.get(1);
-        NDArray attentionRefined = weights.matMul(coarse); // [N,N] x [N,K] -> [N,K]
-        float[] refined = attentionRefined.toFloatArray();
+        return weights.matMul(coarse); // [N,N] x [N,K] -> [N,K]
+    }
+
+    /**
+     * The boxes of every class from {@code W·P_coarse} on the host (connected components are host work).
+     *
+     * @param refined {@code W·P_coarse} {@code [N,K]} row-major
+     */
+    public static BoxMasks boxMasks(float[] refined, int gridH, int gridW, TagClipParams params) {
+        int n = gridH * gridW;
+        if (refined.length % n != 0 || refined.length == 0) {
+            throw new IllegalArgumentException(
+                    "expected an [" + n + ",K] map for a " + gridH + "x" + gridW + " grid, got " + refined.length);
+        }
+        int k = refined.length / n;
         float[] boxMask = new float[n * k];
         List<ClassBoxes> classes = new ArrayList<>(k);
         float[] column = new float[n];
@@ -138,12 +171,18 @@ public final class AttentionRefiner {
             }
             classes.add(new ClassBoxes(true, List.copyOf(boxes)));
         }
-        NDManager manager = coarse.getManager();
-        NDArray masks = manager.create(boxMask, new Shape(n, k)); // [N,K]
-        // Column c of W ⊙ B_c^T times P_coarse[:,c], for all classes at once: W · (B ⊙ P_coarse).
-        NDArray result = weights.matMul(masks.mul(coarse)); // [N,N] x [N,K] -> [N,K]
-        masks.close();
-        return new Refinement(attentionRefined, result, List.copyOf(classes));
+        return new BoxMasks(List.copyOf(classes), boxMask);
+    }
+
+    /**
+     * The second propagation with the box masks, on the device: column c of {@code W ⊙ B_c^T} times
+     * {@code P_coarse[:,c]}, for all classes at once: {@code W · (B ⊙ P_coarse)}.
+     *
+     * @return {@code P_ref} {@code [N,K]}
+     */
+    public static NDArray masked(NDArray weights, NDArray coarse, BoxMasks boxes) {
+        NDArray masks = coarse.getManager().create(boxes.mask(), coarse.getShape()); // [N,K], host to device
+        return weights.matMul(masks.mul(coarse)); // [N,N] x [N,K] -> [N,K]
     }
 
     /** Min-max normalises one class column in float32 as the reference does and boxes its foreground. */

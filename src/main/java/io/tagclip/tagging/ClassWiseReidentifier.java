@@ -1,9 +1,10 @@
 package io.tagclip.tagging;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.tagclip.preprocess.ClipImage;
 import io.tagclip.preprocess.CropResize;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -152,31 +153,40 @@ public final class ClassWiseReidentifier {
     }
 
     /**
-     * The crops' pixels: the box ({@code x patchSize}) cut from the normalised image and resized to
-     * {@code cwrInputSize} square.
+     * The crops' pixels, cut and resized on the image's device: the box ({@code x patchSize}) cut from the normalised
+     * image and resized bilinearly (align_corners false, no antialiasing, as the reference's {@code F.interpolate})
+     * to {@code cwrInputSize} square, as {@code R_y · crop · R_xᵀ} with the resize matrices of
+     * {@link CropResize#bilinearMatrix} (the weights {@link CropResize#bilinear} applies on the host).
      *
-     * @return {@code [B,3,S,S]} owned by {@code manager}
+     * @param image the normalised image {@code [3,H,W]}
+     * @return {@code [B,3,S,S]} owned by the image's manager
      */
-    public static NDArray cropPixels(ClipImage image, List<Crop> crops, TagClipParams params, NDManager manager) {
+    public static NDArray cropPixels(NDArray image, List<Crop> crops, TagClipParams params) {
+        Shape shape = image.getShape();
+        if (shape.dimension() != 3 || shape.get(0) != 3) {
+            throw new IllegalArgumentException("expected an image [3,H,W], got " + shape);
+        }
         int size = params.cwrInputSize();
         int p = params.patchSize();
-        float[] batch = new float[crops.size() * 3 * size * size];
-        for (int b = 0; b < crops.size(); b++) {
-            PatchBox box = crops.get(b).box();
-            float[] crop = CropResize.bilinear(
-                    image.chw(),
-                    3,
-                    image.height(),
-                    image.width(),
-                    box.y0() * p,
-                    box.y1() * p,
-                    box.x0() * p,
-                    box.x1() * p,
-                    size,
-                    size);
-            System.arraycopy(crop, 0, batch, b * crop.length, crop.length);
+        NDManager manager = image.getManager();
+        NDList resized = new NDList(crops.size());
+        for (Crop crop : crops) {
+            PatchBox box = crop.box();
+            if (box.isEmpty() || box.y1() * p > shape.get(1) || box.x1() * p > shape.get(2)) {
+                throw new IllegalArgumentException(
+                        "crop " + box + " is empty or outside the " + shape.get(2) + "x" + shape.get(1) + " image");
+            }
+            int h = box.height() * p;
+            int w = box.width() * p;
+            NDArray cut = image.get(":, " + box.y0() * p + ":" + box.y1() * p + ", " + box.x0() * p + ":"
+                    + box.x1() * p); // [3,H,W] -> [3,h,w]
+            NDArray rows = manager.create(CropResize.bilinearMatrix(h, size), new Shape(size, h)); // [S,h]
+            NDArray cols = manager.create(CropResize.bilinearMatrix(w, size), new Shape(size, w)); // [S,w]
+            NDArray out = rows.matMul(cut) // [S,h] x [3,h,w] -> [3,S,w]
+                    .matMul(cols.transpose()); // [3,S,w] x [w,S] -> [3,S,S]
+            resized.add(out.expandDims(0)); // -> [1,3,S,S]
         }
-        return manager.create(batch, new Shape(crops.size(), 3, size, size));
+        return NDArrays.concat(resized, 0); // B x [1,3,S,S] -> [B,3,S,S]
     }
 
     /**
@@ -199,16 +209,15 @@ public final class ClassWiseReidentifier {
 
     /**
      * Each crop's probability of its own class: softmax over all K classes of the scaled cosine between the crop's
-     * class token and the text features.
+     * class token and the text features, left on the device.
      *
      * @param classTokens the crops' class tokens after {@code ln_post} and projection, not normalised, {@code [B,E]}
      * @param text        normalised text features {@code [K,E]}
-     * @return the full softmax {@code [B,K]} as a row-major array
+     * @return the full softmax {@code [B,K]}
      */
-    public static float[] cropProbabilities(NDArray classTokens, NDArray text, float logitScale) {
+    public static NDArray cropProbabilities(NDArray classTokens, NDArray text, float logitScale) {
         NDArray unit = classTokens.div(classTokens.norm(new int[] {-1}, true)); // [B,E]
-        NDArray probs = unit.mul(logitScale).matMul(text.transpose()).softmax(-1); // [B,E] x [E,K] -> [B,K]
-        return probs.toFloatArray();
+        return unit.mul(logitScale).matMul(text.transpose()).softmax(-1); // [B,E] x [E,K] -> [B,K]
     }
 
     /**

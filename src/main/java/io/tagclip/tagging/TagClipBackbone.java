@@ -1,6 +1,8 @@
 package io.tagclip.tagging;
 
 import ai.djl.ndarray.NDArray;
+import io.tagclip.clip.TokenLayout;
+import java.util.List;
 
 /**
  * The three CLIP forwards TagCLIP needs. Returned arrays belong to the manager of the first array argument.
@@ -11,13 +13,15 @@ public interface TagClipBackbone {
     float logitScale();
 
     /**
-     * The first pass ({@code encode_image_tagclip(x, H, W, attn_mask=1)}): positional embedding interpolated to the
-     * grid, last layer with the self mask {@code selfMask * (1 - I)}.
+     * The first pass ({@code encode_image_tagclip(x, H, W, attn_mask=1)}) of images of any sizes in one forward:
+     * positional embedding interpolated to each image's grid, last layer with the self mask
+     * {@code selfMask * (1 - I)}, sequences padded at the end to the longest with padded keys masked out of every
+     * attention ({@link TokenLayout}), so each image comes out as it would alone, to float rounding.
      *
-     * @param images   normalised pixels {@code [B,3,H,W]}
+     * @param images   normalised pixels, each {@code [3,H_i,W_i]}, all owned by one manager
      * @param selfMask {@link TagClipParams#lastLayerSelfMask()} (−100 in the reference)
      */
-    Vision encodeTagClip(NDArray images, float selfMask);
+    Vision encodeTagClip(List<NDArray> images, float selfMask);
 
     /**
      * The CWR pass at the crop size: class-token row of every layer's attention logits offset by
@@ -32,9 +36,12 @@ public interface TagClipBackbone {
     /**
      * First-pass outputs.
      *
-     * @param tokens     every token after {@code ln_post} and projection, not normalised, {@code [B,1+N,E]}
-     * @param attentions head-averaged attention of every layer {@code [L,B,1+N,1+N]}; the last layer's are the
-     *                   weights of its unmasked logits
+     * @param tokens     every token after {@code ln_post} and projection, not normalised, {@code [B,T,E]}; image b's
+     *                   are its first {@code layout.tokens(b)} rows
+     * @param attentions head-averaged attention of every layer {@code [L,B,T,T]}; the last layer's are the weights of
+     *                   its logits without the self mask; image b's map is its first {@code layout.tokens(b)} rows and
+     *                   columns
+     * @param layout     each image's grid and token count
      */
-    record Vision(NDArray tokens, NDArray attentions) {}
+    record Vision(NDArray tokens, NDArray attentions, TokenLayout layout) {}
 }

@@ -4,11 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import io.tagclip.clip.HostTransfers;
+import io.tagclip.clip.TokenLayout;
 import io.tagclip.preprocess.ClipImage;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -17,7 +22,7 @@ import java.util.Objects;
  *
  * <p>{@link #score} is the reference mode for one image, step by step as classify.py runs it (one crop per forward).
  * {@link #firstPass} and {@link #cropProbabilities} are the same steps for several images at once: first passes of
- * same-size images share one forward, and crops of any images share forwards. Every image's decisions depend only on
+ * images of any sizes share one padded forward, and crops of any images share forwards. Every image's decisions depend only on
  * its own tensors, so batching changes results only by float rounding.
  */
 public final class TagClipTagger {
@@ -76,7 +81,7 @@ public final class TagClipTagger {
 
     private TagClipOutput scoreOne(
             ClipImage image, NDArray text, int numClasses, NDManager manager, TagClipTrace trace) {
-        Local local = firstPass(List.of(image), List.of(text), new int[] {numClasses}, manager, trace)
+        Local local = firstPassTraced(List.of(image), List.of(text), new int[] {numClasses}, manager, trace)
                 .get(0);
         List<CropJob> jobs = new ArrayList<>();
         for (ClassWiseReidentifier.Crop crop : local.plan().crops()) {
@@ -88,103 +93,166 @@ public final class TagClipTagger {
     }
 
     /**
-     * First pass, coarse map, DMAR and CWR planning for images of one size, in one forward.
+     * First pass, coarse map, DMAR and CWR planning for images of any sizes, in one forward.
      *
-     * @param images     preprocessed images, all of the same size
+     * @param images     preprocessed images, each a multiple of the patch size (sizes may differ: the forward pads
+     *                   them, see {@link TagClipBackbone#encodeTagClip})
      * @param texts      each image's text features {@code [K_i,E]}
      * @param numClasses each image's C
      */
     public List<Local> firstPass(List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager) {
-        return firstPass(images, texts, numClasses, manager, null);
+        return firstPassTraced(images, texts, numClasses, manager, null);
     }
 
-    /** The first pass; {@code trace}, when there is one, receives each image's maps. */
-    private List<Local> firstPass(
+    /** {@link #firstPass(List, List, int[], NDManager)}, adding each image's maps to {@code trace} in order. */
+    public List<Local> firstPass(
+            List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager, TagClipTrace trace) {
+        return firstPassTraced(images, texts, numClasses, manager, Objects.requireNonNull(trace, "trace"));
+    }
+
+    /**
+     * The first pass; {@code trace}, when there is one, receives each image's maps.
+     *
+     * <p>Everything up to the two host-side decisions stays on the device. The host reads twice per call, whatever
+     * the number of images: every image's {@code W·P_coarse} in one copy (DMAR's boxes are connected components,
+     * host work), then every image's refined map in one copy (CWR's plan: candidates, boxes, early return).
+     */
+    private List<Local> firstPassTraced(
             List<ClipImage> images, List<NDArray> texts, int[] numClasses, NDManager manager, TagClipTrace trace) {
         if (images.isEmpty() || texts.size() != images.size() || numClasses.length != images.size()) {
             throw new IllegalArgumentException("need one text table and class count per image, got " + images.size()
                     + " images, " + texts.size() + " tables, " + numClasses.length + " counts");
         }
         int p = params.patchSize();
-        ClipImage first = images.get(0);
+        List<NDArray> pixels = new ArrayList<>(images.size());
         for (ClipImage image : images) {
-            if (image.width() != first.width() || image.height() != first.height()) {
-                throw new IllegalArgumentException("one forward needs one size, got " + first.width() + "x"
-                        + first.height() + " and " + image.width() + "x" + image.height());
+            if (image.width() % p != 0 || image.height() % p != 0) {
+                throw new IllegalArgumentException(
+                        "image " + image.width() + "x" + image.height() + " is not a multiple of the patch size " + p);
             }
+            pixels.add(image.toNDArray(manager)); // [3,H,W], host to device
         }
-        if (first.width() % p != 0 || first.height() % p != 0) {
-            throw new IllegalArgumentException(
-                    "image " + first.width() + "x" + first.height() + " is not a multiple of the patch size " + p);
-        }
-        int gridH = first.height() / p;
-        int gridW = first.width() / p;
-        float scale = backbone.logitScale();
-
-        NDList pixels = new NDList(images.size());
-        for (ClipImage image : images) {
-            pixels.add(image.toNDArray(manager)); // [3,H,W]
-        }
-        NDArray batch = NDArrays.stack(pixels); // B x [3,H,W] -> [B,3,H,W]
-        TagClipBackbone.Vision vision = backbone.encodeTagClip(batch, params.lastLayerSelfMask());
-
-        List<Local> locals = new ArrayList<>(images.size());
         for (int b = 0; b < images.size(); b++) {
-            NDArray text = texts.get(b);
-            int k = (int) text.getShape().get(0);
-            int c = numClasses[b];
-            if (c <= 0 || c > k) {
-                throw new IllegalArgumentException("numClasses must be in [1," + k + "], got " + c);
+            int k = (int) texts.get(b).getShape().get(0);
+            if (numClasses[b] <= 0 || numClasses[b] > k) {
+                throw new IllegalArgumentException("numClasses must be in [1," + k + "], got " + numClasses[b]);
             }
-            NDArray tokens = vision.tokens().get(b); // [B,1+N,E] -> [1+N,E]
-            NDArray attentions = vision.attentions().get(":, " + b); // [L,B,1+N,1+N] -> [L,1+N,1+N]
-            NDArray coarse = PatchClassifier.classify(tokens, text, scale); // [N,K]
-            NDArray weights = AttentionRefiner.weights(attentions, params); // [N,N]
-            AttentionRefiner.Refinement refinement = AttentionRefiner.refine(weights, coarse, gridH, gridW, params);
-            float[] refined = refinement.refined().toFloatArray();
-            float[] localScores = localScores(refined, k, c);
-            ClassWiseReidentifier.Plan plan = ClassWiseReidentifier.plan(refined, k, localScores, gridH, gridW, params);
+        }
+        float scale = backbone.logitScale();
+        TagClipBackbone.Vision vision = backbone.encodeTagClip(pixels, params.lastLayerSelfMask());
+        TokenLayout layout = vision.layout();
+
+        // On the device, per image: its real tokens and maps only (padding is the rest of each row).
+        int count = images.size();
+        NDArray[] attentions = new NDArray[count];
+        NDArray[] coarse = new NDArray[count];
+        NDArray[] weights = new NDArray[count];
+        NDArray[] propagated = new NDArray[count];
+        for (int b = 0; b < count; b++) {
+            int t = layout.tokens(b);
+            TokenLayout.Grid grid = layout.grid(b);
+            NDArray tokens = vision.tokens().get(b + ", :" + t + ", :"); // [B,T,E] -> [1+N,E]
+            attentions[b] = vision.attentions().get(":, " + b + ", :" + t + ", :" + t); // [L,B,T,T] -> [L,1+N,1+N]
+            coarse[b] = PatchClassifier.classify(tokens, texts.get(b), scale); // [N,K]
+            weights[b] = AttentionRefiner.weights(attentions[b], params); // [N,N]
+            propagated[b] = AttentionRefiner.propagate(weights[b], coarse[b], grid.rows(), grid.cols()); // [N,K]
+        }
+        float[][] propagatedHost = toHost(propagated); // one copy
+
+        NDArray[] refined = new NDArray[count];
+        List<List<AttentionRefiner.ClassBoxes>> boxes = new ArrayList<>(count);
+        for (int b = 0; b < count; b++) {
+            TokenLayout.Grid grid = layout.grid(b);
+            AttentionRefiner.BoxMasks masks =
+                    AttentionRefiner.boxMasks(propagatedHost[b], grid.rows(), grid.cols(), params);
+            boxes.add(masks.classes());
+            refined[b] = AttentionRefiner.masked(weights[b], coarse[b], masks); // [N,K], on the device
+        }
+        float[][] refinedHost = toHost(refined); // one copy
+
+        List<Local> locals = new ArrayList<>(count);
+        for (int b = 0; b < count; b++) {
+            TokenLayout.Grid grid = layout.grid(b);
+            int k = (int) texts.get(b).getShape().get(0);
+            float[] localScores = localScores(refinedHost[b], k, numClasses[b]);
+            ClassWiseReidentifier.Plan plan =
+                    ClassWiseReidentifier.plan(refinedHost[b], k, localScores, grid.rows(), grid.cols(), params);
             if (trace != null) {
-                long votes = AttentionRefiner.voteMask(attentions, params.voteMinLayers())
-                        .toType(DataType.INT64, false)
-                        .sum()
-                        .getLong();
-                trace.add(new TagClipTrace.Maps(
-                        coarse.toFloatArray(), refinement.attentionRefined().toFloatArray(), refined, votes));
+                NDArray votes = AttentionRefiner.voteMask(attentions[b], params.voteMinLayers())
+                        .toType(DataType.FLOAT32, false)
+                        .sum();
+                trace.add(
+                        new TagClipTrace.Maps(HostTransfers.floats(coarse[b]), propagatedHost[b], refinedHost[b], (long)
+                                HostTransfers.floats(votes)[0]));
             }
-            locals.add(new Local(images.get(b), text, gridH, gridW, refinement.classes(), localScores, plan));
+            locals.add(
+                    new Local(images.get(b), texts.get(b), grid.rows(), grid.cols(), boxes.get(b), localScores, plan));
         }
         return locals;
     }
 
     /**
      * Runs crops through the class-masked forward, at most {@code maxPerForward} per forward, and returns each crop's
-     * softmax over its own vocabulary's K classes.
+     * softmax over its own vocabulary's K classes. Crops are cut and resized on the device from their image's pixels
+     * (uploaded once per image), and every probability stays there until one copy for the whole call.
      */
     public List<float[]> cropProbabilities(List<CropJob> jobs, int maxPerForward, NDManager manager) {
         if (maxPerForward <= 0) {
             throw new IllegalArgumentException("maxPerForward must be positive, got " + maxPerForward);
         }
-        List<float[]> out = new ArrayList<>(jobs.size());
+        if (jobs.isEmpty()) {
+            return List.of();
+        }
         float scale = backbone.logitScale();
+        Map<ClipImage, NDArray> pixels = new IdentityHashMap<>();
+        NDArray[] probabilities = new NDArray[jobs.size()];
         for (int start = 0; start < jobs.size(); start += maxPerForward) {
             List<CropJob> chunk = jobs.subList(start, Math.min(jobs.size(), start + maxPerForward));
-            try (NDManager scope = manager.newSubManager()) {
+            for (CropJob job : chunk) {
+                pixels.computeIfAbsent(job.image(), i -> i.toNDArray(manager)); // [3,H,W], kept for every chunk
+            }
+            // A chunk's crops and activations are freed when it ends; only its [1,K] probabilities are kept.
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
                 NDList crops = new NDList(chunk.size());
                 List<ClassWiseReidentifier.Crop> specs = new ArrayList<>(chunk.size());
                 for (CropJob job : chunk) {
-                    crops.add(ClassWiseReidentifier.cropPixels(job.image(), List.of(job.crop()), params, scope));
+                    NDArray image = pixels.get(job.image());
+                    crops.add(ClassWiseReidentifier.cropPixels(image, List.of(job.crop()), params)); // [1,3,S,S]
                     specs.add(job.crop());
                 }
-                NDArray pixels = NDArrays.concat(crops); // b x [1,3,S,S] -> [b,3,S,S]
-                NDArray rowMasks = ClassWiseReidentifier.classRowMasks(specs, params, scope); // [b,1+G*G]
-                NDArray classTokens = backbone.encodeClassMasked(pixels, rowMasks); // [b,E]
+                NDArray batch = NDArrays.concat(crops); // b x [1,3,S,S] -> [b,3,S,S]
+                NDArray rowMasks = ClassWiseReidentifier.classRowMasks(specs, params, manager); // [b,1+G*G]
+                NDArray classTokens = backbone.encodeClassMasked(batch, rowMasks); // [b,E]
                 for (int i = 0; i < chunk.size(); i++) {
                     NDArray token = classTokens.get(i + ":" + (i + 1)); // [b,E] -> [1,E]
-                    out.add(ClassWiseReidentifier.cropProbabilities(
-                            token, chunk.get(i).text(), scale));
+                    NDArray probs = ClassWiseReidentifier.cropProbabilities(
+                            token, chunk.get(i).text(), scale);
+                    NDScope.unregister(probs); // [1,K], lives on in manager
+                    probabilities[start + i] = probs;
                 }
             }
+        }
+        return List.of(toHost(probabilities)); // one copy
+    }
+
+    /**
+     * One device-to-host copy for several arrays (of any shapes): flattened, concatenated, read, and split again.
+     *
+     * @return each array's values, row-major, in order
+     */
+    static float[][] toHost(NDArray[] arrays) {
+        NDList flat = new NDList(arrays.length);
+        for (NDArray array : arrays) {
+            flat.add(array.reshape(-1)); // [..] -> [n_i]
+        }
+        float[] all = HostTransfers.floats(flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat)); // -> [sum n_i]
+        float[][] out = new float[arrays.length][];
+        int offset = 0;
+        for (int i = 0; i < arrays.length; i++) {
+            int n = Math.toIntExact(arrays[i].size());
+            out[i] = Arrays.copyOfRange(all, offset, offset + n);
+            offset += n;
         }
         return out;
     }

@@ -2,6 +2,7 @@ package io.tagclip.bench;
 
 import ai.djl.ndarray.NDArray;
 import io.tagclip.tagging.TagClipBackbone;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,11 +32,11 @@ final class CountingBackbone implements TagClipBackbone {
     }
 
     @Override
-    public Vision encodeTagClip(NDArray images, float selfMask) {
+    public Vision encodeTagClip(List<NDArray> images, float selfMask) {
         long start = System.nanoTime();
         Vision vision = delegate.encodeTagClip(images, selfMask);
         firstPassNanos.addAndGet(System.nanoTime() - start);
-        this.images.addAndGet(images.getShape().get(0)); // [B,3,H,W]
+        this.images.addAndGet(images.size()); // B x [3,H,W]
         return vision;
     }
 

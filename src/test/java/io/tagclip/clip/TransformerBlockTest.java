@@ -77,17 +77,21 @@ class TransformerBlockTest {
     }
 
     @Test
-    void shouldDetectWhetherAnyLogitBeatsItsDiagonalBy40() {
+    void shouldDetectPerRowWhetherAnyLogitBeatsItsDiagonalBy40() {
         try (NDManager m = manager.newSubManager()) {
             float[] values = new float[TOKENS * TOKENS];
             values[3 * TOKENS + 5] = 39.9f;
             NDArray logits = m.create(values, new Shape(1, 1, TOKENS, TOKENS));
-            assertThat(TransformerBlock.selfOnly(logits, GoldenTensors.SELF_MASK))
-                    .isTrue();
+            NDArray rows = TransformerBlock.selfOnlyRows(logits, GoldenTensors.SELF_MASK);
+            assertThat(rows.getShape()).isEqualTo(new Shape(1, 1, TOKENS, 1));
+            assertThat(rows.all().getBoolean()).isTrue();
             values[3 * TOKENS + 5] = 40.1f;
-            assertThat(TransformerBlock.selfOnly(
-                            m.create(values, new Shape(1, 1, TOKENS, TOKENS)), GoldenTensors.SELF_MASK))
-                    .isFalse();
+            boolean[] selfOnly = TransformerBlock.selfOnlyRows(
+                            m.create(values, new Shape(1, 1, TOKENS, TOKENS)), GoldenTensors.SELF_MASK)
+                    .toBooleanArray();
+            for (int row = 0; row < TOKENS; row++) {
+                assertThat(selfOnly[row]).as("row %d", row).isEqualTo(row != 3);
+            }
         }
     }
 

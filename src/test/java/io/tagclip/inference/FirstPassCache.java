@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.tagclip.tagging.TagClipBackbone;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,22 +29,25 @@ final class FirstPassCache implements TagClipBackbone {
     }
 
     @Override
-    public Vision encodeTagClip(NDArray images, float selfMask) {
-        int key = Arrays.hashCode(images.getShape().getShape()) * 31 + Arrays.hashCode(images.toFloatArray());
+    public Vision encodeTagClip(List<NDArray> images, float selfMask) {
+        int key = 0;
+        for (NDArray image : images) {
+            key = key * 31 + Arrays.hashCode(image.getShape().getShape()) * 31 + Arrays.hashCode(image.toFloatArray());
+        }
         Vision cached = cache.get(key);
         if (cached == null) {
             Vision fresh = delegate.encodeTagClip(images, selfMask);
-            cached = new Vision(fresh.tokens().duplicate(), fresh.attentions().duplicate());
+            cached = new Vision(fresh.tokens().duplicate(), fresh.attentions().duplicate(), fresh.layout());
             cached.tokens().attach(keep);
             cached.attentions().attach(keep);
             cache.put(key, cached);
         }
-        NDManager caller = images.getManager();
+        NDManager caller = images.get(0).getManager();
         NDArray tokens = cached.tokens().duplicate();
         NDArray attentions = cached.attentions().duplicate();
         tokens.attach(caller);
         attentions.attach(caller);
-        return new Vision(tokens, attentions);
+        return new Vision(tokens, attentions, cached.layout());
     }
 
     @Override

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.HostTransfers;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.golden.Golden;
 import io.tagclip.pipeline.ImageRequest;
@@ -162,6 +163,35 @@ class GoldenPipelineTest {
         assertThat(worst)
                 .as("max |throughput - reference| over all images and classes")
                 .isLessThanOrEqualTo(THROUGHPUT_DRIFT);
+    }
+
+    /**
+     * Device-to-host copies per pipeline call ({@link HostTransfers}): one for DMAR's boxes and one for CWR's plans
+     * per first-pass forward, one for all crop probabilities; so the same for one image as for four (same size, one
+     * forward), in both modes. Boxes and scores come out of those copies.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "throughput"})
+    void shouldReadTheHostAConstantNumberOfTimesPerCallWhateverTheNumberOfImages(String mode) {
+        PipelineSettings settings = mode.equals("reference")
+                ? PipelineSettings.reference(Vocabularies.VOC2007)
+                : PipelineSettings.throughput(Vocabularies.VOC2007);
+        try (TaggingPipeline pipeline = pipeline(settings.withBoxes(true))) {
+            pipeline.warmUp(); // the text side is built once per vocabulary, outside the calls counted here
+            List<Long> counts = new ArrayList<>();
+            for (int images : new int[] {1, 4}) {
+                List<ImageRequest> requests = new ArrayList<>();
+                for (int i = 0; i < images; i++) {
+                    requests.add(ImageRequest.of("chelsea_small-" + i, Golden.inputImage("chelsea_small")));
+                }
+                long before = HostTransfers.count();
+                List<TagResult> results = pipeline.tag(requests);
+                counts.add(HostTransfers.count() - before);
+                assertThat(results).allSatisfy(r -> assertThat(r).isInstanceOf(TagResult.Tagged.class));
+            }
+            // chelsea_small has CWR crops, so all three copies happen.
+            assertThat(counts).as("host reads per call for 1 and 4 images").containsExactly(3L, 3L);
+        }
     }
 
     private static TaggingPipeline pipeline(PipelineSettings settings) {

@@ -1,10 +1,14 @@
 package io.tagclip.inference;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.tagclip.clip.TokenLayout;
 import io.tagclip.tagging.TagClipBackbone;
 import io.tagclip.vocab.TextTable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -26,22 +30,42 @@ final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
         return 100f;
     }
 
+    /**
+     * Each image's outputs come from its own seed, laid out as the real forward lays out a padded batch: sequences
+     * padded at the end to the longest, padded key columns zero in every map.
+     */
     @Override
-    public Vision encodeTagClip(NDArray images, float selfMask) {
-        Shape s = images.getShape();
-        float[] topLeftRed = images.get(":, 0, 0, 0").toFloatArray();
-        for (float v : topLeftRed) {
-            if (v == BLACK_RED) {
+    public Vision encodeTagClip(List<NDArray> images, float selfMask) {
+        for (NDArray image : images) {
+            if (image.get("0, 0, 0").toFloatArray()[0] == BLACK_RED) {
                 throw new IllegalStateException("simulated engine failure");
             }
         }
-        int b = (int) s.get(0);
-        int tokens = 1 + (int) (s.get(2) / 16 * (s.get(3) / 16));
-        Random random = new Random(seed(images));
-        NDManager m = images.getManager();
-        NDArray features = m.create(gaussian(random, b * tokens * EMBED), new Shape(b, tokens, EMBED));
-        NDArray logits = m.create(gaussian(random, LAYERS * b * tokens * tokens), new Shape(LAYERS, b, tokens, tokens));
-        return new Vision(features, logits.softmax(-1));
+        List<TokenLayout.Grid> grids = new ArrayList<>();
+        for (NDArray image : images) {
+            grids.add(new TokenLayout.Grid(
+                    (int) image.getShape().get(1) / 16, (int) image.getShape().get(2) / 16));
+        }
+        TokenLayout layout = new TokenLayout(grids);
+        int t = layout.paddedTokens();
+        NDManager m = images.get(0).getManager();
+        NDList features = new NDList();
+        NDList maps = new NDList();
+        for (int b = 0; b < images.size(); b++) {
+            int tokens = layout.tokens(b);
+            Random random = new Random(seed(images.get(b).expandDims(0)));
+            NDArray f = m.create(gaussian(random, tokens * EMBED), new Shape(1, tokens, EMBED));
+            NDArray a = m.create(gaussian(random, LAYERS * tokens * tokens), new Shape(LAYERS, 1, tokens, tokens))
+                    .softmax(-1);
+            if (tokens < t) {
+                f = f.concat(m.zeros(new Shape(1, t - tokens, EMBED)), 1); // [1,T,E]
+                a = a.concat(m.zeros(new Shape(LAYERS, 1, tokens, t - tokens)), 3) // [L,1,t,T]
+                        .concat(m.zeros(new Shape(LAYERS, 1, t - tokens, t)), 2); // [L,1,T,T]
+            }
+            features.add(f);
+            maps.add(a);
+        }
+        return new Vision(NDArrays.concat(features, 0), NDArrays.concat(maps, 1), layout);
     }
 
     @Override
