@@ -54,7 +54,10 @@ public class PipelineProducer {
         ModelLocator locator = new ModelLocator(
                 hub.withRevision(m.revision()).withOffline(m.offline() || hub.offline()), new TenPercentLog());
         ModelSource source = locator.locate(m.path().map(Path::toString).orElse(m.id()));
-        ClipModel model = ClipLoader.load(source, ClipOptions.parse(m.device(), m.precision()));
+        // Reference mode promises the official code's float32 results, so auto means fp16 only in throughput mode.
+        boolean reference = PipelineSettings.Mode.of(m.mode()) == PipelineSettings.Mode.REFERENCE;
+        String precision = reference && m.precision().equalsIgnoreCase("auto") ? "fp32" : m.precision();
+        ClipModel model = ClipLoader.load(source, ClipOptions.parse(m.device(), precision));
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
         if (model.device().isGpu()) {
             Device gpu = model.device();

@@ -231,8 +231,11 @@ public interface TaggerConfig {
         @WithDefault("auto")
         String device();
 
-        /** Compute precision: fp32 (the reference's), or fp16/bf16 on a GPU. */
-        @WithDefault("fp32")
+        /**
+         * Compute precision: auto (fp16 on a GPU in throughput mode, else fp32), fp32 (the reference's) or fp16; bf16
+         * is refused (DJL's PyTorch engine cannot run it).
+         */
+        @WithDefault("auto")
         String precision();
 
         /** Whether every tag carries the box of its class's refined regions (tagclip only). */

@@ -201,7 +201,6 @@ public final class ClipLoader {
             String modelId,
             String revision) {
         Device device = options.resolveDevice();
-        options.checkSupported(device);
         DataType dtype = options.dtype();
         NDManager manager = NDManager.newBaseManager(device);
         try {

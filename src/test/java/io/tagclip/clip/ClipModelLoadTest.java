@@ -139,11 +139,32 @@ class ClipModelLoadTest {
     }
 
     @Test
-    void shouldRejectHalfPrecisionOnCpu() {
-        assertThatThrownBy(() ->
-                        ClipLoader.load(GoldenTensors.modelFolder(), new ClipOptions(Device.cpu(), DataType.FLOAT16)))
+    void shouldRefuseBfloat16NamingWhyInsteadOfAbortingTheJvm() {
+        assertThatThrownBy(() -> new ClipOptions(Device.cpu(), DataType.BFLOAT16))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("only supported on a GPU");
+                .hasMessageContaining("bf16 cannot run");
+        assertThatThrownBy(() -> ClipOptions.parse("gpu", "bf16"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bf16 cannot run");
+        assertThatThrownBy(() -> ClipOptions.parse("cpu", "fp8"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'fp8'");
+    }
+
+    @Test
+    void shouldPickFp16OnAGpuAndFloat32OnTheCpuForAutoPrecision() {
+        assertThat(ClipOptions.parse("cpu", "auto").dtype()).isEqualTo(DataType.FLOAT32);
+        assertThat(ClipOptions.parse("gpu", "auto").dtype()).isEqualTo(DataType.FLOAT16);
+        assertThat(ClipOptions.parse("gpu", "fp32").dtype()).isEqualTo(DataType.FLOAT32);
+    }
+
+    @Test
+    void shouldLoadFp16OnTheCpuWithHalfWeightsAndFloat32LayerNorm() {
+        try (ClipModel model =
+                ClipLoader.load(GoldenTensors.modelFolder(), new ClipOptions(Device.cpu(), DataType.FLOAT16))) {
+            assertThat(model.dtype()).isEqualTo(DataType.FLOAT16);
+            assertThat(model.device()).isEqualTo(Device.cpu());
+        }
     }
 
     @Test
