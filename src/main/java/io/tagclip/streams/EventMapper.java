@@ -4,9 +4,11 @@ import io.tagclip.avro.BoundingBox;
 import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
+import io.tagclip.avro.SegmentMask;
 import io.tagclip.avro.Tag;
 import io.tagclip.avro.Timings;
 import io.tagclip.pipeline.Box;
+import io.tagclip.pipeline.Mask;
 import io.tagclip.pipeline.TagResult;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
@@ -186,6 +189,13 @@ final class EventMapper {
                 .setLabel(tag.label())
                 .setScore(tag.score())
                 .setBox(b == null ? null : new BoundingBox(b.x0(), b.y0(), b.x1(), b.y1()))
+                .setMask(mask(tag.mask()))
                 .build();
+    }
+
+    private static SegmentMask mask(Mask m) {
+        return m == null
+                ? null
+                : new SegmentMask(List.of(m.height(), m.width()), m.counts(), (float) m.coverage());
     }
 }
