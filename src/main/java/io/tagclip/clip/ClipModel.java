@@ -223,7 +223,8 @@ public final class ClipModel implements AutoCloseable {
                 NDArray out = last.forwardFromNormalized(encoded, leaves, maps); // [L,T,D]
                 NDArray features = vision.projectPatchMean(out); // [L,T,D] -> [L,E]
                 features = features.div(features.norm(new int[] {1}, true));
-                probabilities = features.matMul(rows.transpose()).mul(logitScale).softmax(-1); // [L,E] x [E,K] -> [L,K]
+                // [L,E] x [E,K] -> [L,K]
+                probabilities = features.matMul(rows.transpose()).mul(logitScale).softmax(-1);
                 NDArray chosen = probabilities
                         .get(":, :" + targets) // [L,K] -> [L,L]
                         .mul(sub.eye(targets).toType(probabilities.getDataType(), false))

@@ -96,7 +96,8 @@ public final class ClsSegmenter {
                 float[] activations = pass.activations().toFloatArray(); // [N,D]
                 float[] gradients = pass.gradients().toFloatArray(); // [L,N,D]
                 float[] probabilities = pass.probabilities().toFloatArray();
-                NDArray transition = AffinityRefiner.transition(AffinityRefiner.attentionMean(pass.attentions(), params));
+                NDArray transition =
+                        AffinityRefiner.transition(AffinityRefiner.attentionMean(pass.attentions(), params));
                 List<LabelSegmentation> out = new ArrayList<>(labels);
                 short[][] halves = new short[labels][];
                 for (int l = 0; l < labels; l++) {
@@ -134,8 +135,8 @@ public final class ClsSegmenter {
         Set<Integer> seen = new HashSet<>();
         for (int c : classIndices) {
             if (c < 0 || c >= classes) {
-                throw new IllegalArgumentException(
-                        "class index " + c + " outside vocabulary " + vocabulary.vocabularyId() + " [0," + classes + ")");
+                throw new IllegalArgumentException("class index " + c + " outside vocabulary "
+                        + vocabulary.vocabularyId() + " [0," + classes + ")");
             }
             if (!seen.add(c)) {
                 throw new IllegalArgumentException("class index " + c + " given twice");

@@ -123,7 +123,8 @@ class ClsSegParityTest {
         int n = expected.get("grid_hw").get(0).asInt() * expected.get("grid_hw").get(1).asInt();
         try (NDManager scope = model.manager().newSubManager()) {
             float[] rows = textRows(segmenter, labels);
-            NDArray text = scope.create(rows, new Shape(rows.length / model.config().embedDim(), model.config().embedDim()));
+            int embed = model.config().embedDim();
+            NDArray text = scope.create(rows, new Shape(rows.length / embed, embed));
             try (GradCamPass pass = model.gradCamPass(input.toNDArray(scope).expandDims(0), text, labels.length)) {
                 int d = model.config().visionWidth();
                 float[] encoded = pass.encoded().toFloatArray();
@@ -183,7 +184,11 @@ class ClsSegParityTest {
             LabelSegmentation actual = result.labels().get(l);
             String what = run + " " + label.get("name").asText();
             assertThat(actual.classIndex()).isEqualTo(label.get("label_id").asInt());
-            assertClose(what + " grayscale_cam", actual.grayscaleCam(), Golden.matrix(label.get("grayscale_cam")), GRAYSCALE);
+            assertClose(
+                    what + " grayscale_cam",
+                    actual.grayscaleCam(),
+                    Golden.matrix(label.get("grayscale_cam")),
+                    GRAYSCALE);
             boolean cutFragile = !label.get("cut_fragile_cells_yx").isEmpty();
             List<List<Integer>> boxes = new ArrayList<>();
             actual.boxes().boxes().forEach(b -> boxes.add(List.of(b.x0(), b.y0(), b.x1(), b.y1())));
@@ -200,7 +205,13 @@ class ClsSegParityTest {
             assertClose(what + " cam_refined", actual.refined(), Golden.matrix(label.get("cam_refined")), REFINED);
             float[] highresCam = LinearResize.resize(actual.grayscaleCam(), h, w, height, width);
             checkSummary(what + " highres_cam", highresCam, width, label.get("highres_cam"), GRAYSCALE, false);
-            checkSummary(what + " attn_highres_f32", actual.attnHighres(), width, label.get("attn_highres_f32"), HIGHRES, false);
+            checkSummary(
+                    what + " attn_highres_f32",
+                    actual.attnHighres(),
+                    width,
+                    label.get("attn_highres_f32"),
+                    HIGHRES,
+                    false);
             float[] half = new float[actual.attnHighresHalf().length];
             for (int i = 0; i < half.length; i++) {
                 half[i] = Fp16.halfToFloat(actual.attnHighresHalf()[i]);
@@ -211,7 +222,8 @@ class ClsSegParityTest {
                 float[] all = ClsSegGolden.float32(binary.get("highres_cam").get("file").asText());
                 assertClose(what + " highres_cam (all pixels)", highresCam, slice(all, l, plane), GRAYSCALE);
                 all = ClsSegGolden.float32(binary.get("attn_highres_f32").get("file").asText());
-                assertClose(what + " attn_highres_f32 (all pixels)", actual.attnHighres(), slice(all, l, plane), HIGHRES);
+                assertClose(
+                        what + " attn_highres_f32 (all pixels)", actual.attnHighres(), slice(all, l, plane), HIGHRES);
                 short[] halves = ClsSegGolden.float16(binary.get("attn_highres_f16").get("file").asText());
                 float[] wantHalf = new float[plane];
                 for (int i = 0; i < plane; i++) {
