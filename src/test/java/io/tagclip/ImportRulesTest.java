@@ -29,6 +29,7 @@ class ImportRulesTest {
             "clip",
             "vocab",
             "tagging",
+            "segment",
             "eval",
             "baseline",
             "cdul",

@@ -5,14 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tagclip.image.RgbImage;
+import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Mask;
 import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.render.OverlayRenderer;
 import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
+import io.tagclip.vocab.Vocabularies;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -63,6 +67,14 @@ final class TagCommand implements Callable<Integer> {
             description = "Write per image DIR/<name>.overlay.png: the image with each tag's box and label, a colour "
                     + "per label (turns --boxes on for tagclip); the JSON line names the file.")
     Path overlayDir;
+
+    @Option(
+            names = "--masks",
+            paramLabel = "DIR",
+            description = "Classify, then segment (CLIP-ES on the tags; tagclip only): give every tag a mask (COCO RLE "
+                    + "in the JSON line) and write per image DIR/<name>.labels.png (8-bit, 0 background, 1 + class "
+                    + "index) and DIR/<name>.masks.png (colour overlay).")
+    Path masksDir;
 
     @Mixin
     Progress.Choice progress;
@@ -127,6 +139,10 @@ final class TagCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (masksDir != null && model.method() != Method.TAGCLIP) {
+            throw new IllegalArgumentException(
+                    "--masks needs --method tagclip; " + model.method() + " segments nothing");
+        }
         if (boxes && model.method() != Method.TAGCLIP) {
             throw new IllegalArgumentException(
                     "--boxes needs --method tagclip; " + model.method() + " locates nothing");
@@ -142,11 +158,16 @@ final class TagCommand implements Callable<Integer> {
         Progress.Style style = progress.style();
         boolean withBoxes = boxes || overlayDir != null && model.method() == Method.TAGCLIP;
         Overlays overlays = overlayDir == null ? null : new Overlays(overlayDir);
+        MaskFiles maskFiles = masksDir == null ? null : new MaskFiles(masksDir);
         try (ModelOptions.Session session =
                         model.open(params(), new DecisionOptions(minScore, topK), withBoxes, err, style);
                 Progress shown = new Progress("tag", "images", files.size(), err, style)) {
             checkLabels(session);
             OverlayRenderer renderer = new OverlayRenderer(session.vocabulary().labels());
+            TaggingPipeline pipeline = maskFiles == null
+                    ? session.pipeline()
+                    : Pipelines.withMasks(
+                            session.pipeline(), session.model(), Vocabularies.of(List.of(session.vocabulary())));
             int batch = model.batch();
             for (int from = 0; from < files.size(); from += batch) {
                 List<Path> chunk = files.subList(from, Math.min(files.size(), from + batch));
@@ -168,12 +189,16 @@ final class TagCommand implements Callable<Integer> {
                     shown.advance(chunk.size());
                     continue;
                 }
-                List<TagResult> results = session.pipeline().tag(requests);
+                List<TagResult> results = pipeline.tag(requests); // closed with the session
                 for (int i = 0; i < results.size(); i++) {
                     if (results.get(i) instanceof TagResult.Tagged tagged) {
                         Path overlay = overlays == null
                                 ? null
                                 : overlays.write(renderer, decoded.get(i), pixels.get(i), tagged);
+                        if (maskFiles != null) {
+                            maskFiles.write(
+                                    decoded.get(i), pixels.get(i), tagged.tags(), session.vocabulary(), renderer);
+                        }
                         out.println(json(decoded.get(i), tagged, overlay));
                     } else if (results.get(i) instanceof TagResult.Failed failed) {
                         shown.println("tagclip: " + decoded.get(i) + ": " + failed.message());
@@ -261,6 +286,13 @@ final class TagCommand implements Callable<Integer> {
             Box box = tag.box();
             if (box != null) {
                 t.putArray("box").add(box.x0()).add(box.y0()).add(box.x1()).add(box.y1());
+            }
+            Mask mask = tag.mask();
+            if (mask != null) {
+                ObjectNode m = t.putObject("mask");
+                m.putArray("size").add(mask.height()).add(mask.width());
+                m.put("counts", mask.counts());
+                m.put("coverage", mask.coverage());
             }
         }
         try {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -224,6 +225,73 @@ public final class ClipModel implements AutoCloseable {
             scope.suppressNotUsedWarning();
             NDArray hidden = vision.encode(sub, prepare(sub, images), VisionTower.Mode.PLAIN, NO_SELF_MASK, null, null);
             return handOver(vision.project(hidden.get(":, 0, :")), caller); // [B,1+N,D] -> [B,D] -> [B,E]
+        }
+    }
+
+    /**
+     * CLIP-ES's Grad-CAM pass ({@code encode_image} then {@code forward_last_layer} under a Grad-CAM hook on the last
+     * block's {@code ln_1}) for one image and its text rows, every target at once.
+     *
+     * <p>The encoder runs every block but the last, unmasked, on the fp16-rounded positional table. The last block
+     * then runs on {@code targets} copies of its {@code ln_1} output, each a leaf of DJL's autograd; copy t's image
+     * feature (the mean of the patch tokens after {@code ln_post}, projected, L2-normalised) gives
+     * {@code softmax(exp(logit_scale)·img·textᵀ)} over the text rows, and the backward pass of the sum over t of
+     * copy t's probability of row t gives each copy the gradient of its own target: the copies are independent, so
+     * one backward pass replaces the reference's one per label.
+     *
+     * @param image [1,3,H,W] normalised pixels, H and W positive multiples of the patch size
+     * @param text [K,E] text features; they are L2-normalised again here, as the reference does
+     * @param targets how many leading text rows are targets (the image's labels), 1..K
+     */
+    public GradCamPass gradCamPass(NDArray image, NDArray text, int targets) {
+        checkImages(image, false);
+        if (image.getShape().get(0) != 1) {
+            throw new IllegalArgumentException("gradCamPass takes one image [1,3,H,W], got " + image.getShape());
+        }
+        Shape textShape = text.getShape();
+        if (textShape.dimension() != 2 || textShape.get(1) != config.embedDim()) {
+            throw new IllegalArgumentException("text must be [K," + config.embedDim() + "], got " + textShape);
+        }
+        if (targets < 1 || targets > textShape.get(0)) {
+            throw new IllegalArgumentException("targets must be in [1," + textShape.get(0) + "], got " + targets);
+        }
+        NDManager caller = image.getManager();
+        try (NDScope scope = new NDScope();
+                NDManager sub = manager.newSubManager()) {
+            scope.suppressNotUsedWarning();
+            List<NDArray> maps = new ArrayList<>(config.visionLayers());
+            NDArray encoded = vision.encodeBlocks(sub, prepare(sub, image), config.visionLayers() - 1, maps);
+            TransformerBlock last = vision.lastBlock();
+            NDArray normed = last.normalizeInput(encoded); // [1,T,D]
+            NDArray leaves = normed.repeat(0, targets); // [1,T,D] -> [L,T,D]
+            NDArray rows = text.toDevice(device, true).toType(dtype, false);
+            rows.attach(sub);
+            rows = rows.div(rows.norm(new int[] {1}, true)); // [K,E]
+            NDArray probabilities;
+            NDArray gradients;
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                leaves.setRequiresGradient(true);
+                NDArray out = last.forwardFromNormalized(encoded, leaves, maps); // [L,T,D]
+                NDArray features = vision.projectPatchMean(out); // [L,T,D] -> [L,E]
+                features = features.div(features.norm(new int[] {1}, true));
+                // [L,E] x [E,K] -> [L,K]
+                probabilities =
+                        features.matMul(rows.transpose()).mul(logitScale).softmax(-1);
+                NDArray chosen = probabilities
+                        .get(":, :" + targets) // [L,K] -> [L,L]
+                        .mul(sub.eye(targets).toType(probabilities.getDataType(), false))
+                        .sum(); // sum_t p[t,t]
+                collector.backward(chosen);
+                gradients = leaves.getGradient().get(":, 1:, :"); // [L,T,D] -> [L,N,D]
+            }
+            NDArray lastMap = maps.remove(maps.size() - 1).get("0:1"); // copies agree: [L,T,T] -> [1,T,T]
+            maps.add(lastMap);
+            return new GradCamPass(
+                    handOver(encoded.get(0), caller), // [1,T,D] -> [T,D]
+                    handOver(normed.get("0, 1:, :"), caller), // -> [N,D]
+                    handOver(gradients.stopGradient(), caller),
+                    handOver(probabilities.get(0).stopGradient(), caller), // [L,K] -> [K]
+                    handOver(VisionTower.stackLayers(maps).squeeze(1), caller)); // L x [1,T,T] -> [layers,T,T]
         }
     }
 

@@ -1,12 +1,12 @@
 package io.tagclip.clip;
 
 /** IEEE 754 half-precision and bfloat16 conversions (Java 17 has no {@code Float.float16ToFloat}). */
-final class Fp16 {
+public final class Fp16 {
 
     private Fp16() {}
 
     /** The float value of the IEEE half whose bits are the low 16 bits of {@code bits}. */
-    static float halfToFloat(int bits) {
+    public static float halfToFloat(int bits) {
         int sign = (bits & 0x8000) << 16;
         int exponent = (bits >>> 10) & 0x1f;
         int mantissa = bits & 0x3ff;
@@ -24,7 +24,7 @@ final class Fp16 {
     }
 
     /** The bits of the IEEE half nearest to {@code value} (round half to even, overflow to infinity). */
-    static short floatToHalf(float value) {
+    public static short floatToHalf(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
         int exponent = (bits >>> 23) & 0xff;
@@ -59,7 +59,7 @@ final class Fp16 {
     }
 
     /** {@code value} rounded to the nearest half-precision number, as a float. */
-    static float roundToHalf(float value) {
+    public static float roundToHalf(float value) {
         return halfToFloat(floatToHalf(value) & 0xffff);
     }
 

@@ -139,14 +139,42 @@ final class TransformerBlock {
         return run(x, Masking.SELF, mask, selfMask, keyMask, attentionSink);
     }
 
+    /** {@code ln_1} of the residual stream, [B,T,D] -> [B,T,D] (the layer Grad-CAM hooks in CLIP-ES). */
+    NDArray normalizeInput(NDArray x) {
+        return layerNorm(x, ln1Weight, ln1Bias, eps);
+    }
+
+    /**
+     * Runs the block, unmasked, on a given {@code ln_1} output: {@code x + Attn(normed)} then the MLP. With
+     * {@code normed} a leaf that requires a gradient, the backward pass yields the gradient with respect to
+     * {@code ln_1}'s output (the residual {@code x} is a constant there).
+     *
+     * @param x residual stream [1,T,D] or [B,T,D] (broadcast against {@code normed})
+     * @param normed {@code ln_1} output [B,T,D]
+     * @param attentionSink if not null, receives the head-averaged attention [B,T,T]
+     */
+    NDArray forwardFromNormalized(NDArray x, NDArray normed, List<NDArray> attentionSink) {
+        return attend(x, normed, Masking.NONE, null, 0f, null, attentionSink);
+    }
+
     private NDArray run(
             NDArray x, Masking masking, NDArray mask, float selfMask, NDArray keyMask, List<NDArray> attentionSink) {
-        Shape shape = x.getShape();
+        return attend(x, layerNorm(x, ln1Weight, ln1Bias, eps), masking, mask, selfMask, keyMask, attentionSink);
+    }
+
+    private NDArray attend(
+            NDArray x,
+            NDArray normed, // [B,T,D]
+            Masking masking,
+            NDArray mask,
+            float selfMask,
+            NDArray keyMask, // [B,1,1,T] or null
+            List<NDArray> attentionSink) {
+        Shape shape = normed.getShape();
         long batch = shape.get(0);
         long tokens = shape.get(1);
         int headDim = width / heads;
 
-        NDArray normed = layerNorm(x, ln1Weight, ln1Bias, eps); // [B,T,D]
         NDArray qkv = Linear.linear(normed, qkvWeight, qkvBias).singletonOrThrow(); // [B,T,D] -> [B,T,3D]
         qkv = qkv.reshape(batch, tokens, 3, heads, headDim).transpose(2, 0, 3, 1, 4); // -> [3,B,h,T,hd]
         NDArray q = qkv.get(0); // [B,h,T,hd], already scaled by 1/sqrt(hd)

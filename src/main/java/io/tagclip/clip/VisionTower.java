@@ -144,18 +144,8 @@ final class VisionTower {
         Shape shape = images.getShape();
         long batch = shape.get(0);
         int p = config.patchSize();
-        int rows = (int) (shape.get(2) / p);
-        int cols = (int) (shape.get(3) / p);
-        int width = config.visionWidth();
-        long tokens = (long) rows * cols + 1;
-
-        NDArray x = patchEmbed(images); // [B,3,H,W] -> [B,N,D]
-        NDArray cls = classEmbedding.reshape(1, 1, width).broadcast(batch, 1, width); // [D] -> [B,1,D]
-        x = cls.concat(x, 1); // -> [B,1+N,D]
-        DataType type = x.getDataType();
-        NDArray table = trace.positional().orElseGet(() -> positionalFor(scope, rows, cols, type));
-        x = x.add(table); // + [1+N,D]
-        x = TransformerBlock.layerNorm(x, lnPreWeight, lnPreBias, config.visionEps());
+        long tokens = (shape.get(2) / p) * (shape.get(3) / p) + 1;
+        NDArray x = embed(scope, images, trace); // [B,3,H,W] -> [B,1+N,D]
 
         NDArray lastMask = null;
         NDArray everyMask = null;
@@ -241,6 +231,58 @@ final class VisionTower {
             trace.hidden(x);
         }
         return x;
+    }
+
+    /**
+     * Patch embedding, class token, positional table (fp16-rounded resize off the training grid) and {@code ln_pre}:
+     * [B,3,H,W] -> [B,1+N,D], the stream the first block reads.
+     */
+    private NDArray embed(NDManager scope, NDArray images, VisionTrace trace) {
+        Shape shape = images.getShape();
+        long batch = shape.get(0);
+        int p = config.patchSize();
+        int rows = (int) (shape.get(2) / p);
+        int cols = (int) (shape.get(3) / p);
+        int width = config.visionWidth();
+        NDArray x = patchEmbed(images); // [B,3,H,W] -> [B,N,D]
+        NDArray cls = classEmbedding.reshape(1, 1, width).broadcast(batch, 1, width); // [D] -> [B,1,D]
+        x = cls.concat(x, 1); // -> [B,1+N,D]
+        DataType type = x.getDataType();
+        NDArray table = trace.positional().orElseGet(() -> positionalFor(scope, rows, cols, type));
+        x = x.add(table); // + [1+N,D]
+        return TransformerBlock.layerNorm(x, lnPreWeight, lnPreBias, config.visionEps());
+    }
+
+    /**
+     * The embedding and the first {@code count} blocks, unmasked (CLIP-ES {@code encode_image}, which stops before
+     * the last block): [B,3,H,W] -> the residual stream after block {@code count - 1}, [B,1+N,D].
+     *
+     * @param attentionSink receives one head-averaged [B,1+N,1+N] map per block run
+     */
+    NDArray encodeBlocks(NDManager scope, NDArray images, int count, List<NDArray> attentionSink) {
+        if (count < 0 || count > blocks.size()) {
+            throw new IllegalArgumentException("block count must be in [0," + blocks.size() + "], got " + count);
+        }
+        NDArray x = embed(scope, images, VisionTrace.NONE);
+        for (int layer = 0; layer < count; layer++) {
+            x = forwardAndRelease(blocks.get(layer), x, TransformerBlock.Masking.NONE, null, 0f, attentionSink);
+        }
+        return x;
+    }
+
+    /** The last block. */
+    TransformerBlock lastBlock() {
+        return blocks.get(blocks.size() - 1);
+    }
+
+    /**
+     * {@code ln_post} on every token, the mean of the patch tokens (class token excluded), then the projection:
+     * [B,1+N,D] -> [B,E] (CLIP-ES {@code forward_last_layer}'s image feature).
+     */
+    NDArray projectPatchMean(NDArray hidden) {
+        NDArray normed = TransformerBlock.layerNorm(hidden, lnPostWeight, lnPostBias, config.visionEps());
+        NDArray mean = normed.get(":, 1:, :").mean(new int[] {1}); // [B,1+N,D] -> [B,N,D] -> [B,D]
+        return Linear.linear(mean, projection).singletonOrThrow(); // -> [B,E]
     }
 
     /**

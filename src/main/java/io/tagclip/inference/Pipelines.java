@@ -172,4 +172,12 @@ public final class Pipelines {
                 settings,
                 manager);
     }
+
+    /**
+     * {@code pipeline} followed by classify-then-segment: every tag of a tagged image gets its CLIP-ES mask
+     * ({@link MaskingPipeline}). {@code model} must be the model the pipeline tags with.
+     */
+    public static TaggingPipeline withMasks(TaggingPipeline pipeline, ClipModel model, Vocabularies vocabularies) {
+        return new MaskingPipeline(pipeline, model, vocabularies);
+    }
 }

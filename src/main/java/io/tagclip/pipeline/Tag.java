@@ -8,10 +8,21 @@ import java.util.Objects;
  * @param label the vocabulary's label name
  * @param score the method's score in [0,1]
  * @param box   where the label was found, or {@code null} when boxes are off
+ * @param mask  its pixels (classify-then-segment), or {@code null} when masks are off
  */
-public record Tag(String label, float score, Box box) {
+public record Tag(String label, float score, Box box, Mask mask) {
 
     public Tag {
         Objects.requireNonNull(label, "label");
+    }
+
+    /** A tag without a mask. */
+    public Tag(String label, float score, Box box) {
+        this(label, score, box, null);
+    }
+
+    /** This tag with {@code mask}. */
+    public Tag withMask(Mask mask) {
+        return new Tag(label, score, box, mask);
     }
 }

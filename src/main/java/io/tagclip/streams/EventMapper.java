@@ -4,10 +4,12 @@ import io.tagclip.avro.BoundingBox;
 import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
+import io.tagclip.avro.SegmentMask;
 import io.tagclip.avro.Tag;
 import io.tagclip.avro.Timings;
 import io.tagclip.avro.TrainingSample;
 import io.tagclip.pipeline.Box;
+import io.tagclip.pipeline.Mask;
 import io.tagclip.pipeline.OnlineSample;
 import io.tagclip.pipeline.TagResult;
 import java.io.IOException;
@@ -214,6 +216,11 @@ final class EventMapper {
                 .setLabel(tag.label())
                 .setScore(tag.score())
                 .setBox(b == null ? null : new BoundingBox(b.x0(), b.y0(), b.x1(), b.y1()))
+                .setMask(mask(tag.mask()))
                 .build();
+    }
+
+    private static SegmentMask mask(Mask m) {
+        return m == null ? null : new SegmentMask(List.of(m.height(), m.width()), m.counts(), (float) m.coverage());
     }
 }

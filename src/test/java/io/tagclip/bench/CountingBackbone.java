@@ -48,7 +48,9 @@ final class CountingBackbone implements TagClipBackbone {
         this.images.addAndGet(images.size()); // B x [3,H,W]
         long tokens = 0; // the forward runs at its longest image's token count (the others are padded to it)
         for (NDArray image : images) {
-            tokens = Math.max(tokens, 1 + (image.getShape().get(1) / PATCH) * (image.getShape().get(2) / PATCH));
+            tokens = Math.max(
+                    tokens,
+                    1 + (image.getShape().get(1) / PATCH) * (image.getShape().get(2) / PATCH));
         }
         synchronized (forwards) {
             forwards.add(new Forward(false, images.size(), tokens, nanos));

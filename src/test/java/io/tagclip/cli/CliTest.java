@@ -14,12 +14,16 @@ import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.ModelSource;
 import io.tagclip.clip.TextProgress;
+import io.tagclip.golden.ClsSegGolden;
 import io.tagclip.golden.Golden;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.render.OverlayRenderer;
 import io.tagclip.report.EvaluationPage;
+import io.tagclip.segment.CocoRle;
 import io.tagclip.vocab.TextTable;
+import io.tagclip.vocab.Vocabularies;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -629,6 +633,67 @@ class CliTest {
             assertThat(overlay.getWidth()).isEqualTo(original.getWidth() * scale);
             assertThat(overlay.getHeight()).isEqualTo(original.getHeight() * scale);
         }
+    }
+
+    /**
+     * {@code --masks}: every tag's RLE decodes to exactly the pixels the label map file gives it, and the label map
+     * agrees with the official CLIP-ES output for the image except at the pixels the fixture counts as fragile.
+     */
+    @Test
+    void shouldWriteLabelMapsThatTheTagsMasksDecodeTo(@TempDir Path dir) throws IOException {
+        Path masks = dir.resolve("masks");
+
+        Run run = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--masks",
+                masks.toString(),
+                image("chelsea_small"));
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode line = run.jsonLines().get(0);
+        BufferedImage labels =
+                ImageIO.read(masks.resolve("chelsea_small.labels.png").toFile());
+        assertThat(labels.getType()).isEqualTo(BufferedImage.TYPE_BYTE_GRAY);
+        assertThat(masks.resolve("chelsea_small.masks.png")).exists();
+        int h = labels.getHeight();
+        int w = labels.getWidth();
+        assertThat(List.of(h, w)).containsExactly(100, 150);
+        List<String> classes = Vocabularies.builtIn().get("voc2007").labels();
+        int[] fromMasks = new int[h * w];
+        double coverage = 0;
+        for (JsonNode tag : line.get("tags")) {
+            JsonNode mask = tag.get("mask");
+            assertThat(mask.get("size").get(0).asInt()).isEqualTo(h);
+            assertThat(mask.get("size").get(1).asInt()).isEqualTo(w);
+            boolean[] pixels = CocoRle.decode(mask.get("counts").asText(), h, w);
+            int count = 0;
+            for (int i = 0; i < pixels.length; i++) {
+                if (pixels[i]) {
+                    assertThat(fromMasks[i])
+                            .as("masks of one image are disjoint")
+                            .isZero();
+                    fromMasks[i] = classes.indexOf(tag.get("label").asText()) + 1;
+                    count++;
+                }
+            }
+            assertThat(mask.get("coverage").asDouble()).isCloseTo((double) count / (h * w), within(1e-12));
+            coverage += mask.get("coverage").asDouble();
+        }
+        assertThat(coverage).isLessThanOrEqualTo(1.0 + 1e-9);
+        JsonNode golden = ClsSegGolden.run("chelsea_small.voc").get("label_map");
+        BufferedImage expected = ImageIO.read(
+                new ByteArrayInputStream(ClsSegGolden.bytes(golden.get("png").asText())));
+        int differing = 0;
+        for (int i = 0; i < fromMasks.length; i++) {
+            int value = labels.getRaster().getSample(i % w, i / w, 0);
+            assertThat(value).as("pixel %d", i).isEqualTo(fromMasks[i]);
+            differing += value == expected.getRaster().getSample(i % w, i / w, 0) ? 0 : 1;
+        }
+        assertThat(differing).isLessThanOrEqualTo(golden.get("fragile_count").asInt());
     }
 
     @Test

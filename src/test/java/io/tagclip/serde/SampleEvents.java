@@ -35,8 +35,9 @@ final class SampleEvents {
         return ImageTags.newBuilder()
                 .setId("img-42")
                 .setUri("https://images.example.org/cat.jpg")
-                .setTags(
-                        List.of(new Tag("cat", 0.93f, new BoundingBox(10, 20, 200, 180)), new Tag("sofa", 0.41f, null)))
+                .setTags(List.of(
+                        new Tag("cat", 0.93f, new BoundingBox(10, 20, 200, 180), null),
+                        new Tag("sofa", 0.41f, null, null)))
                 .setMethod("tagclip")
                 .setModelId("openai/clip-vit-base-patch16")
                 .setModelRevision(null)

@@ -1,0 +1,97 @@
+package io.tagclip.inference;
+
+import io.tagclip.clip.ClipModel;
+import io.tagclip.pipeline.FailureKind;
+import io.tagclip.pipeline.ImageRequest;
+import io.tagclip.pipeline.Mask;
+import io.tagclip.pipeline.Tag;
+import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.TaggingPipeline;
+import io.tagclip.segment.ClsSegVocabulary;
+import io.tagclip.segment.ClsSegmenter;
+import io.tagclip.segment.CocoRle;
+import io.tagclip.segment.ImageSegmentation;
+import io.tagclip.vocab.Vocabularies;
+import io.tagclip.vocab.Vocabulary;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Classify, then segment (TagCLIP's CLS-SEG): tags each batch with the wrapped pipeline, then gives every tag of a
+ * tagged image a mask from CLIP-ES on that image and its tags ({@link ClsSegmenter}). Each mask is the set of pixels
+ * the image's label map gives to the tag, so the masks of one image are disjoint. An image whose segmentation fails
+ * becomes a {@link FailureKind#INFERENCE_FAILED} result alone; its batch-mates keep theirs.
+ */
+final class MaskingPipeline implements TaggingPipeline {
+
+    private final TaggingPipeline tagger;
+    private final ClipModel model;
+    private final Vocabularies vocabularies;
+    private final Map<String, ClsSegmenter> segmenters = new ConcurrentHashMap<>();
+
+    MaskingPipeline(TaggingPipeline tagger, ClipModel model, Vocabularies vocabularies) {
+        this.tagger = Objects.requireNonNull(tagger, "tagger");
+        this.model = Objects.requireNonNull(model, "model");
+        this.vocabularies = Objects.requireNonNull(vocabularies, "vocabularies");
+    }
+
+    @Override
+    public List<TagResult> tag(List<ImageRequest> requests) {
+        List<TagResult> results = tagger.tag(requests);
+        List<TagResult> out = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            TagResult result = results.get(i);
+            out.add(result instanceof TagResult.Tagged tagged ? withMasks(requests.get(i), tagged) : result);
+        }
+        return out;
+    }
+
+    private TagResult withMasks(ImageRequest request, TagResult.Tagged tagged) {
+        if (tagged.tags().isEmpty()) {
+            return tagged;
+        }
+        long start = System.nanoTime();
+        try {
+            Vocabulary vocabulary = vocabularies.get(tagged.provenance().vocabularyId());
+            ClsSegmenter segmenter = segmenters.computeIfAbsent(
+                    vocabulary.id(), id -> new ClsSegmenter(model, ClsSegVocabulary.forVocabulary(vocabulary)));
+            int[] classes = tagged.tags().stream()
+                    .mapToInt(tag -> vocabulary.indexOf(tag.label()))
+                    .toArray();
+            ImageSegmentation segmentation = segmenter.segment(request.image(), classes);
+            List<Tag> tags = new ArrayList<>(classes.length);
+            for (int t = 0; t < classes.length; t++) {
+                tags.add(tagged.tags().get(t).withMask(mask(segmentation, classes[t])));
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            return new TagResult.Tagged(
+                    tagged.id(), tags, tagged.scores(), tagged.provenance(), tagged.inferenceMillis() + millis);
+        } catch (RuntimeException e) {
+            return new TagResult.Failed(
+                    tagged.id(), FailureKind.INFERENCE_FAILED, "segmenting image '" + tagged.id() + "': " + e);
+        }
+    }
+
+    /** The pixels the label map gives to class {@code c}, as COCO RLE. */
+    static Mask mask(ImageSegmentation segmentation, int c) {
+        boolean[] pixels = segmentation.mask(c);
+        return new Mask(
+                segmentation.height(),
+                segmentation.width(),
+                CocoRle.encode(pixels, segmentation.height(), segmentation.width()),
+                segmentation.coverage(c));
+    }
+
+    @Override
+    public void warmUp() {
+        tagger.warmUp();
+    }
+
+    @Override
+    public void close() {
+        tagger.close();
+    }
+}
