@@ -104,25 +104,42 @@ public final class CdulTraining {
                 progress.accept(from + batch.size());
             }
             CdulTrainer.Result result = new CdulTrainer(options).train(features, labels, manager);
-            LinearHead head = result.head();
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            metrics.put("epochs", (double) result.epochs());
-            metrics.put("bestEpoch", (double) result.bestEpoch());
-            metrics.put("heldOutKl", result.heldOutLoss());
-            metrics.put("meanLabelChange", result.meanLabelChange());
-            HeadManifest draft = manifest("", model, imageSize, head, vocabulary, teacher, result, options, metrics);
-            HeadManifest manifest = manifest(
-                    TrainedHead.version(head, draft),
-                    model,
-                    imageSize,
-                    head,
-                    vocabulary,
-                    teacher,
-                    result,
-                    options,
-                    metrics);
-            return new TrainedHead(head, manifest);
+            return sealed(model, imageSize, vocabulary, teacher, result, options, Map.of());
         }
+    }
+
+    /**
+     * The head {@code result} trained, with its manifest: the training metrics, then {@code extraMetrics}, and a
+     * version derived from the head and the manifest (the offline and the online trainer both seal heads here).
+     */
+    static TrainedHead sealed(
+            ClipModel model,
+            int imageSize,
+            Vocabulary vocabulary,
+            Method teacher,
+            CdulTrainer.Result result,
+            TrainingOptions options,
+            Map<String, Double> extraMetrics) {
+        LinearHead head = result.head();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("epochs", (double) result.epochs());
+        metrics.put("bestEpoch", (double) result.bestEpoch());
+        metrics.put("heldOutKl", result.heldOutLoss());
+        metrics.put("meanLabelChange", result.meanLabelChange());
+        metrics.putAll(extraMetrics);
+        HeadManifest draft = manifest("", model, imageSize, head, vocabulary, teacher, result, options, metrics);
+        return new TrainedHead(
+                head,
+                manifest(
+                        TrainedHead.version(head, draft),
+                        model,
+                        imageSize,
+                        head,
+                        vocabulary,
+                        teacher,
+                        result,
+                        options,
+                        metrics));
     }
 
     private static HeadManifest manifest(

@@ -1,11 +1,8 @@
 package io.tagclip.inference;
 
 import ai.djl.ndarray.NDManager;
-import io.tagclip.cdul.CdulTrainer;
-import io.tagclip.cdul.HeadManifest;
 import io.tagclip.cdul.HeadScorer;
 import io.tagclip.cdul.HeadSelection;
-import io.tagclip.cdul.LinearHead;
 import io.tagclip.cdul.TrainedHead;
 import io.tagclip.cdul.TrainingOptions;
 import io.tagclip.clip.ClipModel;
@@ -299,43 +296,11 @@ public final class OnlineCdulPipeline implements TaggingPipeline {
     public record Retrain(HeadSelection.Decision decision, int usable, TrainedHead head) {}
 
     private TrainedHead trained(HeadSelection.Decision decision, TrainingOptions options) {
-        LinearHead candidate = decision.candidate();
-        CdulTrainer.Result fit = decision.fit();
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("epochs", (double) fit.epochs());
-        metrics.put("bestEpoch", (double) fit.bestEpoch());
-        metrics.put("heldOutKl", fit.heldOutLoss());
-        metrics.put("meanLabelChange", fit.meanLabelChange());
-        metrics.put("acceptanceSamples", (double) decision.acceptanceCount());
-        metrics.put("acceptanceKl", decision.candidateLoss());
-        metrics.put("replacedKl", decision.incumbentLoss());
-        HeadManifest draft = manifest("", candidate, fit, options, metrics);
-        return new TrainedHead(
-                candidate, manifest(TrainedHead.version(candidate, draft), candidate, fit, options, metrics));
-    }
-
-    private HeadManifest manifest(
-            String version,
-            LinearHead candidate,
-            CdulTrainer.Result fit,
-            TrainingOptions options,
-            Map<String, Double> metrics) {
-        return new HeadManifest(
-                HeadManifest.FORMAT,
-                version,
-                model.modelId(),
-                model.revision(),
-                imageSize,
-                candidate.dim(),
-                vocabulary.id(),
-                vocabulary.version(),
-                vocabulary.labels(),
-                online.teacher().id(),
-                fit.trainingCount(),
-                fit.heldOut().length - fit.trainingCount(),
-                options.seed(),
-                options.asMap(),
-                metrics);
+        Map<String, Double> acceptance = new LinkedHashMap<>();
+        acceptance.put("acceptanceSamples", (double) decision.acceptanceCount());
+        acceptance.put("acceptanceKl", decision.candidateLoss());
+        acceptance.put("replacedKl", decision.incumbentLoss());
+        return CdulTraining.sealed(model, imageSize, vocabulary, online.teacher(), decision.fit(), options, acceptance);
     }
 
     @Override
