@@ -11,11 +11,8 @@ import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import javax.imageio.ImageIO;
 
 /**
@@ -29,16 +26,10 @@ final class MaskFiles {
     /** Weight of the label colour in the overlay. */
     private static final float OVERLAY_ALPHA = 0.5f;
 
-    private final Path folder;
-    private final Set<String> used = new HashSet<>();
+    private final OutputFolder folder;
 
     MaskFiles(Path folder) {
-        try {
-            Files.createDirectories(folder);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--masks: cannot create directory " + folder + ": " + e, e);
-        }
-        this.folder = folder;
+        this.folder = new OutputFolder(folder, "--masks");
     }
 
     /** The label map of one image from its tags' masks, row-major; every tag must carry a mask of the image's size. */
@@ -62,13 +53,7 @@ final class MaskFiles {
 
     /** Writes both files and returns the label map's path. */
     Path write(Path image, RgbImage pixels, List<Tag> tags, Vocabulary vocabulary, OverlayRenderer renderer) {
-        String name = image.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String stem = dot > 0 ? name.substring(0, dot) : name;
-        String candidate = stem;
-        for (int n = 2; !used.add(candidate); n++) {
-            candidate = stem + "-" + n;
-        }
+        String stem = folder.stem(image);
         int h = pixels.height();
         int w = pixels.width();
         byte[] map = labelMap(tags, vocabulary, h, w);
@@ -95,13 +80,13 @@ final class MaskFiles {
             }
             overlay.setRGB(i % w, i / w, (r << 16) | (g << 8) | b);
         }
-        Path labels = folder.resolve(candidate + ".labels.png");
-        Path blended = folder.resolve(candidate + ".masks.png");
+        Path labels = folder.path().resolve(stem + ".labels.png");
+        Path blended = folder.path().resolve(stem + ".masks.png");
         try {
             ImageIO.write(grey, "png", labels.toFile());
             ImageIO.write(overlay, "png", blended.toFile());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write masks of " + image + " to " + folder + ": " + e, e);
+            throw new UncheckedIOException("cannot write masks of " + image + " to " + folder.path() + ": " + e, e);
         }
         return labels;
     }

@@ -20,13 +20,10 @@ import io.tagclip.vocab.Vocabularies;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -304,27 +301,14 @@ final class TagCommand implements Callable<Integer> {
 
     /** Overlay files of one run: {@code <name>.overlay.png} in the folder, numbered when two images share a name. */
     private static final class Overlays {
-        private final Path folder;
-        private final Set<String> used = new HashSet<>();
+        private final OutputFolder folder;
 
         Overlays(Path folder) {
-            try {
-                Files.createDirectories(folder);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("--overlay: cannot create directory " + folder + ": " + e, e);
-            }
-            this.folder = folder;
+            this.folder = new OutputFolder(folder, "--overlay");
         }
 
         Path write(OverlayRenderer renderer, Path image, RgbImage pixels, TagResult.Tagged tagged) {
-            String name = image.getFileName().toString();
-            int dot = name.lastIndexOf('.');
-            String stem = dot > 0 ? name.substring(0, dot) : name;
-            String candidate = stem;
-            for (int n = 2; !used.add(candidate); n++) {
-                candidate = stem + "-" + n;
-            }
-            Path file = folder.resolve(candidate + ".overlay.png");
+            Path file = folder.path().resolve(folder.stem(image) + ".overlay.png");
             try {
                 renderer.write(pixels, tagged.tags(), file);
             } catch (IOException e) {
