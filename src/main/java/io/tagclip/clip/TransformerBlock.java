@@ -39,7 +39,7 @@ final class TransformerBlock {
          * to itself. In a row where no logit exceeds the diagonal by −m + {@link #MASKED_SOFTMAX_FLUSH_LOGIT} (40
          * for the reference's mask; every row, in practice), the masked softmax is the identity to within e^-60 and
          * the row's output is exactly its V row; the other rows use a softmax that flushes negligible
-         * probabilities. The choice is made per row on the device ({@link #selfOnlyRows}), with no host round trip.
+         * probabilities ({@link #selfMasked}).
          */
         SELF
     }
@@ -194,14 +194,7 @@ final class TransformerBlock {
         switch (masking) {
             case NONE -> attended = unmasked.matMul(v); // [B,h,T,T] x [B,h,T,hd] -> [B,h,T,hd]
             case ADDITIVE -> attended = logits.add(mask).softmax(-1).matMul(v);
-            case SELF ->
-                // Rows whose mask is the identity take their V row as it is, the others the flushed softmax; chosen
-                // on the device, so the forward never waits for a host read. Exact V also where a matMul would round
-                // (TF32 or half precision on a GPU).
-                attended = NDArrays.where(
-                        selfOnlyRows(logits, selfMask).broadcast(v.getShape()), // [B,h,T,1] -> [B,h,T,hd]
-                        v,
-                        flushedSoftmax(logits.add(mask)).matMul(v));
+            case SELF -> attended = selfMasked(logits, mask, selfMask, v);
             default -> throw new IllegalStateException("unknown masking " + masking);
         }
         attended = attended.transpose(0, 2, 1, 3) // [B,h,T,hd] -> [B,T,h,hd]
@@ -212,6 +205,25 @@ final class TransformerBlock {
                 .singletonOrThrow(); // [B,T,D] -> [B,T,M]
         hidden = activate(hidden, activation);
         return residual.add(Linear.linear(hidden, fc2Weight, fc2Bias).singletonOrThrow()); // [B,T,M] -> [B,T,D]
+    }
+
+    /**
+     * The self-masked attention output [B,h,T,hd]: rows whose mask is the identity take their V row as it is (exact
+     * also where a matMul would round: TF32 or half precision on a GPU), the others the flushed softmax. On an
+     * accelerator the choice is made per row on the device, so the forward never waits for a host read. On the CPU,
+     * where reading the flag copies nothing, a forward whose rows are all self-only (every forward, in practice)
+     * skips the masked softmax altogether: at 1,500 tokens that softmax is about eight passes over a [B,12,T,T]
+     * tensor of 108 MB per image.
+     */
+    private static NDArray selfMasked(NDArray logits, NDArray mask, float selfMask, NDArray v) {
+        NDArray selfOnly = selfOnlyRows(logits, selfMask); // [B,h,T,1]
+        if (!logits.getDevice().isGpu() && selfOnly.all().getBoolean()) {
+            return v;
+        }
+        NDArray masked = logits.add(mask);
+        NDArray weights = flushedSoftmax(masked);
+        masked.close();
+        return NDArrays.where(selfOnly.broadcast(v.getShape()), v, weights.matMul(v)); // [B,h,T,1] -> [B,h,T,hd]
     }
 
     /**
@@ -237,9 +249,14 @@ final class TransformerBlock {
      */
     static NDArray flushedSoftmax(NDArray logits) {
         NDArray shifted = logits.sub(logits.max(new int[] {-1}, true)); // [..,T] - [..,1] -> [..,T], max entry 0
-        NDArray keep = shifted.gte(MASKED_SOFTMAX_FLUSH_LOGIT).toType(shifted.getDataType(), false);
-        NDArray weights = shifted.maximum(MASKED_SOFTMAX_FLUSH_LOGIT).exp().mul(keep); // normal floats or 0
-        return weights.div(weights.sum(new int[] {-1}, true)); // [..,T]
+        NDArray keep = shifted.gte(MASKED_SOFTMAX_FLUSH_LOGIT); // boolean [..,T]
+        NDArray clamped = shifted.maximum(MASKED_SOFTMAX_FLUSH_LOGIT); // exp of it is a normal float
+        shifted.close(); // the T×T temporaries go as soon as they are used: at most three are alive at once
+        NDArray weights = clamped.exp();
+        clamped.close();
+        weights.muli(keep.toType(weights.getDataType(), false)); // flushed entries exactly 0
+        keep.close();
+        return weights.divi(weights.sum(new int[] {-1}, true)); // [..,T]
     }
 
     static NDArray activate(NDArray x, ClipConfig.Activation activation) {
