@@ -86,6 +86,11 @@ public class PipelineProducer {
         TextTable.NameEmbedder ensemble = cache.cached(
                 Pipelines.promptEnsemble(model, status), TextFeatureCache.Key.of(model, PromptEnsemble.definition()));
         Method method = Method.of(m.method());
+        if (m.masks() && method != Method.TAGCLIP) {
+            throw new IllegalArgumentException(
+                    "tagger.model.masks=true segments the tags of tagclip: it needs tagger.model.method=tagclip, got "
+                            + m.method());
+        }
         TaggerConfig.Online online = config.online();
         if (online.enabled() && method != Method.CDUL) {
             throw new IllegalArgumentException(
@@ -96,7 +101,9 @@ public class PipelineProducer {
             return cdul(model, ensemble, m, online, vocabularies, settings, status);
         }
         TaggingPipeline pipeline = Pipelines.open(model, ensemble, method, vocabularies.all(), settings);
-        return prepared(pipeline, pipeline, vocabularies.all(), status);
+        // Text features come from the plain tagger: preparing them needs no segmentation of the warm-up image.
+        TaggingPipeline served = m.masks() ? Pipelines.withMasks(pipeline, model, vocabularies.all()) : pipeline;
+        return prepared(served, pipeline, vocabularies.all(), status);
     }
 
     /**

@@ -243,6 +243,13 @@ public interface TaggerConfig {
         boolean boxes();
 
         /**
+         * Whether every tag carries its mask (classify, then segment: CLIP-ES on the tags, one Grad-CAM backward per
+         * tag; tagclip only).
+         */
+        @WithDefault("false")
+        boolean masks();
+
+        /**
          * Where text features are kept between starts (keyed by model revision, dtype, prompt ensemble and vocabulary
          * names); default {@code ~/.cache/tagclip/text-features}, beside the model cache.
          */

@@ -202,11 +202,13 @@ final class EvalCommand implements Callable<Integer> {
         return session.method() == Method.TAGCLIP ? session.mode().name().toLowerCase(Locale.ROOT) : "whole image";
     }
 
-    private static void line(StringBuilder s, String key, String value) {
+    /** One {@code key value} row of a text report, keys aligned. */
+    static void line(StringBuilder s, String key, String value) {
         s.append(String.format(Locale.ROOT, "%-16s %s%n", key, value));
     }
 
-    private static String percent(double value) {
+    /** A share as a percentage with two decimals, {@code n/a} when it is not a number. */
+    static String percent(double value) {
         return Double.isFinite(value) ? String.format(Locale.ROOT, "%.2f%%", 100 * value) : "n/a";
     }
 }

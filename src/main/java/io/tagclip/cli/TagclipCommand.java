@@ -17,6 +17,7 @@ import picocli.CommandLine.ScopeType;
             ConsumeCommand.class,
             TagCommand.class,
             EvalCommand.class,
+            EvalSegCommand.class,
             TrainCommand.class
         })
 public final class TagclipCommand {

@@ -132,9 +132,9 @@ public final class OverlayRenderer {
             int shortSide = Math.min(canvas.getWidth(), canvas.getHeight());
             float stroke = Math.max(MIN_STROKE, shortSide * STROKE_PER_PIXEL);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, Math.round(Math.max(MIN_FONT, shortSide * FONT_PER_PIXEL))));
-            // Layers, bottom first: the photo (above); per-pixel regions (masks), when the pipeline produces them,
-            // belong here, translucent in the label's colour, so that boxes and chips stay on top of them; boxes;
-            // chips last, so that no box crosses a label.
+            // Layers, bottom first: the photo (above); per-pixel regions (masks, drawn today in their own file by
+            // tag --masks) would belong here, translucent in the label's colour, so that boxes and chips stay on top
+            // of them; boxes; chips last, so that no box crosses a label.
             for (Tag tag : tags) {
                 if (tag.box() != null) {
                     paintBox(g, scaled(tag.box(), scale), colour(tag.label()), stroke);

@@ -14,6 +14,7 @@ import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.ModelSource;
 import io.tagclip.clip.TextProgress;
+import io.tagclip.eval.SegmentationMetrics;
 import io.tagclip.golden.ClsSegGolden;
 import io.tagclip.golden.Golden;
 import io.tagclip.inference.Pipelines;
@@ -33,6 +34,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -694,6 +696,97 @@ class CliTest {
             differing += value == expected.getRaster().getSample(i % w, i / w, 0) ? 0 : 1;
         }
         assertThat(differing).isLessThanOrEqualTo(golden.get("fragile_count").asInt());
+    }
+
+    /**
+     * eval-seg on the small golden images against the official CLIP-ES label maps: its mIoU is the one
+     * {@link SegmentationMetrics} gives for the label maps {@code tag --masks} writes, and close to 1 (they differ from
+     * the fixture's only at its fragile pixels).
+     */
+    @Test
+    void shouldScoreMasksAgainstGroundTruthAsTheWrittenLabelMapsDo(@TempDir Path dir) throws IOException {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        Path truth = Files.createDirectories(dir.resolve("gt"));
+        for (String id : SMALL_IMAGES) {
+            Files.copy(Path.of(image(id)), images.resolve(id + ".png"));
+            Files.write(truth.resolve(id + ".png"), ClsSegGolden.bytes(id + ".voc.labels.png"));
+        }
+        Path split = Files.writeString(dir.resolve("val.txt"), String.join("\n", SMALL_IMAGES) + "\n");
+        Path masks = dir.resolve("masks");
+        Run tagged = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--masks",
+                masks.toString(),
+                images.toString());
+        assertThat(tagged.code()).as(tagged.err()).isZero();
+        Path written = Files.createDirectories(dir.resolve("written"));
+        for (String id : SMALL_IMAGES) {
+            Files.copy(masks.resolve(id + ".labels.png"), written.resolve(id + ".png"));
+        }
+        SegmentationMetrics.Result expected = SegmentationMetrics.compare(truth, written, SMALL_IMAGES, 21);
+
+        Run run = run(
+                "eval-seg",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                images.toString(),
+                "--gt",
+                truth.toString(),
+                "--split",
+                split.toString(),
+                "--json");
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode result = JSON.readTree(run.out());
+        assertThat(result.get("images").asInt()).isEqualTo(SMALL_IMAGES.size());
+        assertThat(result.get("mean_iou").asDouble())
+                .isEqualTo(expected.meanIou())
+                .isGreaterThan(0.99);
+        assertThat(result.get("pixel_accuracy").asDouble()).isEqualTo(expected.pixelAccuracy());
+        assertThat(result.get("per_class_iou").get("background").asDouble()).isEqualTo(expected.iou()[0]);
+        Run text = run(
+                "eval-seg",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                images.toString(),
+                "--gt",
+                truth.toString(),
+                "--split",
+                split.toString());
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.out()).contains(String.format(Locale.ROOT, "%.2f%%", 100 * expected.meanIou()), "background");
+    }
+
+    @Test
+    void shouldNameTheMissingGroundTruthFileOfEvalSeg(@TempDir Path dir) throws IOException {
+        Path truth = Files.createDirectories(dir.resolve("gt"));
+        Path split = Files.writeString(dir.resolve("val.txt"), "chelsea_small\n");
+
+        Run run = run(
+                "eval-seg",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                imageDir.toString(),
+                "--gt",
+                truth.toString(),
+                "--split",
+                split.toString());
+
+        assertThat(run.code()).isNotZero();
+        assertThat(run.err()).contains("label map " + truth.resolve("chelsea_small.png") + " does not exist");
     }
 
     @Test
