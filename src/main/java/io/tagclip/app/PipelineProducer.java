@@ -79,8 +79,9 @@ public class PipelineProducer {
                         vocabularies.named().id())
                 .withBoxes(m.boxes())
                 .withMode(PipelineSettings.Mode.of(m.mode()))
-                .withBatching(BatchingPolicy.DEFAULT.withMaxImagesPerForward(
-                        config.batch().maxImagesPerCall()));
+                .withBatching(BatchingPolicy.DEFAULT
+                        .withMaxImagesPerForward(config.batch().maxImagesPerCall())
+                        .forDevice(model.device().isGpu()));
         TextFeatureCache cache =
                 new TextFeatureCache(m.textCacheDir().orElseGet(TextFeatureCache::defaultDirectory), status);
         TextTable.NameEmbedder ensemble = cache.cached(

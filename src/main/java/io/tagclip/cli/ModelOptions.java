@@ -235,7 +235,13 @@ final class ModelOptions {
                     new TextFeatureCache(textCacheDir != null ? textCacheDir : defaultTextCache, report);
             TextTable.NameEmbedder ensemble = cache.cached(
                     loaded.ensemble(), TextFeatureCache.Key.of(loaded.model(), PromptEnsemble.definition()));
-            return new Prepared(loaded, ensemble, vocabularies, vocab, settings);
+            boolean accelerator = loaded.model().device().isGpu();
+            return new Prepared(
+                    loaded,
+                    ensemble,
+                    vocabularies,
+                    vocab,
+                    settings.withBatching(settings.batching().forDevice(accelerator)));
         } catch (RuntimeException e) {
             if (loaded.owned()) {
                 loaded.model().close();

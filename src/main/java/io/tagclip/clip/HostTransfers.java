@@ -7,7 +7,9 @@ import ai.djl.ndarray.types.DataType;
  * The one door from the model's device to the host for the tagging path: every read of a tensor's values goes through
  * {@link #floats}, which counts it. On a GPU each such read waits for the device to finish and copies over the bus,
  * so the count per pipeline call is what tests hold constant (it must not grow with the number of images). The
- * count is per thread, so tests running in parallel do not see each other's reads.
+ * count is per thread, so tests running in parallel do not see each other's reads. The one read that only the CPU
+ * path makes (the last block's "every row is self-only" flag, where host and device memory are the same) copies
+ * nothing and is not counted.
  */
 public final class HostTransfers {
 

@@ -229,7 +229,7 @@ final class TransformerBlock {
     /**
      * Per row, whether the self mask {@code selfMask·(1−I)} leaves the token attending to itself alone (to within
      * e^-60): no logit of the row exceeds its diagonal logit by {@code −selfMask} + {@link #MASKED_SOFTMAX_FLUSH_LOGIT}
-     * or more. Padded keys (−∞ after the key mask) never count.
+     * or more. Padded keys (−∞ after the key mask) never count, and padded rows always do.
      *
      * @param logits [B,h,T,T]
      * @return boolean [B,h,T,1], on the logits' device
@@ -240,7 +240,9 @@ final class TransformerBlock {
         NDArray diagonal = logits.reshape(shape.get(0), shape.get(1), tokens * tokens)
                 .get(":, :, ::" + (tokens + 1)); // [B,h,T*T] -> [B,h,T], entries (i,i)
         NDArray gap = logits.max(new int[] {-1}).sub(diagonal); // [B,h,T]: max_j l_ij - l_ii
-        return gap.lt(-selfMask + MASKED_SOFTMAX_FLUSH_LOGIT).expandDims(-1); // [B,h,T] -> [B,h,T,1]
+        NDArray padded = diagonal.eq(Float.NEGATIVE_INFINITY); // a padded token's own key is masked out
+        // A padded row's output is never read: counting it as self-only keeps a padded forward on the fast path.
+        return gap.lt(-selfMask + MASKED_SOFTMAX_FLUSH_LOGIT).logicalOr(padded).expandDims(-1); // -> [B,h,T,1]
     }
 
     /**

@@ -72,6 +72,17 @@ class ShapeBucketsTest {
     }
 
     @Test
+    void shouldPadOnlyOnAnAccelerator() {
+        List<Integer> mixed = List.of(197, 161, 197);
+        BatchingPolicy cpu = BatchingPolicy.DEFAULT.forDevice(false);
+
+        assertThat(cpu.maxPaddingShare()).isZero();
+        assertThat(ShapeBuckets.byTokens(mixed, t -> t, cpu, 12)).containsExactly(List.of(0, 2), List.of(1));
+        assertThat(ShapeBuckets.byTokens(mixed, t -> t, BatchingPolicy.DEFAULT.forDevice(true), 12))
+                .containsExactly(List.of(0, 2, 1)); // longest first
+    }
+
+    @Test
     void shouldSplitAForwardAtTheImageAndAttentionLimits() {
         List<Integer> same = List.of(197, 197, 197, 197, 197);
         assertThat(ShapeBuckets.byTokens(same, t -> t, BatchingPolicy.DEFAULT.withMaxImagesPerForward(2), 12))

@@ -24,8 +24,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -98,12 +100,19 @@ public final class TagBenchmark {
                             repeats,
                             Double.NaN)
                     : Double.NaN;
-            for (BatchingPolicy sizes : List.of(BatchingPolicy.DEFAULT, BatchingPolicy.COARSE)) {
-                if (!cases.contains(sizes == BatchingPolicy.DEFAULT ? "default" : "coarse")) {
+            // "default" and "coarse" as the CLI and the service run them on this device; "padded" forces the
+            // accelerator's padded mixed-size forwards (on a GPU it is the same as "default").
+            boolean accelerator = model.device().isGpu();
+            Map<String, BatchingPolicy> throughputCases = new LinkedHashMap<>();
+            throughputCases.put("default", BatchingPolicy.DEFAULT.forDevice(accelerator));
+            throughputCases.put("padded", BatchingPolicy.DEFAULT);
+            throughputCases.put("coarse", BatchingPolicy.COARSE.forDevice(accelerator));
+            for (Map.Entry<String, BatchingPolicy> sizes : throughputCases.entrySet()) {
+                if (!cases.contains(sizes.getKey())) {
                     continue;
                 }
                 for (int batch : batches) {
-                    run(model, PipelineSettings.Mode.THROUGHPUT, sizes, batch, requests, repeats, reference);
+                    run(model, PipelineSettings.Mode.THROUGHPUT, sizes.getValue(), batch, requests, repeats, reference);
                 }
             }
         }
@@ -125,12 +134,7 @@ public final class TagBenchmark {
                 DecisionOptions.REFERENCE,
                 true,
                 mode,
-                new BatchingPolicy(
-                        sizes.maxLongSide(),
-                        sizes.sizeStep(),
-                        batch,
-                        sizes.maxCropsPerForward(),
-                        sizes.maxAttentionMib()));
+                sizes.withMaxImagesPerForward(batch));
         try (TaggingPipeline pipeline = Pipelines.tagClip(
                 new ClipModelBackbone(model),
                 randomText(),
@@ -153,7 +157,8 @@ public final class TagBenchmark {
             double perSecond = requests.size() * repeats / seconds;
             String sizing = mode == PipelineSettings.Mode.REFERENCE
                     ? "own size"
-                    : "long side <= " + sizes.maxLongSide() + ", step " + sizes.sizeStep();
+                    : "long side <= " + sizes.maxLongSide() + ", step " + sizes.sizeStep() + ", padding <= "
+                            + Math.round(100 * sizes.maxPaddingShare()) + " %";
             System.out.printf(
                     Locale.ROOT,
                     "| %s | %s | %d | %.1f | %.3f | %s | %.2f | %d |%n",
