@@ -25,15 +25,23 @@ import java.util.function.LongSupplier;
  * @param images      photos tagged
  * @param forwards    first passes and crop forwards, in call order
  * @param memoryPeak  largest value {@code memory} reported after a call (bytes), or -1 without a probe
+ * @param systemSeconds kernel CPU time of the process over the same span
+ * @param minorFaults minor page faults of the process over the same span
  */
 record MixedStreamRun(
-        double seconds, double cpuSeconds, int images, List<CountingBackbone.Forward> forwards, long memoryPeak) {
+        double seconds,
+        double cpuSeconds,
+        int images,
+        List<CountingBackbone.Forward> forwards,
+        long memoryPeak,
+        double systemSeconds,
+        long minorFaults) {
 
     /** Runs {@code requests} in {@code mode} ({@code batch} images per call in throughput mode). */
     static MixedStreamRun run(
             ClipModel model, PipelineSettings.Mode mode, int batch, List<ImageRequest> requests, LongSupplier memory)
             throws IOException {
-        BatchingPolicy sizes = BatchingPolicy.DEFAULT;
+        BatchingPolicy sizes = BatchingPolicy.DEFAULT.forDevice(model.device().isGpu()); // as the CLI and service
         int perCall = mode == PipelineSettings.Mode.REFERENCE ? 1 : batch;
         PipelineSettings settings = new PipelineSettings(
                 Vocabularies.VOC2007,
@@ -46,7 +54,8 @@ record MixedStreamRun(
                         sizes.sizeStep(),
                         perCall,
                         Math.max(sizes.maxCropsPerForward(), perCall),
-                        sizes.maxAttentionMib()));
+                        sizes.maxAttentionMib(),
+                        sizes.maxPaddingShare()));
         CountingBackbone backbone = new CountingBackbone(new ClipModelBackbone(model));
         try (TaggingPipeline pipeline = Pipelines.tagClip(
                 backbone,
@@ -62,6 +71,8 @@ record MixedStreamRun(
             long peak = -1;
             long start = System.nanoTime();
             double cpuStart = TagBenchmark.processCpuSeconds();
+            double systemStart = TagBenchmark.processSystemSeconds();
+            long faultsStart = TagBenchmark.processMinorFaults();
             for (int from = 0; from < requests.size(); from += perCall) {
                 TagBenchmark.check(pipeline.tag(requests.subList(from, Math.min(requests.size(), from + perCall))));
                 if (memory != null) {
@@ -70,7 +81,13 @@ record MixedStreamRun(
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             return new MixedStreamRun(
-                    seconds, TagBenchmark.processCpuSeconds() - cpuStart, requests.size(), backbone.forwards(), peak);
+                    seconds,
+                    TagBenchmark.processCpuSeconds() - cpuStart,
+                    requests.size(),
+                    backbone.forwards(),
+                    peak,
+                    TagBenchmark.processSystemSeconds() - systemStart,
+                    TagBenchmark.processMinorFaults() - faultsStart);
         }
     }
 

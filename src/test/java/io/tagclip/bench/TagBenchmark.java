@@ -60,6 +60,12 @@ public final class TagBenchmark {
     /** USER_HZ, the unit of the CPU times in /proc/self/stat (100 on Linux x86-64). */
     private static final int CLOCK_TICKS = 100;
 
+    /** Indices in /proc/self/stat from the state field: minflt, utime, stime (proc(5) fields 10, 14, 15). */
+    private static final int STAT_MINOR_FAULTS = 7;
+
+    private static final int STAT_USER_TICKS = 11;
+    private static final int STAT_SYSTEM_TICKS = 12;
+
     private TagBenchmark() {}
 
     public static void main(String[] args) throws IOException, FetchException {
@@ -232,9 +238,23 @@ public final class TagBenchmark {
      * a busy shared machine shows up as wall time, not as CPU time.
      */
     static double processCpuSeconds() throws IOException {
+        return (processStat(STAT_USER_TICKS) + processStat(STAT_SYSTEM_TICKS)) / (double) CLOCK_TICKS;
+    }
+
+    /** System (kernel) CPU time of the whole process: page faults show up here. */
+    static double processSystemSeconds() throws IOException {
+        return processStat(STAT_SYSTEM_TICKS) / (double) CLOCK_TICKS;
+    }
+
+    /** Minor page faults of the whole process so far: each is a page the kernel had to map in (and zero). */
+    static long processMinorFaults() throws IOException {
+        return processStat(STAT_MINOR_FAULTS);
+    }
+
+    /** Field {@code index} of /proc/self/stat, counted from the state field (index 0) after the command name. */
+    private static long processStat(int index) throws IOException {
         String stat = Files.readString(Path.of("/proc/self/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) CLOCK_TICKS;
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[index]);
     }
 
     /** A value in KiB from /proc/self/status (VmRSS = resident now, VmHWM = peak resident). */

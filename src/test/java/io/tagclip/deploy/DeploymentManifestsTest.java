@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -268,6 +269,29 @@ class DeploymentManifestsTest {
                     .satisfies(entrypoint -> assertThat(entrypoint).startsWith("ENTRYPOINT [\"java\""));
         }
         assertThat(dockerEnv(DOCKER.resolve("Dockerfile.gpu"))).containsEntry("PYTORCH_FLAVOR", "cu128");
+    }
+
+    /**
+     * The allocator settings that keep libtorch's freed tensors for reuse (bin/lib/jvm-env.sh) are the same in the
+     * launchers, both images and the pom's test JVMs, and this test JVM runs with them.
+     */
+    @Test
+    void shouldRunEveryJvmWithTheSameAllocatorSettings() throws IOException {
+        Matcher launcher = Pattern.compile("GLIBC_TUNABLES=\"\\$\\{GLIBC_TUNABLES-([^}]+)}\"")
+                .matcher(Files.readString(ROOT.resolve("bin/lib/jvm-env.sh")));
+        assertThat(launcher.find())
+                .as("default GLIBC_TUNABLES in bin/lib/jvm-env.sh")
+                .isTrue();
+        String tunables = launcher.group(1);
+        assertThat(tunables).contains("glibc.malloc.mmap_max=0", "glibc.malloc.arena_max=1");
+        for (String name : List.of("Dockerfile.jvm", "Dockerfile.gpu")) {
+            assertThat(dockerEnv(DOCKER.resolve(name))).as(name).containsEntry("GLIBC_TUNABLES", tunables);
+        }
+        assertThat(Files.readString(ROOT.resolve("pom.xml")))
+                .contains("<native.malloc>" + tunables + "</native.malloc>");
+        assertThat(System.getenv("GLIBC_TUNABLES"))
+                .as("this JVM's GLIBC_TUNABLES")
+                .isEqualTo(tunables);
     }
 
     @Test
