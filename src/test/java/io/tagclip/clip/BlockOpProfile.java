@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
@@ -95,16 +96,27 @@ public final class BlockOpProfile {
         return ms;
     }
 
+    /**
+     * Median milliseconds of {@code op}. Each run frees everything it made (the op's intermediates too, as a block's
+     * scope does in a forward): memory left behind would make the next run touch fresh pages, which costs more than
+     * some ops themselves on a virtual machine.
+     */
     private static double time(Supplier<NDArray> op) {
-        op.get().close();
+        runFreeing(op);
         double[] times = new double[RUNS];
         for (int r = 0; r < RUNS; r++) {
-            long t0 = System.nanoTime();
-            NDArray out = op.get();
-            times[r] = (System.nanoTime() - t0) / 1e6;
-            out.close();
+            times[r] = runFreeing(op);
         }
         Arrays.sort(times);
         return times[RUNS / 2];
+    }
+
+    private static double runFreeing(Supplier<NDArray> op) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            long t0 = System.nanoTime();
+            op.get();
+            return (System.nanoTime() - t0) / 1e6;
+        }
     }
 }
