@@ -80,7 +80,7 @@ public record BatchingPolicy(
      * ({@code maxPaddingShare} 0, so only equal token counts share a forward). A CPU gains little from larger
      * forwards (the 224×224 pass runs 4.2 images/s alone and 4.8 at batch 8) while a padded forward pays for its
      * padded slots and for attention over the longest image's T² per image: on the 8 golden sizes at ViT-B/16,
-     * batch 8, throughput mode took 2.1× as long padded as unpadded (README, Benchmarks).
+     * batch 8, throughput mode took 1.3× as long padded as unpadded (README, Benchmarks: CPU efficiency).
      */
     public BatchingPolicy forDevice(boolean accelerator) {
         return accelerator ? this : withMaxPaddingShare(0);
