@@ -13,6 +13,7 @@ import io.tagclip.clip.DownloadProgress;
 import io.tagclip.clip.HubOptions;
 import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
+import io.tagclip.clip.NativeAllocator;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.image.RgbImage;
 import io.tagclip.inference.OnlineCdulPipeline;
@@ -59,6 +60,7 @@ public class PipelineProducer {
         String precision = reference && m.precision().equalsIgnoreCase("auto") ? "fp32" : m.precision();
         ClipModel model = ClipLoader.load(source, ClipOptions.parse(m.device(), precision));
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
+        NativeAllocator.warning(model.device()).ifPresent(LOG::warn);
         if (model.device().isGpu()) {
             Device gpu = model.device();
             TaggerMetrics.gpuMemory(

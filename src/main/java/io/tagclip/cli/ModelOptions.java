@@ -9,6 +9,7 @@ import io.tagclip.clip.DownloadListener;
 import io.tagclip.clip.HubOptions;
 import io.tagclip.clip.ModelLocator;
 import io.tagclip.clip.ModelSource;
+import io.tagclip.clip.NativeAllocator;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.clip.TextProgress;
 import io.tagclip.inference.PipelineSettings;
@@ -236,6 +237,7 @@ final class ModelOptions {
             TextTable.NameEmbedder ensemble = cache.cached(
                     loaded.ensemble(), TextFeatureCache.Key.of(loaded.model(), PromptEnsemble.definition()));
             boolean accelerator = loaded.model().device().isGpu();
+            NativeAllocator.warning(loaded.model().device()).ifPresent(w -> err.println("warning: " + w));
             return new Prepared(
                     loaded,
                     ensemble,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tagclip.clip.NativeAllocator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -273,7 +274,7 @@ class DeploymentManifestsTest {
 
     /**
      * The allocator settings that keep libtorch's freed tensors for reuse (bin/lib/jvm-env.sh) are the same in the
-     * launchers, both images and the pom's test JVMs, and this test JVM runs with them.
+     * launchers, both images, the pom's test JVMs and {@link NativeAllocator}, and this test JVM runs with them.
      */
     @Test
     void shouldRunEveryJvmWithTheSameAllocatorSettings() throws IOException {
@@ -283,7 +284,7 @@ class DeploymentManifestsTest {
                 .as("default GLIBC_TUNABLES in bin/lib/jvm-env.sh")
                 .isTrue();
         String tunables = launcher.group(1);
-        assertThat(tunables).contains("glibc.malloc.mmap_max=0", "glibc.malloc.arena_max=1");
+        assertThat(tunables).isEqualTo(NativeAllocator.TUNABLES); // what the CLI and service check for
         for (String name : List.of("Dockerfile.jvm", "Dockerfile.gpu")) {
             assertThat(dockerEnv(DOCKER.resolve(name))).as(name).containsEntry("GLIBC_TUNABLES", tunables);
         }
