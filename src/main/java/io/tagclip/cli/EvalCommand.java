@@ -47,12 +47,8 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(
-            names = "--images",
-            required = true,
-            paramLabel = "DIR",
-            description = "Folder holding <id>.jpg (or .png, or <id>.*) for every id of the split.")
-    Path images;
+    @Mixin
+    SplitImages images;
 
     @Option(
             names = "--split",
@@ -60,9 +56,6 @@ final class EvalCommand implements Callable<Integer> {
             paramLabel = "FILE",
             description = "Split file: one image per line, '<id> <class_index> ...' (0-based, vocabulary order).")
     Path split;
-
-    @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N images of the split.")
-    Integer limit;
 
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
@@ -82,9 +75,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (limit != null && limit < 1) {
-            throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
-        }
+        images.check();
         PrintWriter out = spec.commandLine().getOut();
         Progress.Style style = progress.style();
         ImageFiles files = new ImageFiles();
@@ -95,13 +86,8 @@ final class EvalCommand implements Callable<Integer> {
                 spec.commandLine().getErr(),
                 style)) {
             Vocabulary vocabulary = session.vocabulary();
-            SplitFile entries = SplitFile.read(split, vocabulary.numClasses());
-            if (limit != null && limit < entries.size()) {
-                entries = new SplitFile(
-                        entries.source(),
-                        entries.numClasses(),
-                        entries.entries().subList(0, limit));
-            }
+            SplitFile all = SplitFile.read(split, vocabulary.numClasses());
+            SplitFile entries = new SplitFile(all.source(), all.numClasses(), images.first(all.entries()));
             session.pipeline().warmUp(); // text features now, outside the timed loop
             ImageScorer pipelineScorer = new PipelineImageScorer(session.pipeline(), vocabulary, files::decode);
             ScoredEvaluation scored;
@@ -112,7 +98,8 @@ final class EvalCommand implements Callable<Integer> {
                     shown.advance(batch.size());
                     return scores;
                 };
-                scored = new Evaluator(session.method().id(), scorer, model.batch()).evaluateScored(entries, images);
+                scored = new Evaluator(session.method().id(), scorer, model.batch())
+                        .evaluateScored(entries, images.folder());
             }
             EvaluationResult result = scored.result();
             Path page = report == null

@@ -53,12 +53,8 @@ final class EvalSegCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(
-            names = "--images",
-            required = true,
-            paramLabel = "DIR",
-            description = "Folder holding <id>.jpg (or .png, or <id>.*) for every id of the split.")
-    Path images;
+    @Mixin
+    SplitImages images;
 
     @Option(
             names = "--gt",
@@ -75,9 +71,6 @@ final class EvalSegCommand implements Callable<Integer> {
             description = "One image per line; the first token is its id (VOC's ImageSets/Segmentation/val.txt, or "
                     + "a classification split whose class indices are ignored).")
     Path split;
-
-    @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N images of the split.")
-    Integer limit;
 
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
@@ -97,9 +90,7 @@ final class EvalSegCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "eval-seg segments TagCLIP's tags: it needs --method tagclip, got " + model.method());
         }
-        if (limit != null && limit < 1) {
-            throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
-        }
+        images.check();
         PrintWriter out = spec.commandLine().getOut();
         Progress.Style style = progress.style();
         try (ModelOptions.Session session = model.open(
@@ -114,12 +105,12 @@ final class EvalSegCommand implements Callable<Integer> {
             if (entries.isEmpty()) {
                 throw new EvaluationException("split " + split + " lists no images");
             }
-            entries = limit == null ? entries : entries.subList(0, Math.min(limit, entries.size()));
+            entries = images.first(entries);
             TaggingPipeline pipeline =
                     Pipelines.withMasks(session.pipeline(), session.model(), Vocabularies.of(List.of(vocabulary)));
             pipeline.warmUp(); // text features now, outside the timed loop
             SegmentationMetrics metrics = new SegmentationMetrics(1 + vocabulary.numClasses());
-            folder = new ImageFolder(images);
+            folder = new ImageFolder(images.folder());
             long start = System.nanoTime();
             try (Progress shown = new Progress(
                     "eval-seg", "images", entries.size(), spec.commandLine().getErr(), style)) {
