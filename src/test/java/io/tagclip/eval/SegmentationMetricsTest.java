@@ -156,54 +156,50 @@ class SegmentationMetricsTest {
 
     @Test
     void shouldNameTheFileAndValueOfAnUnknownGroundTruthClass() throws IOException {
-        Path truth = folder("truth");
-        Path predicted = folder("predicted");
         LabelMap camera = golden("camera");
-        grey(truth.resolve("camera.png"), relabel(camera, 16, 30, 1));
-        grey(predicted.resolve("camera.png"), camera);
-
-        assertThatThrownBy(() -> SegmentationMetrics.compare(truth, predicted, List.of("camera"), VOC_CLASSES))
-                .isInstanceOf(EvaluationException.class)
-                .hasMessageContaining(truth.resolve("camera.png").toString())
-                .hasMessageContaining("ground truth value 30");
+        assertCompareFails(
+                relabel(camera, 16, 30, 1),
+                camera,
+                dir.resolve("truth/camera.png").toString(),
+                "ground truth value 30");
     }
 
     @Test
     void shouldRefuseAPredictionValueThatIsNotAClass() throws IOException {
-        Path truth = folder("truth");
-        Path predicted = folder("predicted");
         LabelMap camera = golden("camera");
-        grey(truth.resolve("camera.png"), camera);
-        grey(predicted.resolve("camera.png"), relabel(camera, 0, VOC_CLASSES, 1));
-
-        assertThatThrownBy(() -> SegmentationMetrics.compare(truth, predicted, List.of("camera"), VOC_CLASSES))
-                .isInstanceOf(EvaluationException.class)
-                .hasMessageContaining("camera.png")
-                .hasMessageContaining("prediction value 21");
+        assertCompareFails(camera, relabel(camera, 0, VOC_CLASSES, 1), "camera.png", "prediction value 21");
     }
 
     @Test
     void shouldNameTheFileOfMapsOfDifferentSizes() throws IOException {
-        Path truth = folder("truth");
-        Path predicted = folder("predicted");
-        grey(truth.resolve("camera.png"), golden("camera"));
-        grey(predicted.resolve("camera.png"), golden("chelsea_small"));
-
-        assertThatThrownBy(() -> SegmentationMetrics.compare(truth, predicted, List.of("camera"), VOC_CLASSES))
-                .isInstanceOf(EvaluationException.class)
-                .hasMessageContaining(truth.resolve("camera.png").toString())
-                .hasMessageContaining("but the prediction is");
+        assertCompareFails(
+                golden("camera"),
+                golden("chelsea_small"),
+                dir.resolve("truth/camera.png").toString(),
+                "but the prediction is");
     }
 
     @Test
     void shouldNameAMissingFile() throws IOException {
+        assertCompareFails(golden("camera"), null, dir.resolve("predicted/camera.png") + " does not exist");
+    }
+
+    /**
+     * Writes {@code truthMap} and {@code predictedMap} (null: no file) as camera.png under truth/ and predicted/ and
+     * expects {@link SegmentationMetrics#compare} to refuse them with a message holding every one of {@code message}.
+     */
+    private void assertCompareFails(LabelMap truthMap, LabelMap predictedMap, String... message) throws IOException {
         Path truth = folder("truth");
         Path predicted = folder("predicted");
-        grey(truth.resolve("camera.png"), golden("camera"));
-
+        if (truthMap != null) {
+            grey(truth.resolve("camera.png"), truthMap);
+        }
+        if (predictedMap != null) {
+            grey(predicted.resolve("camera.png"), predictedMap);
+        }
         assertThatThrownBy(() -> SegmentationMetrics.compare(truth, predicted, List.of("camera"), VOC_CLASSES))
                 .isInstanceOf(EvaluationException.class)
-                .hasMessageContaining(predicted.resolve("camera.png") + " does not exist");
+                .satisfies(e -> assertThat(e.getMessage()).contains(message));
     }
 
     @Test
