@@ -729,19 +729,7 @@ class CliTest {
         }
         SegmentationMetrics.Result expected = SegmentationMetrics.compare(truth, written, SMALL_IMAGES, 21);
 
-        Run run = run(
-                "eval-seg",
-                "--model",
-                modelDir.toString(),
-                "--vocab",
-                "voc2007",
-                "--images",
-                images.toString(),
-                "--gt",
-                truth.toString(),
-                "--split",
-                split.toString(),
-                "--json");
+        Run run = evalSeg(images, truth, split, "--json");
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode result = JSON.readTree(run.out());
@@ -751,18 +739,7 @@ class CliTest {
                 .isGreaterThan(0.99);
         assertThat(result.get("pixel_accuracy").asDouble()).isEqualTo(expected.pixelAccuracy());
         assertThat(result.get("per_class_iou").get("background").asDouble()).isEqualTo(expected.iou()[0]);
-        Run text = run(
-                "eval-seg",
-                "--model",
-                modelDir.toString(),
-                "--vocab",
-                "voc2007",
-                "--images",
-                images.toString(),
-                "--gt",
-                truth.toString(),
-                "--split",
-                split.toString());
+        Run text = evalSeg(images, truth, split);
         assertThat(text.code()).as(text.err()).isZero();
         assertThat(text.out()).contains(String.format(Locale.ROOT, "%.2f%%", 100 * expected.meanIou()), "background");
     }
@@ -772,18 +749,7 @@ class CliTest {
         Path truth = Files.createDirectories(dir.resolve("gt"));
         Path split = Files.writeString(dir.resolve("val.txt"), "chelsea_small\n");
 
-        Run run = run(
-                "eval-seg",
-                "--model",
-                modelDir.toString(),
-                "--vocab",
-                "voc2007",
-                "--images",
-                imageDir.toString(),
-                "--gt",
-                truth.toString(),
-                "--split",
-                split.toString());
+        Run run = evalSeg(imageDir, truth, split);
 
         assertThat(run.code()).isNotZero();
         assertThat(run.err()).contains("label map " + truth.resolve("chelsea_small.png") + " does not exist");
@@ -850,6 +816,24 @@ class CliTest {
     }
 
     /** {@code eval} of the tiny model on the golden images and the golden VOC split, with {@code options} added. */
+    /** {@code eval-seg} of the tiny model on VOC over these images, label maps and split, plus {@code options}. */
+    private static Run evalSeg(Path images, Path truth, Path split, String... options) {
+        List<String> args = new ArrayList<>(List.of(
+                "eval-seg",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--images",
+                images.toString(),
+                "--gt",
+                truth.toString(),
+                "--split",
+                split.toString()));
+        args.addAll(List.of(options));
+        return run(args.toArray(String[]::new));
+    }
+
     private static Run evalGoldenSplit(Path dir, String... options) throws IOException {
         Path split = modelDir.resolveSibling("splits").resolve("voc2007.txt");
         List<String> args = new ArrayList<>(List.of(
