@@ -12,8 +12,6 @@ import io.tagclip.eval.SplitFile;
 import io.tagclip.inference.PipelineImageScorer;
 import io.tagclip.pipeline.Method;
 import io.tagclip.report.EvaluationPage;
-import io.tagclip.tagging.DecisionOptions;
-import io.tagclip.tagging.TagClipParams;
 import io.tagclip.vocab.Vocabulary;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -79,12 +77,8 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Progress.Style style = progress.style();
         ImageFiles files = new ImageFiles();
-        try (ModelOptions.Session session = model.open(
-                TagClipParams.REFERENCE,
-                DecisionOptions.REFERENCE,
-                false,
-                spec.commandLine().getErr(),
-                style)) {
+        try (ModelOptions.Session session =
+                model.openReference(spec.commandLine().getErr(), style)) {
             Vocabulary vocabulary = session.vocabulary();
             SplitFile all = SplitFile.read(split, vocabulary.numClasses());
             SplitFile entries = new SplitFile(all.source(), all.numClasses(), images.first(all.entries()));

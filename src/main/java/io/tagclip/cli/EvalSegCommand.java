@@ -15,8 +15,6 @@ import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
-import io.tagclip.tagging.DecisionOptions;
-import io.tagclip.tagging.TagClipParams;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
 import java.io.IOException;
@@ -93,12 +91,8 @@ final class EvalSegCommand implements Callable<Integer> {
         images.check();
         PrintWriter out = spec.commandLine().getOut();
         Progress.Style style = progress.style();
-        try (ModelOptions.Session session = model.open(
-                TagClipParams.REFERENCE,
-                DecisionOptions.REFERENCE,
-                false,
-                spec.commandLine().getErr(),
-                style)) {
+        try (ModelOptions.Session session =
+                model.openReference(spec.commandLine().getErr(), style)) {
             Vocabulary vocabulary = session.vocabulary();
             List<SplitEntry> entries =
                     SplitFile.read(split, vocabulary.numClasses()).entries();

@@ -154,6 +154,14 @@ final class ModelOptions {
     }
 
     /**
+     * {@link #open} at the reference's parameters and tag rule, without boxes: what the eval commands score, so that
+     * their numbers are the official code's.
+     */
+    Session openReference(PrintWriter err, Progress.Style style) {
+        return open(TagClipParams.REFERENCE, DecisionOptions.REFERENCE, false, err, style);
+    }
+
+    /**
      * Loads everything a command needs. Arguments are checked before the model is loaded, so a typo fails fast.
      *
      * @param params   the algorithm's constants (the tag threshold may differ from the reference's)
