@@ -80,7 +80,6 @@ final class EvalSegCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private final ImageFiles files = new ImageFiles();
-    private ImageFolder folder;
 
     @Override
     public Integer call() throws IOException {
@@ -104,13 +103,13 @@ final class EvalSegCommand implements Callable<Integer> {
                     Pipelines.withMasks(session.pipeline(), session.model(), Vocabularies.of(List.of(vocabulary)));
             pipeline.warmUp(); // text features now, outside the timed loop
             SegmentationMetrics metrics = new SegmentationMetrics(1 + vocabulary.numClasses());
-            folder = new ImageFolder(images.folder());
+            ImageFolder folder = new ImageFolder(images.folder());
             long start = System.nanoTime();
             try (Progress shown = new Progress(
                     "eval-seg", "images", entries.size(), spec.commandLine().getErr(), style)) {
                 for (int from = 0; from < entries.size(); from += model.batch()) {
                     List<SplitEntry> chunk = entries.subList(from, Math.min(entries.size(), from + model.batch()));
-                    score(pipeline, vocabulary, chunk, metrics);
+                    score(pipeline, vocabulary, folder, chunk, metrics);
                     shown.advance(chunk.size());
                 }
             }
@@ -130,12 +129,16 @@ final class EvalSegCommand implements Callable<Integer> {
 
     /** Tags and segments one chunk of the split and adds its label maps to {@code metrics}. */
     private void score(
-            TaggingPipeline pipeline, Vocabulary vocabulary, List<SplitEntry> chunk, SegmentationMetrics metrics)
+            TaggingPipeline pipeline,
+            Vocabulary vocabulary,
+            ImageFolder folder,
+            List<SplitEntry> chunk,
+            SegmentationMetrics metrics)
             throws IOException {
         List<ImageRequest> requests = new ArrayList<>(chunk.size());
         for (SplitEntry entry : chunk) {
             RgbImage image = files.decode(folder.resolve(entry.imageId()));
-            requests.add(new ImageRequest(entry.imageId(), image, null, List.of()));
+            requests.add(ImageRequest.of(entry.imageId(), image));
         }
         List<TagResult> results = pipeline.tag(requests);
         for (int i = 0; i < results.size(); i++) {
