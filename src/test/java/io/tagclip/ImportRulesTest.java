@@ -2,12 +2,16 @@ package io.tagclip;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import io.tagclip.streams.ModelSideImportFixture;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -26,7 +30,10 @@ class ImportRulesTest {
             "fetch",
             "preprocess",
             "batch",
+            "weights",
+            "tokenizer",
             "clip",
+            "hub",
             "vocab",
             "tagging",
             "segment",
@@ -35,13 +42,28 @@ class ImportRulesTest {
             "cdul",
             "pipeline",
             "inference",
-            "render",
             "report",
             "avro",
             "serde",
             "streams",
+            "online",
             "app",
             "cli");
+
+    /**
+     * Where direction matters more than the layer order: these packages may import only the listed ones (and
+     * themselves). {@code streams} sees the model only through the seam's value types in {@code pipeline}; the model's
+     * own packages follow openai/CLIP's split (weights and tokenizer below the model, downloads above it).
+     */
+    static final Map<String, Set<String>> ALLOWED = Map.of(
+            "streams", Set.of("image", "fetch", "pipeline", "serde", "avro"),
+            "serde", Set.of("avro"),
+            "weights", Set.of(),
+            "tokenizer", Set.of("weights"),
+            "clip", Set.of("weights", "tokenizer"),
+            "hub", Set.of("weights", "clip"),
+            "pipeline", Set.of("image"),
+            "batch", Set.of());
 
     /** The model side, every layer below the generated Avro classes: no Kafka, Quarkus, CDI, Avro or logging. */
     private static final String[] PURE =
@@ -81,6 +103,35 @@ class ImportRulesTest {
                     .as(LAYERS.get(i) + " imports only " + LAYERS.subList(0, i))
                     .check(production);
         }
+    }
+
+    @Test
+    void allowListedPackagesShouldImportOnlyWhatTheirListNames() {
+        ALLOWED.forEach((name, allowed) -> importsOnly(name, allowed).check(production));
+    }
+
+    @Test
+    void allowListShouldFailWhenStreamsImportsAModelSidePackage() {
+        JavaClasses fixture = new ClassFileImporter().importClasses(ModelSideImportFixture.class);
+        ArchRule rule = importsOnly("streams", ALLOWED.get("streams"));
+        assertThatThrownBy(() -> rule.check(fixture))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("io.tagclip.clip.ClipModel");
+    }
+
+    /** No class of {@code name} depends on a project package other than itself and {@code allowed}. */
+    private static ArchRule importsOnly(String name, Set<String> allowed) {
+        String[] forbidden = LAYERS.stream()
+                .filter(other -> !other.equals(name) && !allowed.contains(other))
+                .map(other -> "io.tagclip." + other + "..")
+                .toArray(String[]::new);
+        return noClasses()
+                .that()
+                .resideInAPackage("io.tagclip." + name + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(forbidden)
+                .as(name + " imports only " + new TreeSet<>(allowed));
     }
 
     private static String[] packages(String... names) {

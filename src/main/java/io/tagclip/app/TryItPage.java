@@ -17,7 +17,7 @@ import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
-import io.tagclip.render.OverlayRenderer;
+import io.tagclip.report.OverlayRenderer;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
 import io.vertx.core.buffer.Buffer;

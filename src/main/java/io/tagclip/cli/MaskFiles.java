@@ -3,7 +3,7 @@ package io.tagclip.cli;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Mask;
 import io.tagclip.pipeline.Tag;
-import io.tagclip.render.OverlayRenderer;
+import io.tagclip.report.OverlayRenderer;
 import io.tagclip.segment.CocoRle;
 import io.tagclip.vocab.Vocabulary;
 import java.awt.Color;

@@ -13,7 +13,7 @@ import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
-import io.tagclip.render.OverlayRenderer;
+import io.tagclip.report.OverlayRenderer;
 import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
 import io.tagclip.vocab.Vocabularies;

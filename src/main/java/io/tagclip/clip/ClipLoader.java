@@ -7,6 +7,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tagclip.tokenizer.ClipTokenizer;
+import io.tagclip.weights.ModelLoadException;
+import io.tagclip.weights.SafeTensors;
+import io.tagclip.weights.TensorFile;
+import io.tagclip.weights.TorchCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -233,7 +238,7 @@ public final class ClipLoader {
 
     private static String sha256Prefix(Path file) {
         try {
-            return HubClient.sha256(file).substring(0, REVISION_HEX_DIGITS);
+            return TensorFile.sha256(file).substring(0, REVISION_HEX_DIGITS);
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
         }

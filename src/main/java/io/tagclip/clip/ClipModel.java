@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.tagclip.tokenizer.ClipTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

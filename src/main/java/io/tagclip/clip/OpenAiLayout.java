@@ -1,6 +1,8 @@
 package io.tagclip.clip;
 
 import ai.djl.ndarray.types.Shape;
+import io.tagclip.weights.ModelLoadException;
+import io.tagclip.weights.TensorFile;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

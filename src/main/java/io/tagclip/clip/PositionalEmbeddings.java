@@ -1,5 +1,7 @@
 package io.tagclip.clip;
 
+import io.tagclip.weights.Fp16;
+
 /**
  * Resizes the vision positional embedding to another patch grid the way the reference does
  * ({@code upsample_pos_emb} in {@code clip/clip_model.py}): the patch rows, seen as a [D,g,g] image, are resized

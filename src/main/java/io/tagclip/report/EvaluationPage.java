@@ -5,7 +5,6 @@ import io.tagclip.eval.EvaluationResult;
 import io.tagclip.eval.MultiLabelMetrics;
 import io.tagclip.eval.PrecisionRecallCurve;
 import io.tagclip.eval.ScoredEvaluation;
-import io.tagclip.render.OverlayRenderer;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.geom.Ellipse2D;

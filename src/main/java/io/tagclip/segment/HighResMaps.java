@@ -1,6 +1,6 @@
 package io.tagclip.segment;
 
-import io.tagclip.clip.Fp16;
+import io.tagclip.weights.Fp16;
 
 /**
  * The saved per-label maps at the original size and the label map {@code eval_cam.py} derives from them.

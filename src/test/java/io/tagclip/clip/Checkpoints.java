@@ -1,5 +1,6 @@
 package io.tagclip.clip;
 
+import io.tagclip.golden.GoldenTensors;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;

@@ -1,6 +1,6 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.GoldenTensors.assertClose;
+import static io.tagclip.golden.GoldenTensors.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +9,9 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tagclip.golden.GoldenTensors;
+import io.tagclip.tokenizer.ClipTokenizer;
+import io.tagclip.weights.ModelLoadException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

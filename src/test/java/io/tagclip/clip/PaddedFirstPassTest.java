@@ -1,11 +1,12 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.GoldenTensors.assertClose;
+import static io.tagclip.golden.GoldenTensors.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.tagclip.golden.GoldenTensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

@@ -1,6 +1,7 @@
 package io.tagclip.clip;
 
 import ai.djl.ndarray.types.Shape;
+import io.tagclip.tokenizer.ClipTokenizer;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;

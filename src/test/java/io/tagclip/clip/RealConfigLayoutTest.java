@@ -1,12 +1,13 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.GoldenTensors.assertClose;
+import static io.tagclip.golden.GoldenTensors.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tagclip.golden.GoldenTensors;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;

@@ -3,6 +3,8 @@ package io.tagclip.clip;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tagclip.weights.Fp16;
+import io.tagclip.weights.SafeTensors;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -103,9 +105,7 @@ final class SafeTensorsWriter {
     static Map<String, Tensor> readAll(Path file, String dtype) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (SafeTensors in = SafeTensors.open(file)) {
-            for (SafeTensors.TensorInfo info : in.tensors().values()) {
-                out.put(info.name(), new Tensor(dtype, info.shape(), in.readFloats(info.name())));
-            }
+            in.entries().forEach((name, entry) -> out.put(name, new Tensor(dtype, entry.shape(), in.readFloats(name))));
         }
         return out;
     }

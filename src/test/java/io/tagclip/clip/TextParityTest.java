@@ -1,7 +1,7 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.GoldenTensors.assertClose;
-import static io.tagclip.clip.GoldenTensors.floats;
+import static io.tagclip.golden.GoldenTensors.assertClose;
+import static io.tagclip.golden.GoldenTensors.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tagclip.golden.GoldenTensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.data.Offset;

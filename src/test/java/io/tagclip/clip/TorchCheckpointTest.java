@@ -1,7 +1,7 @@
 package io.tagclip.clip;
 
-import static io.tagclip.clip.GoldenTensors.assertClose;
-import static io.tagclip.clip.GoldenTensors.floats;
+import static io.tagclip.golden.GoldenTensors.assertClose;
+import static io.tagclip.golden.GoldenTensors.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +10,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tagclip.golden.GoldenTensors;
+import io.tagclip.tokenizer.ClipTokenizer;
+import io.tagclip.weights.ModelLoadException;
+import io.tagclip.weights.TorchCheckpoint;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

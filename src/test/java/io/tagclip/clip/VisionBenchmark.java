@@ -3,6 +3,8 @@ package io.tagclip.clip;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.tagclip.golden.GoldenTensors;
+import io.tagclip.tokenizer.ClipTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.tagclip.clip.NativeAllocator;
+import io.tagclip.inference.NativeAllocator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tagclip.golden.Golden;
-import io.tagclip.render.OverlayRenderer;
+import io.tagclip.report.OverlayRenderer;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.ServerSocket;

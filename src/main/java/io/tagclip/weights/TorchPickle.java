@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.weights;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package io.tagclip.render;
+package io.tagclip.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

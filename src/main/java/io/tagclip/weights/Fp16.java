@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.weights;
 
 /** IEEE 754 half-precision and bfloat16 conversions (Java 17 has no {@code Float.float16ToFloat}). */
 public final class Fp16 {

@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.inference;
 
 import ai.djl.Device;
 import java.util.Locale;

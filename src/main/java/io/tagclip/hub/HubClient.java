@@ -1,7 +1,8 @@
-package io.tagclip.clip;
+package io.tagclip.hub;
 
+import io.tagclip.weights.ModelLoadException;
+import io.tagclip.weights.TensorFile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
@@ -11,13 +12,12 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -37,6 +37,9 @@ import java.util.regex.Pattern;
  * for LFS files, the sha256 the hub names in {@code X-Linked-Etag}.
  */
 final class HubClient {
+
+    /** Least time between two progress reports of one file. */
+    static final long PROGRESS_INTERVAL_MS = 500;
 
     /** What a {@code HEAD} on a file says. */
     record Metadata(URI url, String commit, String etag, long size, URI download) {}
@@ -165,7 +168,7 @@ final class HubClient {
         }
         verify(meta, part);
         long size = Files.size(part);
-        ModelLocator.moveIntoPlace(part, target);
+        moveIntoPlace(part, target);
         listener.onProgress(new DownloadProgress(id, file, size, size, size - startBytes, elapsed(started), true));
     }
 
@@ -232,7 +235,7 @@ final class HubClient {
                     have += n;
                 }
                 long now = System.nanoTime();
-                if (now - lastReport > TimeUnit.MILLISECONDS.toNanos(ModelLocator.PROGRESS_INTERVAL_MS)) {
+                if (now - lastReport > TimeUnit.MILLISECONDS.toNanos(PROGRESS_INTERVAL_MS)) {
                     lastReport = now;
                     listener.onProgress(new DownloadProgress(
                             id, file, have, meta.size(), have - startBytes, elapsed(started), false));
@@ -254,26 +257,12 @@ final class HubClient {
                     "download of " + meta.url() + " has " + size + " bytes, the hub says " + meta.size());
         }
         if (SHA256.matcher(meta.etag()).matches()) {
-            String actual = sha256(part);
+            String actual = TensorFile.sha256(part);
             if (!actual.equals(meta.etag())) {
                 Files.delete(part);
                 throw new ModelLoadException("download of " + meta.url() + " is corrupt: sha256 " + actual
                         + ", the hub says " + meta.etag());
             }
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 20];
-            int read;
-            while ((read = in.read(buffer)) > 0) {
-                digest.update(buffer, 0, read);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
         }
     }
 
@@ -485,6 +474,15 @@ final class HubClient {
             if (s != null) {
                 s.cancel();
             }
+        }
+    }
+
+    /** Moves a finished download or ref file into place, atomically where the file system can. */
+    static void moveIntoPlace(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

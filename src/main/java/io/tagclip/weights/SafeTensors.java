@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.weights;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +20,7 @@ import java.util.Map;
  * read as float32 in Java (DJL cannot create BF16 arrays on the CPU), streamed in chunks so the file is never held in
  * memory at once.
  */
-final class SafeTensors implements TensorFile {
+public final class SafeTensors implements TensorFile {
 
     /** One tensor's header entry. */
     record TensorInfo(String name, String dtype, long[] shape, long begin, long end) {
@@ -54,7 +54,7 @@ final class SafeTensors implements TensorFile {
     }
 
     /** Opens {@code file} and parses its header; errors name the file. */
-    static SafeTensors open(Path file) {
+    public static SafeTensors open(Path file) {
         FileChannel channel;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ);

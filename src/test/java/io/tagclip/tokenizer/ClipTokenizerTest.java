@@ -1,10 +1,12 @@
-package io.tagclip.clip;
+package io.tagclip.tokenizer;
 
-import static io.tagclip.clip.GoldenTensors.ints;
+import static io.tagclip.golden.GoldenTensors.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tagclip.clip.PromptEnsemble;
+import io.tagclip.golden.GoldenTensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.hub;
 
 import java.time.Duration;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.tokenizer;
 
 import java.util.Map;
 import java.util.regex.Matcher;

@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.weights;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +24,7 @@ import java.util.zip.ZipFile;
  * as {@code state_dict()} would name them. The pickle is read by {@link TorchPickle}, which runs no code.
  * Tensors may be views: storage offsets and strides are honoured element by element.
  */
-final class TorchCheckpoint implements TensorFile {
+public final class TorchCheckpoint implements TensorFile {
 
     /** Key of the tensors inside an open_clip (and many training) checkpoints. */
     static final String STATE_DICT_KEY = "state_dict";
@@ -56,7 +56,7 @@ final class TorchCheckpoint implements TensorFile {
     }
 
     /** Opens {@code file} and reads its pickle; errors name the file. */
-    static TorchCheckpoint open(Path file) {
+    public static TorchCheckpoint open(Path file) {
         checkMagic(file);
         ZipFile zip;
         try {

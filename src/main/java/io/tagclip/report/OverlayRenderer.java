@@ -1,4 +1,4 @@
-package io.tagclip.render;
+package io.tagclip.report;
 
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Box;

@@ -1,10 +1,18 @@
-package io.tagclip.clip;
+package io.tagclip.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.tagclip.clip.Checkpoints;
+import io.tagclip.clip.ClipLoader;
+import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.ClipOptions;
+import io.tagclip.clip.ModelSource;
+import io.tagclip.golden.GoldenTensors;
+import io.tagclip.weights.ModelLoadException;
+import io.tagclip.weights.TensorFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -105,7 +113,7 @@ class ModelLocatorTest {
         }
         long size = Files.size(source);
         if (LFS.contains(file)) {
-            String sha = HubClient.sha256(source);
+            String sha = TensorFile.sha256(source);
             blobs.put(sha, source);
             exchange.getResponseHeaders().add("X-Linked-Etag", "\"" + sha + "\"");
             exchange.getResponseHeaders().add("X-Linked-Size", Long.toString(size));
@@ -117,7 +125,7 @@ class ModelLocatorTest {
             return;
         }
         exchange.getResponseHeaders()
-                .add("ETag", "\"" + HubClient.sha256(source).substring(0, 40) + "\"");
+                .add("ETag", "\"" + TensorFile.sha256(source).substring(0, 40) + "\"");
         respond(exchange, 200, exchange.getRequestMethod().equals("HEAD") ? null : source, 0, size);
     }
 
@@ -198,7 +206,7 @@ class ModelLocatorTest {
         assertThat(Files.readString(repo().resolve("refs/main"))).isEqualTo(COMMIT);
         assertThat(repo().resolve(".no_exist").resolve(COMMIT).resolve("model.safetensors"))
                 .exists();
-        String sha = HubClient.sha256(Checkpoints.file(Checkpoints.HF_BIN));
+        String sha = TensorFile.sha256(Checkpoints.file(Checkpoints.HF_BIN));
         Path bin = snapshot.resolve("pytorch_model.bin");
         assertThat(Files.isSymbolicLink(bin)).isTrue();
         assertThat(Files.readSymbolicLink(bin)).isEqualTo(Path.of("..", "..", "blobs", sha));
@@ -266,7 +274,7 @@ class ModelLocatorTest {
         Path bin = Checkpoints.file(Checkpoints.HF_BIN);
         Path blobsDir = Files.createDirectories(repo().resolve("blobs"));
         Files.write(
-                blobsDir.resolve(HubClient.sha256(bin) + ".incomplete"),
+                blobsDir.resolve(TensorFile.sha256(bin) + ".incomplete"),
                 Arrays.copyOf(Files.readAllBytes(bin), 2_000_000));
 
         ModelSource source =

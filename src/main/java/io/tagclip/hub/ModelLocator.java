@@ -1,9 +1,11 @@
-package io.tagclip.clip;
+package io.tagclip.hub;
 
+import io.tagclip.clip.ClipLoader;
+import io.tagclip.clip.ModelSource;
+import io.tagclip.weights.ModelLoadException;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,9 +44,6 @@ public final class ModelLocator {
     static final List<String> TOKENIZER_PAIR = List.of("vocab.json", "merges.txt");
 
     static final String TOKENIZER_JSON = "tokenizer.json";
-
-    /** Least time between two progress reports of one file. */
-    static final long PROGRESS_INTERVAL_MS = 500;
 
     /** First pause before a download is retried; it doubles per attempt. */
     static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
@@ -266,14 +265,6 @@ public final class ModelLocator {
         Files.createDirectories(ref.getParent());
         Path temp = ref.resolveSibling(ref.getFileName() + ".tmp");
         Files.writeString(temp, commit, StandardCharsets.UTF_8);
-        moveIntoPlace(temp, ref);
-    }
-
-    static void moveIntoPlace(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
+        HubClient.moveIntoPlace(temp, ref);
     }
 }

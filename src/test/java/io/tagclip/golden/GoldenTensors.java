@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.golden;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tagclip.golden.Golden;
+import io.tagclip.clip.ClipModel;
 import io.tagclip.image.RgbImage;
 import io.tagclip.tagging.TagClipParams;
 import java.nio.file.Path;
@@ -16,28 +16,28 @@ import java.util.List;
  * The golden fixture {@code tagclip-tiny} as the CLIP tests need it: normalised image tensors, the reference's
  * constants, and comparisons with named tolerances (files are read through {@link Golden}).
  */
-final class GoldenTensors {
+public final class GoldenTensors {
 
     /** The reference's last-block self mask, as TagCLIP passes it to the first pass. */
-    static final float SELF_MASK = TagClipParams.REFERENCE.lastLayerSelfMask();
+    public static final float SELF_MASK = TagClipParams.REFERENCE.lastLayerSelfMask();
 
     /** CLIP's normalisation constants (OpenAI {@code clip._transform}). */
-    static final float[] MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
+    public static final float[] MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
 
-    static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
+    public static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
 
     private GoldenTensors() {}
 
-    static Path modelFolder() {
+    public static Path modelFolder() {
         return Golden.modelDir();
     }
 
-    static JsonNode expected(String name) {
+    public static JsonNode expected(String name) {
         return Golden.expected(name);
     }
 
     /** An 8-bit PNG of the fixture as a normalised [1,3,H,W] float32 tensor (ToTensor + Normalize in float32). */
-    static NDArray image(NDManager manager, String relativePath) {
+    public static NDArray image(NDManager manager, String relativePath) {
         RgbImage image = Golden.image(relativePath);
         int h = image.height();
         int w = image.width();
@@ -53,7 +53,7 @@ final class GoldenTensors {
     }
 
     /** A nested JSON array of numbers, flattened row-major (all rows must have the same length). */
-    static float[] floats(JsonNode node) {
+    public static float[] floats(JsonNode node) {
         if (node.isArray() && node.size() > 0 && node.get(0).isArray()) {
             float[] first = floats(node.get(0));
             float[] out = new float[node.size() * first.length];
@@ -67,12 +67,12 @@ final class GoldenTensors {
         return Golden.floats(node);
     }
 
-    static int[] ints(JsonNode node) {
+    public static int[] ints(JsonNode node) {
         return Golden.ints(node);
     }
 
     /** Largest absolute difference, after checking the lengths agree. */
-    static double maxAbsDiff(float[] actual, float[] expected) {
+    public static double maxAbsDiff(float[] actual, float[] expected) {
         assertThat(actual.length).as("number of values").isEqualTo(expected.length);
         double max = 0;
         for (int i = 0; i < actual.length; i++) {
@@ -82,7 +82,7 @@ final class GoldenTensors {
     }
 
     /** Asserts every element is within {@code tolerance}, naming the quantity and the worst difference. */
-    static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
+    public static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
         double diff = maxAbsDiff(actual, expected);
         assertThat(diff)
                 .as("%s: max |actual - expected| = %s (tolerance %s)", what, diff, tolerance)
@@ -90,7 +90,7 @@ final class GoldenTensors {
     }
 
     /** First-pass tokens of one golden image: a fingerprint of a loaded model's vision weights. */
-    static float[] visionProbe(ClipModel model) {
+    public static float[] visionProbe(ClipModel model) {
         try (NDManager scope = NDManager.newBaseManager()) {
             NDArray image = image(scope, "expected/chelsea_small.resized.png");
             return model.encodeImageTagClip(image, SELF_MASK).tokens().toFloatArray();
@@ -98,7 +98,7 @@ final class GoldenTensors {
     }
 
     /** Text features of two prompts: a fingerprint of a loaded model's text weights and tokenizer. */
-    static float[] textProbe(ClipModel model) {
+    public static float[] textProbe(ClipModel model) {
         try (NDManager scope = NDManager.newBaseManager()) {
             return model.encodeTexts(List.of("a photo of a cat.", "itap of my pottedplant."), scope)
                     .toFloatArray();

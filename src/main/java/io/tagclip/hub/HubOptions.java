@@ -1,5 +1,6 @@
-package io.tagclip.clip;
+package io.tagclip.hub;
 
+import io.tagclip.weights.ModelLoadException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

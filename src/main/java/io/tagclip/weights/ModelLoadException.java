@@ -1,4 +1,4 @@
-package io.tagclip.clip;
+package io.tagclip.weights;
 
 /** A model folder, file or tensor could not be found, read or used; the message names the file or tensor. */
 public class ModelLoadException extends RuntimeException {

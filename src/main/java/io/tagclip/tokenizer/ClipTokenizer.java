@@ -1,7 +1,8 @@
-package io.tagclip.clip;
+package io.tagclip.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tagclip.weights.ModelLoadException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +43,7 @@ public final class ClipTokenizer {
     private static final String END_TEXT = "<|endoftext|>";
     private static final String END_OF_WORD = "</w>";
     /** Classpath resource of OpenAI's BPE merges (gzipped text, {@code #version} line first). */
-    static final String STANDARD_BPE_RESOURCE = "/io/tagclip/clip/bpe_simple_vocab_16e6.txt.gz";
+    static final String STANDARD_BPE_RESOURCE = "/io/tagclip/tokenizer/bpe_simple_vocab_16e6.txt.gz";
     /** Merges OpenAI's {@code SimpleTokenizer} uses: 49152 − 256 − 2 (the rest of the file is unused). */
     private static final int STANDARD_MERGES = 49152 - 256 - 2;
     /** Words whose BPE is cached; beyond this, new words are encoded without caching. */

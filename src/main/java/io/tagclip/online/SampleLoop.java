@@ -1,0 +1,247 @@
+package io.tagclip.online;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tagclip.avro.TrainingSample;
+import io.tagclip.cdul.HeadSelection;
+import io.tagclip.cdul.TrainedHead;
+import io.tagclip.cdul.TrainingOptions;
+import io.tagclip.inference.OnlineCdulPipeline;
+import io.tagclip.inference.SampleWindow;
+import io.tagclip.pipeline.OnlineSample;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads the samples topic ({@code read_committed}, so only samples whose answer was committed count) from the
+ * beginning into a {@link SampleWindow}, and after every {@code retrainEvery} new samples (once {@code minSamples} are
+ * held), or when {@link #requestRetrain()} asks, fits a candidate head that the {@link Trainer} installs if
+ * {@link HeadSelection} accepts it. A tombstone removes its image's sample. Runs on its own thread ({@link #run()}),
+ * never the inference worker's: events go on being tagged by the current head while a candidate trains.
+ */
+public final class SampleLoop implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(SampleLoop.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Fits and, if accepted, installs a head ({@link OnlineCdulPipeline#retrain}). */
+    @FunctionalInterface
+    public interface Trainer {
+        OnlineCdulPipeline.Retrain retrain(
+                Map<String, OnlineSample> samples, TrainingOptions options, HeadSelection selection);
+    }
+
+    /** Told of every retrain's outcome ({@code accepted}, {@code rejected}, {@code failed}) and its duration. */
+    @FunctionalInterface
+    public interface RetrainListener {
+        void retrained(String result, long nanos);
+    }
+
+    /**
+     * What the loop reads and when it retrains (the {@code tagger.online.*} keys).
+     *
+     * @param poll longest wait of one poll, and the pause between looks for a samples topic that does not exist yet
+     * @param headsDir where accepted heads are saved, each in a folder named by its version
+     */
+    public record Settings(
+            String samplesTopic,
+            int maxSamples,
+            int minSamples,
+            int retrainEvery,
+            long seed,
+            int maxEpochs,
+            double acceptanceFraction,
+            double margin,
+            Optional<Path> headsDir,
+            Duration poll) {}
+
+    private final Consumer<String, TrainingSample> consumer;
+    private final Trainer trainer;
+    private final Settings settings;
+    private final RetrainListener listener;
+    private final ConcurrentLinkedQueue<CompletableFuture<ObjectNode>> requests = new ConcurrentLinkedQueue<>();
+    private volatile ObjectNode last = JSON.createObjectNode().put("result", "none yet");
+    private volatile boolean running = true;
+    private volatile int held;
+
+    public SampleLoop(
+            Consumer<String, TrainingSample> consumer, Trainer trainer, Settings settings, RetrainListener listener) {
+        this.consumer = consumer;
+        this.trainer = trainer;
+        this.settings = settings;
+        this.listener = listener;
+    }
+
+    /** Asks for a retrain at the next poll; completes with its outcome (or the last one if the loop stops first). */
+    public CompletableFuture<ObjectNode> requestRetrain() {
+        CompletableFuture<ObjectNode> done = new CompletableFuture<>();
+        requests.add(done);
+        if (!running) {
+            done.complete(last);
+        }
+        return done;
+    }
+
+    /** Samples held in the window. */
+    public int held() {
+        return held;
+    }
+
+    /** The last retrain's outcome as JSON ({@code {"result":"none yet"}} before the first). */
+    public ObjectNode last() {
+        return last;
+    }
+
+    /** Ends {@link #run()} at its next poll; safe from any thread. */
+    public void stop() {
+        running = false;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void run() {
+        SampleWindow window = new SampleWindow(settings.maxSamples());
+        long retrainedAt = 0;
+        try {
+            List<TopicPartition> partitions = partitions(settings.samplesTopic());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (running) {
+                for (ConsumerRecord<String, TrainingSample> r : consumer.poll(settings.poll())) {
+                    if (r.key() == null) {
+                        continue;
+                    }
+                    if (r.value() == null) {
+                        window.remove(r.key()); // a tombstone: the operator deleted this image's sample
+                    } else {
+                        window.put(r.key(), sample(r.value()));
+                    }
+                }
+                held = window.size();
+                CompletableFuture<ObjectNode> asked = requests.poll();
+                boolean due = window.size() >= settings.minSamples()
+                        && window.added() - retrainedAt >= settings.retrainEvery();
+                if (asked != null || due) {
+                    retrainedAt = window.added();
+                    ObjectNode outcome = retrain(window);
+                    if (asked != null) {
+                        asked.complete(outcome);
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // stop() woke the consumer up
+        } catch (RuntimeException e) {
+            LOG.error("online trainer stopped; the current head stays in service", e);
+            last = JSON.createObjectNode().put("result", "trainer stopped").put("error", e.toString());
+        } finally {
+            running = false;
+            CompletableFuture<ObjectNode> asked;
+            while ((asked = requests.poll()) != null) {
+                asked.complete(last);
+            }
+            consumer.close();
+        }
+    }
+
+    /** One retrain on the window; its outcome as JSON. A failed retrain leaves the current head in service. */
+    private ObjectNode retrain(SampleWindow window) {
+        long start = System.nanoTime();
+        ObjectNode node = JSON.createObjectNode();
+        node.put("samples", window.size());
+        try {
+            TrainingOptions options =
+                    TrainingOptions.DEFAULTS.withSeed(settings.seed()).withMaxEpochs(settings.maxEpochs());
+            HeadSelection selection = new HeadSelection(options, settings.acceptanceFraction(), settings.margin());
+            OnlineCdulPipeline.Retrain retrain = trainer.retrain(window.snapshot(), options, selection);
+            HeadSelection.Decision d = retrain.decision();
+            String result = d.accepted() ? "accepted" : "rejected";
+            node.put("result", result)
+                    .put("usable", retrain.usable())
+                    .put("training", d.trainingCount())
+                    .put("acceptance", d.acceptanceCount())
+                    .put("candidateKl", d.candidateLoss())
+                    .put("currentKl", d.incumbentLoss())
+                    .put("seconds", (System.nanoTime() - start) / 1e9);
+            if (retrain.head() != null) {
+                node.put("head", retrain.head().manifest().version());
+                save(retrain.head(), settings.headsDir());
+            }
+            listener.retrained(result, System.nanoTime() - start);
+            LOG.infof(
+                    "online retrain %s: candidate KL %.5f vs current %.5f on %d held-out samples (%d trained on)%s",
+                    result,
+                    d.candidateLoss(),
+                    d.incumbentLoss(),
+                    d.acceptanceCount(),
+                    d.trainingCount(),
+                    retrain.head() == null
+                            ? ""
+                            : "; head " + retrain.head().manifest().version() + " in service");
+        } catch (RuntimeException e) {
+            listener.retrained("failed", System.nanoTime() - start);
+            LOG.warnf("online retrain failed, the current head stays in service: %s", e.toString());
+            node.put("result", "failed").put("error", e.getMessage());
+        }
+        last = node;
+        return node;
+    }
+
+    private static void save(TrainedHead head, Optional<Path> dir) {
+        dir.ifPresent(d -> {
+            Path folder = d.resolve(head.manifest().version());
+            head.save(folder);
+            LOG.infof("head %s saved to %s", head.manifest().version(), folder);
+        });
+    }
+
+    private static OnlineSample sample(TrainingSample r) {
+        return new OnlineSample(
+                r.getModelId(),
+                r.getModelRevision(),
+                r.getImageSize(),
+                r.getVocabularyId(),
+                r.getVocabularyVersion(),
+                r.getTeacher(),
+                floats(r.getFeatures()),
+                floats(r.getScores()));
+    }
+
+    private static float[] floats(List<Float> list) {
+        float[] out = new float[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = list.get(i);
+        }
+        return out;
+    }
+
+    /** The topic's partitions, waiting for it to exist (the first samples may create it). */
+    private List<TopicPartition> partitions(String topic) {
+        while (running) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic);
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition()))
+                        .toList();
+            }
+            try {
+                Thread.sleep(settings.poll().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WakeupException();
+            }
+        }
+        throw new WakeupException();
+    }
+}
