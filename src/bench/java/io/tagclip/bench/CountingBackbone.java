@@ -35,6 +35,11 @@ final class CountingBackbone implements TagClipBackbone {
     }
 
     @Override
+    public int visionLayers() {
+        return delegate.visionLayers();
+    }
+
+    @Override
     public float logitScale() {
         return delegate.logitScale();
     }
