@@ -3,25 +3,18 @@ package io.tagclip.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
-import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.ClipOptions;
 import io.tagclip.golden.Golden;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,12 +32,7 @@ class MaskSwitchTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
+        model = TinyModel.shared();
     }
 
     private static TaggerConfig config(Map<String, String> overrides) {
@@ -53,12 +41,7 @@ class MaskSwitchTest {
         properties.put("tagger.model.mode", "reference");
         properties.put("tagger.model.text-cache-dir", textCache.toString());
         properties.putAll(overrides);
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withMapping(TaggerConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter()) // Quarkus's "200ms" form
-                .withSources(new PropertiesConfigSource(properties, "test", 1000))
-                .build();
-        return config.getConfigMapping(TaggerConfig.class);
+        return TaggerConfigs.of(properties);
     }
 
     private static List<Tag> tags(Map<String, String> overrides) {

@@ -3,10 +3,8 @@ package io.tagclip.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.types.Shape;
-import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.ClipOptions;
-import io.tagclip.golden.Golden;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.image.RgbImage;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
@@ -26,7 +24,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,12 +39,7 @@ class VocabularyPreparationTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
+        model = TinyModel.shared();
     }
 
     /** Random rows of the model's width (the scores do not matter here), counting every call and name. */

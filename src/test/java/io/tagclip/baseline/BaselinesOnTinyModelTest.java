@@ -7,11 +7,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.golden.Golden;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.image.RgbImage;
 import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.vocab.TextTable;
@@ -19,7 +18,6 @@ import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,12 +31,7 @@ class BaselinesOnTinyModelTest {
 
     @BeforeAll
     static void loadModel() {
-        model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
-    }
-
-    @AfterAll
-    static void closeModel() {
-        model.close();
+        model = TinyModel.shared();
     }
 
     @BeforeEach

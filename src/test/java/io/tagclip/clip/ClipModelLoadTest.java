@@ -1,6 +1,6 @@
 package io.tagclip.clip;
 
-import static io.tagclip.golden.GoldenTensors.assertClose;
+import static io.tagclip.testing.Tolerance.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tagclip.golden.GoldenTensors;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.tokenizer.ClipTokenizer;
 import io.tagclip.weights.ModelLoadException;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,14 +39,9 @@ class ClipModelLoadTest {
 
     @BeforeAll
     static void load() {
-        reference = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
+        reference = TinyModel.shared();
         referenceFeatures = GoldenTensors.visionProbe(reference);
         referenceText = GoldenTensors.textProbe(reference);
-    }
-
-    @AfterAll
-    static void close() {
-        reference.close();
     }
 
     @Test

@@ -1,12 +1,13 @@
 package io.tagclip.clip;
 
-import static io.tagclip.golden.GoldenTensors.assertClose;
+import static io.tagclip.testing.Tolerance.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tagclip.golden.GoldenTensors;
+import io.tagclip.golden.TinyModel;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -36,7 +37,7 @@ class PaddedFirstPassTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
+        model = TinyModel.shared();
         manager = NDManager.newBaseManager();
         manager.getEngine().setRandomSeed(13);
     }
@@ -44,7 +45,6 @@ class PaddedFirstPassTest {
     @AfterAll
     static void close() {
         manager.close();
-        model.close();
     }
 
     private static List<NDArray> images(NDManager m) {

@@ -1,7 +1,7 @@
 package io.tagclip.clip;
 
-import static io.tagclip.golden.GoldenTensors.assertClose;
 import static io.tagclip.golden.GoldenTensors.floats;
+import static io.tagclip.testing.Tolerance.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tagclip.golden.GoldenTensors;
+import io.tagclip.golden.TinyModel;
 import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.data.Offset;
@@ -28,14 +29,13 @@ class TextParityTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
+        model = TinyModel.shared();
         manager = NDManager.newBaseManager();
     }
 
     @AfterAll
     static void close() {
         manager.close();
-        model.close();
     }
 
     @Test

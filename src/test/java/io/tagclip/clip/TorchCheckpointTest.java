@@ -1,7 +1,7 @@
 package io.tagclip.clip;
 
-import static io.tagclip.golden.GoldenTensors.assertClose;
 import static io.tagclip.golden.GoldenTensors.floats;
+import static io.tagclip.testing.Tolerance.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tagclip.golden.GoldenTensors;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.tokenizer.ClipTokenizer;
 import io.tagclip.weights.ModelLoadException;
 import io.tagclip.weights.TorchCheckpoint;
@@ -47,7 +48,7 @@ class TorchCheckpointTest {
 
     @BeforeAll
     static void load() {
-        reference = ClipLoader.load(GoldenTensors.modelFolder(), ClipOptions.cpu());
+        reference = TinyModel.shared();
         manager = NDManager.newBaseManager();
         referenceFeatures = GoldenTensors.visionProbe(reference);
         referenceText = GoldenTensors.textProbe(reference);
@@ -56,7 +57,6 @@ class TorchCheckpointTest {
     @AfterAll
     static void close() {
         manager.close();
-        reference.close();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.tagclip.clip;
 
-import static io.tagclip.golden.GoldenTensors.assertClose;
+import static io.tagclip.testing.Tolerance.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;

@@ -71,24 +71,6 @@ public final class GoldenTensors {
         return Golden.ints(node);
     }
 
-    /** Largest absolute difference, after checking the lengths agree. */
-    public static double maxAbsDiff(float[] actual, float[] expected) {
-        assertThat(actual.length).as("number of values").isEqualTo(expected.length);
-        double max = 0;
-        for (int i = 0; i < actual.length; i++) {
-            max = Math.max(max, Math.abs((double) actual[i] - expected[i]));
-        }
-        return max;
-    }
-
-    /** Asserts every element is within {@code tolerance}, naming the quantity and the worst difference. */
-    public static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
-        double diff = maxAbsDiff(actual, expected);
-        assertThat(diff)
-                .as("%s: max |actual - expected| = %s (tolerance %s)", what, diff, tolerance)
-                .isLessThanOrEqualTo(tolerance);
-    }
-
     /** First-pass tokens of one golden image: a fingerprint of a loaded model's vision weights. */
     public static float[] visionProbe(ClipModel model) {
         try (NDManager scope = NDManager.newBaseManager()) {

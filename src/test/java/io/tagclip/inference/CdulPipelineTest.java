@@ -6,10 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tagclip.cdul.HeadManifest;
 import io.tagclip.cdul.LinearHead;
 import io.tagclip.cdul.TrainedHead;
-import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.ClipOptions;
 import io.tagclip.golden.Golden;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.TagResult;
@@ -19,7 +18,6 @@ import io.tagclip.vocab.Vocabulary;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,13 +29,8 @@ class CdulPipelineTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
+        model = TinyModel.shared();
         voc = Vocabularies.builtIn().get(Vocabularies.VOC2007);
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
     }
 
     private static TrainedHead head(String revision) {

@@ -5,16 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.HostTransfers;
 import io.tagclip.clip.PromptEnsemble;
 import io.tagclip.golden.Golden;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
+import io.tagclip.testing.Tolerance;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
 import java.util.ArrayList;
@@ -44,7 +44,7 @@ class GoldenPipelineTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
+        model = TinyModel.shared();
         keep = NDManager.newBaseManager();
         Map<List<String>, NDArray> cache = new HashMap<>();
         embedder = (names, manager) -> {
@@ -58,7 +58,6 @@ class GoldenPipelineTest {
     @AfterAll
     static void close() {
         keep.close();
-        model.close();
     }
 
     @ParameterizedTest
@@ -69,7 +68,7 @@ class GoldenPipelineTest {
             float[] table = TextTable.build(Vocabularies.builtIn().get(vocab), embedder, scope)
                     .toFloatArray();
 
-            ReferenceParityTest.assertClose("text features", table, Golden.matrix(expected), 1e-5);
+            Tolerance.assertClose("text features", table, Golden.matrix(expected), 1e-5);
         }
     }
 
@@ -83,7 +82,7 @@ class GoldenPipelineTest {
                 JsonNode expected = Golden.expected(result.id(), vocab);
                 TagResult.Tagged tagged = (TagResult.Tagged) result;
                 float[] scores = toArray(tagged.scores().values());
-                ReferenceParityTest.assertClose(
+                Tolerance.assertClose(
                         result.id() + " final scores", scores, Golden.floats(expected.get("final_scores")), 1e-5);
                 assertThat(tagged.tags())
                         .extracting(Tag::label)
@@ -118,7 +117,7 @@ class GoldenPipelineTest {
             for (TagResult result : results) {
                 JsonNode expected = Golden.expected(result.id(), "voc2007");
                 TagResult.Tagged tagged = (TagResult.Tagged) result;
-                ReferenceParityTest.assertClose(
+                Tolerance.assertClose(
                         result.id() + " final scores",
                         toArray(tagged.scores().values()),
                         Golden.floats(expected.get("final_scores")),

@@ -8,10 +8,9 @@ import io.tagclip.cdul.HeadSelection;
 import io.tagclip.cdul.LinearHead;
 import io.tagclip.cdul.TrainedHead;
 import io.tagclip.cdul.TrainingOptions;
-import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.ClipOptions;
 import io.tagclip.golden.Golden;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.OnlineSample;
@@ -24,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -42,15 +40,10 @@ class OnlineCdulPipelineTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
+        model = TinyModel.shared();
         voc = Vocabularies.builtIn().get(Vocabularies.VOC2007);
         ensemble = Pipelines.promptEnsemble(model);
         settings = PipelineSettings.throughput(voc.id());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
     }
 
     private static OnlineCdulPipeline pipeline(OnlineSettings online, TrainedHead initial) {

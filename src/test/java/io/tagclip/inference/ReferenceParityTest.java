@@ -1,15 +1,15 @@
 package io.tagclip.inference;
 
+import static io.tagclip.testing.Tolerance.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.ClipOptions;
 import io.tagclip.golden.Golden;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.preprocess.ClipImage;
 import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.tagging.ClassWiseReidentifier;
@@ -56,7 +56,7 @@ class ReferenceParityTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
+        model = TinyModel.shared();
         manager = NDManager.newBaseManager();
         tagger = new TagClipTagger(new FirstPassCache(new ClipModelBackbone(model), manager), TagClipParams.REFERENCE);
         for (String vocab : List.of("voc2007", "coco2014")) {
@@ -72,7 +72,6 @@ class ReferenceParityTest {
     @AfterAll
     static void close() {
         manager.close();
-        model.close();
     }
 
     static List<Arguments> cases() {
@@ -208,15 +207,6 @@ class ReferenceParityTest {
                     Arrays.copyOfRange(map, r * k, (r + 1) * k),
                     Golden.floats(row.getValue()),
                     MAPS);
-        }
-    }
-
-    static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
-        assertThat(actual).as(what).hasSameSizeAs(expected);
-        for (int i = 0; i < actual.length; i++) {
-            assertThat((double) Math.abs(actual[i] - expected[i]))
-                    .as("%s[%d]: %s vs %s", what, i, actual[i], expected[i])
-                    .isLessThanOrEqualTo(tolerance);
         }
     }
 

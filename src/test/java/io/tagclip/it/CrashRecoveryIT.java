@@ -7,14 +7,11 @@ import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.testing.LocalStack;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,17 +20,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Kills the tagger process with SIGKILL while it is tagging a stream, starts it again, and checks what a
- * read_committed consumer sees. Under exactly_once_v2: exactly one output per input id, nothing lost from the batch
+ * Kills the packaged service (on the tiny model) with SIGKILL while it is tagging a stream, starts it again, and
+ * checks what a read_committed consumer sees. Under exactly_once_v2: exactly one output per input id, nothing lost from the batch
  * buffer, nothing published twice. Under at_least_once, the negative control: nothing lost either, but the outputs
  * published before the kill are published again, because their input offsets were not committed (the tagger then
- * commits every {@link StandaloneTagger#AT_LEAST_ONCE_COMMIT_INTERVAL}, far longer than the time to the kill).
+ * commits every {@link #AT_LEAST_ONCE_COMMIT_INTERVAL}, far longer than the time to the kill).
  */
 class CrashRecoveryIT {
 
     private static final int N = 200;
-    /** Pipeline time per call, so that the stream takes several seconds and the kill lands in the middle. */
-    private static final long PIPELINE_DELAY_MS = 500;
+    /** Time to serve each image, so that the stream takes several seconds and the kill lands in the middle. */
+    private static final Duration IMAGE_DELAY = Duration.ofMillis(300);
+    /**
+     * Commit interval under at_least_once: long enough that no offset is committed before the kill (a few seconds
+     * in), so that what was published before it is published again after the restart.
+     */
+    static final Duration AT_LEAST_ONCE_COMMIT_INTERVAL = Duration.ofMinutes(2);
 
     private final LocalStack stack = LocalStack.get();
 
@@ -43,14 +45,14 @@ class CrashRecoveryIT {
             throws Exception {
         ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "crash", 2);
         String applicationId = "crash-it-" + UUID.randomUUID().toString().substring(0, 8);
-        HttpServer images = ItSupport.imageServer();
+        HttpServer images = ItSupport.imageServer(IMAGE_DELAY);
         List<ImageRef> refs = new ArrayList<>();
         for (int i = 0; i < N; i++) {
-            refs.add(ItSupport.ref("img-" + i, ItSupport.url(images, "/img/" + (8 + i % 50) + "x6.png")));
+            refs.add(ItSupport.ref("img-" + i, ItSupport.url(images, "/img/" + (32 + i % 50) + "x24.png")));
         }
         List<String> outputTopics = List.of(topics.output(), topics.dlq());
-        Process first = null;
-        Process second = null;
+        PackagedService first = null;
+        PackagedService second = null;
         try {
             first = startTagger(topics, applicationId, guarantee, "first");
             ItSupport.produce(stack, topics.input(), refs, List.of());
@@ -58,8 +60,7 @@ class CrashRecoveryIT {
             int committedBeforeKill = ItSupport.readCommitted(
                             stack, outputTopics, Duration.ofSeconds(90), Duration.ZERO, got -> got.size() >= 3 * 8)
                     .size();
-            first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, no commit
-            assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            first.kill();
             assertThat(committedBeforeKill)
                     .as("killed in the middle of the stream")
                     .isBetween(1, N - 1);
@@ -93,9 +94,9 @@ class CrashRecoveryIT {
             }
             assertThat(outputs).extracting(ConsumerRecord::value).hasOnlyElementsOfType(ImageTags.class);
         } finally {
-            for (Process p : new Process[] {first, second}) {
-                if (p != null) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            for (PackagedService service : new PackagedService[] {first, second}) {
+                if (service != null) {
+                    service.kill();
                 }
             }
             images.stop(0);
@@ -106,12 +107,16 @@ class CrashRecoveryIT {
         return records.stream().map(r -> ItSupport.idOf(r.value())).distinct().count();
     }
 
-    /** The tagger in its own JVM, on this test's class path; its output goes to target/crash-it-NAME.log. */
-    private Process startTagger(ItSupport.Topics topics, String applicationId, String guarantee, String name)
+    /** The packaged service with short timeouts; its output goes to target/crash-it-GUARANTEE-NAME.log. */
+    private PackagedService startTagger(ItSupport.Topics topics, String applicationId, String guarantee, String name)
             throws IOException {
-        Path log = Path.of("target", "crash-it-" + guarantee + "-" + name + ".log");
-        Path stateDir = Files.createTempDirectory("crash-it-" + name);
-        return StandaloneTagger.start(
-                stack, topics, applicationId, stateDir, "512m", guarantee, PIPELINE_DELAY_MS, log);
+        PackagedService.Builder service = PackagedService.named("crash-it-" + guarantee + "-" + name)
+                .on(stack, topics, applicationId)
+                .shortTimeouts()
+                .set("tagger.processing-guarantee", guarantee);
+        if (guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+            service.set("kafka-streams.commit.interval.ms", AT_LEAST_ONCE_COMMIT_INTERVAL.toMillis());
+        }
+        return service.start();
     }
 }

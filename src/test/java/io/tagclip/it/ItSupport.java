@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import javax.imageio.ImageIO;
 import org.apache.avro.specific.SpecificRecord;
@@ -75,8 +76,22 @@ final class ItSupport {
 
     /** Serves /img/WxH.png as a PNG of that size and /text as a small HTML page, on 127.0.0.1. */
     static HttpServer imageServer() throws IOException {
+        return imageServer(Duration.ZERO);
+    }
+
+    /**
+     * {@link #imageServer()} answering each image request after {@code delay}, on as many threads as there are
+     * requests: a stream that takes long enough for a test to kill the service in the middle of it.
+     */
+    static HttpServer imageServer(Duration delay) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/img/", exchange -> {
+            try {
+                Thread.sleep(delay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             String name = exchange.getRequestURI()
                     .getPath()
                     .substring("/img/".length())

@@ -19,7 +19,6 @@ import io.tagclip.vocab.Vocabulary;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
@@ -47,8 +45,7 @@ import org.junit.jupiter.api.Test;
  */
 class OnlineTrainingIT {
 
-    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
-    private static final Path TINY = Path.of("src", "test", "resources", "tagclip-tiny");
+    private static final Path TINY = PackagedService.TINY;
     private static final List<String> IMAGES =
             List.of("astronaut_224", "camera_crop", "chelsea_small", "coffee", "motorcycle_left", "camera", "chelsea");
     private static final int WAVE = 40;
@@ -65,11 +62,21 @@ class OnlineTrainingIT {
         initial.save(headDir);
         String initialVersion = initial.manifest().version();
         HttpServer images = goldenImageServer();
-        int port = freePort();
-        Process service = start(topics, samplesTopic, headDir, images, port);
-        try {
+        try (PackagedService service = PackagedService.named("online-training-it")
+                .on(stack, topics, "online-it-" + UUID.randomUUID().toString().substring(0, 8))
+                .httpPort()
+                .set("tagger.model.method", "cdul")
+                .set("tagger.model.head", headDir)
+                .set("tagger.batch.max-size", 4)
+                .set("tagger.online.enabled", true)
+                .set("tagger.online.samples-topic", samplesTopic)
+                .set("tagger.online.sample-rate", 1)
+                .set("tagger.online.min-samples", 16)
+                .set("tagger.online.retrain-every", 16)
+                .set("tagger.online.max-epochs", 60)
+                .start()) {
             ItSupport.produce(stack, topics.input(), wave("first", images), List.of());
-            String switched = awaitHeadOtherThan(initialVersion, port, Duration.ofSeconds(240));
+            String switched = awaitHeadOtherThan(initialVersion, service.baseUrl(), Duration.ofSeconds(240));
             ItSupport.produce(stack, topics.input(), wave("second", images), List.of());
 
             List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
@@ -106,16 +113,12 @@ class OnlineTrainingIT {
                             r -> assertThat(((ImageTags) r.value()).getMethod()).isEqualTo("cdul"));
             assertThat(versions).anyMatch(v -> v.startsWith("head=" + switched + ":"));
         } finally {
-            service.destroy();
-            if (!service.waitFor(30, TimeUnit.SECONDS)) {
-                service.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
             images.stop(0);
         }
     }
 
     /** Polls {@code GET /online} until the head in service is not {@code version}; returns the new one. */
-    private static String awaitHeadOtherThan(String version, int port, Duration timeout) throws Exception {
+    private static String awaitHeadOtherThan(String version, String baseUrl, Duration timeout) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         ObjectMapper json = new ObjectMapper();
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -123,8 +126,7 @@ class OnlineTrainingIT {
         while (System.nanoTime() < deadline) {
             try {
                 HttpResponse<String> response = http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/online"))
-                                .build(),
+                        HttpRequest.newBuilder(URI.create(baseUrl + "/online")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200) {
                     last = json.readTree(response.body());
@@ -197,52 +199,5 @@ class OnlineTrainingIT {
         });
         server.start();
         return server;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private Process start(ItSupport.Topics topics, String samplesTopic, Path headDir, HttpServer images, int port)
-            throws IOException {
-        assertThat(JAR).as("the packaged service (failsafe runs after package)").exists();
-        Path stateDir = Files.createTempDirectory("online-training-it");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(
-                java,
-                "-Xmx1g",
-                "-Dai.djl.offline=true",
-                "-Dquarkus.http.port=" + port,
-                "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
-                "-Dtagger.schema-registry-url=" + stack.registryUrl(),
-                "-Dquarkus.kafka-streams.application-id=online-it-"
-                        + UUID.randomUUID().toString().substring(0, 8),
-                "-Dquarkus.kafka-streams.topics=" + topics.input(),
-                "-Dkafka-streams.state.dir=" + stateDir,
-                "-Dtagger.topics.input=" + topics.input(),
-                "-Dtagger.topics.output=" + topics.output(),
-                "-Dtagger.topics.dlq=" + topics.dlq(),
-                "-Dtagger.model.path=" + TINY.resolve("model").toAbsolutePath(),
-                "-Dtagger.model.vocabulary=voc2007",
-                "-Dtagger.model.method=cdul",
-                "-Dtagger.model.head=" + headDir,
-                "-Dtagger.model.text-cache-dir="
-                        + Path.of("target", "packaged-service-it-text-features").toAbsolutePath(),
-                "-Dtagger.batch.max-size=4",
-                "-Dtagger.online.enabled=true",
-                "-Dtagger.online.samples-topic=" + samplesTopic,
-                "-Dtagger.online.sample-rate=1",
-                "-Dtagger.online.min-samples=16",
-                "-Dtagger.online.retrain-every=16",
-                "-Dtagger.online.max-epochs=60",
-                "-Dtagger.fetch.allow-list=127.0.0.1",
-                "-jar",
-                JAR.toString());
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(Path.of("target", "online-training-it.log").toFile())
-                .start();
     }
 }

@@ -8,16 +8,12 @@ import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.testing.LocalStack;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
@@ -30,11 +26,6 @@ import org.junit.jupiter.api.Test;
  * vocabulary, bad ones dead letters with their reasons, one output each.
  */
 class PackagedServiceIT {
-
-    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
-    private static final Path TINY_MODEL = Path.of("src", "test", "resources", "tagclip-tiny", "model");
-    /** First 12 hex digits of the fixture weights' sha256 (its README). */
-    private static final String TINY_REVISION = "a0a05cc97c9b";
 
     private final LocalStack stack = LocalStack.get();
 
@@ -55,8 +46,9 @@ class PackagedServiceIT {
         refs.addAll(List.of(missing, notImage, unknownLabel));
         byte[] malformed = "not avro".getBytes(StandardCharsets.UTF_8);
 
-        Process service = start(topics, images);
-        try {
+        try (PackagedService service = PackagedService.named("packaged-service-it")
+                .on(stack, topics, "service-it-" + UUID.randomUUID().toString().substring(0, 8))
+                .start()) {
             ItSupport.produce(stack, topics.input(), refs, List.of(malformed));
             int expected = refs.size() + 1;
             List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
@@ -77,7 +69,7 @@ class PackagedServiceIT {
             assertThat(tagged).containsOnlyKeys("small", "square", "wide");
             for (ImageTags tags : tagged.values()) {
                 assertThat(tags.getMethod()).isEqualTo("tagclip");
-                assertThat(tags.getModelRevision()).isEqualTo(TINY_REVISION);
+                assertThat(tags.getModelRevision()).isEqualTo(PackagedService.TINY_REVISION);
                 assertThat(tags.getVocabularyId()).isEqualTo("voc2007");
                 assertThat(tags.getTags())
                         .as("at least one tag (the reference's rule)")
@@ -99,44 +91,7 @@ class PackagedServiceIT {
                                     FailureReason
                                             .INVALID_EVENT)); // an unparseable record's key is its dead letter's id
         } finally {
-            service.destroy();
-            if (!service.waitFor(30, TimeUnit.SECONDS)) {
-                service.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
             images.stop(0);
         }
-    }
-
-    /** The service jar in its own JVM, configured the way an operator would: system properties over defaults. */
-    private Process start(ItSupport.Topics topics, HttpServer images) throws IOException {
-        assertThat(JAR).as("the packaged service (failsafe runs after package)").exists();
-        Path stateDir = Files.createTempDirectory("packaged-service-it");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(
-                java,
-                "-Xmx1g",
-                "-Dai.djl.offline=true",
-                "-Dquarkus.http.port=0",
-                "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
-                "-Dtagger.schema-registry-url=" + stack.registryUrl(),
-                "-Dquarkus.kafka-streams.application-id=service-it-"
-                        + UUID.randomUUID().toString().substring(0, 8),
-                "-Dquarkus.kafka-streams.topics=" + topics.input(),
-                "-Dkafka-streams.state.dir=" + stateDir,
-                "-Dtagger.topics.input=" + topics.input(),
-                "-Dtagger.topics.output=" + topics.output(),
-                "-Dtagger.topics.dlq=" + topics.dlq(),
-                "-Dtagger.model.path=" + TINY_MODEL.toAbsolutePath(),
-                "-Dtagger.model.vocabulary=voc2007",
-                // Kept across runs of this checkout: the first run embeds both built-in vocabularies at start.
-                "-Dtagger.model.text-cache-dir="
-                        + Path.of("target", "packaged-service-it-text-features").toAbsolutePath(),
-                "-Dtagger.fetch.allow-list=127.0.0.1",
-                "-jar",
-                JAR.toString());
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(Path.of("target", "packaged-service-it.log").toFile())
-                .start();
     }
 }

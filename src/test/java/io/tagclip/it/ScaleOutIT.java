@@ -15,15 +15,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two tagger processes in one consumer group on a four-partition input; one is killed with SIGKILL mid-stream and
+ * Two packaged services (on the tiny model) in one consumer group on a four-partition input; one is killed with SIGKILL mid-stream and
  * later restarted on its state directory. A read_committed consumer must see exactly one output per input, and on
  * every partition the outputs in input order (input and output topics have four partitions and the same keys, so
  * input partition p feeds output partition p).
@@ -32,8 +30,8 @@ class ScaleOutIT {
 
     private static final int PARTITIONS = 4;
     private static final int N = 64;
-    /** Pipeline time per call, so that the stream lasts long enough for the kill to land in the middle. */
-    private static final long PIPELINE_DELAY_MS = 400;
+    /** Time to serve each image, so that the stream lasts long enough for the kill to land in the middle. */
+    private static final Duration IMAGE_DELAY = Duration.ofMillis(300);
 
     private final LocalStack stack = LocalStack.get();
 
@@ -41,18 +39,18 @@ class ScaleOutIT {
     void shouldPublishEachOutputOnceInInputOrderAcrossAKillInAGroupOfTwo() throws Exception {
         ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "scale", PARTITIONS);
         String applicationId = "scale-it-" + UUID.randomUUID().toString().substring(0, 8);
-        HttpServer images = ItSupport.imageServer();
+        HttpServer images = ItSupport.imageServer(IMAGE_DELAY);
         List<ImageRef> refs = new ArrayList<>();
         for (int i = 0; i < N; i++) {
             refs.add(ItSupport.ref(
-                    String.format("img-%03d", i), ItSupport.url(images, "/img/" + (8 + i % 40) + "x6.png")));
+                    String.format("img-%03d", i), ItSupport.url(images, "/img/" + (32 + i % 40) + "x24.png")));
         }
         List<String> outputTopics = List.of(topics.output(), topics.dlq());
         Path stateA = Files.createTempDirectory("scale-it-a");
         Path stateB = Files.createTempDirectory("scale-it-b");
-        Process a = null;
-        Process b = null;
-        Process restarted = null;
+        PackagedService a = null;
+        PackagedService b = null;
+        PackagedService restarted = null;
         try {
             a = startTagger(topics, applicationId, "a", stateA);
             b = startTagger(topics, applicationId, "b", stateB);
@@ -61,8 +59,7 @@ class ScaleOutIT {
             int beforeKill = ItSupport.readCommitted(
                             stack, outputTopics, Duration.ofSeconds(90), Duration.ZERO, got -> got.size() >= 12)
                     .size();
-            a.destroyForcibly(); // SIGKILL: b takes over a's partitions once a's session times out
-            assertThat(a.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            a.kill(); // b takes over a's partitions once a's session times out
             assertThat(beforeKill).as("killed in the middle of the stream").isBetween(1, N - 1);
             Thread.sleep(2_000);
             long restartAt = System.nanoTime();
@@ -93,20 +90,22 @@ class ScaleOutIT {
                             .as("outputs of one partition in input order")
                             .isSorted());
         } finally {
-            for (Process p : new Process[] {a, b, restarted}) {
-                if (p != null) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            for (PackagedService service : new PackagedService[] {a, b, restarted}) {
+                if (service != null) {
+                    service.kill();
                 }
             }
             images.stop(0);
         }
     }
 
-    /** A tagger in its own JVM, on this test's class path; its output goes to target/scale-it-NAME.log. */
-    private Process startTagger(ItSupport.Topics topics, String applicationId, String name, Path stateDir)
+    /** The packaged service with short timeouts; its output goes to target/scale-it-NAME.log. */
+    private PackagedService startTagger(ItSupport.Topics topics, String applicationId, String name, Path stateDir)
             throws IOException {
-        Path log = Path.of("target", "scale-it-" + name + ".log");
-        return StandaloneTagger.start(
-                stack, topics, applicationId, stateDir, "384m", StreamsConfig.EXACTLY_ONCE_V2, PIPELINE_DELAY_MS, log);
+        return PackagedService.named("scale-it-" + name)
+                .on(stack, topics, applicationId)
+                .shortTimeouts()
+                .set("kafka-streams.state.dir", stateDir)
+                .start();
     }
 }

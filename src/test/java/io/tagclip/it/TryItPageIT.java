@@ -9,7 +9,6 @@ import io.tagclip.golden.Golden;
 import io.tagclip.report.OverlayRenderer;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -44,8 +42,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class TryItPageIT {
 
-    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
-    private static final Path TINY = Path.of("src", "test", "resources", "tagclip-tiny");
+    private static final Path TINY = PackagedService.TINY;
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
@@ -58,7 +55,7 @@ class TryItPageIT {
     /** One tiny-model tagging call, queue included. */
     private static final Duration TAGGING = Duration.ofSeconds(60);
 
-    private static Process service;
+    private static PackagedService service;
     private static String base;
     private static ChromeDriverService driverService;
     private static WebDriver browser;
@@ -69,32 +66,16 @@ class TryItPageIT {
                 Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "TryItPageIT skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, "
                         + "/usr/bin/chromedriver): apt-get install -y chromium chromium-driver");
-        assertThat(JAR).as("the packaged service (failsafe runs after package)").exists();
-        int port = freePort();
-        base = "http://127.0.0.1:" + port;
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(
-                java,
-                "-Xmx1g",
-                "-Dai.djl.offline=true",
-                "-Djava.awt.headless=true",
-                "-Dquarkus.http.host=127.0.0.1",
-                "-Dquarkus.http.port=" + port,
-                "-Dkafka.bootstrap.servers=127.0.0.1:" + freePort(), // nothing listens: the page needs no broker
-                "-Dtagger.schema-registry-url=mock://try-it-page-it",
-                "-Dkafka-streams.state.dir=" + Files.createTempDirectory("try-it-page-it"),
-                "-Dtagger.model.path=" + TINY.resolve("model").toAbsolutePath(),
-                "-Dtagger.model.vocabulary=voc2007",
-                "-Dtagger.model.mode=reference",
-                "-Dtagger.model.boxes=true",
-                "-Dtagger.ui.enabled=true",
-                "-Dtagger.ui.max-upload-bytes=" + MAX_UPLOAD_BYTES,
-                "-jar",
-                JAR.toString());
-        service = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(Path.of("target", "try-it-page-it.log").toFile())
+        service = PackagedService.named("try-it-page-it")
+                .httpPort()
+                .set("kafka.bootstrap.servers", "127.0.0.1:" + PackagedService.freePort()) // the page needs no broker
+                .set("tagger.schema-registry-url", "mock://try-it-page-it")
+                .set("tagger.model.mode", "reference")
+                .set("tagger.model.boxes", true)
+                .set("tagger.ui.enabled", true)
+                .set("tagger.ui.max-upload-bytes", MAX_UPLOAD_BYTES)
                 .start();
+        base = service.baseUrl();
         awaitPage();
 
         driverService = new ChromeDriverService.Builder()
@@ -126,10 +107,7 @@ class TryItPageIT {
             driverService.stop();
         }
         if (service != null) {
-            service.destroy();
-            if (!service.waitFor(30, TimeUnit.SECONDS)) {
-                service.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            service.close();
         }
     }
 
@@ -218,7 +196,7 @@ class TryItPageIT {
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + STARTUP.toNanos();
         while (System.nanoTime() < deadline) {
-            assertThat(service.isAlive())
+            assertThat(service.process().isAlive())
                     .as("the service exited; log: target/try-it-page-it.log")
                     .isTrue();
             try {
@@ -239,11 +217,5 @@ class TryItPageIT {
         }
         throw new AssertionError(
                 "the try-it page did not come up within " + STARTUP + "; log: target/try-it-page-it.log");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,17 +1,17 @@
 package io.tagclip.segment;
 
+import static io.tagclip.testing.Tolerance.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tagclip.clip.ClipLoader;
 import io.tagclip.clip.ClipModel;
-import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.GradCamPass;
 import io.tagclip.golden.ClsSegGolden;
 import io.tagclip.golden.Golden;
+import io.tagclip.golden.TinyModel;
 import io.tagclip.preprocess.ClipImage;
 import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.weights.Fp16;
@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import javax.imageio.ImageIO;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -58,7 +57,7 @@ class ClsSegParityTest {
 
     @BeforeAll
     static void load() {
-        model = ClipLoader.load(Golden.modelDir(), ClipOptions.cpu());
+        model = TinyModel.shared();
         segmenters = Map.of(
                 "voc",
                 new ClsSegmenter(
@@ -76,11 +75,6 @@ class ClsSegParityTest {
                                 ClsSegVocabulary.COCO_CLASS_NAMES,
                                 ClsSegVocabulary.COCO_BACKGROUND,
                                 ClsSegParams.coco())));
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
     }
 
     static List<String> runs() {
@@ -336,48 +330,24 @@ class ClsSegParityTest {
             }
         }
         // a sum of n entries each within abs
-        assertCloseRel(what + " row sums", rowSums, Golden.floats(expected.get("row_sums")), abs * n + 1e-6, rel);
-        assertCloseRel(what + " col sums", colSums, Golden.floats(expected.get("col_sums")), abs * n + 1e-6, rel);
+        assertClose(what + " row sums", rowSums, Golden.floats(expected.get("row_sums")), abs * n + 1e-6, rel);
+        assertClose(what + " col sums", colSums, Golden.floats(expected.get("col_sums")), abs * n + 1e-6, rel);
         expected.get("rows").fields().forEachRemaining(e -> {
             int r = Integer.parseInt(e.getKey());
             float[] row = new float[n];
             System.arraycopy(m, r * n, row, 0, n);
-            assertCloseRel(what + " row " + r, row, Golden.floats(e.getValue()), abs, rel);
+            assertClose(what + " row " + r, row, Golden.floats(e.getValue()), abs, rel);
         });
         if (expected.has("diag")) {
             float[] diag = new float[n];
             for (int i = 0; i < n; i++) {
                 diag[i] = m[i * n + i];
             }
-            assertCloseRel(what + " diag", diag, Golden.floats(expected.get("diag")), abs, rel);
+            assertClose(what + " diag", diag, Golden.floats(expected.get("diag")), abs, rel);
         }
         if (expected.has("full")) {
-            assertCloseRel(what + " full", m, Golden.matrix(expected.get("full")), abs, rel);
+            assertClose(what + " full", m, Golden.matrix(expected.get("full")), abs, rel);
         }
-    }
-
-    static void assertClose(String what, float[] actual, float[] expected, double tolerance) {
-        assertCloseRel(what, actual, expected, tolerance, 0);
-    }
-
-    /** |a - e| <= abs, or (when rel > 0) |a - e| <= rel·|e|. */
-    static void assertCloseRel(String what, float[] actual, float[] expected, double abs, double rel) {
-        assertThat(actual).as(what).hasSameSizeAs(expected);
-        double worst = 0;
-        int at = -1;
-        for (int i = 0; i < actual.length; i++) {
-            double diff = Math.abs((double) actual[i] - expected[i]);
-            boolean ok = diff <= abs || (rel > 0 && diff <= rel * Math.abs(expected[i]));
-            if (!ok && diff > worst) {
-                worst = diff;
-                at = i;
-            }
-        }
-        assertThat(at)
-                .as(
-                        "%s: worst |Δ| %s at %d (%s vs %s), allowed %s abs / %s rel",
-                        what, worst, at, at < 0 ? 0 : actual[at], at < 0 ? 0 : expected[at], abs, rel)
-                .isEqualTo(-1);
     }
 
     private static float[] textRows(ClsSegmenter segmenter, int[] labels) {

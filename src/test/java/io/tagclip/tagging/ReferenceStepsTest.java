@@ -1,5 +1,6 @@
 package io.tagclip.tagging;
 
+import static io.tagclip.testing.Tolerance.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -75,8 +76,12 @@ class ReferenceStepsTest {
 
             AttentionRefiner.Refinement refinement = AttentionRefiner.refine(weights, coarse, gridH, gridW, PARAMS);
 
-            assertClose(refinement.attentionRefined().toFloatArray(), Golden.matrix(full.get("P_attn_refined")), 1e-6);
-            assertClose(refinement.refined().toFloatArray(), Golden.matrix(full.get("P_dmar")), 1e-6);
+            assertClose(
+                    "P_attn_refined",
+                    refinement.attentionRefined().toFloatArray(),
+                    Golden.matrix(full.get("P_attn_refined")),
+                    1e-6);
+            assertClose("P_dmar", refinement.refined().toFloatArray(), Golden.matrix(full.get("P_dmar")), 1e-6);
             for (JsonNode perClass : expected.get("step2_dmar").get("per_class")) {
                 int c = perClass.get("class").asInt();
                 AttentionRefiner.ClassBoxes boxes = refinement.classes().get(c);
@@ -153,7 +158,10 @@ class ReferenceStepsTest {
             assertThat(count(vote))
                     .isEqualTo(expected.get("attention").get("mask_true_count").asInt());
             assertClose(
-                    weights.toFloatArray(), Golden.matrix(expected.get("full").get("W")), 1e-7);
+                    "W",
+                    weights.toFloatArray(),
+                    Golden.matrix(expected.get("full").get("W")),
+                    1e-7);
         }
     }
 
@@ -180,6 +188,7 @@ class ReferenceStepsTest {
             // Logits are 100 x cosine: one float32 rounding of a dot product moves a probability by ~3e-6, so this
             // map gets the README's 1e-5 for probability maps (not 1e-6 like the maps computed from exact inputs).
             assertClose(
+                    "P_coarse",
                     coarse.toFloatArray(),
                     Golden.matrix(Golden.expected(image, vocab).get("full").get("P_coarse")),
                     1e-5);
@@ -196,7 +205,7 @@ class ReferenceStepsTest {
         int c = expected.get("num_dataset_classes").asInt();
         float[] refined = Golden.matrix(expected.get("full").get("P_dmar"));
         float[] local = TagClipTagger.localScores(refined, k, c);
-        assertClose(local, Golden.floats(expected.get("scores_after_dmar")), 0);
+        assertClose("scores_after_dmar", local, Golden.floats(expected.get("scores_after_dmar")), 0);
 
         ClassWiseReidentifier.Plan plan = ClassWiseReidentifier.plan(refined, k, local, gridH, gridW, PARAMS);
 
@@ -325,7 +334,7 @@ class ReferenceStepsTest {
 
         float[] scores = ClassWiseReidentifier.fuse(local, crops, probs, k, PARAMS);
 
-        assertClose(scores, Golden.floats(expected.get("final_scores")), 0);
+        assertClose("final_scores", scores, Golden.floats(expected.get("final_scores")), 0);
     }
 
     @ParameterizedTest
@@ -337,20 +346,6 @@ class ReferenceStepsTest {
                 Golden.floats(expected.get("final_scores")), PARAMS, DecisionOptions.REFERENCE, null, null);
 
         assertThat(tags).containsExactlyInAnyOrder(boxed(Golden.ints(expected.get("tags"))));
-    }
-
-    static void assertClose(float[] actual, float[] expected, double tolerance) {
-        assertThat(actual).hasSameSizeAs(expected);
-        double worst = 0;
-        int at = -1;
-        for (int i = 0; i < actual.length; i++) {
-            double d = Math.abs((double) actual[i] - expected[i]);
-            if (!(d <= worst)) {
-                worst = d;
-                at = i;
-            }
-        }
-        assertThat(worst).as("max abs difference (at index %d)", at).isLessThanOrEqualTo(tolerance);
     }
 
     private static float[] column(float[] map, int k, int c) {
