@@ -41,7 +41,7 @@ public class TopologyProducer {
     @Produces
     public Topology topology(TaggerConfig config, TaggerRuntime runtime, RegistryGate gate) {
         TaggerConfig.Batch batch = config.batch();
-        checkFlushBound(config, runtime);
+        checkFlushBound(config);
         Map<String, String> serdeConfig = serdeConfig(config);
         SerdeConfig serde = SerdeConfig.from(serdeConfig);
         SchemaRegistryClient registry = SchemaRegistryClient.create(serde);
@@ -112,8 +112,18 @@ public class TopologyProducer {
         return serdeConfig;
     }
 
+    /** The longest one flush can take with these settings ({@link FlushBound}); 115.2 s with the defaults. */
+    static Duration flushBound(TaggerConfig config) {
+        return FlushBound.of(
+                TaggerRuntime.fetchSettings(config.fetch()),
+                config.batch().maxSize(),
+                config.streamThreads(),
+                config.fetch().threads(),
+                config.batch().inferenceTimeout());
+    }
+
     /** Refuses to start when one flush could outlast the consumer's poll interval or the open transaction. */
-    private static void checkFlushBound(TaggerConfig config, TaggerRuntime runtime) {
+    private static void checkFlushBound(TaggerConfig config) {
         Config kafka = ConfigProvider.getConfig();
         Duration maxPoll =
                 Duration.ofMillis(kafka.getOptionalValue("kafka-streams.consumer.max.poll.interval.ms", Long.class)
@@ -121,12 +131,7 @@ public class TopologyProducer {
         Duration txTimeout =
                 Duration.ofMillis(kafka.getOptionalValue("kafka-streams.producer.transaction.timeout.ms", Long.class)
                         .orElse(DEFAULT_EOS_TRANSACTION_TIMEOUT_MS));
-        Duration bound = FlushBound.of(
-                runtime.fetchSettings(),
-                config.batch().maxSize(),
-                config.streamThreads(),
-                config.fetch().threads(),
-                config.batch().inferenceTimeout());
+        Duration bound = flushBound(config);
         FlushBound.check(bound, maxPoll, txTimeout, config.processingGuarantee().startsWith("exactly_once"));
         LOG.infof(
                 "one flush takes at most %d ms (max.poll.interval.ms %d, transaction.timeout.ms %d)",

@@ -22,6 +22,11 @@ public final class ClipModelBackbone implements TagClipBackbone {
     }
 
     @Override
+    public int visionLayers() {
+        return model.config().visionLayers();
+    }
+
+    @Override
     public Vision encodeTagClip(List<NDArray> images, float selfMask) {
         VisionOutput out = model.encodeImagesTagClip(images, selfMask);
         return new Vision(out.tokens(), out.attentions(), out.layout());

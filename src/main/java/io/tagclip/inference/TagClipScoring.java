@@ -38,12 +38,11 @@ import java.util.Objects;
  */
 final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScoring.Image> {
 
-    /** Vision layers of ViT-B/16 (the reference hard-codes the last-layer index 11); sizes the attention budget. */
-    private static final int VISION_LAYERS = 12;
-
     private final TextTable.NameEmbedder embedder;
     private final PipelineSettings settings;
     private final TagClipTagger tagger;
+    /** The model's vision layers: each keeps a [T,T] map per image, so they size the first pass's budget. */
+    private final int visionLayers;
 
     /**
      * @param backbone the CLIP forwards
@@ -54,6 +53,7 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
         this.embedder = Objects.requireNonNull(embedder, "embedder");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.tagger = new TagClipTagger(Objects.requireNonNull(backbone, "backbone"), settings.params());
+        this.visionLayers = backbone.visionLayers();
     }
 
     /** One image through TagCLIP: its preprocessed pixels, then its first-pass state, then its output. */
@@ -102,19 +102,22 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
     @Override
     public void score(List<BatchRunner.Job<Image>> jobs, BatchRunner.Forwards<Image> forwards) {
         // First passes grouped by token count, images of different sizes padded to a shared length (both modes).
-        for (List<BatchRunner.Job<Image>> forward : firstPassGroups(jobs, settings)) {
+        for (List<BatchRunner.Job<Image>> forward : firstPassGroups(jobs, settings, visionLayers)) {
             forwards.together(forward, this::firstPass);
         }
         // Reference mode runs one crop per forward, as the reference does; throughput mode pools the batch's crops.
         forwards.together(jobs, settings.mode() == PipelineSettings.Mode.REFERENCE ? this::cropsAlone : this::crops);
     }
 
-    /** The first-pass forwards of {@code jobs}: grouped by token count within the policy's padding bound. */
+    /**
+     * The first-pass forwards of {@code jobs}: grouped by token count within the policy's padding bound, as many images
+     * per forward as the attention budget holds for a model of {@code visionLayers} layers.
+     */
     static List<List<BatchRunner.Job<Image>>> firstPassGroups(
-            List<BatchRunner.Job<Image>> jobs, PipelineSettings settings) {
+            List<BatchRunner.Job<Image>> jobs, PipelineSettings settings, int visionLayers) {
         int patch = settings.params().patchSize();
         List<List<Integer>> groups =
-                ShapeBuckets.byTokens(jobs, job -> tokens(job.state(), patch), settings.batching(), VISION_LAYERS);
+                ShapeBuckets.byTokens(jobs, job -> tokens(job.state(), patch), settings.batching(), visionLayers);
         return groups.stream()
                 .map(group -> group.stream().map(jobs::get).toList())
                 .toList();

@@ -12,6 +12,9 @@ public interface TagClipBackbone {
     /** {@code exp(logit_scale)} read from the weights (about 100 for OpenAI's). */
     float logitScale();
 
+    /** Layers of the vision tower: the first pass keeps one head-averaged attention map per layer. */
+    int visionLayers();
+
     /**
      * The first pass ({@code encode_image_tagclip(x, H, W, attn_mask=1)}) of images of any sizes in one forward:
      * positional embedding interpolated to each image's grid, last layer with the self mask

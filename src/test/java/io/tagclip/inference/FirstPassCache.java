@@ -24,6 +24,11 @@ final class FirstPassCache implements TagClipBackbone {
     }
 
     @Override
+    public int visionLayers() {
+        return delegate.visionLayers();
+    }
+
+    @Override
     public float logitScale() {
         return delegate.logitScale();
     }

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The golden images in fp16 on the CPU, through the code path a GPU runs (the model's dtype option: weights,
  * activations, attention and the text tower in fp16, LayerNorm in float32), against the same pipeline in float32:
- * per image the largest final-score drift and whether the tag set is unchanged (README "Reduced precision").
+ * per image the largest final-score drift and whether the tag set is unchanged (docs/benchmarks.md, "Reduced precision").
  *
- * <p>The VOC vocabulary only: the COCO text table in fp16 takes about 9 minutes on this CPU. Its figures in the README
- * come from the same comparison, run with {@code -Dtagclip.drift.vocabulary=coco2014}.
+ * <p>Every build runs VOC; COCO's text table in fp16 takes about 9 minutes on a 2-core CPU, so its bound is asserted
+ * when the test is run with {@code -Dtagclip.drift.vocabulary=coco2014} (docs/benchmarks.md, "Reduced precision").
  */
 class HalfPrecisionDriftTest {
 
@@ -30,6 +30,13 @@ class HalfPrecisionDriftTest {
      * which depends on its thread count.
      */
     static final double FP16_SCORE_DRIFT = 5.0e-3;
+
+    /**
+     * The same bound for COCO's 80 classes (run with {@code -Dtagclip.drift.vocabulary=coco2014}). Measured
+     * (2026-12-02): 1.7e-2 on camera_crop, 8.6e-3 on chelsea_small, 1.6e-4 to 3.2e-3 on the six others: more classes
+     * share the softmax over the patches, so a class's fp16 rounding moves more of the final score.
+     */
+    static final double FP16_SCORE_DRIFT_COCO = 3.0e-2;
 
     @Test
     void shouldStayWithinTheMeasuredFp16DriftOfFloat32WithTheSameTags() {
@@ -51,9 +58,10 @@ class HalfPrecisionDriftTest {
         assertThat(drifts).hasSize(Golden.IMAGES.size());
         assertThat(drifts).allSatisfy(d -> {
             assertThat(d.sameTags()).as(d.image() + " tags").isTrue();
-            if (vocabulary.equals(Vocabularies.VOC2007)) {
-                assertThat(d.maxScoreDrift()).as(d.image() + " score drift").isLessThanOrEqualTo(FP16_SCORE_DRIFT);
-            }
+            assertThat(d.maxScoreDrift())
+                    .as(d.image() + " score drift")
+                    .isLessThanOrEqualTo(
+                            vocabulary.equals(Vocabularies.COCO2014) ? FP16_SCORE_DRIFT_COCO : FP16_SCORE_DRIFT);
         });
     }
 

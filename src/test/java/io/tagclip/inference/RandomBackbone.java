@@ -11,6 +11,7 @@ import io.tagclip.vocab.TextTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A stand-in CLIP for pipeline tests: outputs are pseudo-random but a pure function of the input's shape and
@@ -20,10 +21,27 @@ import java.util.Random;
 final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
 
     static final int EMBED = 8;
-    static final int LAYERS = 12;
+    /** The images of each first-pass forward, in call order. */
+    final List<Integer> firstPassSizes = new CopyOnWriteArrayList<>();
+
+    private final int layers;
+
+    /** ViT-B/16's 12 vision layers. */
+    RandomBackbone() {
+        this(12);
+    }
+
+    RandomBackbone(int layers) {
+        this.layers = layers;
+    }
 
     /** Normalised red value of a black pixel: (0 - mean) / std. */
     private static final float BLACK_RED = (0f - 0.48145466f) / 0.26862954f;
+
+    @Override
+    public int visionLayers() {
+        return layers;
+    }
 
     @Override
     public float logitScale() {
@@ -41,6 +59,7 @@ final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
                 throw new IllegalStateException("simulated engine failure");
             }
         }
+        firstPassSizes.add(images.size());
         List<TokenLayout.Grid> grids = new ArrayList<>();
         for (NDArray image : images) {
             grids.add(new TokenLayout.Grid(
@@ -55,12 +74,12 @@ final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
             int tokens = layout.tokens(b);
             Random random = new Random(seed(images.get(b).expandDims(0)));
             NDArray f = m.create(gaussian(random, tokens * EMBED), new Shape(1, tokens, EMBED));
-            NDArray a = m.create(gaussian(random, LAYERS * tokens * tokens), new Shape(LAYERS, 1, tokens, tokens))
+            NDArray a = m.create(gaussian(random, layers * tokens * tokens), new Shape(layers, 1, tokens, tokens))
                     .softmax(-1);
             if (tokens < t) {
                 f = f.concat(m.zeros(new Shape(1, t - tokens, EMBED)), 1); // [1,T,E]
-                a = a.concat(m.zeros(new Shape(LAYERS, 1, tokens, t - tokens)), 3) // [L,1,t,T]
-                        .concat(m.zeros(new Shape(LAYERS, 1, t - tokens, t)), 2); // [L,1,T,T]
+                a = a.concat(m.zeros(new Shape(layers, 1, tokens, t - tokens)), 3) // [L,1,t,T]
+                        .concat(m.zeros(new Shape(layers, 1, t - tokens, t)), 2); // [L,1,T,T]
             }
             features.add(f);
             maps.add(a);

@@ -13,13 +13,16 @@ import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class TagClipScoringTest {
@@ -32,7 +35,10 @@ class TagClipScoringTest {
     }
 
     private static TaggingPipeline open(PipelineSettings settings) {
-        RandomBackbone backbone = new RandomBackbone();
+        return open(settings, new RandomBackbone());
+    }
+
+    private static TaggingPipeline open(PipelineSettings settings, RandomBackbone backbone) {
         Vocabularies vocabularies = Vocabularies.builtIn()
                 .with(List.of(Vocabulary.parse("pets", "cat\ndog\tthreshold=0.9\nbackground: sofa\n")));
         return Pipelines.tagClip(
@@ -153,6 +159,33 @@ class TagClipScoringTest {
         assertThat(tagged.scores()).containsOnlyKeys("cat", "dog");
         assertThat(tagged.provenance().vocabularyId()).isEqualTo("pets");
         assertThat(tagged.provenance().vocabularyVersion()).hasSize(12);
+    }
+
+    /**
+     * A 256x256 image keeps 12 or 24 maps of [257,257] float32 (3.2 or 6.3 MB): a 13 MiB budget holds four of them
+     * per forward on a 12-layer model and two on a 24-layer one (ViT-L/14's depth).
+     */
+    @ParameterizedTest
+    @CsvSource({"12, 4", "24, 2"})
+    void shouldSizeTheFirstPassAttentionBudgetFromTheModelsLayerCount(int layers, int imagesPerForward) {
+        RandomBackbone backbone = new RandomBackbone(layers);
+        PipelineSettings settings = new PipelineSettings(
+                Vocabularies.VOC2007,
+                TagClipParams.REFERENCE,
+                DecisionOptions.REFERENCE,
+                false,
+                PipelineSettings.Mode.THROUGHPUT,
+                new BatchingPolicy(512, 16, 8, 16, 13));
+        try (TaggingPipeline deep = open(settings, backbone)) {
+            List<ImageRequest> requests = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                requests.add(request("img-" + i, 256, 256));
+            }
+            assertThat(deep.tag(requests)).allSatisfy(r -> assertThat(r).isInstanceOf(TagResult.Tagged.class));
+        }
+        assertThat(backbone.firstPassSizes)
+                .as("images per first-pass forward")
+                .containsExactlyElementsOf(Collections.nCopies(8 / imagesPerForward, imagesPerForward));
     }
 
     private static ImageRequest request(String id, int w, int h) {

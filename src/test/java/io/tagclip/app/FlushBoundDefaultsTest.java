@@ -1,0 +1,22 @@
+package io.tagclip.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The flush bound the service checks at start, computed from the real configuration defaults. */
+class FlushBoundDefaultsTest {
+
+    /**
+     * With the defaults one flush may take 115.2 s: one wave of 8 fetches on 16 fetch threads, each over the first
+     * request and up to 3 redirects, each of those at worst 3 attempts of (2 s connect + 5 s read) plus 0.1 + 0.2 s
+     * of back-off (4 x 21.3 s = 85.2 s), then the 30 s inference timeout. The docs quote this figure; it stays below
+     * the 300 s poll interval and the 180 s transaction timeout.
+     */
+    @Test
+    void shouldBoundOneFlushAt115Point2SecondsWithTheDefaults() {
+        assertThat(TopologyProducer.flushBound(TaggerConfigs.of(Map.of()))).isEqualTo(Duration.ofMillis(115_200));
+    }
+}
