@@ -13,6 +13,12 @@ import java.util.Set;
  * host names outright. Allow-list entries (a host name, address or CIDR range, each with or without a port) let
  * through the addresses they name, on their port only when they have one.
  *
+ * <p>An IPv6 address that carries an IPv4 address (IPv4-mapped, IPv4-translated, IPv4-compatible, NAT64, 6to4,
+ * Teredo, ISATAP: see {@link EmbeddedIpv4}) passes only when every IPv4 address it carries would pass on its own,
+ * public or allow-listed for the port, because a translator or relay may deliver the connection to that IPv4 host.
+ * The NAT64 local-use prefix {@code 64:ff9b:1::/48}, where the operator decides where the IPv4 address sits, is
+ * refused unless an allow-list entry names the IPv6 address itself.
+ *
  * <p>Every address the name resolves to must pass, because the HTTP client may connect to any of them. The lookup
  * goes through the JVM's address cache ({@code networkaddress.cache.ttl}, 30 s by default), which the HTTP client
  * consults again when it connects moments later; so the checked addresses are the ones connected to unless the
@@ -30,8 +36,8 @@ public final class AddressGuard {
             Cidr.parse("198.18.0.0/15"), // benchmarking
             Cidr.parse("240.0.0.0/4"), // reserved, and 255.255.255.255 broadcast
             Cidr.parse("fc00::/7"), // unique local IPv6
-            Cidr.parse("64:ff9b::/96"), // NAT64: embeds an IPv4 address the guard cannot vouch for
-            Cidr.parse("2002::/16")); // 6to4: embeds an IPv4 address too
+            // NAT64 local-use, RFC 8215: carries an IPv4 address where the operator's prefix length puts it
+            Cidr.parse("64:ff9b:1::/48"));
 
     /** Names that reach a cloud provider's instance metadata service (credentials) without a special address. */
     private static final Set<String> METADATA_HOSTS = Set.of(
@@ -149,35 +155,62 @@ public final class AddressGuard {
             return;
         }
         String name = stripTrailingDot(stripBrackets(host).toLowerCase(Locale.ROOT));
-        List<Allowed> forPort = allowed.stream()
-                .filter(a -> port == ANY_PORT ? a.port() == ANY_PORT : a.allowsPort(port))
-                .toList();
-        if (forPort.stream().anyMatch(a -> name.equals(a.name()))) {
+        if (entriesFor(port).stream().anyMatch(a -> name.equals(a.name()))) {
             return;
         }
         if (METADATA_HOSTS.contains(name)) {
             throw new FetchException(
                     FetchException.Reason.BLOCKED_ADDRESS, "host " + host + " is a cloud metadata service");
         }
-        InetAddress[] addresses;
+        List<InetAddress> addresses;
         try {
-            addresses = InetAddress.getAllByName(name);
+            addresses = List.of(InetAddress.getAllByName(name));
         } catch (UnknownHostException e) {
             throw new FetchException(FetchException.Reason.NOT_FOUND, "unknown host " + host, 1, e);
         }
+        checkResolved(host, port, addresses);
+    }
+
+    /**
+     * Checks the addresses {@code host} resolved to, as {@link #check(String, int)} does after the lookup.
+     *
+     * @throws FetchException {@code BLOCKED_ADDRESS} naming the host, port and the first refused address
+     */
+    void checkResolved(String host, int port, List<InetAddress> addresses) throws FetchException {
+        List<Allowed> forPort = entriesFor(port);
         for (InetAddress address : addresses) {
             if (isAllowed(address, forPort)) {
                 continue;
             }
             String why = refusal(address);
             if (why != null) {
-                throw new FetchException(
-                        FetchException.Reason.BLOCKED_ADDRESS,
-                        "host " + host
-                                + (port == ANY_PORT ? "" : " port " + port) + " resolves to " + why + " address "
-                                + address.getHostAddress() + allowListHint(address, port));
+                throw blocked(host, port, why + " address " + address.getHostAddress() + allowListHint(address, port));
+            }
+            for (EmbeddedIpv4 embedded : EmbeddedIpv4.in(address)) {
+                InetAddress ipv4 = embedded.address();
+                String inner = isAllowed(ipv4, forPort) ? null : refusal(ipv4);
+                if (inner != null) {
+                    throw blocked(
+                            host,
+                            port,
+                            "address " + address.getHostAddress() + ", whose " + embedded.form() + " IPv4 is " + inner
+                                    + " address " + ipv4.getHostAddress() + allowListHint(ipv4, port));
+                }
             }
         }
+    }
+
+    private static FetchException blocked(String host, int port, String what) {
+        return new FetchException(
+                FetchException.Reason.BLOCKED_ADDRESS,
+                "host " + host + (port == ANY_PORT ? "" : " port " + port) + " resolves to " + what);
+    }
+
+    /** The allow-list entries that apply to {@code port} (only port-less ones for {@link #ANY_PORT}). */
+    private List<Allowed> entriesFor(int port) {
+        return allowed.stream()
+                .filter(a -> port == ANY_PORT ? a.port() == ANY_PORT : a.allowsPort(port))
+                .toList();
     }
 
     /** Says so when the address is on the allow-list, but for other ports only. */

@@ -30,9 +30,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>In strict mode (the default) a truncated or corrupt file is {@code UNDECODABLE}, with a message saying what
  * failed, where ImageIO would decode it silently to partial pixels: a JPEG must reach its end-of-image marker, every
- * PNG chunk must pass its CRC-32 and the file must reach IEND ({@link ImageIntegrity}), and any warning a reader
- * reports while decoding (a premature end of data, a corrupt segment) fails the image. Lenient mode keeps ImageIO's
- * behaviour. Thread-safe.
+ * PNG chunk must pass its CRC-32 and the file must reach IEND, a GIF's blocks must lead to its trailer, a BMP's
+ * declared file size and pixel array must fit in the body, and a WebP's RIFF size and chunks must too
+ * ({@link ImageIntegrity}); any warning a reader reports while decoding (a premature end of data, a corrupt segment)
+ * fails the image. Lenient mode keeps ImageIO's behaviour. Thread-safe.
  */
 public final class ImageDecoder {
 

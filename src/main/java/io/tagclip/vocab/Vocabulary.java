@@ -9,27 +9,48 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The classes TagCLIP scores: dataset classes (reported) followed by background classes (they take part in every
  * softmax and in the CWR candidate threshold, and are never reported), in order. Class index = position.
  *
- * <p>File format (UTF-8 text, one class per line):
+ * <p>File format: UTF-8 text (a leading byte-order mark is ignored), one class per line. In this example {@code ␣}
+ * stands for a space and {@code ⇥} for a TAB:
+ *
  * <pre>
  * # comment; blank lines are ignored
  * cat
- * dining table&lt;TAB&gt;prompt=diningtable
- * person&lt;TAB&gt;prompt=person;people&lt;TAB&gt;threshold=0.3
- * background: sky
+ * traffic␣light
+ * dining␣table⇥prompt=diningtable
+ * person␣prompt=person;people␣threshold=0.3
+ * television⇥prompt=tv␣monitor⇥⇥threshold=0.25
+ * background:␣sky
  * </pre>
- * A dataset-class line is the label, optionally followed by TAB-separated options: {@code prompt=} the names put into
- * the prompt templates, separated by {@code ;} (default: the label; several names are embedded separately and
- * averaged), {@code threshold=} an absolute tag threshold in [0,1] for this label (default: the relative rule). A line
- * {@code background: NAME} adds a background class. Labels are unique and contain no TAB or {@code ;}.
+ *
+ * Each line is read without its leading and trailing whitespace.
+ *
+ * <ul>
+ *   <li>A line starting with {@code background} (in any case) adds a background class and must read
+ *       {@code background: NAME}; the name takes no options. So a dataset label cannot start with
+ *       {@code background}.
+ *   <li>Any other line is a dataset class. An option starts at a {@code key=} word: at the start of the line or after
+ *       a space or TAB, a key of an ASCII letter then letters, digits, {@code -} or {@code _}, then {@code =}. The
+ *       label is everything before the first option; an option's value is everything after its {@code =} up to the
+ *       next option or the end of the line. Label and values lose their surrounding spaces and TABs and keep inner
+ *       ones, so options are separated by any run of spaces or TABs, and labels and prompt names may contain spaces.
+ * </ul>
+ *
+ * Options, each at most once: {@code prompt=} the names put into the prompt templates, separated by {@code ;}
+ * (default: the label; several names are embedded separately and averaged), {@code threshold=} an absolute tag
+ * threshold in [0,1] for this label (default: the relative rule). Labels are unique and non-empty and contain no
+ * {@code =}, {@code ;} or TAB; prompt names contain no {@code =} or TAB. A line breaking these rules (a stray
+ * {@code =} as in {@code dog␣threshold␣=␣0.3}, {@code background␣sky} without its colon) is refused with its line
+ * number and text.
  *
  * @param id      the vocabulary's name (requests refer to it)
  * @param classes dataset classes, in order
@@ -64,7 +85,14 @@ public record Vocabulary(String id, List<LabelClass> classes, List<String> backg
         }
     }
 
-    private static final String BACKGROUND_PREFIX = "background:";
+    private static final String BACKGROUND_WORD = "background";
+
+    private static final String BACKGROUND_PREFIX = BACKGROUND_WORD + ":";
+
+    private static final String BYTE_ORDER_MARK = "\uFEFF";
+
+    /** Where an option starts: a {@code key=} word at the start of the line or after a space or TAB. */
+    private static final Pattern OPTION_START = Pattern.compile("(?<!\\S)[A-Za-z][A-Za-z0-9_-]*=");
 
     public Vocabulary {
         Objects.requireNonNull(id, "id");
@@ -152,72 +180,125 @@ public record Vocabulary(String id, List<LabelClass> classes, List<String> backg
         return sb.toString();
     }
 
-    /** Reads a vocabulary file; the id is the file name without its extension. */
+    /** Reads a vocabulary file; the id is the file name without its extension, messages name the file. */
     public static Vocabulary load(Path file) {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         String id = dot > 0 ? name.substring(0, dot) : name;
+        String text;
         try {
-            return parse(id, Files.readString(file, StandardCharsets.UTF_8));
+            text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new VocabularyException("cannot read vocabulary file " + file + ": " + e.getMessage(), e);
         }
+        return parse(id, text, file.toString());
     }
 
-    /** Parses the file format described in the class comment. */
+    /** Parses the file format described in the class comment; messages name the vocabulary by its id. */
     public static Vocabulary parse(String id, String text) {
+        return parse(id, text, id);
+    }
+
+    /** Parses the file format, naming {@code source} (a file, or the id) and the line in messages. */
+    private static Vocabulary parse(String id, String text, String source) {
         List<LabelClass> classes = new ArrayList<>();
         List<String> background = new ArrayList<>();
         Map<String, Integer> lineOf = new HashMap<>();
-        String[] lines = text.split("\r?\n", -1);
+        String content = text.startsWith(BYTE_ORDER_MARK) ? text.substring(BYTE_ORDER_MARK.length()) : text;
+        String[] lines = content.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
             String line = lines[i].strip();
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
-            String where = id + " line " + lineNo + ": ";
-            if (line.toLowerCase(Locale.ROOT).startsWith(BACKGROUND_PREFIX)) {
-                String name = line.substring(BACKGROUND_PREFIX.length()).strip();
-                if (name.isEmpty() || name.contains("\t")) {
-                    throw new VocabularyException(where + "background class needs one name, got '" + line + "'");
-                }
-                background.add(name);
+            String where = source + " line " + lineNo + ": ";
+            if (line.regionMatches(true, 0, BACKGROUND_WORD, 0, BACKGROUND_WORD.length())) {
+                background.add(backgroundName(where, line));
                 continue;
             }
-            String[] fields = line.split("\t");
-            String label = fields[0].strip();
-            if (label.isEmpty() || label.contains(";")) {
-                throw new VocabularyException(where + "invalid label '" + fields[0] + "'");
-            }
-            Integer previous = lineOf.putIfAbsent(label, lineNo);
+            LabelClass labelClass = labelClass(where, line);
+            Integer previous = lineOf.putIfAbsent(labelClass.label(), lineNo);
             if (previous != null) {
-                throw new VocabularyException(where + "label '" + label + "' already defined on line " + previous);
+                throw new VocabularyException(
+                        where + "label '" + labelClass.label() + "' already defined on line " + previous);
             }
-            List<String> prompts = List.of(label);
-            float threshold = Float.NaN;
-            for (int f = 1; f < fields.length; f++) {
-                String field = fields[f].strip();
-                if (field.isEmpty()) {
-                    continue;
-                }
-                int eq = field.indexOf('=');
-                String key = eq < 0 ? field : field.substring(0, eq).strip();
-                String value = eq < 0 ? "" : field.substring(eq + 1).strip();
-                switch (key) {
-                    case "prompt" -> prompts = promptNames(where, value);
-                    case "threshold" -> threshold = threshold(where, value);
-                    default ->
-                        throw new VocabularyException(
-                                where + "unknown option '" + field + "' (expected prompt=... or threshold=...)");
-                }
-            }
-            classes.add(new LabelClass(label, prompts, threshold));
+            classes.add(labelClass);
         }
         if (classes.isEmpty()) {
-            throw new VocabularyException(id + ": no dataset class (every line is empty, a comment or background)");
+            throw new VocabularyException(source + ": no dataset class (every line is empty, a comment or background)");
         }
         return new Vocabulary(id, classes, background);
+    }
+
+    /** The name of a line starting with the word {@code background}, which must read {@code background: NAME}. */
+    private static String backgroundName(String where, String line) {
+        if (!line.regionMatches(true, 0, BACKGROUND_PREFIX, 0, BACKGROUND_PREFIX.length())) {
+            throw new VocabularyException(where + "'" + line + "' starts with '" + BACKGROUND_WORD
+                    + "' but is not a background class line: write 'background: NAME' (a dataset label cannot start"
+                    + " with '" + BACKGROUND_WORD + "')");
+        }
+        String name = line.substring(BACKGROUND_PREFIX.length()).strip();
+        if (name.isEmpty()) {
+            throw new VocabularyException(where + "background class needs one name, got '" + line + "'");
+        }
+        if (name.indexOf('=') >= 0) {
+            throw new VocabularyException(
+                    where + "background class '" + name + "' contains '=': background classes take no options");
+        }
+        if (name.indexOf('\t') >= 0) {
+            throw new VocabularyException(where + "background class '" + name + "' contains a TAB");
+        }
+        return name;
+    }
+
+    /** A dataset-class line: the label, then options, each starting at a {@code key=} word (see the class comment). */
+    private static LabelClass labelClass(String where, String line) {
+        List<Integer> starts = new ArrayList<>();
+        Matcher m = OPTION_START.matcher(line);
+        while (m.find()) {
+            starts.add(m.start());
+        }
+        String label = line.substring(0, starts.isEmpty() ? line.length() : starts.get(0))
+                .strip();
+        String inLine = label.equals(line) ? "" : " in '" + line + "'";
+        if (label.isEmpty()) {
+            throw new VocabularyException(where + "no label before the option in '" + line + "'");
+        }
+        if (label.indexOf('=') >= 0) {
+            throw new VocabularyException(where + "label '" + label + "'" + inLine
+                    + " contains '=': options are key=value words after the label, no space before '='");
+        }
+        if (label.indexOf('\t') >= 0) {
+            throw new VocabularyException(where + "label '" + label + "'" + inLine
+                    + " contains a TAB: separate the words of a label by spaces");
+        }
+        if (label.indexOf(';') >= 0) {
+            throw new VocabularyException(where + "invalid label '" + label + "'" + inLine + ": it contains ';'");
+        }
+        List<String> prompts = List.of(label);
+        float threshold = Float.NaN;
+        Set<String> given = new HashSet<>();
+        for (int k = 0; k < starts.size(); k++) {
+            String option = line.substring(starts.get(k), k + 1 < starts.size() ? starts.get(k + 1) : line.length())
+                    .strip();
+            int eq = option.indexOf('=');
+            String key = option.substring(0, eq);
+            String value = option.substring(eq + 1).strip();
+            if (!key.equals("prompt") && !key.equals("threshold")) {
+                throw new VocabularyException(
+                        where + "unknown option '" + option + "' (expected prompt=... or threshold=...)");
+            }
+            if (!given.add(key)) {
+                throw new VocabularyException(where + key + "= given twice in '" + line + "'");
+            }
+            if (key.equals("prompt")) {
+                prompts = promptNames(where, value);
+            } else {
+                threshold = threshold(where, value);
+            }
+        }
+        return new LabelClass(label, prompts, threshold);
     }
 
     /** A vocabulary shipped in this package as {@code <id>.vocab}. */
@@ -226,7 +307,7 @@ public record Vocabulary(String id, List<LabelClass> classes, List<String> backg
             if (in == null) {
                 throw new VocabularyException("no built-in vocabulary '" + id + "'");
             }
-            return parse(id, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return parse(id, new String(in.readAllBytes(), StandardCharsets.UTF_8), "built-in " + id + ".vocab");
         } catch (IOException e) {
             throw new VocabularyException("cannot read built-in vocabulary '" + id + "'", e);
         }
@@ -235,9 +316,14 @@ public record Vocabulary(String id, List<LabelClass> classes, List<String> backg
     private static List<String> promptNames(String where, String value) {
         List<String> names = new ArrayList<>();
         for (String name : value.split(";")) {
-            if (!name.isBlank()) {
-                names.add(name.strip());
+            if (name.isBlank()) {
+                continue;
             }
+            if (name.indexOf('=') >= 0 || name.indexOf('\t') >= 0) {
+                throw new VocabularyException(where + "prompt name '" + name.strip()
+                        + "' contains '=' or a TAB (names are separated by ';')");
+            }
+            names.add(name.strip());
         }
         if (names.isEmpty()) {
             throw new VocabularyException(where + "prompt= needs at least one name");

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tagclip.fetch.FetchException.Reason;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class AddressGuardTest {
@@ -42,6 +45,82 @@ class AddressGuardTest {
                 .isInstanceOf(FetchException.class)
                 .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS)
                 .hasMessageContaining(host.replace("[", "").replace("]", "").replace("::ffff:", ""));
+    }
+
+    @ParameterizedTest(name = "{0} carries {1}")
+    @CsvSource({
+        "64:ff9b::7f00:1, 127.0.0.1", // NAT64 well-known prefix
+        "64:ff9b::a9fe:a9fe, 169.254.169.254",
+        "2002:7f00:1::1, 127.0.0.1", // 6to4: bits 16..47
+        "2002:a00:1:5::9, 10.0.0.1",
+        "2001:0:4136:e378:8000:63bf:80ff:fffe, 127.0.0.1", // Teredo client: last 32 bits inverted
+        "2001:0:a00:1:8000:63bf:f7f7:f7f7, 10.0.0.1", // Teredo server: bits 32..63 (client 8.8.8.8 is public)
+        "::127.0.0.1, 127.0.0.1", // IPv4-compatible (deprecated)
+        "::10.0.0.1, 10.0.0.1",
+        "::ffff:0:192.168.1.1, 192.168.1.1", // IPv4-translated (SIIT)
+        "2a01:4f8:1:2:0:5efe:10.0.0.1, 10.0.0.1", // ISATAP interface id
+        "2a01:4f8:1:2:200:5efe:127.0.0.1, 127.0.0.1",
+        "2002:808:808:1:200:5efe:172.16.0.1, 172.16.0.1" // ISATAP behind a 6to4 router with a public address
+    })
+    void shouldRefuseIpv6FormsCarryingANonPublicIpv4(String host, String embedded) {
+        assertThatThrownBy(() -> guard.check(host))
+                .isInstanceOf(FetchException.class)
+                .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS)
+                .hasMessageContaining("host " + host + " ")
+                .hasMessageContaining(" address " + embedded);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "64:ff9b::808:808",
+                "2002:808:808::1",
+                "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
+                "::8.8.8.8",
+                "::ffff:0:8.8.8.8",
+                "2a01:4f8:1:2:200:5efe:8.8.8.8"
+            })
+    void shouldAllowIpv6FormsCarryingAPublicIpv4(String host) {
+        assertThatCode(() -> guard.check(host)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void shouldAllowAnEmbeddedIpv4ThatTheAllowListAllows() {
+        AddressGuard allowing = new AddressGuard(true, List.of("10.0.0.0/8:443"));
+
+        assertThatCode(() -> allowing.check("2002:a00:1::1", 443)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> allowing.check("2002:a00:1::1", 80))
+                .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS)
+                .hasMessageContaining("10.0.0.1");
+    }
+
+    @Test
+    void shouldRefuseNat64LocalUsePrefixUnlessAllowListedItself() {
+        AddressGuard allowingPrivate = new AddressGuard(true, List.of("10.0.0.0/8"));
+        AddressGuard allowingPrefix = new AddressGuard(true, List.of("64:ff9b:1::/48"));
+
+        for (String host : List.of("64:ff9b:1::a00:1", "64:ff9b:1:ab::808:808")) {
+            assertThatThrownBy(() -> guard.check(host))
+                    .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS)
+                    .hasMessageContaining("host " + host + " ")
+                    .hasMessageContaining("64:ff9b:1:");
+            assertThatThrownBy(() -> allowingPrivate.check(host))
+                    .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS);
+            assertThatCode(() -> allowingPrefix.check(host)).doesNotThrowAnyException();
+        }
+    }
+
+    @Test
+    void shouldRefuseIpv4MappedAddressThatTheResolverReturnsAsIpv6() throws Exception {
+        // InetAddress.getByName turns a mapped literal into an Inet4Address, but an AAAA record may come back as an
+        // Inet6Address holding ::ffff:127.0.0.1, whose own predicates (isLoopbackAddress, ...) all say no
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, 127, 0, 0, 1};
+        InetAddress address = Inet6Address.getByAddress(null, mapped, -1);
+
+        assertThatThrownBy(() -> guard.checkResolved("mapped.example", AddressGuard.ANY_PORT, List.of(address)))
+                .hasFieldOrPropertyWithValue("reason", Reason.BLOCKED_ADDRESS)
+                .hasMessageContaining("mapped.example")
+                .hasMessageContaining("loopback address 127.0.0.1");
     }
 
     @ParameterizedTest

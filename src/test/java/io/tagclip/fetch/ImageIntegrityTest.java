@@ -7,10 +7,14 @@ import io.tagclip.fetch.FetchException.Reason;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ImageIntegrityTest {
 
@@ -62,6 +66,137 @@ class ImageIntegrityTest {
                 .hasValueSatisfying(m -> assertThat(m).contains("no IEND chunk"));
         assertThat(ImageIntegrity.problem(Arrays.copyOf(png, FIRST_CHUNK + 20), ImageFormat.PNG))
                 .hasValueSatisfying(m -> assertThat(m).contains("PNG is truncated"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gif", "bmp"})
+    void shouldDecodeCompleteGifAndBmpInStrictMode(String format) throws Exception {
+        byte[] bytes = encode(format.equals("gif") ? TestImages.indexedNoise(48, 32, 1) : noise(48, 32), format);
+
+        assertThat(ImageIntegrity.problem(bytes, ImageFormat.sniff(bytes).orElseThrow()))
+                .isEmpty();
+        assertThat(strict.decode(bytes, "whole." + format, null).width()).isEqualTo(48);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gif", "bmp"})
+    void shouldRefuseGifAndBmpCutToTwoThirdsInStrictMode(String format) throws Exception {
+        byte[] bytes = encode(format.equals("gif") ? TestImages.indexedNoise(48, 32, 1) : noise(48, 32), format);
+        byte[] truncated = Arrays.copyOf(bytes, bytes.length * 2 / 3);
+
+        assertThatThrownBy(() -> strict.decode(truncated, "cut." + format, null))
+                .isInstanceOf(FetchException.class)
+                .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
+                .hasMessageContaining("cut." + format)
+                .hasMessageContaining(format.toUpperCase(Locale.ROOT) + " is truncated");
+    }
+
+    @Test
+    void shouldRefuseAnimatedGifCutAfterItsFirstFrameInStrictModeAndDecodeItLeniently() throws Exception {
+        byte[] gif = TestImages.animatedGif(40, 30, 3);
+        byte[] truncated = Arrays.copyOf(gif, gif.length * 2 / 3);
+
+        assertThatThrownBy(() -> strict.decode(truncated, "cut.gif", null))
+                .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
+                .hasMessageContaining("GIF is truncated")
+                .hasMessageContaining("of its " + truncated.length + " bytes");
+        assertThat(lenient.decode(truncated, "cut.gif", null).width()).isEqualTo(40);
+        assertThat(strict.decode(gif, "whole.gif", null).width()).isEqualTo(40);
+    }
+
+    @Test
+    void shouldRefuseGifWithoutTrailer() {
+        byte[] gif = TestImages.animatedGif(40, 30, 2);
+        byte[] withoutTrailer = Arrays.copyOf(gif, gif.length - 1);
+
+        assertThat(ImageIntegrity.problem(withoutTrailer, ImageFormat.GIF))
+                .hasValue("GIF has no trailer (0x3B): its blocks end at byte " + withoutTrailer.length
+                        + ", the end of the body");
+    }
+
+    @Test
+    void shouldRefuseGifWithAGarbageBlockBeforeItsTrailer() {
+        byte[] gif = TestImages.animatedGif(40, 30, 2);
+        int trailer = gif.length - 1;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(gif, 0, trailer);
+        out.writeBytes(new byte[] {(byte) 0x99, 3, 1, 2, 3, 0});
+        out.write(gif, trailer, 1);
+        byte[] garbled = out.toByteArray();
+
+        assertThat(gif[trailer]).isEqualTo((byte) 0x3B);
+        assertThatThrownBy(() -> strict.decode(garbled, "garbled.gif", null))
+                .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
+                .hasMessageContaining("GIF has an unknown block 0x99 at byte " + trailer);
+    }
+
+    @Test
+    void shouldRefuseBmpWhosePixelArrayDoesNotFitEvenWhenItsFileSizeFieldAgrees() {
+        byte[] bmp = TestImages.encode(TestImages.gradient(30, 20), "bmp"); // 24 bits, rows padded to 92 bytes
+        byte[] truncated = Arrays.copyOf(bmp, bmp.length - 50);
+        System.arraycopy(TestImages.littleEndian(truncated.length), 0, truncated, 2, 4);
+
+        assertThat(ImageIntegrity.problem(bmp, ImageFormat.BMP)).isEmpty();
+        assertThat(ImageIntegrity.problem(truncated, ImageFormat.BMP))
+                .hasValueSatisfying(m -> assertThat(m)
+                        .contains("BMP is truncated", "30x20", "24 bits", "1840 bytes", "54 + 1840")
+                        .contains(String.valueOf(truncated.length)));
+    }
+
+    @Test
+    void shouldCheckTheDeclaredImageSizeOfRunLengthEncodedBmp() throws Exception {
+        byte[] rle = TestImages.rle8Bmp(40, 30);
+        byte[] truncated = Arrays.copyOf(rle, rle.length - 10);
+        System.arraycopy(TestImages.littleEndian(truncated.length), 0, truncated, 2, 4);
+
+        assertThat(ImageIntegrity.problem(rle, ImageFormat.BMP)).isEmpty();
+        assertThat(strict.decode(rle, "rle.bmp", null).width()).isEqualTo(40);
+        assertThat(ImageIntegrity.problem(truncated, ImageFormat.BMP))
+                .hasValueSatisfying(m -> assertThat(m).contains("BMP is truncated", "BI_RLE8", "declared image size"));
+    }
+
+    @Test
+    void shouldAcceptWellFormedWebpContainersWithOddChunks() {
+        assertThat(ImageIntegrity.problem(TestImages.webpContainer("VP8L", 46), ImageFormat.WEBP))
+                .isEmpty();
+        assertThat(ImageIntegrity.problem(
+                        TestImages.webpContainer("VP8X", 10, "ICCP", 7, "ALPH", 3, "VP8 ", 21), ImageFormat.WEBP))
+                .isEmpty();
+    }
+
+    @Test
+    void shouldRefuseWebpCutToTwoThirds() throws Exception {
+        byte[] webp;
+        try (InputStream in = getClass().getResourceAsStream("/images/quad-4x2-lossless.webp")) {
+            webp = in.readAllBytes();
+        }
+        byte[] truncated = Arrays.copyOf(webp, webp.length * 2 / 3);
+        byte[] container = TestImages.webpContainer("VP8X", 10, "ALPH", 31, "VP8 ", 64);
+
+        assertThatThrownBy(() -> strict.decode(truncated, "cut.webp", null))
+                .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
+                .hasMessageContaining("cut.webp")
+                .hasMessageContaining("WebP is truncated");
+        assertThat(strict.decode(webp, "whole.webp", null).width()).isEqualTo(4);
+        assertThat(ImageIntegrity.problem(Arrays.copyOf(container, container.length * 2 / 3), ImageFormat.WEBP))
+                .hasValueSatisfying(m -> assertThat(m).contains("WebP is truncated", "RIFF"));
+    }
+
+    @Test
+    void shouldRefuseWebpChunkRunningPastItsRiffSize() {
+        byte[] webp = TestImages.webpContainer("VP8X", 10, "ICCP", 8, "VP8L", 20);
+        int iccpSizeField = 12 + 8 + 10 + 4; // after the RIFF header and VP8X's header and payload, ICCP's FourCC
+        System.arraycopy(TestImages.littleEndian(400), 0, webp, iccpSizeField, 4);
+
+        assertThat(ImageIntegrity.problem(webp, ImageFormat.WEBP))
+                .hasValue("WebP chunk ICCP at byte 30 declares 400 bytes, only " + (webp.length - 38)
+                        + " remain in its RIFF size");
+    }
+
+    @Test
+    void shouldRefuseWebpWhoseFirstChunkIsNoImage() {
+        assertThat(ImageIntegrity.problem(TestImages.webpContainer("EXIF", 12), ImageFormat.WEBP))
+                .hasValueSatisfying(m -> assertThat(m).contains("EXIF", "VP8 , VP8L or VP8X"));
     }
 
     private static int indexOf(byte[] bytes, String type) {

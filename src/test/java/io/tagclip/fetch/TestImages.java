@@ -6,7 +6,15 @@ import java.awt.image.IndexColorModel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 
 /** Small images with known pixels, encoded with ImageIO. */
 final class TestImages {
@@ -56,5 +64,83 @@ final class TestImages {
 
     static byte[] png(int w, int h) {
         return encode(gradient(w, h), "png");
+    }
+
+    /** A w x h palette image of seeded random colours from the default 256-colour palette. */
+    static BufferedImage indexedNoise(int w, int h, long seed) {
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_INDEXED);
+        Random random = new Random(seed);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                image.getRaster().setSample(x, y, 0, random.nextInt(256));
+            }
+        }
+        return image;
+    }
+
+    /** An animated GIF of {@code frames} w x h frames of noise, written by the JDK's GIF writer. */
+    static byte[] animatedGif(int w, int h, int frames) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(stream);
+            writer.prepareWriteSequence(null);
+            for (int f = 0; f < frames; f++) {
+                writer.writeToSequence(new IIOImage(indexedNoise(w, h, f), null, null), null);
+            }
+            writer.endWriteSequence();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+
+    /** A BMP of 8-bit palette noise, run-length encoded ({@code BI_RLE8}) by the JDK's BMP writer. */
+    static byte[] rle8Bmp(int w, int h) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("bmp").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+        param.setCompressionType("BI_RLE8");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(stream);
+            writer.write(null, new IIOImage(indexedNoise(w, h, 3), null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * A RIFF/WEBP container of the given chunks, each given as its four-character code followed by its payload
+     * length: the payload is filler, odd payloads get their pad byte, and the RIFF size counts everything.
+     */
+    static byte[] webpContainer(Object... fourCcAndLength) {
+        ByteArrayOutputStream chunks = new ByteArrayOutputStream();
+        for (int i = 0; i < fourCcAndLength.length; i += 2) {
+            String fourCc = (String) fourCcAndLength[i];
+            int length = (Integer) fourCcAndLength[i + 1];
+            chunks.writeBytes(fourCc.getBytes(StandardCharsets.US_ASCII));
+            chunks.writeBytes(littleEndian(length));
+            chunks.writeBytes(new byte[length + (length & 1)]);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes("RIFF".getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(littleEndian(4 + chunks.size()));
+        out.writeBytes("WEBP".getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(chunks.toByteArray());
+        return out.toByteArray();
+    }
+
+    /** {@code value} as 4 little-endian bytes, as RIFF and BMP store sizes. */
+    static byte[] littleEndian(int value) {
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(value)
+                .array();
     }
 }

@@ -5,10 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tagclip.golden.Golden;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class VocabularyTest {
@@ -56,6 +62,133 @@ class VocabularyTest {
         assertThat(v.thresholds()[1]).isEqualTo(0.3f);
         assertThat(v.background()).containsExactly("sofa");
         assertThat(v.size()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldSeparateOptionsByAnyWhitespace() {
+        Vocabulary v = Vocabulary.parse("pets", """
+                dog threshold=0.3
+                cat  prompt=cat;kitten \t threshold=0.5
+                television prompt=tv monitor
+                """);
+
+        assertThat(v.labels()).containsExactly("dog", "cat", "television");
+        assertThat(v.thresholds()).containsExactly(0.3f, 0.5f, Float.NaN);
+        assertThat(v.classes().get(1).promptNames()).containsExactly("cat", "kitten");
+        assertThat(v.classes().get(2).promptNames()).containsExactly("tv monitor");
+    }
+
+    @Test
+    void shouldKeepLabelsThatContainSpacesWithOrWithoutOptions() {
+        Vocabulary v = Vocabulary.parse("street", """
+                traffic light
+                fire hydrant prompt=fire hydrant;hydrant threshold=0.4
+                dining table\tprompt=diningtable
+                """);
+
+        assertThat(v.labels()).containsExactly("traffic light", "fire hydrant", "dining table");
+        assertThat(v.classes().get(1).promptNames()).containsExactly("fire hydrant", "hydrant");
+        assertThat(v.classes().get(2).promptNames()).containsExactly("diningtable");
+    }
+
+    @Test
+    void shouldParseBuiltInVocabulariesAndTheDocumentedExampleToTheSameContentAsBefore() {
+        // versions hash the canonical content: label, prompt names and threshold of every class, background names
+        assertThat(Vocabularies.builtIn().get(Vocabularies.VOC2007).version()).isEqualTo("528895d8de6e");
+        assertThat(Vocabularies.builtIn().get(Vocabularies.COCO2014).version()).isEqualTo("41e1ff4fa93f");
+        String withTabs = "cat\ndog\tprompt=dog;puppy\tthreshold=0.3\ntelevision\tprompt=tv monitor\n"
+                + "background: sky\nbackground: wall\n";
+        assertThat(Vocabulary.parse("my-vocab", withTabs).version()).isEqualTo("d4971ed65a26");
+        assertThat(Vocabulary.parse("my-vocab", withTabs.replace('\t', ' ')).version())
+                .isEqualTo("d4971ed65a26");
+    }
+
+    @Test
+    void shouldParseTheExampleOfTheFormatDocumentAsItSays() throws Exception {
+        String doc = Files.readString(Path.of("docs/vocabulary-format.md"), StandardCharsets.UTF_8);
+        int start = doc.indexOf("```\n") + 4;
+        String example = doc.substring(start, doc.indexOf("```", start))
+                .replace('\u2423', ' ')
+                .replace('\u21E5', '\t');
+
+        Vocabulary v = Vocabulary.parse("my-vocab", example);
+
+        assertThat(v.labels()).containsExactly("cat", "traffic light", "dining table", "person", "television");
+        assertThat(v.promptNames().get(4)).containsExactly("tv monitor");
+        assertThat(v.thresholds()[3]).isEqualTo(0.3f);
+        assertThat(v.thresholds()[4]).isEqualTo(0.25f);
+        assertThat(v.background()).containsExactly("sky", "wall");
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            value = {
+                "dog threshold = 0.3| contains '='",
+                "dog =0.3| contains '='",
+                "threshold=0.3| no label before",
+                "traffic\tlight| contains a TAB"
+            })
+    void shouldRefuseLabelThatIsNotALabelNamingLineAndText(String line, String problem) {
+        assertThatThrownBy(() -> Vocabulary.parse("pets", "cat\n" + line + "\n"))
+                .isInstanceOf(VocabularyException.class)
+                .hasMessageContaining("pets line 2")
+                .hasMessageContaining("'" + line + "'")
+                .hasMessageContaining(problem);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"background sky", "Background", "background : sky", "backgrounds: sky", "background=sky"})
+    void shouldRefuseLineStartingWithBackgroundWithoutTheColonSyntax(String line) {
+        assertThatThrownBy(() -> Vocabulary.parse("scene", "cat\n\n" + line + "\n"))
+                .isInstanceOf(VocabularyException.class)
+                .hasMessageContaining("scene line 3")
+                .hasMessageContaining("'" + line + "'")
+                .hasMessageContaining("background: NAME");
+    }
+
+    @Test
+    void shouldRefuseOptionsOnBackgroundClass() {
+        assertThatThrownBy(() -> Vocabulary.parse("scene", "cat\nbackground: sky threshold=0.3\n"))
+                .isInstanceOf(VocabularyException.class)
+                .hasMessageContaining("scene line 2")
+                .hasMessageContaining("'sky threshold=0.3'")
+                .hasMessageContaining("no options");
+    }
+
+    @Test
+    void shouldRefuseOptionGivenTwice() {
+        assertThatThrownBy(() -> Vocabulary.parse("pets", "dog threshold=0.3 threshold=0.5\n"))
+                .isInstanceOf(VocabularyException.class)
+                .hasMessageContaining("pets line 1")
+                .hasMessageContaining("threshold= given twice");
+    }
+
+    @Test
+    void shouldStripLeadingByteOrderMark(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("pets.vocab");
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        Files.write(file, bom);
+        Files.writeString(file, "cat\ndog\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+
+        Vocabulary loaded = Vocabulary.load(file);
+
+        assertThat(loaded.labels()).containsExactly("cat", "dog");
+        assertThat(loaded.version())
+                .isEqualTo(Vocabulary.parse("pets", "cat\ndog\n").version());
+        assertThat(Vocabulary.parse("pets", "\uFEFF# pets\ncat\n").labels()).containsExactly("cat");
+    }
+
+    @Test
+    void shouldNameTheFileOfABadLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("pets.vocab");
+        Files.writeString(file, "cat\ndog threshold = 0.3\n", StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> Vocabulary.load(file))
+                .isInstanceOf(VocabularyException.class)
+                .hasMessageContaining(file + " line 2")
+                .hasMessageContaining("'dog threshold = 0.3'");
     }
 
     @Test
