@@ -6,9 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
@@ -21,7 +19,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  *
  * <p>The target class is the constructor's, else the class named by {@value SerdeConfig#SPECIFIC_AVRO_VALUE_TYPE}
  * (or {@value SerdeConfig#SPECIFIC_AVRO_KEY_TYPE}), else the generated class named like the writer's schema.
- * Thread-safe once configured. {@code null} stays {@code null} (a tombstone).
+ * Thread-safe once configured. {@code null} stays {@code null} (a tombstone). Every record is read through a
+ * {@link BoundedDecoder}: what it may allocate is bounded by its own size, and its strings must be valid UTF-8.
  */
 public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
@@ -93,12 +92,16 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
             reader = raced != null ? raced : reader;
         }
         try {
-            BinaryDecoder decoder = DecoderFactory.get()
-                    .binaryDecoder(payload, WireFormat.HEADER_SIZE, payload.length - WireFormat.HEADER_SIZE, null);
-            return reader.read(null, decoder);
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
+            return reader.read(
+                    null, new BoundedDecoder(payload, WireFormat.HEADER_SIZE, payload.length - WireFormat.HEADER_SIZE));
+        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
             throw new SerdeException(
                     "Cannot decode record of topic '" + topic + "' with writer schema id " + id + ": " + e, e);
+        } catch (OutOfMemoryError e) {
+            // Not expected with the decoder's bounds; should a schema still let one record ask for too much, it is
+            // that record's failure, not the process's.
+            throw new SerdeException("Cannot decode record of topic '" + topic + "' with writer schema id " + id
+                    + ": it asks for more memory than the heap has (" + e.getMessage() + ")");
         }
     }
 

@@ -107,6 +107,7 @@ final class EventMapper {
             String topic,
             int partition,
             long offset,
+            byte[] rawKey,
             byte[] raw,
             String message,
             long nowMillis,
@@ -116,6 +117,11 @@ final class EventMapper {
         if (raw != null && raw.length > limits.maxRawValueBytes()) {
             kept = Arrays.copyOf(raw, limits.maxRawValueBytes());
             text = text + " (rawValue holds the first " + kept.length + " of " + raw.length + " bytes)";
+        }
+        byte[] keptKey = rawKey;
+        if (rawKey != null && rawKey.length > limits.maxRawValueBytes()) {
+            keptKey = Arrays.copyOf(rawKey, limits.maxRawValueBytes());
+            text = text + " (rawKey holds the first " + keptKey.length + " of " + rawKey.length + " bytes)";
         }
         return ImageTagFailure.newBuilder()
                 .setId(id)
@@ -128,6 +134,7 @@ final class EventMapper {
                 .setSourcePartition(partition)
                 .setSourceOffset(offset)
                 .setRawValue(kept == null ? null : ByteBuffer.wrap(kept))
+                .setRawKey(keptKey == null ? null : ByteBuffer.wrap(keptKey))
                 .build();
     }
 

@@ -140,6 +140,7 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
                 source.topic(),
                 source.partition(),
                 source.offset(),
+                record.key(),
                 record.value(),
                 message,
                 context.currentSystemTimeMs(),
@@ -287,7 +288,8 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
 
     /**
      * Forwards {@code failure}, bounded, to the dead-letter sink, keyed by its id. Should even the bounded letter be
-     * too large (only with an output limit close to the input limits), id, URI, headers and raw value are dropped.
+     * too large (only with an output limit close to the input limits), id, URI, headers, raw value and raw key are
+     * dropped.
      */
     private void forwardDeadLetter(ImageTagFailure failure, long timestamp) {
         ImageTagFailure letter = EventMapper.bounded(failure, settings.limits());
@@ -298,8 +300,10 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
                     .setUri(null)
                     .setHeaders(Map.of())
                     .setRawValue(null)
+                    .setRawKey(null)
                     .setMessage(EventMapper.cut(letter.getMessage(), EventLimits.MAX_MESSAGE_CHARS / 2)
-                            + "; id, uri, headers and rawValue dropped: the dead letter was " + bytes + " bytes")
+                            + "; id, uri, headers, rawValue and rawKey dropped: the dead letter was " + bytes
+                            + " bytes")
                     .build();
         }
         context.forward(new Record<String, SpecificRecord>(letter.getId(), letter, timestamp), TaggerTopology.DLQ_SINK);

@@ -58,12 +58,17 @@ final class PackagedService implements AutoCloseable {
                 .isTrue();
     }
 
-    /** SIGTERM and a graceful shutdown, SIGKILL after 30 s. */
+    /** SIGTERM and a graceful shutdown, SIGKILL after 30 s (at once if this thread is interrupted). */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 

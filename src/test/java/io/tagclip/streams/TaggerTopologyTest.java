@@ -40,7 +40,7 @@ class TaggerTopologyTest {
     private static final int MAX_BATCH = 4;
 
     /** Loads "img://WxH" as a WxH image; "img://missing" and "img://html" fail like the real loader would. */
-    private static final ImageLoader LOADER = (uri, claimedType) -> {
+    static final ImageLoader LOADER = (uri, claimedType) -> {
         if (uri.equals("img://missing")) {
             throw new FetchException(FetchException.Reason.NOT_FOUND, "HTTP 404 from " + uri);
         }
@@ -266,8 +266,8 @@ class TaggerTopologyTest {
         SpecificAvroSerde<ImageTagFailure> wire =
                 new SpecificAvroSerde<>(ImageTagFailure.class, MockSchemaRegistry.forScope("sizing"));
         wire.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://sizing"), false);
-        ImageTagFailure failure =
-                EventMapper.invalidEvent("id-7", IMAGE_REFS, 0, 3, new byte[300], "bad", 0, EventLimits.defaults());
+        ImageTagFailure failure = EventMapper.invalidEvent(
+                "id-7", IMAGE_REFS, 0, 3, new byte[7], new byte[300], "bad", 0, EventLimits.defaults());
 
         long bytes = EventMapper.recordBytes("id-7", failure);
 
