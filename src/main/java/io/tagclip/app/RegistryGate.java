@@ -1,6 +1,7 @@
 package io.tagclip.app;
 
 import io.tagclip.serde.SchemaRegistryClient;
+import io.tagclip.streams.MicroBatchProcessor;
 import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.TopologySettings;
 import jakarta.annotation.PreDestroy;
@@ -10,6 +11,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -34,6 +36,14 @@ public class RegistryGate {
     private boolean open;
     private String lastError = "not tried yet";
     private Thread worker;
+    /** Why the registry is unreachable since a stream thread met it so, or null while it answers. */
+    private String outage;
+
+    private Duration outageBackoff;
+    private SchemaRegistryClient registry;
+    private TopologySettings settings;
+    private boolean autoRegister;
+    private boolean useLatestVersion;
 
     @Inject
     public RegistryGate(TaggerConfig config) {
@@ -51,6 +61,10 @@ public class RegistryGate {
         if (worker != null) {
             return;
         }
+        this.registry = registry;
+        this.settings = settings;
+        this.autoRegister = autoRegister;
+        this.useLatestVersion = useLatestVersion;
         worker = new Thread(
                 () -> prepareUntilDone(registry, settings, autoRegister, useLatestVersion), "tagger-registry-gate");
         worker.setDaemon(true);
@@ -82,7 +96,7 @@ public class RegistryGate {
                 Thread.currentThread().interrupt();
                 return; // shutting down
             }
-            backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+            backoff = doubled(backoff);
         }
     }
 
@@ -94,13 +108,91 @@ public class RegistryGate {
         }
     }
 
-    /** Pauses Kafka Streams before Quarkus starts it, unless the schemas are ready already. */
+    /**
+     * Pauses Kafka Streams before Quarkus starts it, unless the schemas are ready already, and installs the handler
+     * that keeps a stream thread which met an unreachable registry (or broker) alive: it is replaced after a back-off
+     * and redoes its uncommitted records, while readiness says the registry is out; any other failure stops the client.
+     */
     synchronized void onStreams(@Observes KafkaStreams created) {
         this.streams = created;
+        created.setUncaughtExceptionHandler(this::onStreamThreadFailure);
         if (!open) {
             created.pause();
             LOG.info("Kafka Streams paused until the schema registry answers");
         }
+    }
+
+    /**
+     * A stream thread failed. A transient failure (the registry or the network unreachable, the registry answering
+     * 5xx) is an outage, not a bad record: the thread waits one back-off (doubling up to {@code max-backoff} while the
+     * outage lasts) and is replaced, so the records it had not committed are read again, never dead-lettered.
+     */
+    StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable failure) {
+        if (!MicroBatchProcessor.isTransient(failure)) {
+            LOG.error("stream thread failed; stopping Kafka Streams (the pod's liveness goes DOWN)", failure);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        }
+        Duration wait = reportOutage(failure);
+        LOG.warnf(
+                "stream thread met an outage, replacing it in %d ms (its uncommitted records are redone): %s",
+                wait.toMillis(), rootMessage(failure));
+        try {
+            Thread.sleep(wait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /** Marks the registry out and starts probing it until it answers; returns how long the failed thread waits. */
+    synchronized Duration reportOutage(Throwable failure) {
+        boolean first = outage == null;
+        outage = rootMessage(failure);
+        outageBackoff = first ? initialBackoff : doubled(outageBackoff);
+        if (first && registry != null) {
+            Thread probe = new Thread(this::probeUntilAnswered, "tagger-registry-probe");
+            probe.setDaemon(true);
+            probe.start();
+        }
+        return outageBackoff;
+    }
+
+    private void probeUntilAnswered() {
+        Duration backoff = initialBackoff;
+        while (true) {
+            try {
+                OutputSchemas.prepare(registry, settings, autoRegister, useLatestVersion);
+                synchronized (this) {
+                    LOG.infof("schema registry answers again after an outage (%s)", outage);
+                    outage = null;
+                    outageBackoff = null;
+                }
+                return;
+            } catch (RuntimeException e) {
+                synchronized (this) {
+                    outage = e.getMessage();
+                }
+            }
+            try {
+                Thread.sleep(backoff.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            backoff = doubled(backoff);
+        }
+    }
+
+    private Duration doubled(Duration backoff) {
+        return backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? String.valueOf(failure) : failure.getMessage() + " (" + root + ")";
     }
 
     /** True once the output schemas are registered or found. */
@@ -114,8 +206,9 @@ public class RegistryGate {
         return () -> {
             synchronized (this) {
                 return HealthCheckResponse.named("schema-registry")
-                        .status(open)
+                        .status(open && outage == null)
                         .withData("output-schemas", open ? "ready" : "waiting: " + lastError)
+                        .withData("registry", outage == null ? "reachable" : "unreachable: " + outage)
                         .build();
             }
         };

@@ -188,7 +188,7 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
      * True when parsing failed for a reason outside the record (registry unreachable or answering 5xx, timeout,
      * interruption): such records are not dead letters.
      */
-    static boolean isTransient(Throwable e) {
+    public static boolean isTransient(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SocketException
                     || t instanceof HttpTimeoutException

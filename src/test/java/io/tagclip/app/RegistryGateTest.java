@@ -10,6 +10,7 @@ import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeException;
 import io.tagclip.serde.Subjects;
 import io.tagclip.streams.TopologySettings;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,6 +18,7 @@ import org.apache.avro.Schema;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +31,39 @@ class RegistryGateTest {
                 if (calls.incrementAndGet() <= failures) {
                     throw new SerdeException(
                             "Schema registry at http://registry:8081 refused the connection", null, 503, 0);
+                }
+            }
+
+            @Override
+            public int register(String subject, Schema schema) {
+                maybeFail();
+                return backing.register(subject, schema);
+            }
+
+            @Override
+            public int idOf(String subject, Schema schema) {
+                maybeFail();
+                return backing.idOf(subject, schema);
+            }
+
+            @Override
+            public RegisteredSchema latest(String subject) {
+                return backing.latest(subject);
+            }
+
+            @Override
+            public Schema schemaById(int id) {
+                return backing.schemaById(id);
+            }
+        };
+    }
+
+    /** Refuses as many calls as {@code refuseNext} holds (counting it down), then answers like {@code backing}. */
+    private static SchemaRegistryClient refusing(AtomicInteger refuseNext, SchemaRegistryClient backing) {
+        return new SchemaRegistryClient() {
+            private void maybeFail() {
+                if (refuseNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    throw new SerdeException("Schema registry refused the connection", null, 503, 0);
                 }
             }
 
@@ -90,6 +125,53 @@ class RegistryGateTest {
                     .isPositive();
         } finally {
             gate.stop();
+        }
+    }
+
+    @Test
+    void shouldReplaceAThreadThatMetAnOutageAndStayUnreadyUntilTheRegistryAnswersTwice() throws Exception {
+        TopologySettings settings = TopologySettings.defaults(8, Duration.ofMillis(200));
+        MockSchemaRegistry backing = MockSchemaRegistry.forScope("registry-gate-outage-test");
+        AtomicInteger refuseNext = new AtomicInteger();
+        RegistryGate gate = new RegistryGate(Duration.ofMillis(20), Duration.ofMillis(50));
+        try {
+            gate.start(refusing(refuseNext, backing), settings, true, false);
+            awaitStatus(gate, HealthCheckResponse.Status.UP);
+            for (int outage = 1; outage <= 2; outage++) {
+                refuseNext.set(3); // the registry refuses the gate's next three probes
+                SerdeException refused =
+                        new SerdeException("Cannot fetch schema 7", new ConnectException("Connection refused"));
+
+                assertThat(gate.onStreamThreadFailure(new RuntimeException("task failed", refused)))
+                        .as("outage %d: the thread is replaced, not the client stopped", outage)
+                        .isEqualTo(StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
+                assertThat(gate.registryReady()
+                                .call()
+                                .getData()
+                                .orElseThrow()
+                                .get("registry")
+                                .toString())
+                        .startsWith("unreachable");
+                awaitStatus(gate, HealthCheckResponse.Status.UP);
+            }
+        } finally {
+            gate.stop();
+        }
+    }
+
+    @Test
+    void shouldStopTheClientOnAFailureThatIsNoOutage() {
+        RegistryGate gate = new RegistryGate(Duration.ofMillis(20), Duration.ofMillis(50));
+
+        assertThat(gate.onStreamThreadFailure(new IllegalStateException("a bug")))
+                .isEqualTo(StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+    }
+
+    private static void awaitStatus(RegistryGate gate, HealthCheckResponse.Status status) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (gate.registryReady().call().getStatus() != status) {
+            assertThat(System.nanoTime()).as("readiness %s within 10 s", status).isLessThan(deadline);
+            Thread.sleep(10);
         }
     }
 }
