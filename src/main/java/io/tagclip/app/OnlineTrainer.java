@@ -29,8 +29,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The online half of CDUL in the service ({@code tagger.online.enabled=true}): starts a {@link SampleLoop} on its own
- * thread with a consumer on the Streams client's security settings, and serves {@code POST /online/retrain} (asks
- * the loop for a retrain) and {@code GET /online} (the head in service, the samples held and the last decision).
+ * thread with a consumer on the Streams client's security settings, and serves {@code GET /online} (the head in
+ * service, the samples held and the last decision) and, with {@code tagger.online.retrain-endpoint=true},
+ * {@code POST /online/retrain}.
  *
  * <p>The loop reads the topic from the beginning at every start, so a restarted service has its window back (the
  * installed head itself is kept only in {@code heads-dir}).
@@ -97,21 +98,24 @@ public class OnlineTrainer {
         if (pipeline == null) {
             return;
         }
-        router.post("/online/retrain")
-                .handler(ctx -> loop.requestRetrain()
-                        .whenComplete((json, error) -> ctx.response()
-                                .setStatusCode(error == null ? 200 : 500)
-                                .putHeader("Content-Type", "application/json")
-                                .end(
-                                        error == null
-                                                ? json.toString()
-                                                : JSON.createObjectNode()
-                                                        .put("error", String.valueOf(error))
-                                                        .toString())));
         router.get("/online")
                 .handler(ctx -> ctx.response()
                         .putHeader("Content-Type", "application/json")
                         .end(status().toString()));
+        if (config.online().retrainEndpoint()) {
+            // a request joins the retrain queued or running: a flood of POSTs runs one retrain at a time
+            router.post("/online/retrain")
+                    .handler(ctx -> loop.requestRetrain()
+                            .whenComplete((json, error) -> ctx.response()
+                                    .setStatusCode(error == null ? 200 : 500)
+                                    .putHeader("Content-Type", "application/json")
+                                    .end(
+                                            error == null
+                                                    ? json.toString()
+                                                    : JSON.createObjectNode()
+                                                            .put("error", String.valueOf(error))
+                                                            .toString())));
+        }
     }
 
     /** The head in service, the samples held and the last decision. */

@@ -311,6 +311,13 @@ public interface TaggerConfig {
 
         /** Where each accepted head is saved (a folder per version); none when unset. */
         Optional<Path> headsDir();
+
+        /**
+         * Serve {@code POST /online/retrain} (ask for a retrain now). Off by default: it changes the head in service
+         * and the HTTP port has no authentication; retrains also run every {@code retrain-every} samples without it.
+         */
+        @WithDefault("false")
+        boolean retrainEndpoint();
     }
 
     interface Ui {

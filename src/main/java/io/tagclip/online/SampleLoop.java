@@ -74,6 +74,8 @@ public final class SampleLoop implements Runnable {
     private volatile ObjectNode last = JSON.createObjectNode().put("result", "none yet");
     private volatile boolean running = true;
     private volatile int held;
+    /** The request queued or being retrained, which later requests join until it completes. */
+    private CompletableFuture<ObjectNode> pending;
 
     public SampleLoop(
             Consumer<String, TrainingSample> consumer, Trainer trainer, Settings settings, RetrainListener listener) {
@@ -83,14 +85,20 @@ public final class SampleLoop implements Runnable {
         this.listener = listener;
     }
 
-    /** Asks for a retrain at the next poll; completes with its outcome (or the last one if the loop stops first). */
-    public CompletableFuture<ObjectNode> requestRetrain() {
-        CompletableFuture<ObjectNode> done = new CompletableFuture<>();
-        requests.add(done);
-        if (!running) {
-            done.complete(last);
+    /**
+     * Asks for a retrain at the next poll; completes with its outcome (or the last one if the loop stops first).
+     * A request that arrives while another is queued or running joins it and gets its outcome: however often it is
+     * asked, the loop runs one retrain at a time and queues none behind it.
+     */
+    public synchronized CompletableFuture<ObjectNode> requestRetrain() {
+        if (pending == null || pending.isDone()) {
+            pending = new CompletableFuture<>();
+            requests.add(pending);
         }
-        return done;
+        if (!running) {
+            pending.complete(last);
+        }
+        return pending;
     }
 
     /** Samples held in the window. */

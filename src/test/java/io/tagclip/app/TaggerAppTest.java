@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -55,6 +56,23 @@ class TaggerAppTest {
     void shouldNotServeTheTryItPageUnlessEnabled() throws Exception {
         assertThat(config.ui().enabled()).isFalse();
         assertThat(get(tryItPage).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void shouldRefuseEveryMethodButGetAndHeadOnHealthAndMetrics() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (URI endpoint : List.of(ready, live, metrics)) {
+            for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
+                HttpResponse<String> response = http.send(
+                        HttpRequest.newBuilder(endpoint)
+                                .method(method, HttpRequest.BodyPublishers.ofString("x".repeat(100_000)))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as("%s %s", method, endpoint).isEqualTo(405);
+                assertThat(response.headers().firstValue("Allow")).contains("GET, HEAD");
+            }
+        }
+        assertThat(get(metrics).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -102,6 +103,35 @@ class SampleLoopTest {
         awaitHeld(2);
         assertThat(thread.isAlive()).isTrue();
         assertThat(outcomes).containsExactly("failed");
+    }
+
+    @Test
+    void shouldRunOneRetrainForAFloodOfRequests() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        loop = new SampleLoop(
+                consumer,
+                (samples, options, selection) -> {
+                    try {
+                        release.await(); // the first retrain runs until every request was sent
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return train(samples, options, selection);
+                },
+                settings(100, 100),
+                (result, nanos) -> outcomes.add(result));
+        begin();
+        add("a");
+        awaitHeld(1);
+        List<CompletableFuture<ObjectNode>> asked = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            asked.add(loop.requestRetrain());
+        }
+        release.countDown();
+        for (CompletableFuture<ObjectNode> request : asked) {
+            assertThat(request.get(5, TimeUnit.SECONDS).get("result").asText()).isEqualTo("rejected");
+        }
+        assertThat(trainedOn).as("retrains for 100 requests sent at once").hasSize(1);
     }
 
     @Test
