@@ -133,7 +133,13 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         }
     }
 
+    /**
+     * Dead-letters a record that cannot be tagged. The batch buffered before it is flushed first, so that every
+     * output, dead letters included, leaves in input order per partition (a fetch failure of an earlier record is a
+     * dead letter too, written at its flush).
+     */
     private void deadLetterInvalid(String id, RecordMetadata source, Record<byte[], byte[]> record, String message) {
+        flush();
         metrics.failed(FailureReason.INVALID_EVENT.name());
         ImageTagFailure failure = EventMapper.invalidEvent(
                 id,

@@ -262,6 +262,21 @@ class TaggerTopologyTest {
     }
 
     @Test
+    void shouldWriteDeadLettersInInputOrderWhenAnUnparseableRecordFollowsAFailingFetch() {
+        send(ref("ok", "img://4x4"));
+        send(ref("gone", "img://missing"));
+        refs.pipeInput("garbage", "not avro".getBytes(StandardCharsets.UTF_8));
+        send(ref("later", "img://5x5"));
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+
+        assertThat(dlq.readRecordsToList())
+                .extracting(r -> r.value().getSourceOffset())
+                .as("the fetch failure at offset 1 before the unparseable record at offset 2")
+                .containsExactly(1L, 2L);
+        assertThat(tags.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("ok", "later");
+    }
+
+    @Test
     void shouldSizeRecordsAsTheWireFormatSerializerWritesThem() {
         SpecificAvroSerde<ImageTagFailure> wire =
                 new SpecificAvroSerde<>(ImageTagFailure.class, MockSchemaRegistry.forScope("sizing"));
