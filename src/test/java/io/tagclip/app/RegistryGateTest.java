@@ -15,53 +15,27 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.Test;
 
 class RegistryGateTest {
 
-    /** Answers 503 to the first {@code failures} calls, then like {@code backing}. */
-    private static SchemaRegistryClient downFor(int failures, SchemaRegistryClient backing, AtomicInteger calls) {
+    /**
+     * Refuses (503) as many registrations and look-ups as {@code refuseNext} holds, counting it down, then answers
+     * like {@code backing}; {@code calls} counts them all.
+     */
+    private static SchemaRegistryClient refusing(
+            AtomicInteger refuseNext, AtomicInteger calls, SchemaRegistryClient backing) {
         return new SchemaRegistryClient() {
             private void maybeFail() {
-                if (calls.incrementAndGet() <= failures) {
-                    throw new SerdeException(
-                            "Schema registry at http://registry:8081 refused the connection", null, 503, 0);
-                }
-            }
-
-            @Override
-            public int register(String subject, Schema schema) {
-                maybeFail();
-                return backing.register(subject, schema);
-            }
-
-            @Override
-            public int idOf(String subject, Schema schema) {
-                maybeFail();
-                return backing.idOf(subject, schema);
-            }
-
-            @Override
-            public RegisteredSchema latest(String subject) {
-                return backing.latest(subject);
-            }
-
-            @Override
-            public Schema schemaById(int id) {
-                return backing.schemaById(id);
-            }
-        };
-    }
-
-    /** Refuses as many calls as {@code refuseNext} holds (counting it down), then answers like {@code backing}. */
-    private static SchemaRegistryClient refusing(AtomicInteger refuseNext, SchemaRegistryClient backing) {
-        return new SchemaRegistryClient() {
-            private void maybeFail() {
+                calls.incrementAndGet();
                 if (refuseNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     throw new SerdeException("Schema registry refused the connection", null, 503, 0);
                 }
@@ -107,7 +81,7 @@ class RegistryGateTest {
             assertThat(streams.isPaused()).isTrue();
             assertThat(gate.registryReady().call().getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
 
-            gate.start(downFor(3, backing, calls), settings, true, false);
+            gate.start(refusing(new AtomicInteger(3), calls, backing), settings, true, false);
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (!gate.isOpen() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
@@ -135,7 +109,7 @@ class RegistryGateTest {
         AtomicInteger refuseNext = new AtomicInteger();
         RegistryGate gate = new RegistryGate(Duration.ofMillis(20), Duration.ofMillis(50));
         try {
-            gate.start(refusing(refuseNext, backing), settings, true, false);
+            gate.start(refusing(refuseNext, new AtomicInteger(), backing), settings, true, false);
             awaitStatus(gate, HealthCheckResponse.Status.UP);
             for (int outage = 1; outage <= 2; outage++) {
                 refuseNext.set(3); // the registry refuses the gate's next three probes
@@ -157,6 +131,32 @@ class RegistryGateTest {
         } finally {
             gate.stop();
         }
+    }
+
+    @Test
+    void shouldReplaceAThreadWaitingForAMissingTopicOrUnreachableBrokersAndSaySoInReadiness() throws Exception {
+        RegistryGate gate = new RegistryGate(Duration.ofMillis(20), Duration.ofMillis(50));
+
+        assertThat(gate.onStreamThreadFailure(
+                        new MissingSourceTopicException("One or more source topics were missing")))
+                .isEqualTo(StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(gate.registryReady()
+                        .call()
+                        .getData()
+                        .orElseThrow()
+                        .get("kafka")
+                        .toString())
+                .startsWith("input topic missing");
+        assertThat(gate.onStreamThreadFailure(new StreamsException(new TimeoutException("metadata not fetched"))))
+                .isEqualTo(StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(gate.registryReady()
+                        .call()
+                        .getData()
+                        .orElseThrow()
+                        .get("kafka")
+                        .toString())
+                .isEqualTo("brokers unreachable: metadata not fetched");
+        assertThat(gate.registryReady().call().getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
     }
 
     @Test
