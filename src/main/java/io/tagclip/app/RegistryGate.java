@@ -10,7 +10,11 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Optional;
+import org.apache.kafka.common.errors.DisconnectException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -23,6 +27,11 @@ import org.jboss.logging.Logger;
  * retried with doubling back-off, each attempt logged, instead of ending the process: under Kubernetes the pod
  * waits, unready, rather than crash-looping. Paused, Kafka Streams keeps its group membership but processes nothing,
  * so no record meets an unreachable registry.
+ *
+ * <p>Later outages are the stream threads' to meet: the gate is also Kafka Streams' uncaught-exception handler. A
+ * thread that failed on an unreachable registry, a missing source topic or unreachable brokers is replaced after a
+ * doubling back-off, and readiness says which of them is out while it lasts; liveness stays UP, because a restart
+ * would not bring the registry, the topic or the brokers back. Any other failure stops Kafka Streams (liveness DOWN).
  */
 @ApplicationScoped
 public class RegistryGate {
@@ -38,6 +47,11 @@ public class RegistryGate {
     private Thread worker;
     /** Why the registry is unreachable since a stream thread met it so, or null while it answers. */
     private String outage;
+
+    /** What Kafka Streams waits for (a topic, the brokers) since a stream thread failed on it, until it runs again. */
+    private String kafkaOutage;
+
+    private Duration kafkaBackoff;
 
     private Duration outageBackoff;
     private SchemaRegistryClient registry;
@@ -128,6 +142,18 @@ public class RegistryGate {
      * outage lasts) and is replaced, so the records it had not committed are read again, never dead-lettered.
      */
     StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable failure) {
+        Optional<String> kafka = kafkaOutage(failure);
+        if (kafka.isPresent()) {
+            Duration wait;
+            synchronized (this) {
+                kafkaOutage = kafka.get();
+                kafkaBackoff = kafkaBackoff == null ? initialBackoff : doubled(kafkaBackoff);
+                wait = kafkaBackoff;
+            }
+            LOG.warnf("stream thread waits for Kafka, replacing it in %d ms: %s", wait.toMillis(), kafka.get());
+            sleep(wait);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
         if (!MicroBatchProcessor.isTransient(failure)) {
             LOG.error("stream thread failed; stopping Kafka Streams (the pod's liveness goes DOWN)", failure);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -136,12 +162,32 @@ public class RegistryGate {
         LOG.warnf(
                 "stream thread met an outage, replacing it in %d ms (its uncommitted records are redone): %s",
                 wait.toMillis(), rootMessage(failure));
+        sleep(wait);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /**
+     * What a stream thread is waiting for when it failed because of Kafka rather than a record: a source topic that
+     * does not exist (yet), or brokers it cannot reach in time.
+     */
+    static Optional<String> kafkaOutage(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof MissingSourceTopicException) {
+                return Optional.of("input topic missing: " + t.getMessage());
+            }
+            if (t instanceof TimeoutException || t instanceof DisconnectException) {
+                return Optional.of("brokers unreachable: " + t.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void sleep(Duration wait) {
         try {
             Thread.sleep(wait.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     }
 
     /** Marks the registry out and starts probing it until it answers; returns how long the failed thread waits. */
@@ -205,10 +251,15 @@ public class RegistryGate {
     HealthCheck registryReady() {
         return () -> {
             synchronized (this) {
+                if (kafkaOutage != null && streams != null && streams.state() == KafkaStreams.State.RUNNING) {
+                    kafkaOutage = null; // a replaced thread got its partitions: Kafka is back
+                    kafkaBackoff = null;
+                }
                 return HealthCheckResponse.named("schema-registry")
-                        .status(open && outage == null)
+                        .status(open && outage == null && kafkaOutage == null)
                         .withData("output-schemas", open ? "ready" : "waiting: " + lastError)
                         .withData("registry", outage == null ? "reachable" : "unreachable: " + outage)
+                        .withData("kafka", kafkaOutage == null ? "no failure seen" : kafkaOutage)
                         .build();
             }
         };
