@@ -50,6 +50,7 @@ public class PipelineProducer {
     @Produces
     @Singleton
     ClipModel model(TaggerConfig config, MeterRegistry registry) {
+        ConfigCheck.refuseIfWrong(config);
         TaggerConfig.Model m = config.model();
         HubOptions hub = HubOptions.defaults();
         ModelLocator locator = new ModelLocator(

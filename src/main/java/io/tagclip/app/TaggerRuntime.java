@@ -41,6 +41,7 @@ public class TaggerRuntime {
 
     @Inject
     public TaggerRuntime(TaggerConfig config, Instance<TaggingPipeline> pipelines, MeterRegistry registry) {
+        ConfigCheck.refuseIfWrong(config);
         if (pipelines.isUnsatisfied() || pipelines.isAmbiguous()) {
             throw new IllegalStateException("expected exactly one CDI bean implementing "
                     + TaggingPipeline.class.getName() + ", found " + (pipelines.isUnsatisfied() ? "none" : "several"));

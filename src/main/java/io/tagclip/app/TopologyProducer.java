@@ -40,6 +40,7 @@ public class TopologyProducer {
 
     @Produces
     public Topology topology(TaggerConfig config, TaggerRuntime runtime, RegistryGate gate) {
+        ConfigCheck.refuseIfWrong(config);
         TaggerConfig.Batch batch = config.batch();
         checkFlushBound(config);
         Map<String, String> serdeConfig = serdeConfig(config);

@@ -1,0 +1,164 @@
+package io.tagclip.app;
+
+import io.tagclip.fetch.AddressGuard;
+import io.tagclip.inference.PipelineSettings;
+import io.tagclip.pipeline.Method;
+import io.tagclip.vocab.Vocabularies;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * Every setting the service would otherwise find wrong late (after the model loaded, under a stack trace) or ignore
+ * silently, checked before anything loads: one line per problem, naming the key and its value. Values come from the
+ * {@code tagger.*} mapping and, for what the mapping cannot see (pass-through Kafka and registry keys, and a duration's
+ * text before conversion), from the raw configuration.
+ */
+final class ConfigCheck {
+
+    /** The processing guarantees the service supports (Kafka Streams' names). */
+    static final Set<String> GUARANTEES = Set.of("exactly_once_v2", "at_least_once");
+
+    /** Keys that would set the registry URL beside {@code tagger.schema-registry-url}, which alone is read. */
+    static final List<String> REGISTRY_URL_ALIASES = List.of(
+            "quarkus.kafka-streams.schema-registry-url", "kafka-streams.schema.registry.url", "schema.registry.url");
+
+    /** Subject naming is {@code <topic>-value}: the only strategy the service's serdes implement. */
+    static final List<String> SUBJECT_STRATEGY_KEYS =
+            List.of("kafka-streams.value.subject.name.strategy", "kafka-streams.key.subject.name.strategy");
+
+    private static final Pattern NUMBER_WITHOUT_UNIT = Pattern.compile("\\s*[0-9]+(\\.[0-9]+)?\\s*");
+
+    private ConfigCheck() {}
+
+    private static final AtomicBoolean CHECKED = new AtomicBoolean();
+
+    /**
+     * Checks the running configuration once, before the first heavy step of start-up (the model load, the topology).
+     * With problems it prints them to stderr, one line each, and ends the process with exit code 2 at once: nothing
+     * has started that needs stopping, and a stack trace would only bury the lines.
+     */
+    static void refuseIfWrong(TaggerConfig config) {
+        if (!CHECKED.compareAndSet(false, true)) {
+            return;
+        }
+        var raw = ConfigProvider.getConfig();
+        List<String> problems = problems(
+                config, key -> Optional.ofNullable(raw.getConfigValue(key).getValue()));
+        if (problems.isEmpty()) {
+            return;
+        }
+        System.err.println("tagclip: the configuration has " + problems.size() + " problem"
+                + (problems.size() == 1 ? "" : "s") + " (docs/configuration.md):");
+        problems.forEach(problem -> System.err.println("tagclip: " + problem));
+        System.err.flush();
+        Runtime.getRuntime().halt(EXIT_CONFIGURATION);
+    }
+
+    /** Exit code of a service refused for its configuration (as the command line's usage errors). */
+    static final int EXIT_CONFIGURATION = 2;
+
+    /**
+     * The problems of {@code config}, each {@code key=value: what is wrong}; empty when it can run.
+     *
+     * @param raw a key's value as configured (expanded, not converted), empty when it is not set
+     */
+    static List<String> problems(TaggerConfig config, Function<String, Optional<String>> raw) {
+        List<String> problems = new ArrayList<>();
+        TaggerConfig.Model model = config.model();
+        check(problems, "tagger.model.method", model.method(), () -> Method.of(model.method()));
+        check(problems, "tagger.model.mode", model.mode(), () -> PipelineSettings.Mode.of(model.mode()));
+        check(
+                problems,
+                "tagger.model.vocabulary",
+                model.vocabulary(),
+                () -> Vocabularies.builtIn().resolve(model.vocabulary()));
+        if (!GUARANTEES.contains(config.processingGuarantee())) {
+            problems.add("tagger.processing-guarantee=" + config.processingGuarantee() + ": unknown guarantee (known: "
+                    + String.join(", ", new TreeSet<>(GUARANTEES)) + ")");
+        }
+        config.fetch()
+                .allowList()
+                .ifPresent(entries -> check(
+                        problems,
+                        "tagger.fetch.allow-list",
+                        String.join(",", entries),
+                        () -> new AddressGuard(true, entries)));
+        for (String key : durationKeys()) {
+            raw.apply(key)
+                    .filter(value -> NUMBER_WITHOUT_UNIT.matcher(value).matches())
+                    .ifPresent(value -> problems.add(key + "=" + value + ": a duration needs a unit (" + value.strip()
+                            + "ms or " + value.strip() + "s); a bare number would mean seconds"));
+        }
+        for (String alias : REGISTRY_URL_ALIASES) {
+            raw.apply(alias)
+                    .filter(value -> !value.isBlank() && !value.equals(config.schemaRegistryUrl()))
+                    .ifPresent(value -> problems.add(alias + "=" + value
+                            + ": not read; the service takes the registry from tagger.schema-registry-url (now "
+                            + config.schemaRegistryUrl() + ")"));
+        }
+        for (String key : SUBJECT_STRATEGY_KEYS) {
+            raw.apply(key)
+                    .filter(value -> !value.isBlank() && !value.endsWith("TopicNameStrategy"))
+                    .ifPresent(value -> problems.add(key + "=" + value
+                            + ": not supported; subjects are named <topic>-value (TopicNameStrategy)"));
+        }
+        raw.apply("kafka-streams.num.stream.threads")
+                .filter(value -> !value.strip().equals(Integer.toString(config.streamThreads())))
+                .ifPresent(value -> problems.add("kafka-streams.num.stream.threads=" + value
+                        + ": set the stream threads with tagger.stream-threads (now " + config.streamThreads()
+                        + "), which the flush bound and the inference worker also read"));
+        return problems;
+    }
+
+    private static void check(List<String> problems, String key, String value, Runnable parse) {
+        try {
+            parse.run();
+        } catch (RuntimeException e) {
+            problems.add(key + "=" + value + ": " + e.getMessage());
+        }
+    }
+
+    /** Every {@code tagger.*} key whose value is a duration, from the mapping's interfaces. */
+    static List<String> durationKeys() {
+        List<String> keys = new ArrayList<>();
+        collect(TaggerConfig.class, "tagger.", keys);
+        return keys;
+    }
+
+    private static void collect(Class<?> mapping, String prefix, List<String> keys) {
+        for (var accessor : mapping.getDeclaredMethods()) {
+            if (accessor.getParameterCount() != 0 || accessor.isDefault() || accessor.isSynthetic()) {
+                continue;
+            }
+            String key = prefix + kebab(accessor.getName());
+            Type type = accessor.getGenericReturnType();
+            if (type == Duration.class || isOptionalOf(type, Duration.class)) {
+                keys.add(key);
+            } else if (accessor.getReturnType().isInterface()
+                    && accessor.getReturnType().getEnclosingClass() == TaggerConfig.class) {
+                collect(accessor.getReturnType(), key + ".", keys);
+            }
+        }
+    }
+
+    private static boolean isOptionalOf(Type type, Class<?> element) {
+        return type instanceof ParameterizedType p
+                && p.getRawType() == Optional.class
+                && p.getActualTypeArguments()[0] == element;
+    }
+
+    private static String kebab(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    }
+}
