@@ -61,6 +61,7 @@ final class ConsumeCommand implements Callable<Integer> {
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        kafka.requireReachable(config);
         PrintWriter out = spec.commandLine().getOut();
         int seen;
         SpecificAvroDeserializer<SpecificRecord> values = new SpecificAvroDeserializer<>();

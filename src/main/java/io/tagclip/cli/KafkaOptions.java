@@ -1,11 +1,26 @@
 package io.tagclip.cli;
 
+import io.tagclip.app.KafkaEnvironment;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SerdeException;
+import java.io.IOException;
+import java.io.Reader;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.errors.AuthenticationException;
 import picocli.CommandLine.Option;
 
 /** Where the broker and the schema registry are, and the registry's credentials; shared by the client subcommands. */
@@ -36,9 +51,108 @@ final class KafkaOptions {
                     "user:password for the registry's basic authentication (env SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO).")
     String registryUserInfo;
 
-    /** Client properties with the broker, the registry and its credentials set. */
+    @Option(
+            names = "--command-config",
+            paramLabel = "FILE",
+            description = "Kafka client properties file (security settings and the like), as the Kafka console tools "
+                    + "take it.")
+    Path commandConfig;
+
+    @Option(
+            names = "--property",
+            paramLabel = "KEY=VALUE",
+            description = "A Kafka client property; repeatable, wins over --command-config and the environment.")
+    Map<String, String> properties = new LinkedHashMap<>();
+
+    /**
+     * The client settings the service's environment variables give: the short ones {@code application.properties}
+     * names, then every {@code KAFKA_STREAMS_<KEY>} ({@link KafkaEnvironment}).
+     */
+    static final Map<String, String> SHORT_VARIABLES = Map.ofEntries(
+            Map.entry("KAFKA_SECURITY_PROTOCOL", "security.protocol"),
+            Map.entry("KAFKA_SASL_MECHANISM", "sasl.mechanism"),
+            Map.entry("KAFKA_SASL_JAAS_CONFIG", "sasl.jaas.config"),
+            Map.entry("KAFKA_SSL_TRUSTSTORE_LOCATION", "ssl.truststore.location"),
+            Map.entry("KAFKA_SSL_TRUSTSTORE_PASSWORD", "ssl.truststore.password"),
+            Map.entry("KAFKA_SSL_TRUSTSTORE_TYPE", "ssl.truststore.type"),
+            Map.entry("KAFKA_SSL_KEYSTORE_LOCATION", "ssl.keystore.location"),
+            Map.entry("KAFKA_SSL_KEYSTORE_PASSWORD", "ssl.keystore.password"),
+            Map.entry("KAFKA_SSL_KEYSTORE_TYPE", "ssl.keystore.type"),
+            Map.entry("KAFKA_SSL_KEY_PASSWORD", "ssl.key.password"));
+
+    @Option(
+            names = "--connect-timeout",
+            defaultValue = "10s",
+            converter = ConsumeCommand.DurationConverter.class,
+            description = "How long to wait for the brokers before giving up, naming them (default ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
+    /**
+     * Fails within {@code --connect-timeout}, naming the brokers, the listener's security protocol and the SASL
+     * mechanism, when Kafka cannot be reached or refuses the login; a Kafka client would otherwise retry for a
+     * minute and then blame something else (a missing topic, a quiet topic).
+     */
+    void requireReachable(Map<String, Object> config) {
+        Map<String, Object> admin = new HashMap<>();
+        config.forEach((key, value) -> {
+            if (AdminClientConfig.configNames().contains(key)) {
+                admin.put(key, value);
+            }
+        });
+        int millis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
+        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        String where = "Kafka at " + config.get("bootstrap.servers") + " ("
+                + config.getOrDefault("security.protocol", "PLAINTEXT")
+                + (config.containsKey("sasl.mechanism") ? ", SASL " + config.get("sasl.mechanism") : "") + ")";
+        try (Admin client = Admin.create(admin)) {
+            client.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
+                    .nodes()
+                    .get(connectTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof AuthenticationException) {
+                throw new IllegalStateException(where + " refused the login: " + cause.getMessage(), cause);
+            }
+            throw new IllegalStateException(
+                    "cannot reach " + where + " within " + connectTimeout.toMillis() + " ms: " + cause.getMessage(),
+                    cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(
+                    "cannot reach " + where + " within " + connectTimeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reaching " + where, e);
+        }
+    }
+
+    /**
+     * Client properties: the environment's Kafka settings, then {@code --command-config}, then {@code --property},
+     * then the broker, the registry and its credentials.
+     */
     Map<String, Object> clientConfig() {
+        return clientConfig(System.getenv());
+    }
+
+    Map<String, Object> clientConfig(Map<String, String> environment) {
         Map<String, Object> config = new HashMap<>();
+        SHORT_VARIABLES.forEach((variable, key) -> {
+            String value = environment.get(variable);
+            if (value != null && !value.isBlank()) {
+                config.put(key, value);
+            }
+        });
+        config.putAll(KafkaEnvironment.clientKeys(environment));
+        if (commandConfig != null) {
+            Properties file = new Properties();
+            try (Reader in = Files.newBufferedReader(commandConfig)) {
+                file.load(in);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--command-config " + commandConfig + ": cannot read it: " + e, e);
+            }
+            file.forEach((key, value) -> config.put(key.toString(), value));
+        }
+        config.putAll(properties);
         config.put("bootstrap.servers", bootstrapServers);
         config.put(SerdeConfig.SCHEMA_REGISTRY_URL, registryUrl);
         if (registryUserInfo != null && !registryUserInfo.isBlank()) {

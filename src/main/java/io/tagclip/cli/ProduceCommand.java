@@ -75,6 +75,7 @@ final class ProduceCommand implements Callable<Integer> {
         Map<String, Object> config = kafka.clientConfig();
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        kafka.requireReachable(config);
         ImageRef event = event();
         try (SpecificAvroSerde<ImageRef> serde = new SpecificAvroSerde<>(ImageRef.class)) {
             serde.configure(config, false);

@@ -1,5 +1,8 @@
 package io.tagclip.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -31,12 +34,17 @@ public final class TagclipCommand {
             description = "On error, print the stack trace as well as the message.")
     boolean verbose;
 
-    /** Reports the jar's version from its manifest. */
+    /** Reports the project version the build wrote into {@code version.properties}. */
     static final class Version implements picocli.CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String version = TagclipCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"tagclip " + (version == null ? "(development build)" : version)};
+        public String[] getVersion() throws IOException {
+            Properties build = new Properties();
+            try (InputStream in = TagclipCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    build.load(in);
+                }
+            }
+            return new String[] {"tagclip " + build.getProperty("version", "(unknown version)")};
         }
     }
 }

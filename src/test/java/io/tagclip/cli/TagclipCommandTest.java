@@ -20,6 +20,29 @@ import picocli.CommandLine.ParseResult;
 class TagclipCommandTest {
 
     @Test
+    void shouldPrintTheProjectVersionForTheRootAndTheServeCommand() {
+        for (String[] args : List.of(new String[] {"--version"}, new String[] {"serve", "--version"})) {
+            StringWriter out = new StringWriter();
+            CommandLine cli = Main.commandLine();
+            cli.setOut(new PrintWriter(out));
+
+            assertThat(cli.execute(args)).isZero();
+            assertThat(out.toString().strip()).matches("tagclip \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+        }
+    }
+
+    @Test
+    void shouldDescribeTheServiceConfigurationInServeHelp() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+
+        assertThat(cli.execute("serve", "--help")).isZero();
+        assertThat(out.toString())
+                .contains("bin/tagclip [serve] [-Dkey=value ...]", "KAFKA_BOOTSTRAP_SERVERS", "docs/configuration.md");
+    }
+
+    @Test
     void shouldBuildImageRefFromProduceOptions() {
         ParseResult parsed = new CommandLine(new TagclipCommand())
                 .parseArgs(

@@ -1,0 +1,77 @@
+package io.tagclip.app;
+
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.eclipse.microprofile.config.spi.ConfigSource;
+
+/**
+ * Kafka client settings from the environment, the way a ConfigMap or Secret sets them: {@code KAFKA_STREAMS_<KEY>},
+ * the key upper-cased with its dots as underscores ({@code KAFKA_STREAMS_SASL_CLIENT_CALLBACK_HANDLER_CLASS} is
+ * {@code sasl.client.callback.handler.class}). Kafka client keys have no dashes, so the mapping is exact.
+ *
+ * <p>As a config source it gives the service {@code kafka-streams.<key>} for every such variable. Quarkus maps an
+ * environment variable only to a property name it already knows, so without it a client key that
+ * {@code application.properties} does not name was ignored when set in the environment. The command line reads the
+ * same variables ({@link #clientKeys}), so one set of variables configures every Kafka client of the project.
+ */
+public final class KafkaEnvironment implements ConfigSource {
+
+    /** The prefix of the variables. */
+    public static final String PREFIX = "KAFKA_STREAMS_";
+
+    /** Below the environment's own source (300) and system properties (400), above application.properties. */
+    private static final int ORDINAL = 295;
+
+    private final Map<String, String> properties;
+
+    /** The source over this process's environment (how Quarkus instantiates it). */
+    public KafkaEnvironment() {
+        this(System.getenv());
+    }
+
+    KafkaEnvironment(Map<String, String> environment) {
+        Map<String, String> props = new TreeMap<>();
+        clientKeys(environment).forEach((key, value) -> props.put("kafka-streams." + key, value));
+        this.properties = Collections.unmodifiableMap(props);
+    }
+
+    /** The Kafka client keys the {@code KAFKA_STREAMS_*} variables of {@code environment} set, with their values. */
+    public static Map<String, String> clientKeys(Map<String, String> environment) {
+        Map<String, String> keys = new TreeMap<>();
+        environment.forEach((name, value) -> {
+            if (name.startsWith(PREFIX) && name.length() > PREFIX.length()) {
+                keys.put(
+                        name.substring(PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        return keys;
+    }
+
+    @Override
+    public Set<String> getPropertyNames() {
+        return properties.keySet();
+    }
+
+    @Override
+    public Map<String, String> getProperties() {
+        return properties;
+    }
+
+    @Override
+    public String getValue(String propertyName) {
+        return properties.get(propertyName);
+    }
+
+    @Override
+    public String getName() {
+        return "KAFKA_STREAMS_* environment variables";
+    }
+
+    @Override
+    public int getOrdinal() {
+        return ORDINAL;
+    }
+}
