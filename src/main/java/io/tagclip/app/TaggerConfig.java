@@ -171,6 +171,10 @@ public interface TaggerConfig {
         @WithDefault("true")
         boolean strictDecode();
 
+        /** Most scans a JPEG may have; one with more is UNDECODABLE before decoding (decode time grows with scans). */
+        @WithDefault("100")
+        int maxJpegScans();
+
         /** User-Agent header of image requests. */
         @WithDefault("tagclip-stream-tagger")
         String userAgent();

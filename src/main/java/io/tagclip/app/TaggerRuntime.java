@@ -63,6 +63,9 @@ public class TaggerRuntime {
     }
 
     static FetchSettings fetchSettings(TaggerConfig.Fetch f) {
+        if (f.maxJpegScans() < 1) {
+            throw new IllegalArgumentException("tagger.fetch.max-jpeg-scans must be >= 1, got " + f.maxJpegScans());
+        }
         return new FetchSettings(
                 f.connectTimeout(),
                 f.readTimeout(),
@@ -77,7 +80,8 @@ public class TaggerRuntime {
                 f.allowList().orElse(List.of()),
                 f.exifOrientation(),
                 f.userAgent(),
-                f.strictDecode());
+                f.strictDecode(),
+                f.maxJpegScans());
     }
 
     private static ExecutorService fetchPool(int threads) {

@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param userAgent            User-Agent header sent with every request
  * @param strictDecode         whether a truncated or checksum-failing image is refused ({@code UNDECODABLE}) instead
  *                             of decoded to whatever pixels the reader recovers
+ * @param maxJpegScans         most scans a JPEG may have; one with more is refused ({@code UNDECODABLE}) before
+ *                             decoding, since a progressive JPEG's decode time grows with its scan count
  */
 public record FetchSettings(
         Duration connectTimeout,
@@ -39,10 +41,17 @@ public record FetchSettings(
         List<String> allowList,
         boolean applyExifOrientation,
         String userAgent,
-        boolean strictDecode) {
+        boolean strictDecode,
+        int maxJpegScans) {
 
     /** Largest pixel count whose RGB buffer still fits one Java array. */
     public static final long PIXEL_LIMIT_CEILING = Integer.MAX_VALUE / 3;
+
+    /**
+     * Scans a JPEG may have by default: libjpeg's progressive script writes 10 for a colour image, encoders that
+     * optimise the script a few dozen; a file built to stall its decoder has thousands.
+     */
+    public static final int DEFAULT_MAX_JPEG_SCANS = 100;
 
     public FetchSettings {
         requirePositive(connectTimeout, "connectTimeout");
@@ -64,9 +73,12 @@ public record FetchSettings(
         fileRoots = List.copyOf(fileRoots);
         allowList = List.copyOf(allowList);
         Objects.requireNonNull(userAgent, "userAgent");
+        if (maxJpegScans < 1) {
+            throw new IllegalArgumentException("maxJpegScans must be >= 1, got " + maxJpegScans);
+        }
     }
 
-    /** Settings with strict decoding. */
+    /** Settings with strict decoding and the default JPEG scan limit. */
     public FetchSettings(
             Duration connectTimeout,
             Duration readTimeout,
@@ -95,10 +107,14 @@ public record FetchSettings(
                 allowList,
                 applyExifOrientation,
                 userAgent,
-                true);
+                true,
+                DEFAULT_MAX_JPEG_SCANS);
     }
 
-    /** The service's defaults: strict decoding, guard on, {@code file:} off, 3 attempts, 3 redirects, 20 MiB, 36 megapixels. */
+    /**
+     * The service's defaults: strict decoding, guard on, {@code file:} off, 3 attempts, 3 redirects, 20 MiB, 36
+     * megapixels, 100 JPEG scans.
+     */
     public static FetchSettings defaults() {
         return new FetchSettings(
                 Duration.ofSeconds(2),
@@ -114,7 +130,8 @@ public record FetchSettings(
                 List.of(),
                 true,
                 "tagclip-stream-tagger",
-                true);
+                true,
+                DEFAULT_MAX_JPEG_SCANS);
     }
 
     /** A copy whose guard lets {@code entries} through; tests use it for their loopback server. */
@@ -133,7 +150,8 @@ public record FetchSettings(
                 entries,
                 applyExifOrientation,
                 userAgent,
-                strictDecode);
+                strictDecode,
+                maxJpegScans);
     }
 
     private static void requirePositive(Duration d, String name) {

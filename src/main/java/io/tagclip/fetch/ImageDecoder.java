@@ -26,7 +26,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * Decodes JPEG, PNG, GIF, BMP and WebP bytes into {@link RgbImage} the way the reference's
  * {@code PIL.Image.open(f).convert('RGB')} does: grey replicated into R, G and B, alpha dropped (not composited),
  * palette expanded, CMYK/YCCK JPEGs converted (TwelveMonkeys). The pixel count is read from the header and checked
- * before any pixel is decoded, so a small file claiming a huge image (a decompression bomb) costs nothing.
+ * before any pixel is decoded, so a small file claiming a huge image (a decompression bomb) costs nothing; so is a
+ * JPEG's scan count ({@link JpegScans}), so a progressive JPEG of thousands of scans, each of which the decoder would
+ * apply to the whole image, is refused before it can keep a thread busy for minutes.
  *
  * <p>In strict mode (the default) a truncated or corrupt file is {@code UNDECODABLE}, with a message saying what
  * failed, where ImageIO would decode it silently to partial pixels: a JPEG must reach its end-of-image marker, every
@@ -45,21 +47,31 @@ public final class ImageDecoder {
     private final long maxPixels;
     private final boolean applyExifOrientation;
     private final boolean strict;
+    private final int maxJpegScans;
 
-    /** A strict decoder. */
+    /** A strict decoder with the default JPEG scan limit. */
     public ImageDecoder(long maxPixels, boolean applyExifOrientation) {
         this(maxPixels, applyExifOrientation, true);
     }
 
     /** @param strict refuse truncated or checksum-failing images instead of decoding partial pixels */
     public ImageDecoder(long maxPixels, boolean applyExifOrientation, boolean strict) {
+        this(maxPixels, applyExifOrientation, strict, FetchSettings.DEFAULT_MAX_JPEG_SCANS);
+    }
+
+    /** @param maxJpegScans most start-of-scan markers a JPEG may have; one with more is refused before decoding */
+    public ImageDecoder(long maxPixels, boolean applyExifOrientation, boolean strict, int maxJpegScans) {
         if (maxPixels <= 0 || maxPixels > FetchSettings.PIXEL_LIMIT_CEILING) {
             throw new IllegalArgumentException(
                     "maxPixels must be in 1.." + FetchSettings.PIXEL_LIMIT_CEILING + ", got " + maxPixels);
         }
+        if (maxJpegScans < 1) {
+            throw new IllegalArgumentException("maxJpegScans must be >= 1, got " + maxJpegScans);
+        }
         this.maxPixels = maxPixels;
         this.applyExifOrientation = applyExifOrientation;
         this.strict = strict;
+        this.maxJpegScans = maxJpegScans;
     }
 
     /**
@@ -97,6 +109,15 @@ public final class ImageDecoder {
                         Reason.TOO_LARGE,
                         source + " is " + width + "x" + height + " = " + width * height + " pixels, limit "
                                 + maxPixels);
+            }
+            if (format == ImageFormat.JPEG) {
+                int scans = JpegScans.count(bytes);
+                if (scans > maxJpegScans) {
+                    throw new FetchException(
+                            Reason.UNDECODABLE,
+                            source + " is a JPEG of " + scans + " scans, limit " + maxJpegScans
+                                    + " (tagger.fetch.max-jpeg-scans): each scan is applied to the whole image");
+                }
             }
             if (strict) { // after the pixel check: a decompression bomb is TOO_LARGE whatever else is wrong with it
                 Optional<String> problem = ImageIntegrity.problem(bytes, format);

@@ -10,7 +10,11 @@ public final class UriImageLoader implements ImageLoader {
 
     public UriImageLoader(FetchSettings settings) {
         this.fetcher = new ImageFetcher(settings);
-        this.decoder = new ImageDecoder(settings.maxPixels(), settings.applyExifOrientation(), settings.strictDecode());
+        this.decoder = new ImageDecoder(
+                settings.maxPixels(),
+                settings.applyExifOrientation(),
+                settings.strictDecode(),
+                settings.maxJpegScans());
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,34 @@ class ImageDecoderTest {
         assertThatThrownBy(() -> decoder.decode(truncated, "cut.png", null))
                 .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
                 .hasMessageContaining("cut.png");
+    }
+
+    @Test
+    void shouldRefuseJpegOfMoreScansThanTheLimitBeforeDecodingItNamingCountAndLimit() {
+        // 2,010 scans over 512x512: seconds of decoding on one core; the limit refuses it from the bytes alone
+        byte[] stalling = TestImages.manyScanJpeg(512, 2000);
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> decoder.decode(stalling, "scans.jpg", "image/jpeg"))
+                .isInstanceOfSatisfying(FetchException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.UNDECODABLE);
+                    assertThat(e.getMessage())
+                            .contains("scans.jpg", "2010 scans", "limit 100", "tagger.fetch.max-jpeg-scans");
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void shouldDecodeProgressiveJpegUpToTheScanLimitAndRefuseItBelow() throws Exception {
+        byte[] progressive = TestImages.progressiveJpeg(TestImages.gradient(5, 5)); // 10 scans
+
+        assertThat(new ImageDecoder(1_000_000, true, true, 10)
+                        .decode(progressive, "p.jpg", null)
+                        .width())
+                .isEqualTo(5);
+        assertThatThrownBy(() -> new ImageDecoder(1_000_000, true, true, 9).decode(progressive, "p.jpg", null))
+                .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
+                .hasMessageContaining("10 scans, limit 9");
     }
 
     static int rgb(RgbImage image, int x, int y) {

@@ -136,6 +136,51 @@ final class TestImages {
         return out.toByteArray();
     }
 
+    /** {@code image} as a progressive JPEG, written by the JDK's writer with libjpeg's script (10 scans in colour). */
+    static byte[] progressiveJpeg(BufferedImage image) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(stream);
+            writer.write(null, new IIOImage(image, null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * A side x side progressive JPEG whose last scan (a refinement of the whole image) is repeated {@code extra} more
+     * times before the end-of-image marker: a valid file that makes the decoder refine the image once per scan.
+     */
+    static byte[] manyScanJpeg(int side, int extra) {
+        BufferedImage smooth = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                smooth.setRGB(x, y, (x & 0xFF) << 16 | (y & 0xFF) << 8 | ((x + y) & 0xFF));
+            }
+        }
+        byte[] jpeg = progressiveJpeg(smooth);
+        int lastScan = -1;
+        for (int i = 0; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xDA) {
+                lastScan = i;
+            }
+        }
+        int end = jpeg.length - 2; // the end-of-image marker
+        ByteArrayOutputStream out = new ByteArrayOutputStream(jpeg.length + extra * (end - lastScan));
+        out.write(jpeg, 0, end);
+        for (int i = 0; i < extra; i++) {
+            out.write(jpeg, lastScan, end - lastScan);
+        }
+        out.write(jpeg, end, 2);
+        return out.toByteArray();
+    }
+
     /** {@code value} as 4 little-endian bytes, as RIFF and BMP store sizes. */
     static byte[] littleEndian(int value) {
         return ByteBuffer.allocate(4)
