@@ -1,8 +1,13 @@
 package io.tagclip.fetch;
 
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferUShort;
 import java.awt.image.IndexColorModel;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -134,6 +139,22 @@ final class TestImages {
         out.writeBytes("WEBP".getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(chunks.toByteArray());
         return out.toByteArray();
+    }
+
+    /** A w x h PNG of 16-bit RGBA samples (8 bytes a pixel decoded), a smooth ramp that compresses well. */
+    static byte[] png16Rgba(int w, int h) {
+        ComponentColorModel model = new ComponentColorModel(
+                ColorSpace.getInstance(ColorSpace.CS_sRGB),
+                true,
+                false,
+                Transparency.TRANSLUCENT,
+                DataBuffer.TYPE_USHORT);
+        WritableRaster raster = model.createCompatibleWritableRaster(w, h);
+        short[] samples = ((DataBufferUShort) raster.getDataBuffer()).getData();
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = (short) (i * 37);
+        }
+        return encode(new BufferedImage(model, raster, false, null), "png");
     }
 
     /** {@code image} as a progressive JPEG, written by the JDK's writer with libjpeg's script (10 scans in colour). */
