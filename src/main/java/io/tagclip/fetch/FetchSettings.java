@@ -26,6 +26,10 @@ import java.util.Objects;
  *                             of decoded to whatever pixels the reader recovers
  * @param maxJpegScans         most scans a JPEG may have; one with more is refused ({@code UNDECODABLE}) before
  *                             decoding, since a progressive JPEG's decode time grows with its scan count
+ * @param decodeTimeout        longest one image may wait for decode memory and decode, together; past it the image
+ *                             is a {@code TIMEOUT} and its fetch thread is free ({@link DecodeGuard})
+ * @param maxDecodedBytes      memory for the decoded pixels of all images decoding at once, estimated from their
+ *                             headers ({@link DecodeBudget}); an image needing more than all of it decodes alone
  */
 public record FetchSettings(
         Duration connectTimeout,
@@ -42,7 +46,9 @@ public record FetchSettings(
         boolean applyExifOrientation,
         String userAgent,
         boolean strictDecode,
-        int maxJpegScans) {
+        int maxJpegScans,
+        Duration decodeTimeout,
+        long maxDecodedBytes) {
 
     /** Largest pixel count whose RGB buffer still fits one Java array. */
     public static final long PIXEL_LIMIT_CEILING = Integer.MAX_VALUE / 3;
@@ -52,6 +58,12 @@ public record FetchSettings(
      * optimise the script a few dozen; a file built to stall its decoder has thousands.
      */
     public static final int DEFAULT_MAX_JPEG_SCANS = 100;
+
+    /** Longest wait for decode memory and decode of one image by default. */
+    public static final Duration DEFAULT_DECODE_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Share of the maximum heap that decoded pixels in flight may take by default, in percent. */
+    public static final int DEFAULT_DECODE_HEAP_PERCENT = 25;
 
     public FetchSettings {
         requirePositive(connectTimeout, "connectTimeout");
@@ -76,9 +88,13 @@ public record FetchSettings(
         if (maxJpegScans < 1) {
             throw new IllegalArgumentException("maxJpegScans must be >= 1, got " + maxJpegScans);
         }
+        requirePositive(decodeTimeout, "decodeTimeout");
+        if (maxDecodedBytes < 1) {
+            throw new IllegalArgumentException("maxDecodedBytes must be >= 1, got " + maxDecodedBytes);
+        }
     }
 
-    /** Settings with strict decoding and the default JPEG scan limit. */
+    /** Settings with strict decoding and the default JPEG scan limit, decode deadline and decode memory. */
     public FetchSettings(
             Duration connectTimeout,
             Duration readTimeout,
@@ -108,12 +124,14 @@ public record FetchSettings(
                 applyExifOrientation,
                 userAgent,
                 true,
-                DEFAULT_MAX_JPEG_SCANS);
+                DEFAULT_MAX_JPEG_SCANS,
+                DEFAULT_DECODE_TIMEOUT,
+                defaultMaxDecodedBytes());
     }
 
     /**
      * The service's defaults: strict decoding, guard on, {@code file:} off, 3 attempts, 3 redirects, 20 MiB, 36
-     * megapixels, 100 JPEG scans.
+     * megapixels, 100 JPEG scans, 10 s to decode, a quarter of the heap for decoded pixels.
      */
     public static FetchSettings defaults() {
         return new FetchSettings(
@@ -131,7 +149,14 @@ public record FetchSettings(
                 true,
                 "tagclip-stream-tagger",
                 true,
-                DEFAULT_MAX_JPEG_SCANS);
+                DEFAULT_MAX_JPEG_SCANS,
+                DEFAULT_DECODE_TIMEOUT,
+                defaultMaxDecodedBytes());
+    }
+
+    /** {@link #DEFAULT_DECODE_HEAP_PERCENT} of this JVM's maximum heap, in bytes. */
+    public static long defaultMaxDecodedBytes() {
+        return Runtime.getRuntime().maxMemory() / 100 * DEFAULT_DECODE_HEAP_PERCENT;
     }
 
     /** A copy whose guard lets {@code entries} through; tests use it for their loopback server. */
@@ -151,7 +176,31 @@ public record FetchSettings(
                 applyExifOrientation,
                 userAgent,
                 strictDecode,
-                maxJpegScans);
+                maxJpegScans,
+                decodeTimeout,
+                maxDecodedBytes);
+    }
+
+    /** A copy with another decode deadline and decode memory. */
+    public FetchSettings withDecodeLimits(Duration newDecodeTimeout, long newMaxDecodedBytes) {
+        return new FetchSettings(
+                connectTimeout,
+                readTimeout,
+                maxBytes,
+                maxAttempts,
+                retryBackoff,
+                maxRedirects,
+                maxPixels,
+                fileEnabled,
+                fileRoots,
+                addressGuard,
+                allowList,
+                applyExifOrientation,
+                userAgent,
+                strictDecode,
+                maxJpegScans,
+                newDecodeTimeout,
+                newMaxDecodedBytes);
     }
 
     private static void requirePositive(Duration d, String name) {
