@@ -44,6 +44,9 @@ public class PipelineProducer {
 
     private static final Logger LOG = Logger.getLogger(PipelineProducer.class);
 
+    /** How throughput mode sizes images; {@link #keepLongSide} tells the fetcher the long side it keeps. */
+    private static final BatchingPolicy SIZING = BatchingPolicy.DEFAULT;
+
     /** Side of the grey image that makes a vocabulary's text features at start; any size the model accepts works. */
     private static final int WARM_UP_SIDE = 32;
 
@@ -82,8 +85,7 @@ public class PipelineProducer {
                         vocabularies.named().id())
                 .withBoxes(m.boxes())
                 .withMode(PipelineSettings.Mode.of(m.mode()))
-                .withBatching(BatchingPolicy.DEFAULT
-                        .withMaxImagesPerForward(config.batch().maxImagesPerCall())
+                .withBatching(SIZING.withMaxImagesPerForward(config.batch().maxImagesPerCall())
                         .forDevice(model.device().isGpu()));
         TextFeatureCache cache =
                 new TextFeatureCache(m.textCacheDir().orElseGet(TextFeatureCache::defaultDirectory), status);
@@ -108,6 +110,17 @@ public class PipelineProducer {
         // Text features come from the plain tagger: preparing them needs no segmentation of the warm-up image.
         TaggingPipeline served = m.masks() ? Pipelines.withMasks(pipeline, model, vocabularies.all()) : pipeline;
         return prepared(served, pipeline, vocabularies.all(), status);
+    }
+
+    /**
+     * The longest side the pipeline keeps of an image, so that the fetcher may decode a far larger image subsampled
+     * towards it ({@link io.tagclip.fetch.ImageDecoder#plan}): throughput mode scales every image down to the sizing
+     * policy's long side (768); reference mode keeps every pixel, and so do boxes and masks, which are given in the
+     * image's original pixels: 0 (decode at full size) for those.
+     */
+    static int keepLongSide(TaggerConfig.Model m) {
+        boolean throughput = PipelineSettings.Mode.of(m.mode()) == PipelineSettings.Mode.THROUGHPUT;
+        return throughput && !m.boxes() && !m.masks() ? SIZING.maxLongSide() : 0;
     }
 
     /**

@@ -171,6 +171,18 @@ public interface TaggerConfig {
         @WithDefault("true")
         boolean strictDecode();
 
+        /** Most scans a JPEG may have; one with more is UNDECODABLE before decoding (decode time grows with scans). */
+        @WithDefault("100")
+        int maxJpegScans();
+
+        /** Longest one image may wait for decode memory and decode; past it it is a TIMEOUT and its thread is freed. */
+        @WithDefault("10s")
+        Duration decodeTimeout();
+
+        /** Memory for the decoded pixels of all images decoding at once: bytes, or a percentage of the max heap. */
+        @WithDefault("25%")
+        String maxDecodedBytes();
+
         /** User-Agent header of image requests. */
         @WithDefault("tagclip-stream-tagger")
         String userAgent();

@@ -1,8 +1,11 @@
 package io.tagclip.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tagclip.fetch.DecodeBudget;
+import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.FetchSettings;
 import io.tagclip.fetch.UriImageLoader;
+import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
@@ -37,6 +40,7 @@ public class TaggerRuntime {
     private final InferenceWorker worker;
     private final BatchTagger batchTagger;
     private final FetchSettings fetchSettings;
+    private final UriImageLoader loader;
     private volatile boolean warmedUp;
 
     @Inject
@@ -60,10 +64,29 @@ public class TaggerRuntime {
                 pipeline, batch.queueCapacity(), batch.maxImagesPerCall(), batch.inferenceTimeout(), metrics);
         registry.gauge("tagger.inference.queued.batches", worker, InferenceWorker::queuedBatches);
         this.fetchPool = fetchPool(config.fetch().threads());
-        this.batchTagger = new FetchingBatchTagger(new UriImageLoader(fetchSettings), fetchPool, worker, metrics);
+        int keepLongSide = PipelineProducer.keepLongSide(config.model());
+        this.loader = new UriImageLoader(fetchSettings, keepLongSide);
+        LOG.infof(
+                "decoding: at most %d bytes of decoded pixels at once (tagger.fetch.max-decoded-bytes), %d ms per image"
+                        + " (tagger.fetch.decode-timeout), %s",
+                fetchSettings.maxDecodedBytes(),
+                fetchSettings.decodeTimeout().toMillis(),
+                keepLongSide == 0
+                        ? "every image at full size"
+                        : "images of a long side of " + 4 * keepLongSide + " or more subsampled");
+        registry.gauge("tagger.fetch.decode.reserved.bytes", loader.budget(), DecodeBudget::reserved);
+        registry.gauge("tagger.fetch.decode.abandoned", loader, UriImageLoader::abandonedDecodes);
+        this.batchTagger = new FetchingBatchTagger(loader, fetchPool, worker, metrics);
     }
 
     static FetchSettings fetchSettings(TaggerConfig.Fetch f) {
+        if (f.maxJpegScans() < 1) {
+            throw new IllegalArgumentException("tagger.fetch.max-jpeg-scans must be >= 1, got " + f.maxJpegScans());
+        }
+        if (f.decodeTimeout().isZero() || f.decodeTimeout().isNegative()) {
+            throw new IllegalArgumentException(
+                    "tagger.fetch.decode-timeout must be positive, got " + f.decodeTimeout());
+        }
         return new FetchSettings(
                 f.connectTimeout(),
                 f.readTimeout(),
@@ -78,7 +101,37 @@ public class TaggerRuntime {
                 f.allowList().orElse(List.of()),
                 f.exifOrientation(),
                 f.userAgent(),
-                f.strictDecode());
+                f.strictDecode(),
+                f.maxJpegScans(),
+                f.decodeTimeout(),
+                maxDecodedBytes(f.maxDecodedBytes(), Runtime.getRuntime().maxMemory()));
+    }
+
+    /**
+     * {@code tagger.fetch.max-decoded-bytes}: a number of bytes, or a percentage ({@code 25%}) of {@code maxHeap}.
+     *
+     * @throws IllegalArgumentException naming the key and the value when it is neither, or not positive
+     */
+    static long maxDecodedBytes(String value, long maxHeap) {
+        String text = value.strip();
+        try {
+            if (text.endsWith("%")) {
+                double percent =
+                        Double.parseDouble(text.substring(0, text.length() - 1).strip());
+                if (percent > 0 && percent <= 100) {
+                    return Math.max(1, (long) (maxHeap / 100.0 * percent));
+                }
+            } else {
+                long bytes = Long.parseLong(text);
+                if (bytes > 0) {
+                    return bytes;
+                }
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException("tagger.fetch.max-decoded-bytes must be a positive number of bytes or a"
+                + " percentage of the max heap in (0%, 100%], such as 25%, got '" + value + "'");
     }
 
     private static ExecutorService fetchPool(int threads) {
@@ -114,6 +167,15 @@ public class TaggerRuntime {
 
     public FetchSettings fetchSettings() {
         return fetchSettings;
+    }
+
+    /**
+     * Decodes an upload at full size as fetched images are decoded: the same limits, and within the same memory budget
+     * and deadline as the fetch threads' decodes.
+     */
+    public RgbImage decodeUpload(byte[] bytes, String source, String claimedType)
+            throws FetchException, InterruptedException {
+        return loader.decodeFullSize(bytes, source, claimedType);
     }
 
     /** True once the pipeline has run its warm-up batch. */

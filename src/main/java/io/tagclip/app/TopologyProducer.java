@@ -113,7 +113,7 @@ public class TopologyProducer {
         return serdeConfig;
     }
 
-    /** The longest one flush can take with these settings ({@link FlushBound}); 115.2 s with the defaults. */
+    /** The longest one flush can take with these settings ({@link FlushBound}); 125.2 s with the defaults. */
     static Duration flushBound(TaggerConfig config) {
         return FlushBound.of(
                 TaggerRuntime.fetchSettings(config.fetch()),

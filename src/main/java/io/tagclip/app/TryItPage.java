@@ -10,8 +10,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.fetch.FetchException;
-import io.tagclip.fetch.FetchSettings;
-import io.tagclip.fetch.ImageDecoder;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.ImageRequest;
@@ -47,9 +45,9 @@ import org.jboss.logging.Logger;
  * The try-it page, {@code /try/}, served only when {@code tagger.ui.enabled}: what the service runs (model,
  * vocabulary, versions), live counters from its meters, and a form that uploads one image and shows its tags and
  * overlay. An upload is bytes in the request body, never a URI, so the page cannot make the service fetch an address
- * of the browser's choosing; it is size-limited while it arrives ({@code tagger.ui.max-upload-bytes}), decoded by the
- * same {@link ImageDecoder} as fetched images (format sniffing, pixel limit) and tagged through the process's
- * inference worker, the way stream events are.
+ * of the browser's choosing; it is size-limited while it arrives ({@code tagger.ui.max-upload-bytes}), decoded at full
+ * size with the limits, memory budget and deadline of fetched images ({@link TaggerRuntime#decodeUpload}: format
+ * sniffing, pixel and scan limits) and tagged through the process's inference worker, the way stream events are.
  *
  * <p>Routes: {@code GET /try/} (the page, its {@code app.js} and {@code style.css}), {@code GET /try/api/about},
  * {@code GET /try/api/counters}, {@code POST /try/api/tag} (the image bytes; JSON back).
@@ -214,14 +212,20 @@ public class TryItPage {
         String id = "upload-" + UUID.randomUUID();
         String contentType = ctx.request().getHeader("Content-Type");
         TaggerRuntime tagger = runtime.get();
-        FetchSettings fetch = tagger.fetchSettings();
         RgbImage image;
         try {
-            image = new ImageDecoder(fetch.maxPixels(), fetch.applyExifOrientation())
-                    .decode(body.getBytes(), "the upload", contentType);
+            image = tagger.decodeUpload(body.getBytes(), "the upload", contentType);
         } catch (FetchException e) {
-            int status = e.reason() == FetchException.Reason.TOO_LARGE ? 413 : 415;
+            int status = switch (e.reason()) {
+                case TOO_LARGE -> 413;
+                case TIMEOUT -> 503;
+                default -> 415;
+            };
             json(ctx, status, error(e.reason().name(), e.getMessage()));
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            json(ctx, 503, error("INTERRUPTED", "the service is shutting down"));
             return;
         }
         TagResult result;

@@ -17,13 +17,16 @@ public final class FetchException extends Exception {
         ACCESS_DENIED,
         /** Any other HTTP status, too many redirects, or a connection failure. */
         HTTP_ERROR,
-        /** Connecting or reading took longer than allowed, on every attempt. */
+        /**
+         * Connecting or reading took longer than allowed, on every attempt; or an image's wait for decode memory and
+         * its decode took longer than the decode deadline.
+         */
         TIMEOUT,
         /** The body or the image's pixel count exceeds its limit. */
         TOO_LARGE,
         /** The bytes are not one of the supported image formats. */
         UNSUPPORTED_FORMAT,
-        /** The bytes look like a supported format but could not be decoded. */
+        /** The bytes look like a supported format but could not be decoded, or are a JPEG of too many scans. */
         UNDECODABLE
     }
 

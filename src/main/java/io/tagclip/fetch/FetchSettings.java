@@ -24,6 +24,12 @@ import java.util.Objects;
  * @param userAgent            User-Agent header sent with every request
  * @param strictDecode         whether a truncated or checksum-failing image is refused ({@code UNDECODABLE}) instead
  *                             of decoded to whatever pixels the reader recovers
+ * @param maxJpegScans         most scans a JPEG may have; one with more is refused ({@code UNDECODABLE}) before
+ *                             decoding, since a progressive JPEG's decode time grows with its scan count
+ * @param decodeTimeout        longest one image may wait for decode memory and decode, together; past it the image
+ *                             is a {@code TIMEOUT} and its fetch thread is free ({@link DecodeGuard})
+ * @param maxDecodedBytes      memory for the decoded pixels of all images decoding at once, estimated from their
+ *                             headers ({@link DecodeBudget}); an image needing more than all of it decodes alone
  */
 public record FetchSettings(
         Duration connectTimeout,
@@ -39,10 +45,25 @@ public record FetchSettings(
         List<String> allowList,
         boolean applyExifOrientation,
         String userAgent,
-        boolean strictDecode) {
+        boolean strictDecode,
+        int maxJpegScans,
+        Duration decodeTimeout,
+        long maxDecodedBytes) {
 
     /** Largest pixel count whose RGB buffer still fits one Java array. */
     public static final long PIXEL_LIMIT_CEILING = Integer.MAX_VALUE / 3;
+
+    /**
+     * Scans a JPEG may have by default: libjpeg's progressive script writes 10 for a colour image, encoders that
+     * optimise the script a few dozen; a file built to stall its decoder has thousands.
+     */
+    public static final int DEFAULT_MAX_JPEG_SCANS = 100;
+
+    /** Longest wait for decode memory and decode of one image by default. */
+    public static final Duration DEFAULT_DECODE_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Share of the maximum heap that decoded pixels in flight may take by default, in percent. */
+    public static final int DEFAULT_DECODE_HEAP_PERCENT = 25;
 
     public FetchSettings {
         requirePositive(connectTimeout, "connectTimeout");
@@ -64,9 +85,16 @@ public record FetchSettings(
         fileRoots = List.copyOf(fileRoots);
         allowList = List.copyOf(allowList);
         Objects.requireNonNull(userAgent, "userAgent");
+        if (maxJpegScans < 1) {
+            throw new IllegalArgumentException("maxJpegScans must be >= 1, got " + maxJpegScans);
+        }
+        requirePositive(decodeTimeout, "decodeTimeout");
+        if (maxDecodedBytes < 1) {
+            throw new IllegalArgumentException("maxDecodedBytes must be >= 1, got " + maxDecodedBytes);
+        }
     }
 
-    /** Settings with strict decoding. */
+    /** Settings with strict decoding and the default JPEG scan limit, decode deadline and decode memory. */
     public FetchSettings(
             Duration connectTimeout,
             Duration readTimeout,
@@ -95,10 +123,16 @@ public record FetchSettings(
                 allowList,
                 applyExifOrientation,
                 userAgent,
-                true);
+                true,
+                DEFAULT_MAX_JPEG_SCANS,
+                DEFAULT_DECODE_TIMEOUT,
+                defaultMaxDecodedBytes());
     }
 
-    /** The service's defaults: strict decoding, guard on, {@code file:} off, 3 attempts, 3 redirects, 20 MiB, 36 megapixels. */
+    /**
+     * The service's defaults: strict decoding, guard on, {@code file:} off, 3 attempts, 3 redirects, 20 MiB, 36
+     * megapixels, 100 JPEG scans, 10 s to decode, a quarter of the heap for decoded pixels.
+     */
     public static FetchSettings defaults() {
         return new FetchSettings(
                 Duration.ofSeconds(2),
@@ -114,7 +148,15 @@ public record FetchSettings(
                 List.of(),
                 true,
                 "tagclip-stream-tagger",
-                true);
+                true,
+                DEFAULT_MAX_JPEG_SCANS,
+                DEFAULT_DECODE_TIMEOUT,
+                defaultMaxDecodedBytes());
+    }
+
+    /** {@link #DEFAULT_DECODE_HEAP_PERCENT} of this JVM's maximum heap, in bytes. */
+    public static long defaultMaxDecodedBytes() {
+        return Runtime.getRuntime().maxMemory() / 100 * DEFAULT_DECODE_HEAP_PERCENT;
     }
 
     /** A copy whose guard lets {@code entries} through; tests use it for their loopback server. */
@@ -133,7 +175,32 @@ public record FetchSettings(
                 entries,
                 applyExifOrientation,
                 userAgent,
-                strictDecode);
+                strictDecode,
+                maxJpegScans,
+                decodeTimeout,
+                maxDecodedBytes);
+    }
+
+    /** A copy with another decode deadline and decode memory. */
+    public FetchSettings withDecodeLimits(Duration newDecodeTimeout, long newMaxDecodedBytes) {
+        return new FetchSettings(
+                connectTimeout,
+                readTimeout,
+                maxBytes,
+                maxAttempts,
+                retryBackoff,
+                maxRedirects,
+                maxPixels,
+                fileEnabled,
+                fileRoots,
+                addressGuard,
+                allowList,
+                applyExifOrientation,
+                userAgent,
+                strictDecode,
+                maxJpegScans,
+                newDecodeTimeout,
+                newMaxDecodedBytes);
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,89 @@ class ImageDecoderTest {
         assertThatThrownBy(() -> decoder.decode(truncated, "cut.png", null))
                 .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
                 .hasMessageContaining("cut.png");
+    }
+
+    @Test
+    void shouldRefuseJpegOfMoreScansThanTheLimitBeforeDecodingItNamingCountAndLimit() {
+        // 2,010 scans over 512x512: seconds of decoding on one core; the limit refuses it from the bytes alone
+        byte[] stalling = TestImages.manyScanJpeg(512, 2000);
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> decoder.decode(stalling, "scans.jpg", "image/jpeg"))
+                .isInstanceOfSatisfying(FetchException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.UNDECODABLE);
+                    assertThat(e.getMessage())
+                            .contains("scans.jpg", "2010 scans", "limit 100", "tagger.fetch.max-jpeg-scans");
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void shouldDecodeProgressiveJpegUpToTheScanLimitAndRefuseItBelow() throws Exception {
+        byte[] progressive = TestImages.progressiveJpeg(TestImages.gradient(5, 5)); // 10 scans
+
+        assertThat(new ImageDecoder(1_000_000, true, true, 10)
+                        .decode(progressive, "p.jpg", null)
+                        .width())
+                .isEqualTo(5);
+        assertThatThrownBy(() -> new ImageDecoder(1_000_000, true, true, 9).decode(progressive, "p.jpg", null))
+                .hasFieldOrPropertyWithValue("reason", Reason.UNDECODABLE)
+                .hasMessageContaining("10 scans, limit 9");
+    }
+
+    @Test
+    void shouldDecodeAnImageFarLongerThanWhatIsKeptSubsampledToTwiceTheKeptLongSideOrMore() throws Exception {
+        // 3400x900, the pipeline keeps 768: factor 3400 / (2 x 768) = 2, so every 2nd pixel of every 2nd row
+        BufferedImage wide = new BufferedImage(3400, 900, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < wide.getHeight(); y++) {
+            for (int x = 0; x < wide.getWidth(); x++) {
+                wide.setRGB(x, y, (x & 0xFF) << 16 | (y & 0xFF) << 8 | (x >> 8));
+            }
+        }
+        byte[] png = TestImages.encode(wide, "png");
+
+        ImageDecoder.Plan plan = decoder(10_000_000).plan(png, "wide.png", null, 768);
+        RgbImage image = decoder(10_000_000).decode(png, plan, "wide.png", () -> false);
+
+        assertThat(plan.subsampling()).isEqualTo(2);
+        assertThat(image.width()).isEqualTo(1700).isGreaterThanOrEqualTo(2 * 768);
+        assertThat(image.height()).isEqualTo(450);
+        for (int[] xy : new int[][] {{0, 0}, {1, 1}, {777, 123}, {1699, 449}}) {
+            assertThat(rgb(image, xy[0], xy[1]))
+                    .as("pixel %d,%d is source pixel %d,%d", xy[0], xy[1], 2 * xy[0], 2 * xy[1])
+                    .isEqualTo(wide.getRGB(2 * xy[0], 2 * xy[1]) & 0xFFFFFF);
+        }
+    }
+
+    @Test
+    void shouldDecodeAtFullSizeWhenNothingIsKeptSmallerOrTheImageIsNotFourTimesLonger() throws Exception {
+        byte[] png = TestImages.encode(new BufferedImage(3071, 10, BufferedImage.TYPE_INT_RGB), "png");
+
+        assertThat(decoder(10_000_000).plan(png, "a.png", null, 768).subsampling())
+                .as("3071 < 4 x 768")
+                .isEqualTo(1);
+        assertThat(decoder(10_000_000).plan(png, "a.png", null, 0).subsampling())
+                .as("reference mode keeps every pixel")
+                .isEqualTo(1);
+        assertThat(decoder(10_000_000).plan(png, "a.png", null, 767).subsampling())
+                .isEqualTo(2);
+        assertThat(ImageDecoder.subsampling(6000, 4000, 768)).isEqualTo(3); // 2000x1334 decoded, 2000 >= 1536
+        assertThat(ImageDecoder.subsampling(8000, 6000, 0)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldEstimateDecodeMemoryFromTheHeaderAtTheDecodedSize() throws Exception {
+        byte[] rgba16 = TestImages.png16Rgba(300, 200);
+        byte[] rgb8 = TestImages.png(30, 20);
+
+        // the reader's raster (4 x 16 bits per pixel) and the 3-byte RGB copy
+        assertThat(decoder.plan(rgba16, "deep.png", null, 0).decodedBytes()).isEqualTo(300L * 200 * (8 + 3));
+        assertThat(decoder.plan(rgba16, "deep.png", null, 70).decodedBytes()).isEqualTo(150L * 100 * (8 + 3));
+        assertThat(decoder.plan(rgb8, "rgb.png", null, 0).decodedBytes()).isEqualTo(30L * 20 * (3 + 3));
+    }
+
+    private static ImageDecoder decoder(long maxPixels) {
+        return new ImageDecoder(maxPixels, true);
     }
 
     static int rgb(RgbImage image, int x, int y) {

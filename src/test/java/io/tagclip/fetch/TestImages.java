@@ -1,8 +1,13 @@
 package io.tagclip.fetch;
 
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferUShort;
 import java.awt.image.IndexColorModel;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -133,6 +138,67 @@ final class TestImages {
         out.writeBytes(littleEndian(4 + chunks.size()));
         out.writeBytes("WEBP".getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(chunks.toByteArray());
+        return out.toByteArray();
+    }
+
+    /** A w x h PNG of 16-bit RGBA samples (8 bytes a pixel decoded), a smooth ramp that compresses well. */
+    static byte[] png16Rgba(int w, int h) {
+        ComponentColorModel model = new ComponentColorModel(
+                ColorSpace.getInstance(ColorSpace.CS_sRGB),
+                true,
+                false,
+                Transparency.TRANSLUCENT,
+                DataBuffer.TYPE_USHORT);
+        WritableRaster raster = model.createCompatibleWritableRaster(w, h);
+        short[] samples = ((DataBufferUShort) raster.getDataBuffer()).getData();
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = (short) (i * 37);
+        }
+        return encode(new BufferedImage(model, raster, false, null), "png");
+    }
+
+    /** {@code image} as a progressive JPEG, written by the JDK's writer with libjpeg's script (10 scans in colour). */
+    static byte[] progressiveJpeg(BufferedImage image) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(stream);
+            writer.write(null, new IIOImage(image, null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * A side x side progressive JPEG whose last scan (a refinement of the whole image) is repeated {@code extra} more
+     * times before the end-of-image marker: a valid file that makes the decoder refine the image once per scan.
+     */
+    static byte[] manyScanJpeg(int side, int extra) {
+        BufferedImage smooth = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                smooth.setRGB(x, y, (x & 0xFF) << 16 | (y & 0xFF) << 8 | ((x + y) & 0xFF));
+            }
+        }
+        byte[] jpeg = progressiveJpeg(smooth);
+        int lastScan = -1;
+        for (int i = 0; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xDA) {
+                lastScan = i;
+            }
+        }
+        int end = jpeg.length - 2; // the end-of-image marker
+        ByteArrayOutputStream out = new ByteArrayOutputStream(jpeg.length + extra * (end - lastScan));
+        out.write(jpeg, 0, end);
+        for (int i = 0; i < extra; i++) {
+            out.write(jpeg, lastScan, end - lastScan);
+        }
+        out.write(jpeg, end, 2);
         return out.toByteArray();
     }
 

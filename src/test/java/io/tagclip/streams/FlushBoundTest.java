@@ -14,14 +14,24 @@ class FlushBoundTest {
     private final FetchSettings defaults = FetchSettings.defaults();
 
     @Test
-    void shouldAddFetchWavesAndInferenceTimeout() {
-        long fetch = ImageFetcher.worstCaseMillis(defaults);
+    void shouldAddFetchWavesEachWithItsDecodeDeadlineAndInferenceTimeout() {
+        long fetch = ImageFetcher.worstCaseMillis(defaults)
+                + defaults.decodeTimeout().toMillis();
 
         // 8 refs x 2 threads on 16 fetch threads: one wave; on 4 fetch threads: four waves
         assertThat(FlushBound.of(defaults, 8, 2, 16, Duration.ofSeconds(30)))
                 .isEqualTo(Duration.ofMillis(fetch + 30_000));
         assertThat(FlushBound.of(defaults, 8, 2, 4, Duration.ofSeconds(30)))
                 .isEqualTo(Duration.ofMillis(4 * fetch + 30_000));
+    }
+
+    @Test
+    void shouldGrowWithTheDecodeDeadline() {
+        FetchSettings slowDecodes = defaults.withDecodeLimits(Duration.ofSeconds(40), defaults.maxDecodedBytes());
+
+        assertThat(FlushBound.of(slowDecodes, 8, 1, 16, Duration.ofSeconds(30)))
+                .isEqualTo(FlushBound.of(defaults, 8, 1, 16, Duration.ofSeconds(30))
+                        .plusSeconds(30));
     }
 
     @Test
