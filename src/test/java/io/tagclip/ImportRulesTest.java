@@ -28,6 +28,7 @@ class ImportRulesTest {
     static final List<String> LAYERS = List.of(
             "image",
             "fetch",
+            "objectstore",
             "preprocess",
             "batch",
             "weights",
@@ -58,6 +59,7 @@ class ImportRulesTest {
     static final Map<String, Set<String>> ALLOWED = Map.of(
             "streams", Set.of("image", "fetch", "pipeline", "serde", "avro"),
             "serde", Set.of("avro"),
+            "objectstore", Set.of("image", "fetch"),
             "weights", Set.of(),
             "tokenizer", Set.of("weights"),
             "clip", Set.of("weights", "tokenizer"),

@@ -203,6 +203,47 @@ public interface TaggerConfig {
          * host:port, [IPv6]:port or CIDR:port allows that port only. Compared after resolution.
          */
         Optional<List<String>> allowList();
+
+        /** s3:// URIs: S3 or an S3-compatible store. */
+        S3 s3();
+
+        /** az:// URIs: Azure Blob Storage or Azurite. */
+        Azure azure();
+    }
+
+    interface S3 {
+        /**
+         * Buckets s3:// URIs may name, comma-separated; empty refuses every bucket before any request, * allows all
+         * (write it out). The service reads with its own credentials, so list only buckets producers may point it at.
+         */
+        Optional<List<String>> allowedBuckets();
+
+        /** An S3-compatible store's URL (MinIO, s3proxy, Ceph); it passes the address guard like an image host. */
+        Optional<String> endpoint();
+
+        /** Bucket in the path (endpoint/bucket/key) instead of the host name; most S3-compatible stores need it. */
+        @WithDefault("false")
+        boolean pathStyle();
+
+        /** Signing region; unset takes the SDK's chain (AWS_REGION, aws.region, the profile, instance metadata). */
+        Optional<String> region();
+    }
+
+    interface Azure {
+        /**
+         * account/container entries (or account/*, or *) az:// URIs may name, comma-separated; empty refuses every
+         * container before any request.
+         */
+        Optional<List<String>> allowedContainers();
+
+        /**
+         * A storage account's connection string (account key or SAS; also AZURE_STORAGE_CONNECTION_STRING); unset
+         * uses environment, workload identity or managed identity credentials.
+         */
+        Optional<String> connectionString();
+
+        /** Blob service URL, {account} standing for the URI's account (Azurite: http://127.0.0.1:10000/{account}). */
+        Optional<String> endpoint();
     }
 
     interface Model {

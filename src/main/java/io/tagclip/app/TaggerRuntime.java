@@ -4,8 +4,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tagclip.fetch.DecodeBudget;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.FetchSettings;
+import io.tagclip.fetch.ObjectStore;
 import io.tagclip.fetch.UriImageLoader;
 import io.tagclip.image.RgbImage;
+import io.tagclip.objectstore.AzureBlobStore;
+import io.tagclip.objectstore.AzureOptions;
+import io.tagclip.objectstore.S3ObjectStore;
+import io.tagclip.objectstore.S3Options;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
 import io.tagclip.pipeline.TaggingPipeline;
@@ -17,6 +22,8 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -41,6 +48,7 @@ public class TaggerRuntime {
     private final BatchTagger batchTagger;
     private final FetchSettings fetchSettings;
     private final UriImageLoader loader;
+    private final S3ObjectStore s3;
     private volatile boolean warmedUp;
 
     @Inject
@@ -64,8 +72,10 @@ public class TaggerRuntime {
                 pipeline, batch.queueCapacity(), batch.maxImagesPerCall(), batch.inferenceTimeout(), metrics);
         registry.gauge("tagger.inference.queued.batches", worker, InferenceWorker::queuedBatches);
         this.fetchPool = fetchPool(config.fetch().threads());
+        this.s3 = S3ObjectStore.withDefaultCredentials(s3Options(config.fetch().s3()), fetchSettings);
+        ObjectStore azure = new AzureBlobStore(azureOptions(config.fetch().azure()), fetchSettings);
         int keepLongSide = PipelineProducer.keepLongSide(config.model());
-        this.loader = new UriImageLoader(fetchSettings, keepLongSide);
+        this.loader = new UriImageLoader(fetchSettings, List.of(s3, azure), keepLongSide);
         LOG.infof(
                 "decoding: at most %d bytes of decoded pixels at once (tagger.fetch.max-decoded-bytes), %d ms per image"
                         + " (tagger.fetch.decode-timeout), %s",
@@ -77,6 +87,37 @@ public class TaggerRuntime {
         registry.gauge("tagger.fetch.decode.reserved.bytes", loader.budget(), DecodeBudget::reserved);
         registry.gauge("tagger.fetch.decode.abandoned", loader, UriImageLoader::abandonedDecodes);
         this.batchTagger = new FetchingBatchTagger(loader, fetchPool, worker, metrics);
+    }
+
+    static S3Options s3Options(TaggerConfig.S3 s3) {
+        return new S3Options(
+                s3.endpoint().map(TaggerRuntime::endpoint),
+                s3.pathStyle(),
+                s3.region(),
+                s3.allowedBuckets().orElse(List.of()));
+    }
+
+    static AzureOptions azureOptions(TaggerConfig.Azure azure) {
+        azure.endpoint().ifPresent(e -> endpoint(e.replace(AzureOptions.ACCOUNT_PLACEHOLDER, "account")));
+        return new AzureOptions(
+                azure.connectionString(),
+                azure.endpoint(),
+                azure.allowedContainers().orElse(List.of()));
+    }
+
+    /** An endpoint setting as a URI with a scheme and a host, or a start-up failure naming it. */
+    private static URI endpoint(String text) {
+        URI uri;
+        try {
+            uri = new URI(text.strip());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(
+                    "object-store endpoint '" + text + "' is not a URI: " + e.getMessage(), e);
+        }
+        if (uri.getScheme() == null || uri.getHost() == null) {
+            throw new IllegalArgumentException("object-store endpoint '" + text + "' needs a scheme and a host");
+        }
+        return uri;
     }
 
     static FetchSettings fetchSettings(TaggerConfig.Fetch f) {
@@ -192,5 +233,6 @@ public class TaggerRuntime {
     void close() {
         worker.close();
         fetchPool.shutdownNow();
+        s3.close();
     }
 }

@@ -34,7 +34,11 @@ final class ProduceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--uri", required = true, description = "Where the image is (http, https, or file when enabled).")
+    @Option(
+            names = "--uri",
+            required = true,
+            description =
+                    "Where the image is: http, https, s3://bucket/key, az://account/container/blob (allow-listed), or file when enabled.")
     String uri;
 
     @Option(names = "--id", description = "Image id, the output's key (default: a random UUID).")

@@ -14,9 +14,14 @@ import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,24 +29,47 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Fetches the bytes behind an image URI: {@code http}/{@code https} with the JDK {@link HttpClient}, {@code file}
- * only when enabled and only under the configured roots. Redirects are followed by hand so that every target passes
- * the {@link AddressGuard}; 5xx answers and timeouts are retried with exponential back-off, nothing else is.
+ * only when enabled and only under the configured roots, and the schemes of the {@link ObjectStore}s it was given
+ * (through {@link ObjectStoreFetcher}). Redirects are followed by hand so that every target passes the
+ * {@link AddressGuard}; 5xx answers and timeouts are retried with exponential back-off, nothing else is.
  *
- * <p>Worst-case time for one URI: {@code (maxRedirects + 1) * (maxAttempts * (connectTimeout + readTimeout) +
- * retryBackoff * (2^(maxAttempts-1) - 1))}; see {@link #worstCaseMillis}. Thread-safe.
+ * <p>Worst-case time for one http URI: {@code (maxRedirects + 1) * (maxAttempts * (connectTimeout + readTimeout) +
+ * retryBackoff * (2^(maxAttempts-1) - 1))}; for an object, two requests per attempt and no redirects; see
+ * {@link #worstCaseMillis}. Thread-safe.
  */
 public final class ImageFetcher {
 
     private static final int HTTP_PORT = 80;
     private static final int HTTPS_PORT = 443;
+    private static final Set<String> BUILT_IN = Set.of("http", "https", "file");
 
     private final FetchSettings settings;
     private final AddressGuard guard;
     private final HttpClient client;
     private final List<Path> fileRoots;
+    private final Map<String, ObjectStore> stores;
+    private final ObjectStoreFetcher objectFetcher;
 
+    /** A fetcher of http, https and (when enabled) file URIs. */
     public ImageFetcher(FetchSettings settings) {
+        this(settings, List.of());
+    }
+
+    /**
+     * A fetcher that also serves the schemes of {@code stores}.
+     *
+     * @throws IllegalArgumentException when two stores, or a store and a built-in scheme, claim the same scheme
+     */
+    public ImageFetcher(FetchSettings settings, List<ObjectStore> stores) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        Map<String, ObjectStore> byScheme = new LinkedHashMap<>();
+        for (ObjectStore store : stores) {
+            String scheme = store.scheme().toLowerCase(Locale.ROOT);
+            if (BUILT_IN.contains(scheme) || byScheme.putIfAbsent(scheme, store) != null) {
+                throw new IllegalArgumentException("scheme '" + scheme + "' is served twice");
+            }
+        }
+        this.stores = Map.copyOf(byScheme);
         this.guard = new AddressGuard(settings.addressGuard(), settings.allowList());
         this.client = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
@@ -49,13 +77,15 @@ public final class ImageFetcher {
                 .build();
         this.fileRoots =
                 settings.fileRoots().stream().map(ImageFetcher::realRoot).toList();
+        this.objectFetcher = new ObjectStoreFetcher(settings, guard);
     }
 
-    /** Upper bound of {@link #fetch}'s duration under these settings, in milliseconds. */
+    /** Upper bound of {@link #fetch}'s duration under these settings, in milliseconds, for any scheme. */
     public static long worstCaseMillis(FetchSettings s) {
         long perAttempt = s.connectTimeout().toMillis() + s.readTimeout().toMillis();
         long backoff = s.retryBackoff().toMillis() * ((1L << (s.maxAttempts() - 1)) - 1);
-        return (s.maxRedirects() + 1L) * (s.maxAttempts() * perAttempt + backoff);
+        long http = (s.maxRedirects() + 1L) * (s.maxAttempts() * perAttempt + backoff);
+        return Math.max(http, ObjectStoreFetcher.worstCaseMillis(s));
     }
 
     /**
@@ -70,12 +100,26 @@ public final class ImageFetcher {
         return switch (scheme) {
             case "http", "https" -> fetchHttp(uri);
             case "file" -> readFile(uri);
-            default ->
-                throw new FetchException(
-                        Reason.UNSUPPORTED_SCHEME,
-                        "scheme '" + uri.getScheme() + "' of " + uriText + " is not supported (http, https"
-                                + (settings.fileEnabled() ? ", file)" : ")"));
+            default -> {
+                ObjectStore store = stores.get(scheme);
+                if (store == null) {
+                    throw new FetchException(
+                            Reason.UNSUPPORTED_SCHEME,
+                            "scheme '" + uri.getScheme() + "' of " + uriText + " is not supported (" + schemes() + ")");
+                }
+                yield objectFetcher.fetch(uri, store);
+            }
         };
+    }
+
+    /** The schemes served, for messages. */
+    private String schemes() {
+        List<String> names = new ArrayList<>(List.of("http", "https"));
+        if (settings.fileEnabled()) {
+            names.add("file");
+        }
+        names.addAll(new TreeSet<>(stores.keySet()));
+        return String.join(", ", names);
     }
 
     private static URI parse(String uriText) throws FetchException {
@@ -107,7 +151,12 @@ public final class ImageFetcher {
             if (status / 100 == 2) {
                 String type =
                         answer.response.headers().firstValue("Content-Type").orElse(null);
-                return new FetchedBytes(current, answer.response.body(), type, answer.attempts);
+                String etag = answer.response
+                        .headers()
+                        .firstValue("ETag")
+                        .map(ObjectInfo::plainEtag)
+                        .orElse(null);
+                return new FetchedBytes(current, answer.response.body(), type, answer.attempts, etag, null);
             }
             if (isRedirect(status)) {
                 if (hop == settings.maxRedirects()) {

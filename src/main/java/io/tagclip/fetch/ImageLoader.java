@@ -13,4 +13,12 @@ public interface ImageLoader {
      * @throws InterruptedException when the calling thread is interrupted
      */
     RgbImage load(String uri, String claimedType) throws FetchException, InterruptedException;
+
+    /**
+     * {@link #load} with the identity of the fetched bytes (ETag, version, SHA-256) where the loader knows it; this
+     * default knows none.
+     */
+    default LoadedImage loadWithSource(String uri, String claimedType) throws FetchException, InterruptedException {
+        return new LoadedImage(load(uri, claimedType), null);
+    }
 }

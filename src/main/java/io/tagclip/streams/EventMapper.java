@@ -2,12 +2,14 @@ package io.tagclip.streams;
 
 import io.tagclip.avro.BoundingBox;
 import io.tagclip.avro.FailureReason;
+import io.tagclip.avro.ImageSource;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.avro.SegmentMask;
 import io.tagclip.avro.Tag;
 import io.tagclip.avro.Timings;
 import io.tagclip.avro.TrainingSample;
+import io.tagclip.fetch.SourceMetadata;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.Mask;
 import io.tagclip.pipeline.OnlineSample;
@@ -55,7 +57,12 @@ final class EventMapper {
                         .build())
                 .setProcessedAt(Instant.ofEpochMilli(nowMillis))
                 .setHeaders(Map.copyOf(pending.ref().getHeaders()))
+                .setSource(source(outcome.source()))
                 .build();
+    }
+
+    private static ImageSource source(SourceMetadata s) {
+        return s == null ? null : new ImageSource(s.etag(), s.versionId(), s.sha256());
     }
 
     /** The Avro record of an online training sample of image {@code id}. */
@@ -87,7 +94,7 @@ final class EventMapper {
                 .setId(pending.ref().getId())
                 .setUri(pending.ref().getUri())
                 .setReason(outcome.reason())
-                .setReasonName(outcome.reason().name())
+                .setReasonName(outcome.reasonName())
                 .setMessage(outcome.message())
                 .setAttempt(outcome.attempt())
                 .setFailedAt(Instant.ofEpochMilli(nowMillis))

@@ -4,6 +4,8 @@ import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageLoader;
+import io.tagclip.fetch.LoadedImage;
+import io.tagclip.fetch.SourceMetadata;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
@@ -38,8 +40,8 @@ public final class FetchingBatchTagger implements BatchTagger {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
-    /** An image that was fetched and decoded, or why not, with the time it took. */
-    private record Loaded(RgbImage image, Outcome.Failed failure, long nanos) {}
+    /** An image that was fetched and decoded (and its bytes' identity), or why not, with the time it took. */
+    private record Loaded(RgbImage image, SourceMetadata source, Outcome.Failed failure, long nanos) {}
 
     @Override
     public List<Outcome> tag(List<ImageRef> refs) throws InterruptedException {
@@ -58,7 +60,8 @@ public final class FetchingBatchTagger implements BatchTagger {
             List<Outcome> outcomes = new ArrayList<>(refs.size());
             int next = 0;
             for (Loaded l : loaded) {
-                outcomes.add(l.failure != null ? l.failure : outcome(inferred.get(next++), l.nanos / 1_000_000));
+                outcomes.add(
+                        l.failure != null ? l.failure : outcome(inferred.get(next++), l.nanos / 1_000_000, l.source));
             }
             return outcomes;
         } finally {
@@ -87,17 +90,14 @@ public final class FetchingBatchTagger implements BatchTagger {
     private Loaded load(ImageRef ref) throws InterruptedException {
         long start = System.nanoTime();
         try {
-            RgbImage image = loader.load(ref.getUri(), ref.getContentType());
+            LoadedImage image = loader.loadWithSource(ref.getUri(), ref.getContentType());
             long nanos = System.nanoTime() - start;
             metrics.fetched("ok", nanos);
-            return new Loaded(image, null, nanos);
+            return new Loaded(image.image(), image.source(), null, nanos);
         } catch (FetchException e) {
             long nanos = System.nanoTime() - start;
             metrics.fetched(e.reason().name(), nanos);
-            return new Loaded(
-                    null,
-                    new Outcome.Failed(FailureReason.valueOf(e.reason().name()), e.getMessage(), e.attempts()),
-                    nanos);
+            return new Loaded(null, null, Outcome.Failed.named(e.reason().name(), e.getMessage(), e.attempts()), nanos);
         } catch (RuntimeException e) {
             // A defect met by one image must not fail the stream thread and with it the whole batch: dead-letter it
             // as UNKNOWN and keep the stack trace in the log.
@@ -106,14 +106,15 @@ public final class FetchingBatchTagger implements BatchTagger {
             metrics.fetched(FailureReason.UNKNOWN.name(), nanos);
             return new Loaded(
                     null,
+                    null,
                     new Outcome.Failed(FailureReason.UNKNOWN, "unexpected error loading " + ref.getUri() + ": " + e, 1),
                     nanos);
         }
     }
 
-    private static Outcome outcome(TagResult result, long fetchMillis) {
+    private static Outcome outcome(TagResult result, long fetchMillis, SourceMetadata source) {
         if (result instanceof TagResult.Tagged tagged) {
-            return new Outcome.Tagged(tagged, fetchMillis);
+            return new Outcome.Tagged(tagged, fetchMillis, source);
         }
         TagResult.Failed failed = (TagResult.Failed) result;
         return new Outcome.Failed(FailureReason.valueOf(failed.kind().name()), failed.message(), failed.attempts());

@@ -282,10 +282,10 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
                     1);
         }
         Outcome.Failed failed = (Outcome.Failed) outcome;
-        metrics.failed(failed.reason().name());
+        metrics.failed(failed.reasonName());
         MDC.put(MDC_IMAGE_ID, id);
         try {
-            LOG.infof("dead letter %s: %s", failed.reason(), failed.message());
+            LOG.infof("dead letter %s: %s", failed.reasonName(), failed.message());
         } finally {
             MDC.remove(MDC_IMAGE_ID);
         }

@@ -128,8 +128,8 @@ class DecodeGuardTest {
                 .toUri()
                 .toString();
 
-        RgbImage throughput = new UriImageLoader(fileSettings(dir), 768).load(uri, null);
-        RgbImage reference = new UriImageLoader(fileSettings(dir), 0).load(uri, null);
+        RgbImage throughput = new UriImageLoader(fileSettings(dir), List.of(), 768).load(uri, null);
+        RgbImage reference = new UriImageLoader(fileSettings(dir), List.of(), 0).load(uri, null);
 
         assertThat(throughput.width()).isEqualTo(1600); // 3200 / 2: still twice 768
         assertThat(throughput.height()).isEqualTo(20);

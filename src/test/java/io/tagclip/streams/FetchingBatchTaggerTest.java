@@ -7,11 +7,15 @@ import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageLoader;
+import io.tagclip.fetch.LoadedImage;
+import io.tagclip.fetch.SourceMetadata;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.FailureKind;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -94,10 +98,54 @@ class FetchingBatchTaggerTest {
         assertThat(failed.message()).contains("img://bug", "Index 9 out of bounds");
     }
 
+    /** Fetch reasons newer than the frozen dead-letter enum: they travel in reasonName only. */
+    private static final Set<FetchException.Reason> NEWER_THAN_THE_ENUM =
+            EnumSet.of(FetchException.Reason.BUCKET_NOT_ALLOWED);
+
     @ParameterizedTest
     @EnumSource(FetchException.Reason.class)
     void shouldHaveADeadLetterReasonForEveryFetchReason(FetchException.Reason reason) {
-        assertThatCode(() -> FailureReason.valueOf(reason.name())).doesNotThrowAnyException();
+        Outcome.Failed failed = Outcome.Failed.named(reason.name(), "m", 1);
+
+        assertThat(failed.reasonName()).isEqualTo(reason.name());
+        if (NEWER_THAN_THE_ENUM.contains(reason)) {
+            assertThat(failed.reason()).isEqualTo(FailureReason.UNKNOWN);
+        } else {
+            assertThat(failed.reason().name()).isEqualTo(reason.name());
+        }
+    }
+
+    @Test
+    void shouldDeadLetterAReasonNewerThanTheEnumAsUnknownWithItsName() throws Exception {
+        ImageLoader loader = (uri, type) -> {
+            throw new FetchException(FetchException.Reason.BUCKET_NOT_ALLOWED, "bucket x is not on the list");
+        };
+
+        Outcome.Failed failed = (Outcome.Failed) tagger(loader).tag(refs("a")).get(0);
+
+        assertThat(failed.reason()).isEqualTo(FailureReason.UNKNOWN);
+        assertThat(failed.reasonName()).isEqualTo("BUCKET_NOT_ALLOWED");
+        assertThat(failed.message()).isEqualTo("bucket x is not on the list");
+    }
+
+    @Test
+    void shouldCarryTheSourceOfTheBytesToTheOutcome() throws Exception {
+        SourceMetadata source = new SourceMetadata("e1", "v1", "abc");
+        ImageLoader loader = new ImageLoader() {
+            @Override
+            public RgbImage load(String uri, String claimedType) {
+                throw new AssertionError("loadWithSource is the one called");
+            }
+
+            @Override
+            public LoadedImage loadWithSource(String uri, String claimedType) {
+                return new LoadedImage(new RgbImage(2, 2, new byte[12]), source);
+            }
+        };
+
+        Outcome.Tagged tagged = (Outcome.Tagged) tagger(loader).tag(refs("a")).get(0);
+
+        assertThat(tagged.source()).isEqualTo(source);
     }
 
     @ParameterizedTest

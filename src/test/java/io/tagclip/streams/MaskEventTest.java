@@ -63,7 +63,7 @@ class MaskEventTest {
         byte[] bytes = write(event);
 
         Schema.Parser parser = new Schema.Parser();
-        for (String file : List.of("FailureReason", "BoundingBox", "SegmentMask", "Tag", "Timings")) {
+        for (String file : List.of("FailureReason", "BoundingBox", "SegmentMask", "Tag", "Timings", "ImageSource")) {
             parser.parse(Files.readString(Path.of("avro", file + ".avsc")));
         }
         Schema writer = parser.parse(Files.readString(Path.of("avro", "ImageTags.avsc")));
