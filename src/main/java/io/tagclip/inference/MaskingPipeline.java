@@ -21,9 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Classify, then segment (TagCLIP's CLS-SEG): tags each batch with the wrapped pipeline, then gives every tag of a
- * tagged image a mask from CLIP-ES on that image and its tags ({@link ClsSegmenter}). Each mask is the set of pixels
- * the image's label map gives to the tag, so the masks of one image are disjoint. An image whose segmentation fails
- * becomes a {@link FailureKind#INFERENCE_FAILED} result alone; its batch-mates keep theirs.
+ * tagged image a mask from CLIP-ES on that image and its tags ({@link ClsSegmenter}), fed in ascending class index as
+ * the official flow reads them. Each mask is the set of pixels the image's label map gives to the tag, so the masks of
+ * one image are disjoint. An image whose segmentation fails becomes a {@link FailureKind#INFERENCE_FAILED} result
+ * alone; its batch-mates keep theirs.
  */
 final class MaskingPipeline implements TaggingPipeline {
 
@@ -58,13 +59,18 @@ final class MaskingPipeline implements TaggingPipeline {
             Vocabulary vocabulary = vocabularies.get(tagged.provenance().vocabularyId());
             ClsSegmenter segmenter = segmenters.computeIfAbsent(
                     vocabulary.id(), id -> new ClsSegmenter(model, ClsSegVocabulary.forVocabulary(vocabulary)));
+            // Segment in ascending class index, not in the tags' score order: the official flow reads an image's
+            // labels from its split file, which lists them by class index (clsseg-tiny's split_line and label_ids are
+            // ascending in every run), and its label map depends on that order: a pixel where two labels' fp16 maps
+            // tie goes to the earlier label.
             int[] classes = tagged.tags().stream()
                     .mapToInt(tag -> vocabulary.indexOf(tag.label()))
+                    .sorted()
                     .toArray();
             ImageSegmentation segmentation = segmenter.segment(request.image(), classes);
             List<Tag> tags = new ArrayList<>(classes.length);
-            for (int t = 0; t < classes.length; t++) {
-                tags.add(tagged.tags().get(t).withMask(mask(segmentation, classes[t])));
+            for (Tag tag : tagged.tags()) { // the tags keep their own order
+                tags.add(tag.withMask(mask(segmentation, vocabulary.indexOf(tag.label()))));
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
             return new TagResult.Tagged(
