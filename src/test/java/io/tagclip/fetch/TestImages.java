@@ -22,7 +22,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
 /** Small images with known pixels, encoded with ImageIO. */
-final class TestImages {
+public final class TestImages {
 
     private TestImages() {}
 
@@ -142,7 +142,7 @@ final class TestImages {
     }
 
     /** A w x h PNG of 16-bit RGBA samples (8 bytes a pixel decoded), a smooth ramp that compresses well. */
-    static byte[] png16Rgba(int w, int h) {
+    public static byte[] png16Rgba(int w, int h) {
         ComponentColorModel model = new ComponentColorModel(
                 ColorSpace.getInstance(ColorSpace.CS_sRGB),
                 true,
@@ -178,7 +178,7 @@ final class TestImages {
      * A side x side progressive JPEG whose last scan (a refinement of the whole image) is repeated {@code extra} more
      * times before the end-of-image marker: a valid file that makes the decoder refine the image once per scan.
      */
-    static byte[] manyScanJpeg(int side, int extra) {
+    public static byte[] manyScanJpeg(int side, int extra) {
         BufferedImage smooth = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < side; y++) {
             for (int x = 0; x < side; x++) {

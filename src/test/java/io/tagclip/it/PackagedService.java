@@ -121,6 +121,7 @@ final class PackagedService implements AutoCloseable {
             set("tagger.fetch.max-attempts", "2");
             set("tagger.fetch.retry-backoff", "50ms");
             set("tagger.fetch.max-redirects", "1");
+            set("tagger.fetch.decode-timeout", "2s");
             set("tagger.batch.inference-timeout", "5s");
             set("kafka-streams.producer.transaction.timeout.ms", "15000");
             // A killed member must leave the group quickly; the broker's minimum is 6 s.
