@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import java.util.function.IntUnaryOperator;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -143,6 +144,18 @@ public final class TestImages {
 
     /** A w x h PNG of 16-bit RGBA samples (8 bytes a pixel decoded), a smooth ramp that compresses well. */
     public static byte[] png16Rgba(int w, int h) {
+        return png16Rgba(w, h, i -> i * 37);
+    }
+
+    /**
+     * A w x h PNG of 16-bit RGBA samples in grey rows: a file of well under a megabyte even at 36 MP, whose decoded
+     * raster is still 8 bytes a pixel (an image within every byte limit that only its pixels make large).
+     */
+    public static byte[] flatPng16Rgba(int w, int h) {
+        return png16Rgba(w, h, i -> (i / (w * 4)) * 11);
+    }
+
+    private static byte[] png16Rgba(int w, int h, IntUnaryOperator sample) {
         ComponentColorModel model = new ComponentColorModel(
                 ColorSpace.getInstance(ColorSpace.CS_sRGB),
                 true,
@@ -152,7 +165,7 @@ public final class TestImages {
         WritableRaster raster = model.createCompatibleWritableRaster(w, h);
         short[] samples = ((DataBufferUShort) raster.getDataBuffer()).getData();
         for (int i = 0; i < samples.length; i++) {
-            samples[i] = (short) (i * 37);
+            samples[i] = (short) sample.applyAsInt(i);
         }
         return encode(new BufferedImage(model, raster, false, null), "png");
     }

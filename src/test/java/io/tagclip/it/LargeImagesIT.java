@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packaged service under a small heap (1 GiB, less than the image's 40 % of a 5 GiB limit) reads, in one batch,
- * eight 16-bit RGBA PNGs just under the default pixel limit (36 MP: 288 MB each decoded at full size, 2.3 GB
- * together) and a progressive JPEG of 2,010 scans. Each ends as one output (tagged, or a dead letter naming why), the
+ * eight 16-bit RGBA PNGs just under the default pixel limit and well within the byte limit (36 MP: 288 MB each
+ * decoded at full size, 2.3 GB together) and a progressive JPEG of 2,010 scans. Each ends as one output (tagged, or a dead letter naming why), the
  * small images after them are tagged, and the service stays alive and live throughout: no out-of-memory crash loop,
  * no partition stalled for minutes.
  */
@@ -49,7 +49,7 @@ class LargeImagesIT {
     @Test
     void shouldEndEveryLargeImageAndTheScanBombAsOneOutputWhileStayingLive() throws Exception {
         ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "large", 1);
-        byte[] large = TestImages.png16Rgba(SIDE, SIDE);
+        byte[] large = TestImages.flatPng16Rgba(SIDE, SIDE);
         byte[] scanBomb = TestImages.manyScanJpeg(512, 2000);
         HttpServer images = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         images.setExecutor(Executors.newCachedThreadPool());
