@@ -8,11 +8,6 @@ import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.fetch.ImageLoader;
 import io.tagclip.image.RgbImage;
-import io.tagclip.pipeline.FailureKind;
-import io.tagclip.pipeline.ImageRequest;
-import io.tagclip.pipeline.Tag;
-import io.tagclip.pipeline.TagResult;
-import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.serde.MockSchemaRegistry;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
@@ -22,6 +17,7 @@ import io.tagclip.streams.InferenceWorker;
 import io.tagclip.streams.TaggerMetrics;
 import io.tagclip.streams.TaggerTopology;
 import io.tagclip.streams.TopologySettings;
+import io.tagclip.streams.VocabularyPipeline;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -29,12 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.avro.specific.SpecificRecord;
@@ -201,39 +195,5 @@ class DeadLetterReplayTest {
         SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type, registry);
         serde.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://" + scope), false);
         return serde;
-    }
-
-    /**
-     * Knows the vocabularies deployed to it; tags an image with every label of the request's subset (or of the
-     * vocabulary), naming the vocabulary in the provenance.
-     */
-    private static final class VocabularyPipeline implements TaggingPipeline {
-
-        private final Map<String, List<String>> vocabularies = new ConcurrentHashMap<>();
-
-        void deploy(String id, List<String> labels) {
-            vocabularies.put(id, List.copyOf(labels));
-        }
-
-        @Override
-        public List<TagResult> tag(List<ImageRequest> requests) {
-            List<TagResult> results = new ArrayList<>();
-            for (ImageRequest r : requests) {
-                List<String> vocabulary = vocabularies.get(r.vocabularyId());
-                if (vocabulary == null) {
-                    results.add(new TagResult.Failed(
-                            r.id(), FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary " + r.vocabularyId()));
-                    continue;
-                }
-                List<String> labels = r.labels().isEmpty() ? vocabulary : r.labels();
-                results.add(new TagResult.Tagged(
-                        r.id(),
-                        labels.stream().map(label -> new Tag(label, 0.5f, null)).toList(),
-                        Map.of(),
-                        new TagResult.Provenance("tagclip", "test-model", null, r.vocabularyId(), "v1", "p1"),
-                        1));
-            }
-            return results;
-        }
     }
 }
