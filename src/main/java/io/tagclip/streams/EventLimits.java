@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.header.Header;
 
 /**
  * Upper bounds on the fields of an input event and on every output record. An event past an input limit becomes an
@@ -15,8 +16,9 @@ import java.util.Optional;
  *
  * @param maxIdBytes          UTF-8 bytes of {@code ImageRef.id}; the id becomes the output key and is repeated in the value
  * @param maxUriChars         characters of {@code ImageRef.uri}
- * @param maxHeaders          entries of {@code ImageRef.headers}
- * @param maxHeaderBytes      UTF-8 bytes of all header names and values together
+ * @param maxHeaders          entries of {@code ImageRef.headers}; and, counted apart, the input record's Kafka headers
+ * @param maxHeaderBytes      UTF-8 bytes of all header names and values together; and, counted apart, the bytes of
+ *                            the record's Kafka header keys and values
  * @param maxLabels           entries of {@code ImageRef.labels}
  * @param maxNameChars        characters of one label, of {@code vocabularyId} and of {@code contentType}
  * @param maxRawValueBytes    bytes of an unparseable input kept in the dead letter's {@code rawValue}
@@ -112,6 +114,31 @@ public record EventLimits(
             return Optional.of("headers of " + headerBytes + " bytes exceed the limit of " + maxHeaderBytes);
         }
         return Optional.empty();
+    }
+
+    /**
+     * What is wrong with the Kafka headers of an input record, which are copied onto its output and kept in its dead
+     * letter: more than {@code maxHeaders} of them, or more than {@code maxHeaderBytes} of keys and values; empty when
+     * they are within both.
+     */
+    public Optional<String> recordHeaderViolation(List<Header> headers) {
+        if (headers.size() > maxHeaders) {
+            return Optional.of(headers.size() + " record headers exceed the limit of " + maxHeaders);
+        }
+        long bytes = recordHeaderBytes(headers);
+        if (bytes > maxHeaderBytes) {
+            return Optional.of("record headers of " + bytes + " bytes exceed the limit of " + maxHeaderBytes);
+        }
+        return Optional.empty();
+    }
+
+    /** UTF-8 bytes of the keys of Kafka {@code headers} and bytes of their values. */
+    static long recordHeaderBytes(Iterable<Header> headers) {
+        long bytes = 0;
+        for (Header h : headers) {
+            bytes += utf8Bytes(h.key()) + (h.value() == null ? 0 : h.value().length);
+        }
+        return bytes;
     }
 
     /** UTF-8 bytes of all names and values of {@code headers}. */

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -101,6 +103,7 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata source =
                 context.recordMetadata().orElseThrow(() -> new IllegalStateException("record without source metadata"));
+        List<Header> headers = PendingRef.copyOf(record.headers());
         ImageRef ref;
         try {
             ref = parse(source, record);
@@ -110,15 +113,16 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             }
             String message = "cannot parse record " + where(source) + " as ImageRef: " + e;
             LOG.info(EventMapper.cut(message, EventLimits.MAX_MESSAGE_CHARS));
-            deadLetterInvalid(keyAsId(record.key()), source, record, message);
+            deadLetterInvalid(keyAsId(record.key()), null, headers, source, record, message);
             return;
         }
-        Optional<String> violation = settings.limits().violation(ref);
+        Optional<String> violation =
+                settings.limits().violation(ref).or(() -> settings.limits().recordHeaderViolation(headers));
         if (violation.isPresent()) {
             String message = "record " + where(source) + " exceeds an input limit: " + violation.get();
             LOG.info(message);
             String id = EventLimits.utf8Bytes(ref.getId()) <= settings.limits().maxIdBytes() ? ref.getId() : null;
-            deadLetterInvalid(id, source, record, message);
+            deadLetterInvalid(id, ref, headers, source, record, message);
             return;
         }
         if (buffered == 0) {
@@ -126,7 +130,7 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         }
         buffer.put(
                 source.offset(),
-                new PendingRef(source.topic(), source.partition(), source.offset(), record.timestamp(), ref));
+                new PendingRef(source.topic(), source.partition(), source.offset(), record.timestamp(), ref, headers));
         buffered++;
         if (buffered >= settings.maxBatchSize()) {
             flush();
@@ -134,15 +138,23 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     }
 
     /**
-     * Dead-letters a record that cannot be tagged. The batch buffered before it is flushed first, so that every
-     * output, dead letters included, leaves in input order per partition (a fetch failure of an earlier record is a
-     * dead letter too, written at its flush).
+     * Dead-letters a record that cannot be tagged; {@code ref} is its event when it parsed (past a limit), else null.
+     * The batch buffered before it is flushed first, so that every output, dead letters included, leaves in input
+     * order per partition (a fetch failure of an earlier record is a dead letter too, written at its flush).
      */
-    private void deadLetterInvalid(String id, RecordMetadata source, Record<byte[], byte[]> record, String message) {
+    private void deadLetterInvalid(
+            String id,
+            ImageRef ref,
+            List<Header> headers,
+            RecordMetadata source,
+            Record<byte[], byte[]> record,
+            String message) {
         flush();
         metrics.failed(FailureReason.INVALID_EVENT.name());
         ImageTagFailure failure = EventMapper.invalidEvent(
                 id,
+                ref,
+                headers,
                 source.topic(),
                 source.partition(),
                 source.offset(),
@@ -266,12 +278,14 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         String id = pending.ref().getId();
         if (outcome instanceof Outcome.Tagged tagged) {
             SpecificRecord tags = EventMapper.tags(pending, tagged, flushStartMillis, now);
-            long bytes = EventMapper.recordBytes(id, tags);
+            Headers headers = EventMapper.outputHeaders(pending.headers());
+            long bytes = EventMapper.recordBytes(id, tags, headers);
             if (bytes <= settings.limits().maxOutputBytes()) {
                 metrics.tagged();
                 metrics.answeredBy(tagged.result().provenance().method());
                 context.forward(
-                        new Record<String, SpecificRecord>(id, tags, pending.timestamp()), TaggerTopology.TAGS_SINK);
+                        new Record<String, SpecificRecord>(id, tags, pending.timestamp(), headers),
+                        TaggerTopology.TAGS_SINK);
                 forwardSample(id, tagged, pending.timestamp(), now);
                 return;
             }
@@ -293,14 +307,29 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     }
 
     /**
-     * Forwards {@code failure}, bounded, to the dead-letter sink, keyed by its id. Should even the bounded letter be
-     * too large (only with an output limit close to the input limits), id, URI, headers, raw value and raw key are
-     * dropped.
+     * Forwards {@code failure}, bounded, to the dead-letter sink, keyed by its id, with the input record's headers
+     * (those it keeps in {@code recordHeaders}) and the {@link DeadLetterHeaders}. Should the bounded letter be too
+     * large, the input and the record's headers are dropped (and so not copied onto the record either); should it
+     * still be too large (only with an output limit close to the input limits), id, URI, headers, raw value and raw
+     * key are dropped too. The message says what was dropped.
      */
     private void forwardDeadLetter(ImageTagFailure failure, long timestamp) {
+        long max = settings.limits().maxOutputBytes();
         ImageTagFailure letter = EventMapper.bounded(failure, settings.limits());
-        long bytes = EventMapper.recordBytes(letter.getId(), letter);
-        if (bytes > settings.limits().maxOutputBytes()) {
+        Headers headers = EventMapper.deadLetterHeaders(letter);
+        long bytes = EventMapper.recordBytes(letter.getId(), letter, headers);
+        if (bytes > max && (letter.getInput() != null || letter.getRecordHeaders() != null)) {
+            String suffix = "; input and recordHeaders dropped: the dead letter was " + bytes + " bytes";
+            letter = ImageTagFailure.newBuilder(letter)
+                    .setInput(null)
+                    .setRecordHeaders(null)
+                    .setMessage(EventMapper.cut(letter.getMessage(), EventLimits.MAX_MESSAGE_CHARS - suffix.length())
+                            + suffix)
+                    .build();
+            headers = EventMapper.deadLetterHeaders(letter);
+            bytes = EventMapper.recordBytes(letter.getId(), letter, headers);
+        }
+        if (bytes > max) {
             letter = ImageTagFailure.newBuilder(letter)
                     .setId(null)
                     .setUri(null)
@@ -311,8 +340,11 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
                             + "; id, uri, headers, rawValue and rawKey dropped: the dead letter was " + bytes
                             + " bytes")
                     .build();
+            headers = EventMapper.deadLetterHeaders(letter);
         }
-        context.forward(new Record<String, SpecificRecord>(letter.getId(), letter, timestamp), TaggerTopology.DLQ_SINK);
+        context.forward(
+                new Record<String, SpecificRecord>(letter.getId(), letter, timestamp, headers),
+                TaggerTopology.DLQ_SINK);
     }
 
     private List<PendingRef> drain() {

@@ -4,16 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
+import io.tagclip.avro.KafkaHeader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -116,5 +123,118 @@ class TagclipCommandTest {
         assertThat(json.get("id").isNull()).isTrue();
         assertThat(json.get("headers").size()).isZero();
         assertThat(List.of(json.fieldNames().next())).containsExactly("id");
+    }
+
+    @Test
+    void shouldReadBackTheDeadLetterItPrintsWithItsInputAndRecordHeaders() {
+        ImageTagFailure failure = deadLetter();
+
+        JsonNode json = AvroJson.toJson(failure, failure.getSchema());
+        Object read = AvroJson.fromJson(json, failure.getSchema());
+
+        assertThat(read).isEqualTo(failure);
+        assertThat(json.get("input").get("vocabularyId").asText()).isEqualTo("pets");
+        assertThat(json.get("recordHeaders").get(0).get("value").asText()).isEqualTo("AP8=");
+        assertThat(json.get("recordHeaders").get(1).get("value").isNull()).isTrue();
+    }
+
+    @Test
+    void shouldNameThePathOfAValueThatDoesNotFitTheSchema() {
+        ImageTagFailure failure = deadLetter();
+        JsonNode json = AvroJson.toJson(failure, failure.getSchema());
+        ((ObjectNode) json.get("input")).put("producedAt", "yesterday");
+
+        assertThatThrownBy(() -> AvroJson.fromJson(json, failure.getSchema()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("$.input.producedAt: expected ISO-8601 instant");
+    }
+
+    @Test
+    void shouldTurnADeadLetterIntoItsInputRecordKeyedByIdWithItsHeaders() {
+        ImageTagFailure failure = deadLetter();
+
+        DeadLetterReplay.Entry entry = DeadLetterReplay.parse(
+                3, AvroJson.toJson(failure, failure.getSchema()).toString(), "image-refs");
+
+        assertThat(entry.skipped()).isNull();
+        assertThat(entry.letter()).isEqualTo("image-refs-1@12 UNKNOWN_VOCABULARY");
+        ProducerRecord<String, ImageRef> record = entry.record();
+        assertThat(record.topic()).isEqualTo("image-refs");
+        assertThat(record.key()).isEqualTo("cat-7");
+        assertThat(record.value()).isEqualTo(failure.getInput());
+        assertThat(record.headers().toArray()).extracting(h -> h.key()).containsExactly("traceparent", "empty");
+        assertThat(record.headers().lastHeader("traceparent").value()).isEqualTo(new byte[] {0, (byte) 0xff});
+        assertThat(record.headers().lastHeader("empty").value()).isNull();
+    }
+
+    @Test
+    void shouldSkipDeadLettersWithoutAnInputNamingTheirLinesAndExitWithOne(@TempDir Path dir) throws Exception {
+        ImageTagFailure unparseable = ImageTagFailure.newBuilder()
+                .setReason(FailureReason.INVALID_EVENT)
+                .setReasonName("INVALID_EVENT")
+                .setMessage("cannot parse")
+                .setFailedAt(Instant.EPOCH)
+                .setRawValue(ByteBuffer.wrap(new byte[] {1}))
+                .build();
+        ObjectNode older =
+                (ObjectNode) AvroJson.toJson(deadLetter(), deadLetter().getSchema());
+        older.remove(List.of("input", "recordHeaders"));
+        Path file = dir.resolve("dlq.jsonl");
+        Files.writeString(
+                file, AvroJson.toJson(unparseable, unparseable.getSchema()) + "\n\n" + older + "\nnot json\n");
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TagclipCommand()).setErr(new PrintWriter(err));
+
+        int code = cli.execute("produce", "--from-dead-letter", file.toString(), "--bootstrap-servers", "nowhere:1");
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString())
+                .contains("line 1 (?-?@? INVALID_EVENT): skipped, its input could not be parsed")
+                .contains("line 3 (image-refs-1@12 UNKNOWN_VOCABULARY): skipped, written before dead letters kept")
+                .contains("line 4 (?): skipped, not JSON")
+                .contains("replayed 0 of 3 dead letters");
+    }
+
+    @Test
+    void shouldRefuseAReplayMixedWithTheOptionsOfANewEventAndAProduceWithNeither(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("dlq.jsonl"), "");
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TagclipCommand()).setErr(new PrintWriter(err));
+
+        assertThat(cli.execute("produce", "--from-dead-letter", file.toString(), "--vocabulary", "pets"))
+                .isEqualTo(2);
+        assertThat(cli.execute("produce")).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("--vocabulary")
+                .contains("do not go with it")
+                .contains("Give --uri (a new event) or --from-dead-letter FILE (a replay)");
+    }
+
+    private static ImageTagFailure deadLetter() {
+        ImageRef input = ImageRef.newBuilder()
+                .setId("cat-7")
+                .setUri("https://example.com/cat.jpg")
+                .setContentType("image/jpeg")
+                .setVocabularyId("pets")
+                .setLabels(List.of("cat", "dog"))
+                .setProducedAt(Instant.parse("2026-01-02T03:04:05.678Z"))
+                .setHeaders(Map.of("tenant", "acme"))
+                .build();
+        return ImageTagFailure.newBuilder()
+                .setId("cat-7")
+                .setUri(input.getUri())
+                .setReason(FailureReason.UNKNOWN_VOCABULARY)
+                .setReasonName("UNKNOWN_VOCABULARY")
+                .setMessage("unknown vocabulary pets")
+                .setFailedAt(Instant.parse("2026-01-02T03:04:06Z"))
+                .setSourceTopic("image-refs")
+                .setSourcePartition(1)
+                .setSourceOffset(12L)
+                .setHeaders(Map.of("tenant", "acme"))
+                .setInput(input)
+                .setRecordHeaders(List.of(
+                        new KafkaHeader("traceparent", ByteBuffer.wrap(new byte[] {0, (byte) 0xff})),
+                        new KafkaHeader("empty", null)))
+                .build();
     }
 }

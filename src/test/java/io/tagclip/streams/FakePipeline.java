@@ -12,8 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A deterministic pipeline: tags every image "w{width}" with score 1, fails vocabulary "nope" with
- * UNKNOWN_VOCABULARY, fails an image whose id starts with "explode" with INFERENCE_FAILED after two attempts (as a
- * pipeline does whose shared forward failed and whose retry alone failed again), and records the size of every call.
+ * UNKNOWN_VOCABULARY, a label subset naming "no-such-label" with UNKNOWN_LABEL, an image whose id starts with
+ * "explode" with INFERENCE_FAILED after two attempts (as a pipeline does whose shared forward failed and whose retry
+ * alone failed again), and records the size of every call.
  */
 public final class FakePipeline implements TaggingPipeline {
 
@@ -31,6 +32,8 @@ public final class FakePipeline implements TaggingPipeline {
                 results.add(new TagResult.Failed(r.id(), FailureKind.INFERENCE_FAILED, "boom on " + r.id(), 2));
             } else if ("nope".equals(r.vocabularyId())) {
                 results.add(new TagResult.Failed(r.id(), FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary nope"));
+            } else if (r.labels().contains("no-such-label")) {
+                results.add(new TagResult.Failed(r.id(), FailureKind.UNKNOWN_LABEL, "unknown label no-such-label"));
             } else {
                 String label = "w" + r.image().width();
                 results.add(new TagResult.Tagged(

@@ -156,6 +156,26 @@ class MicroBatchProcessorTest {
     }
 
     @Test
+    void shouldCopyTheRecordHeadersOfRefsRestoredFromChangelogOntoTheirOutputs() {
+        MicroBatchProcessor beforeCrash = processor(8);
+        context.setRecordMetadata(TOPIC, 0, nextOffset++);
+        ImageRef ref = TaggerTopologyTest.ref("x", "https://example.com/x.jpg");
+        Record<byte[], byte[]> record =
+                new Record<>("x".getBytes(), refSerde.serializer().serialize(TOPIC, ref), 1_699_999_999_000L);
+        record.headers().add("traceparent", "00-trace-span-01".getBytes()).add("empty", null);
+        beforeCrash.process(record);
+
+        context.scheduledPunctuators().clear();
+        processor(8); // a new instance over the same store, as after a crash and changelog restore
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(System.currentTimeMillis());
+
+        assertThat(context.forwarded()).singleElement().satisfies(f -> {
+            assertThat(f.record().headers().lastHeader("traceparent").value()).isEqualTo("00-trace-span-01".getBytes());
+            assertThat(f.record().headers().lastHeader("empty").value()).isNull();
+        });
+    }
+
+    @Test
     void shouldCarryQueueAndFetchTimingsIntoTheOutput() {
         MicroBatchProcessor processor = processor(1);
 
