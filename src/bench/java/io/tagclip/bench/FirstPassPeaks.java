@@ -35,7 +35,10 @@ import java.util.SplittableRandom;
  * setting of the service it is the resident set the service would reach from a fresh start. Prints one tab-separated
  * line per size: pass, size, tokens, estimate MB, measured MB, their ratio.
  *
- * <p>Arguments: {@code first|gradcam:TAGS WxH...}.
+ * <p>Arguments: {@code first|forward|gradcam:TAGS [--vision WIDTH,HEADS,LAYERS] WxH...}: {@code forward} is the
+ * first pass's forward alone (no DMAR), and {@code --vision} replaces ViT-B/16's vision tower by one of these
+ * dimensions (MLP 4 × WIDTH), to check the estimate's per-phase counts. Each line also gives the measured peak in
+ * {@code [T,T]} float32 maps.
  */
 public final class FirstPassPeaks {
 
@@ -43,15 +46,22 @@ public final class FirstPassPeaks {
 
     public static void main(String[] args) throws IOException, InterruptedException {
         if (args.length < 2) {
-            throw new IllegalArgumentException(
-                    "usage: FirstPassPeaks first|gradcam:TAGS WxH..., got " + Arrays.toString(args));
+            throw new IllegalArgumentException("usage: FirstPassPeaks first|forward|gradcam:TAGS"
+                    + " [--vision WIDTH,HEADS,LAYERS] WxH..., got " + Arrays.toString(args));
         }
         String pass = args[0];
         int tags = pass.startsWith("gradcam:") ? Integer.parseInt(pass.substring("gradcam:".length())) : 0;
-        try (ClipModel model = RandomClip.randomWeights(ClipConfig.vitB16(), 42, ClipOptions.cpu())) {
+        ClipConfig config = ClipConfig.vitB16();
+        int first = 1;
+        if (args[1].equals("--vision")) {
+            String[] d = args[2].split(",");
+            config = vision(config, Integer.parseInt(d[0]), Integer.parseInt(d[1]), Integer.parseInt(d[2]));
+            first = 3;
+        }
+        try (ClipModel model = RandomClip.randomWeights(config, 42, ClipOptions.cpu())) {
             FirstPassMemory memory = ClipModelBackbone.firstPassMemory(model);
-            firstPass(model, image(224, 224)); // warm-up
-            for (int a = 1; a < args.length; a++) {
+            forward(model, image(224, 224)); // warm-up
+            for (int a = first; a < args.length; a++) {
                 String[] size = args[a].split("x");
                 int width = Integer.parseInt(size[0]);
                 int height = Integer.parseInt(size[1]);
@@ -63,14 +73,54 @@ public final class FirstPassPeaks {
                 if (tags > 0) {
                     estimate = memory.gradCamBytes(tokens, tags);
                     measured = peakDuring(() -> gradCam(model, image, tags));
+                } else if (pass.equals("forward")) {
+                    estimate = memory.tagClipBytes(1, tokens, false);
+                    measured = peakDuring(() -> forward(model, image));
                 } else {
                     estimate = memory.tagClipBytes(1, tokens, false);
                     measured = peakDuring(() -> firstPass(model, image));
                 }
                 System.out.printf(
-                        "%s\t%dx%d\ttokens=%d\testimateMB=%.0f\tmeasuredMB=%.0f\tratio=%.2f%n",
-                        pass, width, height, tokens, estimate / 1e6, measured / 1e6, (double) estimate / measured);
+                        "%s\t%s\t%dx%d\ttokens=%d\testimateMB=%.0f\tmeasuredMB=%.0f\tratio=%.2f\tmeasuredMaps=%.1f%n",
+                        pass,
+                        config.visionWidth() + "," + config.visionHeads() + "," + config.visionLayers(),
+                        width,
+                        height,
+                        tokens,
+                        estimate / 1e6,
+                        measured / 1e6,
+                        (double) estimate / measured,
+                        measured / (4.0 * tokens * tokens));
             }
+        }
+    }
+
+    /** ViT-B/16 with a vision tower of these dimensions (MLP 4 × width) and a small text tower. */
+    private static ClipConfig vision(ClipConfig b16, int width, int heads, int layers) {
+        return new ClipConfig(
+                width,
+                layers,
+                heads,
+                4 * width,
+                b16.patchSize(),
+                b16.imageSize(),
+                b16.visionEps(),
+                b16.visionActivation(),
+                64,
+                1,
+                1,
+                256,
+                b16.contextLength(),
+                b16.vocabSize(),
+                b16.textEps(),
+                b16.textActivation(),
+                64);
+    }
+
+    /** The first pass's forward alone: every layer's map kept, stacked and handed over, no DMAR. */
+    private static void forward(ClipModel model, ClipImage image) {
+        try (NDManager scope = model.manager().newSubManager()) {
+            model.encodeImagesTagClip(List.of(image.toNDArray(scope)), TagClipParams.REFERENCE.lastLayerSelfMask());
         }
     }
 
