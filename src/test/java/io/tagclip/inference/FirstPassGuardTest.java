@@ -56,11 +56,13 @@ class FirstPassGuardTest {
     void shouldRefuseThePhotoInReferenceModeInAMomentNamingTheEstimate() {
         long estimate = ClipModelBackbone.firstPassMemory(model).tagClipBytes(1, 47_001, false);
         List<TagResult> results;
-        long start = System.nanoTime();
+        double seconds;
         try (TaggingPipeline pipeline = open(PipelineSettings.Mode.REFERENCE)) {
+            pipeline.tag(List.of(ImageRequest.of("warm-up", small()))); // text features, outside the timed call
+            long start = System.nanoTime();
             results = tag(pipeline);
+            seconds = (System.nanoTime() - start) / 1e9;
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
 
         TagResult.Failed refused = (TagResult.Failed) results.get(0);
         assertThat(refused.kind()).isEqualTo(FailureKind.TOO_LARGE);
@@ -69,7 +71,7 @@ class FirstPassGuardTest {
                 .contains("(" + estimate + " bytes)", "2.0 GiB (" + BUDGET + " bytes)")
                 .contains("throughput mode", "long side of at most");
         assertThat(results.get(1)).isInstanceOf(TagResult.Tagged.class);
-        assertThat(seconds).as("refused before its forward").isLessThan(30);
+        assertThat(seconds).as("refused before its forward").isLessThan(20);
     }
 
     @Test
