@@ -1,6 +1,7 @@
 package io.tagclip.bench;
 
 import ai.djl.ndarray.NDArray;
+import io.tagclip.batch.FirstPassMemory;
 import io.tagclip.tagging.TagClipBackbone;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +36,8 @@ final class CountingBackbone implements TagClipBackbone {
     }
 
     @Override
-    public int visionLayers() {
-        return delegate.visionLayers();
+    public FirstPassMemory firstPassMemory() {
+        return delegate.firstPassMemory();
     }
 
     @Override

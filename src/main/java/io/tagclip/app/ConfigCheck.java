@@ -1,6 +1,7 @@
 package io.tagclip.app;
 
 import io.tagclip.fetch.AddressGuard;
+import io.tagclip.inference.FirstPassBudget;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.pipeline.Method;
 import io.tagclip.vocab.Vocabularies;
@@ -78,6 +79,11 @@ final class ConfigCheck {
         TaggerConfig.Model model = config.model();
         check(problems, "tagger.model.method", model.method(), () -> Method.of(model.method()));
         check(problems, "tagger.model.mode", model.mode(), () -> PipelineSettings.Mode.of(model.mode()));
+        check(
+                problems,
+                PipelineProducer.MAX_FIRST_PASS_BYTES,
+                model.maxFirstPassBytes(),
+                () -> FirstPassBudget.parse(model.maxFirstPassBytes()));
         check(
                 problems,
                 "tagger.model.vocabulary",

@@ -15,6 +15,7 @@ import io.tagclip.hub.DownloadProgress;
 import io.tagclip.hub.HubOptions;
 import io.tagclip.hub.ModelLocator;
 import io.tagclip.image.RgbImage;
+import io.tagclip.inference.FirstPassBudget;
 import io.tagclip.inference.NativeAllocator;
 import io.tagclip.inference.OnlineCdulPipeline;
 import io.tagclip.inference.OnlineSettings;
@@ -46,6 +47,9 @@ public class PipelineProducer {
 
     /** How throughput mode sizes images; {@link #keepLongSide} tells the fetcher the long side it keeps. */
     private static final BatchingPolicy SIZING = BatchingPolicy.DEFAULT;
+
+    /** The key of the first-pass memory budget. */
+    static final String MAX_FIRST_PASS_BYTES = "tagger.model.max-first-pass-bytes";
 
     /** Side of the grey image that makes a vocabulary's text features at start; any size the model accepts works. */
     private static final int WARM_UP_SIDE = 32;
@@ -86,7 +90,11 @@ public class PipelineProducer {
                 .withBoxes(m.boxes())
                 .withMode(PipelineSettings.Mode.of(m.mode()))
                 .withBatching(SIZING.withMaxImagesPerForward(config.batch().maxImagesPerCall())
-                        .forDevice(model.device().isGpu()));
+                        .forDevice(model.device().isGpu()))
+                .withFirstPassBudget(firstPassBudget(m));
+        LOG.infof(
+                "first-pass memory budget: %s (%s); larger images become TOO_LARGE dead letters",
+                settings.firstPassBudget().describe(model.device()), MAX_FIRST_PASS_BYTES);
         TextFeatureCache cache =
                 new TextFeatureCache(m.textCacheDir().orElseGet(TextFeatureCache::defaultDirectory), status);
         TextTable.NameEmbedder ensemble = cache.cached(
@@ -108,8 +116,20 @@ public class PipelineProducer {
         }
         TaggingPipeline pipeline = Pipelines.open(model, ensemble, method, vocabularies.all(), settings);
         // Text features come from the plain tagger: preparing them needs no segmentation of the warm-up image.
-        TaggingPipeline served = m.masks() ? Pipelines.withMasks(pipeline, model, vocabularies.all()) : pipeline;
+        TaggingPipeline served = m.masks()
+                ? Pipelines.withMasks(pipeline, model, vocabularies.all(), settings.firstPassBudget())
+                : pipeline;
         return prepared(served, pipeline, vocabularies.all(), status);
+    }
+
+    /** {@code tagger.model.max-first-pass-bytes}, or an error naming the key and the value. */
+    static FirstPassBudget firstPassBudget(TaggerConfig.Model m) {
+        try {
+            return FirstPassBudget.parse(m.maxFirstPassBytes());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    MAX_FIRST_PASS_BYTES + "=" + m.maxFirstPassBytes() + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -303,6 +303,15 @@ public interface TaggerConfig {
         boolean masks();
 
         /**
+         * Memory one first pass may take (estimated before it runs; the Grad-CAM pass of masks too): bytes, or a
+         * percentage of what the device leaves for tensors (the machine's or container's memory less the max heap on
+         * the CPU, the GPU's memory on a GPU). An image above it is a TOO_LARGE dead letter, and first passes share a
+         * forward only within it.
+         */
+        @WithDefault("50%")
+        String maxFirstPassBytes();
+
+        /**
          * Where text features are kept between starts (keyed by model revision, dtype, prompt ensemble and vocabulary
          * names); default {@code ~/.cache/tagclip/text-features}, beside the model cache.
          */

@@ -12,6 +12,7 @@ import io.tagclip.clip.ClipModel;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Box;
+import io.tagclip.pipeline.FailureKind;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Tag;
 import io.tagclip.pipeline.TagResult;
@@ -237,7 +238,9 @@ public class TryItPage {
             return;
         }
         if (result instanceof TagResult.Failed failed) {
-            json(ctx, 500, error(failed.kind().name(), failed.message()));
+            // An image too large for the first-pass memory budget is the upload's fault, as a body over the limit is.
+            int status = failed.kind() == FailureKind.TOO_LARGE ? 413 : 500;
+            json(ctx, status, error(failed.kind().name(), failed.message()));
             return;
         }
         TagResult.Tagged tagged = (TagResult.Tagged) result;

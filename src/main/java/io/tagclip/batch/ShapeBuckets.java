@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.LongToIntFunction;
 import java.util.function.ToIntFunction;
 
 /**
@@ -64,6 +65,16 @@ public final class ShapeBuckets {
      */
     public static <T> List<List<Integer>> byTokens(
             List<T> items, ToIntFunction<T> tokens, BatchingPolicy policy, int layers) {
+        return byTokens(items, tokens, policy, longest -> policy.imagesPerForward(longest, layers));
+    }
+
+    /**
+     * As {@link #byTokens(List, ToIntFunction, BatchingPolicy, int)}, with the images a forward may take at its
+     * padded length given by {@code perForward} (at least 1 is always taken) instead of the policy's attention budget;
+     * the policy still bounds the padding.
+     */
+    public static <T> List<List<Integer>> byTokens(
+            List<T> items, ToIntFunction<T> tokens, BatchingPolicy policy, LongToIntFunction perForward) {
         Integer[] order = new Integer[items.size()];
         int[] length = new int[items.size()];
         for (int i = 0; i < order.length; i++) {
@@ -93,7 +104,7 @@ public final class ShapeBuckets {
             current.add(i);
             longest = length[i];
             real = length[i];
-            limit = policy.imagesPerForward(longest, layers);
+            limit = Math.max(1, perForward.applyAsInt(longest));
         }
         if (!current.isEmpty()) {
             forwards.add(List.copyOf(current));

@@ -10,7 +10,6 @@ import io.tagclip.eval.SegmentationMetrics;
 import io.tagclip.eval.SplitEntry;
 import io.tagclip.eval.SplitFile;
 import io.tagclip.image.RgbImage;
-import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.TagResult;
@@ -99,8 +98,7 @@ final class EvalSegCommand implements Callable<Integer> {
                 throw new EvaluationException("split " + split + " lists no images");
             }
             entries = images.first(entries);
-            TaggingPipeline pipeline =
-                    Pipelines.withMasks(session.pipeline(), session.model(), Vocabularies.of(List.of(vocabulary)));
+            TaggingPipeline pipeline = session.withMasks(Vocabularies.of(List.of(vocabulary)));
             pipeline.warmUp(); // text features now, outside the timed loop
             SegmentationMetrics metrics = new SegmentationMetrics(1 + vocabulary.numClasses());
             ImageFolder folder = new ImageFolder(images.folder());

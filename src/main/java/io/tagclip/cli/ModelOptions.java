@@ -11,6 +11,7 @@ import io.tagclip.clip.TextProgress;
 import io.tagclip.hub.DownloadListener;
 import io.tagclip.hub.HubOptions;
 import io.tagclip.hub.ModelLocator;
+import io.tagclip.inference.FirstPassBudget;
 import io.tagclip.inference.NativeAllocator;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
@@ -118,11 +119,22 @@ final class ModelOptions {
 
     @Option(
             names = "--mode",
-            defaultValue = "reference",
-            paramLabel = "reference|throughput",
-            description = "TagCLIP sizing: reference (the official code's exact behaviour) or throughput "
-                    + "(bucketed sizes, batched forwards) (default: ${DEFAULT-VALUE}).")
+            defaultValue = "throughput",
+            paramLabel = "throughput|reference",
+            description = "TagCLIP sizing: throughput (images up to a 768-pixel long side at the reference's size, "
+                    + "larger ones scaled down to it; batched forwards) or reference (the official code's exact "
+                    + "behaviour at every size, for parity work) (default: ${DEFAULT-VALUE}).")
     String mode;
+
+    @Option(
+            names = "--max-first-pass-bytes",
+            defaultValue = "50%",
+            paramLabel = "BYTES|PERCENT",
+            description = "Memory one first pass (and the Grad-CAM pass of --masks) may take, estimated before it "
+                    + "runs: bytes, or a percentage of what the device leaves for tensors (memory less the max heap "
+                    + "on the CPU, the GPU's memory on a GPU); a larger image is refused as too large "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String maxFirstPassBytes;
 
     @Option(
             names = "--coarse-buckets",
@@ -144,6 +156,15 @@ final class ModelOptions {
 
     PipelineSettings.Mode mode() {
         return PipelineSettings.Mode.of(mode);
+    }
+
+    /** The first-pass memory budget, or an error naming the option and the bad value. */
+    FirstPassBudget firstPassBudget() {
+        try {
+            return FirstPassBudget.parse(maxFirstPassBytes);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--max-first-pass-bytes " + e.getMessage(), e);
+        }
     }
 
     int batch() {
@@ -190,12 +211,7 @@ final class ModelOptions {
                             chosen,
                             prepared.vocabularies(),
                             prepared.settings());
-            return new Session(
-                    prepared.loaded(),
-                    pipeline,
-                    prepared.vocabulary(),
-                    chosen,
-                    prepared.settings().mode());
+            return new Session(prepared.loaded(), pipeline, prepared.vocabulary(), chosen, prepared.settings());
         } catch (RuntimeException e) {
             prepared.close();
             throw e;
@@ -225,6 +241,7 @@ final class ModelOptions {
     Prepared prepare(
             TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err, Progress.Style style) {
         PipelineSettings.Mode sizing = mode();
+        FirstPassBudget budget = firstPassBudget();
         int perCall = batch();
         Vocabularies.Resolved resolved = Vocabularies.builtIn().resolve(vocabulary);
         Vocabularies vocabularies = resolved.all();
@@ -236,7 +253,8 @@ final class ModelOptions {
                 .withDecision(decision)
                 .withBoxes(boxes)
                 .withMode(sizing)
-                .withBatching(batching);
+                .withBatching(batching)
+                .withFirstPassBudget(budget);
         TextFeatureReport report = new TextFeatureReport(err, style);
         Loaded loaded = loader.load(locateModel(downloadProgress(err, style)), report);
         try {
@@ -288,11 +306,20 @@ final class ModelOptions {
 
     /** A loaded model and its pipeline; closing closes the pipeline, and the model when the command owns it. */
     record Session(
-            Loaded loaded, TaggingPipeline pipeline, Vocabulary vocabulary, Method method, PipelineSettings.Mode mode)
+            Loaded loaded, TaggingPipeline pipeline, Vocabulary vocabulary, Method method, PipelineSettings settings)
             implements AutoCloseable {
 
         ClipModel model() {
             return loaded.model();
+        }
+
+        PipelineSettings.Mode mode() {
+            return settings.mode();
+        }
+
+        /** {@code pipeline()} followed by masks for every tag, within the same first-pass budget. */
+        TaggingPipeline withMasks(Vocabularies vocabularies) {
+            return Pipelines.withMasks(pipeline, model(), vocabularies, settings.firstPassBudget());
         }
 
         @Override

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tagclip.image.RgbImage;
-import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.Mask;
@@ -163,8 +162,7 @@ final class TagCommand implements Callable<Integer> {
             OverlayRenderer renderer = new OverlayRenderer(session.vocabulary().labels());
             TaggingPipeline pipeline = maskFiles == null
                     ? session.pipeline()
-                    : Pipelines.withMasks(
-                            session.pipeline(), session.model(), Vocabularies.of(List.of(session.vocabulary())));
+                    : session.withMasks(Vocabularies.of(List.of(session.vocabulary())));
             int batch = model.batch();
             for (int from = 0; from < files.size(); from += batch) {
                 List<Path> chunk = files.subList(from, Math.min(files.size(), from + batch));

@@ -1,6 +1,7 @@
 package io.tagclip.inference;
 
 import ai.djl.ndarray.NDManager;
+import io.tagclip.batch.FirstPassTooLarge;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Box;
 import io.tagclip.pipeline.FailureKind;
@@ -25,7 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The retry rule lives here and only here: work that several images share (a forward) runs through
  * {@link Forwards#together}; when it throws, each of its images runs again alone, so only an image that fails alone
  * is reported failed ({@link FailureKind#INFERENCE_FAILED}, two attempts), never its batch-mates. Because a method
- * computes every image's scores from its own tensors only, the retry does not change anyone's result.
+ * computes every image's scores from its own tensors only, the retry does not change anyone's result. An image the
+ * method refuses while preparing it because its forward would not fit the memory budget ({@link FirstPassTooLarge})
+ * is reported {@link FailureKind#TOO_LARGE} and never reaches a forward.
  *
  * <p>A vocabulary's text side (text features, or a scorer holding them) is built on first use by
  * {@link #textSide} and kept until {@link #close()}. Thread-safe: inference runs one batch at a time.
@@ -232,11 +235,10 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
 
     private static void fail(Job<?> job, RuntimeException e, int attempts) {
         RgbImage image = job.request.image();
-        job.failure = new TagResult.Failed(
-                job.request.id(),
-                FailureKind.INFERENCE_FAILED,
-                "image '" + job.request.id() + "' (" + image.width() + "x" + image.height() + "): " + e,
-                attempts);
+        String which = "image '" + job.request.id() + "' (" + image.width() + "x" + image.height() + "): ";
+        job.failure = e instanceof FirstPassTooLarge
+                ? new TagResult.Failed(job.request.id(), FailureKind.TOO_LARGE, which + e.getMessage(), attempts)
+                : new TagResult.Failed(job.request.id(), FailureKind.INFERENCE_FAILED, which + e, attempts);
     }
 
     private TagResult.Tagged tagged(Job<S> job, long millis) {

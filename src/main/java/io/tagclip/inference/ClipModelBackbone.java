@@ -1,6 +1,8 @@
 package io.tagclip.inference;
 
 import ai.djl.ndarray.NDArray;
+import io.tagclip.batch.FirstPassMemory;
+import io.tagclip.clip.ClipConfig;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.VisionOutput;
 import io.tagclip.tagging.TagClipBackbone;
@@ -22,8 +24,19 @@ public final class ClipModelBackbone implements TagClipBackbone {
     }
 
     @Override
-    public int visionLayers() {
-        return model.config().visionLayers();
+    public FirstPassMemory firstPassMemory() {
+        return firstPassMemory(model);
+    }
+
+    /** The vision tower's dimensions of {@code model}, on its device, for first-pass memory estimates. */
+    public static FirstPassMemory firstPassMemory(ClipModel model) {
+        ClipConfig c = model.config();
+        return new FirstPassMemory(
+                c.visionLayers(),
+                c.visionHeads(),
+                c.visionWidth(),
+                c.visionMlpWidth(),
+                model.device().isGpu());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tagclip.inference;
 
+import io.tagclip.batch.FirstPassTooLarge;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.pipeline.FailureKind;
 import io.tagclip.pipeline.ImageRequest;
@@ -24,19 +25,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * tagged image a mask from CLIP-ES on that image and its tags ({@link ClsSegmenter}), fed in ascending class index as
  * the official flow reads them. Each mask is the set of pixels the image's label map gives to the tag, so the masks of
  * one image are disjoint. An image whose segmentation fails becomes a {@link FailureKind#INFERENCE_FAILED} result
- * alone; its batch-mates keep theirs.
+ * alone, one whose Grad-CAM pass would exceed the memory budget a {@link FailureKind#TOO_LARGE} one (refused before
+ * the pass); its batch-mates keep theirs.
  */
 final class MaskingPipeline implements TaggingPipeline {
 
     private final TaggingPipeline tagger;
     private final ClipModel model;
     private final Vocabularies vocabularies;
+    private final long budget;
     private final Map<String, ClsSegmenter> segmenters = new ConcurrentHashMap<>();
 
-    MaskingPipeline(TaggingPipeline tagger, ClipModel model, Vocabularies vocabularies) {
+    /** @param budget bytes one image's Grad-CAM pass may take */
+    MaskingPipeline(TaggingPipeline tagger, ClipModel model, Vocabularies vocabularies, long budget) {
         this.tagger = Objects.requireNonNull(tagger, "tagger");
         this.model = Objects.requireNonNull(model, "model");
         this.vocabularies = Objects.requireNonNull(vocabularies, "vocabularies");
+        this.budget = budget;
     }
 
     @Override
@@ -58,7 +63,7 @@ final class MaskingPipeline implements TaggingPipeline {
         try {
             Vocabulary vocabulary = vocabularies.get(tagged.provenance().vocabularyId());
             ClsSegmenter segmenter = segmenters.computeIfAbsent(
-                    vocabulary.id(), id -> new ClsSegmenter(model, ClsSegVocabulary.forVocabulary(vocabulary)));
+                    vocabulary.id(), id -> new ClsSegmenter(model, ClsSegVocabulary.forVocabulary(vocabulary), budget));
             // Segment in ascending class index, not in the tags' score order: the official flow reads an image's
             // labels from its split file, which lists them by class index (clsseg-tiny's split_line and label_ids are
             // ascending in every run), and its label map depends on that order: a pixel where two labels' fp16 maps
@@ -75,6 +80,12 @@ final class MaskingPipeline implements TaggingPipeline {
             long millis = (System.nanoTime() - start) / 1_000_000;
             return new TagResult.Tagged(
                     tagged.id(), tags, tagged.scores(), tagged.provenance(), tagged.inferenceMillis() + millis);
+        } catch (FirstPassTooLarge e) {
+            return new TagResult.Failed(
+                    tagged.id(),
+                    FailureKind.TOO_LARGE,
+                    "image '" + tagged.id() + "' (" + request.image().width() + "x"
+                            + request.image().height() + "): " + e.getMessage());
         } catch (RuntimeException e) {
             return new TagResult.Failed(
                     tagged.id(), FailureKind.INFERENCE_FAILED, "segmenting image '" + tagged.id() + "': " + e);

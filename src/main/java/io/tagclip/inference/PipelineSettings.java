@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param mode              reference (exact, one image and one crop per forward) or throughput (bucketed sizes,
  *                          pooled forwards)
  * @param batching          sizes and batch limits of throughput mode (ignored in reference mode)
+ * @param firstPassBudget   memory one first pass may take, in both modes (and the Grad-CAM pass of masks): an image
+ *                          whose estimate exceeds it is refused as too large, and first passes share a forward only
+ *                          within it ({@link FirstPassBudget#DEFAULT}: half of what the device leaves for tensors)
  */
 public record PipelineSettings(
         String defaultVocabulary,
@@ -24,7 +27,8 @@ public record PipelineSettings(
         DecisionOptions decision,
         boolean boxes,
         Mode mode,
-        BatchingPolicy batching) {
+        BatchingPolicy batching,
+        FirstPassBudget firstPassBudget) {
 
     /** How images are sized and grouped. */
     public enum Mode {
@@ -56,36 +60,53 @@ public record PipelineSettings(
         Objects.requireNonNull(decision, "decision");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(firstPassBudget, "firstPassBudget");
+    }
+
+    /** Settings with the {@link FirstPassBudget#DEFAULT default first-pass budget}. */
+    public PipelineSettings(
+            String defaultVocabulary,
+            TagClipParams params,
+            DecisionOptions decision,
+            boolean boxes,
+            Mode mode,
+            BatchingPolicy batching) {
+        this(defaultVocabulary, params, decision, boxes, mode, batching, FirstPassBudget.DEFAULT);
     }
 
     /** A copy with another default vocabulary. */
     public PipelineSettings withDefaultVocabulary(String vocabulary) {
-        return new PipelineSettings(vocabulary, params, decision, boxes, mode, batching);
+        return new PipelineSettings(vocabulary, params, decision, boxes, mode, batching, firstPassBudget);
     }
 
     /** A copy with other algorithm constants. */
     public PipelineSettings withParams(TagClipParams newParams) {
-        return new PipelineSettings(defaultVocabulary, newParams, decision, boxes, mode, batching);
+        return new PipelineSettings(defaultVocabulary, newParams, decision, boxes, mode, batching, firstPassBudget);
     }
 
     /** A copy with other additions to the tag rule. */
     public PipelineSettings withDecision(DecisionOptions newDecision) {
-        return new PipelineSettings(defaultVocabulary, params, newDecision, boxes, mode, batching);
+        return new PipelineSettings(defaultVocabulary, params, newDecision, boxes, mode, batching, firstPassBudget);
     }
 
     /** A copy with boxes on or off. */
     public PipelineSettings withBoxes(boolean newBoxes) {
-        return new PipelineSettings(defaultVocabulary, params, decision, newBoxes, mode, batching);
+        return new PipelineSettings(defaultVocabulary, params, decision, newBoxes, mode, batching, firstPassBudget);
     }
 
     /** A copy in another mode. */
     public PipelineSettings withMode(Mode newMode) {
-        return new PipelineSettings(defaultVocabulary, params, decision, boxes, newMode, batching);
+        return new PipelineSettings(defaultVocabulary, params, decision, boxes, newMode, batching, firstPassBudget);
     }
 
     /** A copy with another sizing and batching policy. */
     public PipelineSettings withBatching(BatchingPolicy newBatching) {
-        return new PipelineSettings(defaultVocabulary, params, decision, boxes, mode, newBatching);
+        return new PipelineSettings(defaultVocabulary, params, decision, boxes, mode, newBatching, firstPassBudget);
+    }
+
+    /** A copy with another first-pass memory budget. */
+    public PipelineSettings withFirstPassBudget(FirstPassBudget newBudget) {
+        return new PipelineSettings(defaultVocabulary, params, decision, boxes, mode, batching, newBudget);
     }
 
     /** Reference TagCLIP on {@code vocabulary}, with boxes. */
@@ -112,7 +133,8 @@ public record PipelineSettings(
 
     /**
      * Short hash of everything that changes scores or tags (constants, decision rule, boxes, mode and, in
-     * throughput mode, the sizing policy), carried into results as the parameters' version.
+     * throughput mode, the sizing policy), carried into results as the parameters' version. The first-pass budget
+     * decides only which images are refused and how forwards are grouped, not any result, so it is not part of it.
      */
     public String paramsVersion() {
         String sizing = mode == Mode.REFERENCE ? "reference" : "throughput " + batching;

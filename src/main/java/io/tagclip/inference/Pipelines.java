@@ -55,7 +55,12 @@ public final class Pipelines {
         int imageSize = model.config().imageSize();
         CdulParams cdul = CdulParams.DEFAULTS.withInputSize(imageSize);
         BatchRunner.Scoring<?, ?> scoring = switch (method) {
-            case TAGCLIP -> new TagClipScoring(new ClipModelBackbone(model), ensemble, settings);
+            case TAGCLIP ->
+                new TagClipScoring(
+                        new ClipModelBackbone(model),
+                        ensemble,
+                        settings,
+                        settings.firstPassBudget().resolve(model.device()));
             case CLIP_GLOBAL ->
                 new BaselineScoring(
                         method,
@@ -154,7 +159,8 @@ public final class Pipelines {
      * @param embedder      prompt-ensemble text embedder of the same model
      * @param modelId       model identifier for provenance
      * @param modelRevision model revision for provenance
-     * @param manager       owner of the cached text features, on the model's device (closed with the pipeline)
+     * @param manager       owner of the cached text features, on the model's device (closed with the pipeline); a
+     *                      share-of-memory first-pass budget is taken of its device's memory
      */
     public static TaggingPipeline tagClip(
             TagClipBackbone backbone,
@@ -165,7 +171,8 @@ public final class Pipelines {
             PipelineSettings settings,
             NDManager manager) {
         return new BatchRunner<>(
-                new TagClipScoring(backbone, embedder, settings),
+                new TagClipScoring(
+                        backbone, embedder, settings, settings.firstPassBudget().resolve(manager.getDevice())),
                 modelId,
                 modelRevision,
                 vocabularies,
@@ -178,6 +185,15 @@ public final class Pipelines {
      * ({@link MaskingPipeline}). {@code model} must be the model the pipeline tags with.
      */
     public static TaggingPipeline withMasks(TaggingPipeline pipeline, ClipModel model, Vocabularies vocabularies) {
-        return new MaskingPipeline(pipeline, model, vocabularies);
+        return withMasks(pipeline, model, vocabularies, FirstPassBudget.DEFAULT);
+    }
+
+    /**
+     * {@link #withMasks(TaggingPipeline, ClipModel, Vocabularies)} refusing an image whose Grad-CAM pass would exceed
+     * {@code budget} on the model's device ({@link io.tagclip.pipeline.FailureKind#TOO_LARGE}).
+     */
+    public static TaggingPipeline withMasks(
+            TaggingPipeline pipeline, ClipModel model, Vocabularies vocabularies, FirstPassBudget budget) {
+        return new MaskingPipeline(pipeline, model, vocabularies, budget.resolve(model.device()));
     }
 }

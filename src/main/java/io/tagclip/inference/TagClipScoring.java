@@ -2,6 +2,8 @@ package io.tagclip.inference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.tagclip.batch.FirstPassMemory;
+import io.tagclip.batch.FirstPassTooLarge;
 import io.tagclip.batch.ShapeBuckets;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.Box;
@@ -20,6 +22,7 @@ import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabulary;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -32,6 +35,11 @@ import java.util.Objects;
  * its result alone to float rounding (the runner retries a failed shared forward image by image). An image's
  * decisions depend only on its own tensors.
  *
+ * <p>Memory: before an image is resized, its first pass's peak is estimated at the size its mode runs it at
+ * ({@link FirstPassMemory}); an image whose estimate exceeds the first-pass budget is refused
+ * ({@link FirstPassTooLarge}, which the runner reports as too large) without any forward, and first passes share a
+ * forward only as far as the budget holds them.
+ *
  * <p>A request's label subset restricts the reported scores and tags to those labels; the scores themselves, and the
  * relative tag threshold, are computed over the whole vocabulary, so they do not depend on the subset (see
  * {@link TagDecision}). Boxes: the union of the tag's DMAR boxes, mapped back to original pixels.
@@ -41,19 +49,26 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
     private final TextTable.NameEmbedder embedder;
     private final PipelineSettings settings;
     private final TagClipTagger tagger;
-    /** The model's vision layers: each keeps a [T,T] map per image, so they size the first pass's budget. */
-    private final int visionLayers;
+    /** The model's dimensions: they size a first pass's memory (kept maps, per-head temporaries, activations). */
+    private final FirstPassMemory memory;
+    /** Bytes one first-pass forward may take (the settings' budget, resolved on the model's device). */
+    private final long budget;
 
     /**
      * @param backbone the CLIP forwards
      * @param embedder prompt-ensemble text embedder of the same model
      * @param settings parameters, decision rule, boxes and mode
+     * @param budget   bytes one first-pass forward may take: {@code settings.firstPassBudget()} on the model's device
      */
-    TagClipScoring(TagClipBackbone backbone, TextTable.NameEmbedder embedder, PipelineSettings settings) {
+    TagClipScoring(TagClipBackbone backbone, TextTable.NameEmbedder embedder, PipelineSettings settings, long budget) {
         this.embedder = Objects.requireNonNull(embedder, "embedder");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.tagger = new TagClipTagger(Objects.requireNonNull(backbone, "backbone"), settings.params());
-        this.visionLayers = backbone.visionLayers();
+        this.memory = backbone.firstPassMemory();
+        if (budget <= 0) {
+            throw new IllegalArgumentException("the first-pass budget must be positive, got " + budget);
+        }
+        this.budget = budget;
     }
 
     /** One image through TagCLIP: its preprocessed pixels, then its first-pass state, then its output. */
@@ -89,20 +104,68 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
     @Override
     public Image prepare(ImageRequest request, Vocabulary vocabulary, NDArray text) {
         RgbImage rgb = request.image();
-        ClipImage pixels;
-        if (settings.mode() == PipelineSettings.Mode.REFERENCE) {
-            pixels = ClipTransform.reference(rgb, settings.params().patchSize());
-        } else {
-            ShapeBuckets.Size size = ShapeBuckets.target(rgb.width(), rgb.height(), settings.batching());
-            pixels = ClipTransform.toSize(rgb, size.width(), size.height());
-        }
+        ShapeBuckets.Size size = inputSize(rgb, settings);
+        checkMemory(size);
+        ClipImage pixels = settings.mode() == PipelineSettings.Mode.REFERENCE
+                ? ClipTransform.reference(rgb, settings.params().patchSize())
+                : ClipTransform.toSize(rgb, size.width(), size.height());
         return new Image(pixels, text, vocabulary.numClasses());
+    }
+
+    /**
+     * The size an image's first pass runs at: its own sides rounded up to multiples of the patch size in reference
+     * mode, its shape bucket in throughput mode.
+     */
+    static ShapeBuckets.Size inputSize(RgbImage rgb, PipelineSettings settings) {
+        if (settings.mode() == PipelineSettings.Mode.REFERENCE) {
+            int patch = settings.params().patchSize();
+            return new ShapeBuckets.Size(
+                    ClipTransform.roundUpToPatch(rgb.width(), patch),
+                    ClipTransform.roundUpToPatch(rgb.height(), patch));
+        }
+        return ShapeBuckets.target(rgb.width(), rgb.height(), settings.batching());
+    }
+
+    /**
+     * Refuses a first pass at {@code size} whose estimated peak exceeds the budget, naming the ways out: throughput
+     * mode or a smaller image in reference mode, a larger budget (or coarser buckets) in throughput mode.
+     */
+    private void checkMemory(ShapeBuckets.Size size) {
+        int patch = settings.params().patchSize();
+        long tokens = FirstPassMemory.tokens(size.width(), size.height(), patch);
+        long estimate = memory.tagClipBytes(1, tokens, false);
+        if (estimate <= budget) {
+            return;
+        }
+        boolean reference = settings.mode() == PipelineSettings.Mode.REFERENCE;
+        String waysOut;
+        if (reference) {
+            int side = FirstPassMemory.longestSideWithin(
+                    size.width(), size.height(), patch, t -> memory.tagClipBytes(1, t, false) <= budget);
+            int throughputSide = settings.batching().maxLongSide();
+            waysOut = String.format(
+                    Locale.ROOT,
+                    "tag it in throughput mode (tagger.model.mode=throughput, --mode throughput: a %d-pixel long side)%s,"
+                            + " or raise the budget",
+                    throughputSide,
+                    side >= patch ? ", scale it to a long side of at most " + side + " pixels before tagging" : "");
+        } else {
+            waysOut = "raise the budget (or, on the command line, use the smaller buckets of --coarse-buckets)";
+        }
+        throw new FirstPassTooLarge(
+                reference ? "reference mode's first pass" : "throughput mode's first pass",
+                size.width(),
+                size.height(),
+                tokens,
+                estimate,
+                budget,
+                waysOut);
     }
 
     @Override
     public void score(List<BatchRunner.Job<Image>> jobs, BatchRunner.Forwards<Image> forwards) {
         // First passes grouped by token count, images of different sizes padded to a shared length (both modes).
-        for (List<BatchRunner.Job<Image>> forward : firstPassGroups(jobs, settings, visionLayers)) {
+        for (List<BatchRunner.Job<Image>> forward : firstPassGroups(jobs, settings, memory, budget)) {
             forwards.together(forward, this::firstPass);
         }
         // Reference mode runs one crop per forward, as the reference does; throughput mode pools the batch's crops.
@@ -111,13 +174,20 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
 
     /**
      * The first-pass forwards of {@code jobs}: grouped by token count within the policy's padding bound, as many images
-     * per forward as the attention budget holds for a model of {@code visionLayers} layers.
+     * per forward as both the policy's attention budget for the model's layers and the first-pass memory budget hold
+     * (at least one: an image alone above the budget was refused before).
      */
     static List<List<BatchRunner.Job<Image>>> firstPassGroups(
-            List<BatchRunner.Job<Image>> jobs, PipelineSettings settings, int visionLayers) {
+            List<BatchRunner.Job<Image>> jobs, PipelineSettings settings, FirstPassMemory memory, long budget) {
         int patch = settings.params().patchSize();
-        List<List<Integer>> groups =
-                ShapeBuckets.byTokens(jobs, job -> tokens(job.state(), patch), settings.batching(), visionLayers);
+        boolean padded = settings.batching().maxPaddingShare() > 0;
+        List<List<Integer>> groups = ShapeBuckets.byTokens(
+                jobs,
+                job -> tokens(job.state(), patch),
+                settings.batching(),
+                longest -> Math.min(
+                        settings.batching().imagesPerForward(longest, memory.layers()),
+                        memory.imagesWithin(budget, longest, padded)));
         return groups.stream()
                 .map(group -> group.stream().map(jobs::get).toList())
                 .toList();

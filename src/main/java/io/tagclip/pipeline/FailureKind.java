@@ -7,5 +7,10 @@ public enum FailureKind {
     /** The request's label subset named a label that is not in the vocabulary. */
     UNKNOWN_LABEL,
     /** The model failed on this image (alone, after its batch was retried image by image). */
-    INFERENCE_FAILED
+    INFERENCE_FAILED,
+    /**
+     * The image is too large for the memory budget of a forward at the size its mode runs it at (a TagCLIP first
+     * pass, or the Grad-CAM pass of masks): refused before the forward, so nothing ran out of memory.
+     */
+    TOO_LARGE
 }

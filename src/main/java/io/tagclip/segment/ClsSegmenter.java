@@ -3,6 +3,9 @@ package io.tagclip.segment;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.tagclip.batch.FirstPassMemory;
+import io.tagclip.batch.FirstPassTooLarge;
+import io.tagclip.clip.ClipConfig;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.GradCamPass;
 import io.tagclip.image.RgbImage;
@@ -11,6 +14,7 @@ import io.tagclip.preprocess.ClipTransform;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -21,6 +25,11 @@ import java.util.Set;
  * {@link ClipModel#gradCamPass} for all labels (text rows: the labels' one-template features in label order, then
  * every background feature); per label the Grad-CAM map, its boxes, the CAA refinement, the min-max scaled map at the
  * original size and its fp16 copy; then the label map over all labels. Thread-safe; holds only host arrays.
+ *
+ * <p>The Grad-CAM pass runs at the image's own size whatever the tagging mode, and its last block runs forward and
+ * backward once per label, so its memory grows with the square of the token count times the labels: before it, its
+ * peak is estimated ({@link FirstPassMemory#gradCamBytes}) and an image above the budget is refused
+ * ({@link FirstPassTooLarge}).
  */
 public final class ClsSegmenter {
 
@@ -29,12 +38,36 @@ public final class ClsSegmenter {
     private final float[] classText; // [C,E]
     private final float[] backgroundText; // [B,E]
     private final int embedDim;
+    private final FirstPassMemory memory;
+    private final long budget;
 
-    /** Builds the text features of {@code vocabulary} with {@code model} (one forward of C + B prompts). */
+    /**
+     * Builds the text features of {@code vocabulary} with {@code model} (one forward of C + B prompts); no memory
+     * budget (for parity checks on small images).
+     */
     public ClsSegmenter(ClipModel model, ClsSegVocabulary vocabulary) {
+        this(model, vocabulary, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #ClsSegmenter(ClipModel, ClsSegVocabulary)}, refusing an image whose Grad-CAM pass would need more
+     * than {@code budget} bytes.
+     */
+    public ClsSegmenter(ClipModel model, ClsSegVocabulary vocabulary, long budget) {
+        if (budget <= 0) {
+            throw new IllegalArgumentException("the Grad-CAM pass budget must be positive, got " + budget);
+        }
         this.model = model;
         this.vocabulary = vocabulary;
         this.embedDim = model.config().embedDim();
+        ClipConfig c = model.config();
+        this.memory = new FirstPassMemory(
+                c.visionLayers(),
+                c.visionHeads(),
+                c.visionWidth(),
+                c.visionMlpWidth(),
+                model.device().isGpu());
+        this.budget = budget;
         this.classText = textFeatures(model, vocabulary.classNames());
         this.backgroundText = textFeatures(model, vocabulary.backgroundNames());
     }
@@ -73,18 +106,21 @@ public final class ClsSegmenter {
      *
      * @param image the decoded image at its original size
      * @param classIndices the labels' class indices in the vocabulary, distinct; none gives an all-background map
+     * @throws FirstPassTooLarge when the Grad-CAM pass for these labels would exceed the budget (before any of it
+     *     runs)
      */
     public ImageSegmentation segment(RgbImage image, int[] classIndices) {
         checkLabels(classIndices);
-        ClipImage input = ClipTransform.reference(image, model.config().patchSize());
         int patch = model.config().patchSize();
-        int h = input.height() / patch;
-        int w = input.width() / patch;
         int height = image.height();
         int width = image.width();
+        int h = ClipTransform.roundUpToPatch(height, patch) / patch;
+        int w = ClipTransform.roundUpToPatch(width, patch) / patch;
         if (classIndices.length == 0) {
             return new ImageSegmentation(h, w, height, width, new float[0], List.of(), new byte[height * width]);
         }
+        checkMemory(w * patch, h * patch, classIndices.length);
+        ClipImage input = ClipTransform.reference(image, patch);
         ClsSegParams params = vocabulary.params();
         int labels = classIndices.length;
         int n = h * w;
@@ -114,6 +150,30 @@ public final class ClsSegmenter {
                 return new ImageSegmentation(h, w, height, width, probabilities, out, labelMap);
             }
         }
+    }
+
+    /** Refuses a Grad-CAM pass of {@code labels} labels at {@code width x height} above the budget. */
+    private void checkMemory(int width, int height, int labels) {
+        int patch = model.config().patchSize();
+        long tokens = FirstPassMemory.tokens(width, height, patch);
+        long estimate = memory.gradCamBytes(tokens, labels);
+        if (estimate <= budget) {
+            return;
+        }
+        int side =
+                FirstPassMemory.longestSideWithin(width, height, patch, t -> memory.gradCamBytes(t, labels) <= budget);
+        throw new FirstPassTooLarge(
+                String.format(Locale.ROOT, "the Grad-CAM pass of its masks (%d tag%s)", labels, labels == 1 ? "" : "s"),
+                width,
+                height,
+                tokens,
+                estimate,
+                budget,
+                "masks run at the image's own size whatever the mode; tag it without masks"
+                        + (side >= patch
+                                ? ", scale it to a long side of at most " + side + " pixels before tagging"
+                                : "")
+                        + ", or raise the budget");
     }
 
     private int backgroundRows() {

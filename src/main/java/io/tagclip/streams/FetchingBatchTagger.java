@@ -117,6 +117,8 @@ public final class FetchingBatchTagger implements BatchTagger {
             return new Outcome.Tagged(tagged, fetchMillis, source);
         }
         TagResult.Failed failed = (TagResult.Failed) result;
-        return new Outcome.Failed(FailureReason.valueOf(failed.kind().name()), failed.message(), failed.attempts());
+        // By name: a kind the frozen enum has (TOO_LARGE, INFERENCE_FAILED, ...) keeps its symbol, a newer one travels
+        // in reasonName with the reason UNKNOWN.
+        return Outcome.Failed.named(failed.kind().name(), failed.message(), failed.attempts());
     }
 }

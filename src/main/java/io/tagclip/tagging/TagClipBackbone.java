@@ -1,6 +1,7 @@
 package io.tagclip.tagging;
 
 import ai.djl.ndarray.NDArray;
+import io.tagclip.batch.FirstPassMemory;
 import io.tagclip.clip.TokenLayout;
 import java.util.List;
 
@@ -12,8 +13,16 @@ public interface TagClipBackbone {
     /** {@code exp(logit_scale)} read from the weights (about 100 for OpenAI's). */
     float logitScale();
 
+    /**
+     * The vision tower's dimensions and device, from which a first pass's peak memory is estimated before it runs (and
+     * an image too large for the budget refused).
+     */
+    FirstPassMemory firstPassMemory();
+
     /** Layers of the vision tower: the first pass keeps one head-averaged attention map per layer. */
-    int visionLayers();
+    default int visionLayers() {
+        return firstPassMemory().layers();
+    }
 
     /**
      * The first pass ({@code encode_image_tagclip(x, H, W, attn_mask=1)}) of images of any sizes in one forward:

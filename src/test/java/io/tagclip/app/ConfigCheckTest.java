@@ -39,6 +39,16 @@ class ConfigCheckTest {
     }
 
     @Test
+    void shouldRefuseAFirstPassBudgetThatIsNeitherBytesNorAPercentage() {
+        assertThat(problems(Map.of("tagger.model.max-first-pass-bytes", "8g")))
+                .containsExactly("tagger.model.max-first-pass-bytes=8g: '8g' is neither a positive number of bytes nor"
+                        + " a percentage in (0%, 100%] of the memory left for tensors (such as 50%)");
+        assertThat(problems(Map.of("tagger.model.max-first-pass-bytes", "4294967296")))
+                .isEmpty();
+        assertThat(TaggerConfigs.of(Map.of()).model().maxFirstPassBytes()).isEqualTo("50%");
+    }
+
+    @Test
     void shouldRefuseADurationWithoutAUnit() {
         assertThat(problems(Map.of("tagger.batch.max-wait", "200")))
                 .containsExactly("tagger.batch.max-wait=200: a duration needs a unit (200ms or 200s); a bare number "

@@ -252,8 +252,17 @@ class CliTest {
 
     @Test
     void shouldOmitBoxesUnlessAskedAndHonourTopK() throws IOException {
-        Run run =
-                run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--top-k", "1", image("camera_crop"));
+        Run run = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--mode",
+                "reference",
+                "--top-k",
+                "1",
+                image("camera_crop"));
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode line = run.jsonLines().get(0);
@@ -497,6 +506,56 @@ class CliTest {
         assertThat(notAHead.err()).contains("not a head folder", dir.toString());
     }
 
+    /**
+     * A 2000x1500 photo is 11,751 tokens at its reference size (2000x1504): over a 1 GB first-pass budget on the tiny
+     * model, so reference mode refuses it, naming the estimate and the ways out, and tags the other image; the default
+     * mode, throughput, tags it at a 768-pixel long side within the same budget.
+     */
+    @Test
+    void shouldRefuseAnImageOverTheFirstPassBudgetInReferenceModeAndTagItByDefault(@TempDir Path dir)
+            throws IOException {
+        Path photo = dir.resolve("photo.png");
+        ImageIO.write(new BufferedImage(2000, 1500, BufferedImage.TYPE_3BYTE_BGR), "png", photo.toFile());
+        String[] common = {"tag", "--model", modelDir.toString(), "--vocab", "voc2007", "--max-first-pass-bytes"};
+
+        List<String> reference = new ArrayList<>(List.of(common));
+        reference.addAll(List.of("1000000000", "--mode", "reference", photo.toString(), image("camera_crop")));
+        Run refused = run(reference.toArray(String[]::new));
+        List<String> throughput = new ArrayList<>(List.of(common));
+        throughput.addAll(List.of("1000000000", photo.toString(), image("camera_crop")));
+        Run tagged = run(throughput.toArray(String[]::new));
+
+        assertThat(refused.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(refused.jsonLines())
+                .extracting(line -> line.get("image").asText())
+                .containsExactly(image("camera_crop"));
+        assertThat(refused.err())
+                .contains("tagclip: " + photo + ": image '" + photo + "' (2000x1500): too large for reference mode's")
+                .contains("at 2000x1504 it has 11,751 tokens", "(1000000000 bytes)", "--max-first-pass-bytes")
+                .contains("--mode throughput", "1 of 2 images failed");
+        assertThat(tagged.code()).as(tagged.err()).isZero();
+        assertThat(tagged.jsonLines())
+                .extracting(line -> line.get("image").asText())
+                .containsExactly(photo.toString(), image("camera_crop"));
+    }
+
+    @Test
+    void shouldNameABadFirstPassBudget() {
+        Run run = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--max-first-pass-bytes",
+                "lots",
+                image("camera_crop"));
+
+        assertThat(run.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(run.err())
+                .startsWith("tagclip: --max-first-pass-bytes 'lots' is neither a positive number of bytes");
+    }
+
     @Test
     void shouldNameAnUnknownMethodAndVocabulary() {
         Run method = run(
@@ -598,7 +657,9 @@ class CliTest {
 
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out())
-                .contains("mAP ", "mAP (positives)", "F1 / P / R", "images/s", "(2 images)", "person", "cat");
+                .contains("mAP ", "mAP (positives)", "F1 / P / R", "images/s", "(2 images)", "person", "cat")
+                .as("throughput mode by default")
+                .contains("tagclip (throughput mode)");
     }
 
     @Test
@@ -651,6 +712,8 @@ class CliTest {
                 modelDir.toString(),
                 "--vocab",
                 "voc2007",
+                "--mode",
+                "reference",
                 "--masks",
                 masks.toString(),
                 image("chelsea_small"));
@@ -719,6 +782,8 @@ class CliTest {
                 modelDir.toString(),
                 "--vocab",
                 "voc2007",
+                "--mode",
+                "reference",
                 "--masks",
                 masks.toString(),
                 images.toString());
@@ -729,7 +794,7 @@ class CliTest {
         }
         SegmentationMetrics.Result expected = SegmentationMetrics.compare(truth, written, SMALL_IMAGES, 21);
 
-        Run run = evalSeg(images, truth, split, "--json");
+        Run run = evalSeg(images, truth, split, "--mode", "reference", "--json");
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode result = JSON.readTree(run.out());
@@ -739,7 +804,7 @@ class CliTest {
                 .isGreaterThan(0.99);
         assertThat(result.get("pixel_accuracy").asDouble()).isEqualTo(expected.pixelAccuracy());
         assertThat(result.get("per_class_iou").get("background").asDouble()).isEqualTo(expected.iou()[0]);
-        Run text = evalSeg(images, truth, split);
+        Run text = evalSeg(images, truth, split, "--mode", "reference");
         assertThat(text.code()).as(text.err()).isZero();
         assertThat(text.out()).contains(String.format(Locale.ROOT, "%.2f%%", 100 * expected.meanIou()), "background");
     }

@@ -2,6 +2,7 @@ package io.tagclip.inference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.tagclip.batch.FirstPassMemory;
 import io.tagclip.tagging.TagClipBackbone;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,8 +25,8 @@ final class FirstPassCache implements TagClipBackbone {
     }
 
     @Override
-    public int visionLayers() {
-        return delegate.visionLayers();
+    public FirstPassMemory firstPassMemory() {
+        return delegate.firstPassMemory();
     }
 
     @Override

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.tagclip.batch.FirstPassMemory;
 import io.tagclip.clip.TokenLayout;
 import io.tagclip.tagging.TagClipBackbone;
 import io.tagclip.vocab.TextTable;
@@ -25,22 +26,30 @@ final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
     final List<Integer> firstPassSizes = new CopyOnWriteArrayList<>();
 
     private final int layers;
+    private final FirstPassMemory memory;
 
     /** ViT-B/16's 12 vision layers. */
     RandomBackbone() {
         this(12);
     }
 
+    /** {@code layers} layers of one head of width {@link #EMBED}: a small estimate of first-pass memory. */
     RandomBackbone(int layers) {
-        this.layers = layers;
+        this(new FirstPassMemory(layers, 1, EMBED, 4 * EMBED, false));
+    }
+
+    /** A stand-in whose first-pass memory is estimated as for a model of these dimensions. */
+    RandomBackbone(FirstPassMemory memory) {
+        this.layers = memory.layers();
+        this.memory = memory;
     }
 
     /** Normalised red value of a black pixel: (0 - mean) / std. */
     private static final float BLACK_RED = (0f - 0.48145466f) / 0.26862954f;
 
     @Override
-    public int visionLayers() {
-        return layers;
+    public FirstPassMemory firstPassMemory() {
+        return memory;
     }
 
     @Override

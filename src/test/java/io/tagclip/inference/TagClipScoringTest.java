@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import io.tagclip.batch.BatchingPolicy;
+import io.tagclip.batch.FirstPassMemory;
+import io.tagclip.clip.ClipConfig;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.FailureKind;
 import io.tagclip.pipeline.ImageRequest;
@@ -186,6 +188,66 @@ class TagClipScoringTest {
         assertThat(backbone.firstPassSizes)
                 .as("images per first-pass forward")
                 .containsExactlyElementsOf(Collections.nCopies(8 / imagesPerForward, imagesPerForward));
+    }
+
+    /**
+     * A 12-megapixel phone photo in reference mode on a model of ViT-B/16's dimensions: 4000x3008 at 16-pixel patches
+     * is 47,001 tokens, whose first pass would need about 387 GB. It is refused before any forward (the stand-in
+     * records none for it), naming its size, tokens, estimate, budget and the ways out; its batch-mate is tagged.
+     */
+    @Test
+    void shouldRefuseAFirstPassOverTheBudgetBeforeAnyForwardAndTagItsBatchMate() {
+        ClipConfig vit = ClipConfig.vitB16();
+        RandomBackbone backbone = new RandomBackbone(new FirstPassMemory(
+                vit.visionLayers(), vit.visionHeads(), vit.visionWidth(), vit.visionMlpWidth(), false));
+        long budget = 16L << 30;
+        PipelineSettings settings =
+                PipelineSettings.reference(Vocabularies.VOC2007).withFirstPassBudget(FirstPassBudget.ofBytes(budget));
+        long start = System.nanoTime();
+        List<TagResult> results;
+        try (TaggingPipeline guarded = open(settings, backbone)) {
+            results = guarded.tag(List.of(
+                    ImageRequest.of("phone", new RgbImage(4000, 3000, new byte[4000 * 3000 * 3])),
+                    request("small", 64, 48)));
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        TagResult.Failed refused = (TagResult.Failed) results.get(0);
+        assertThat(refused.kind()).isEqualTo(FailureKind.TOO_LARGE);
+        assertThat(refused.attempts()).isEqualTo(1);
+        long estimate = backbone.firstPassMemory().tagClipBytes(1, 47_001, false);
+        assertThat(estimate).isGreaterThan(380_000_000_000L);
+        assertThat(refused.message())
+                .startsWith("image 'phone' (4000x3000): too large for reference mode's first pass: at 4000x3008 it"
+                        + " has 47,001 tokens")
+                .contains("(" + estimate + " bytes)", "16.0 GiB (" + budget + " bytes)")
+                .contains("tagger.model.max-first-pass-bytes", "--max-first-pass-bytes")
+                .contains("throughput mode", "a 768-pixel long side", "long side of at most", "raise the budget");
+        assertThat(results.get(1)).isInstanceOf(TagResult.Tagged.class);
+        assertThat(backbone.firstPassSizes).as("one forward, the batch-mate's").containsExactly(1);
+        assertThat(seconds).as("refused without a forward").isLessThan(20);
+    }
+
+    /**
+     * Eight 256x256 first passes (257 tokens) of about 11.7 MB each, over the fixed 32 MiB, within a budget that
+     * holds two: they run two per forward, fewer than the batching policy alone would allow.
+     */
+    @Test
+    void shouldShareAFirstPassForwardOnlyAsFarAsTheBudgetHolds() {
+        RandomBackbone backbone = new RandomBackbone();
+        FirstPassMemory memory = backbone.firstPassMemory();
+        long budget = (memory.tagClipBytes(2, 257, false) + memory.tagClipBytes(3, 257, false)) / 2;
+        PipelineSettings settings = PipelineSettings.throughput(Vocabularies.VOC2007)
+                .withBatching(new BatchingPolicy(512, 16, 8, 16, 1024, 0))
+                .withFirstPassBudget(FirstPassBudget.ofBytes(budget));
+        try (TaggingPipeline budgeted = open(settings, backbone)) {
+            List<ImageRequest> requests = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                requests.add(request("img-" + i, 256, 256));
+            }
+            assertThat(budgeted.tag(requests)).allSatisfy(r -> assertThat(r).isInstanceOf(TagResult.Tagged.class));
+        }
+        assertThat(backbone.firstPassSizes).containsExactly(2, 2, 2, 2);
     }
 
     private static ImageRequest request(String id, int w, int h) {

@@ -14,12 +14,12 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** Bare Avro binary of one record type, no registry: enough for topology tests. */
-final class PlainAvroSerde<T extends SpecificRecord> implements Serde<T> {
+/** Bare Avro binary of one record type, no registry: enough for topology tests (also the service's, in app). */
+public final class PlainAvroSerde<T extends SpecificRecord> implements Serde<T> {
 
     private final Schema schema;
 
-    PlainAvroSerde(Schema schema) {
+    public PlainAvroSerde(Schema schema) {
         this.schema = schema;
     }
 
