@@ -66,18 +66,6 @@ class AzureBlobStoreTest {
                 AzuriteServer.ACCOUNT_KEY, List.of(ACCOUNT + "/" + CONTAINER), StoreTestSupport.settings(MAX_BYTES));
     }
 
-    private static FetchException failure(UriImageLoader loader, String uri) {
-        try {
-            loader.loadWithSource(uri, null);
-        } catch (FetchException e) {
-            return e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-        throw new AssertionError(uri + " loaded");
-    }
-
     @Test
     void shouldDecodeABlobToTheSamePixelsAndDigestAsTheSameBytesOverHttp() throws Exception {
         HttpServer http = StoreTestSupport.httpServing(photo);
@@ -107,8 +95,9 @@ class AzureBlobStoreTest {
                 List.of(ACCOUNT + "/" + CONTAINER, ACCOUNT + "/no-such-container"),
                 StoreTestSupport.settings(MAX_BYTES));
 
-        FetchException missingBlob = failure(loader, "az://" + ACCOUNT + "/media/none.png");
-        FetchException missingContainer = failure(loader, "az://" + ACCOUNT + "/no-such-container/x.png");
+        FetchException missingBlob = StoreTestSupport.failure(loader, "az://" + ACCOUNT + "/media/none.png");
+        FetchException missingContainer =
+                StoreTestSupport.failure(loader, "az://" + ACCOUNT + "/no-such-container/x.png");
 
         assertThat(missingBlob.reason()).isEqualTo(Reason.NOT_FOUND);
         assertThat(missingBlob.getMessage()).contains("az://" + ACCOUNT + "/media/none.png", "404");
@@ -122,7 +111,7 @@ class AzureBlobStoreTest {
         UriImageLoader loader =
                 loader(wrongKey, List.of(ACCOUNT + "/" + CONTAINER), StoreTestSupport.settings(MAX_BYTES));
 
-        FetchException e = failure(loader, URI);
+        FetchException e = StoreTestSupport.failure(loader, URI);
 
         assertThat(e.reason()).isEqualTo(Reason.ACCESS_DENIED);
         assertThat(e.attempts()).isEqualTo(1);
@@ -132,7 +121,7 @@ class AzureBlobStoreTest {
 
     @Test
     void shouldRefuseAContainerNotOnTheAllowListWithoutAnyRequest() {
-        FetchException e = failure(loader(), "az://" + ACCOUNT + "/other/" + BLOB);
+        FetchException e = StoreTestSupport.failure(loader(), "az://" + ACCOUNT + "/other/" + BLOB);
 
         assertThat(e.reason()).isEqualTo(Reason.BUCKET_NOT_ALLOWED);
         assertThat(e.getMessage()).contains("container " + ACCOUNT + "/other", "tagger.fetch.azure.allowed-containers");
@@ -143,7 +132,7 @@ class AzureBlobStoreTest {
     void shouldRefuseAnotherAccountThanTheConnectionStringsWithoutAnyRequest() {
         UriImageLoader loader = loader(AzuriteServer.ACCOUNT_KEY, List.of("*"), StoreTestSupport.settings(MAX_BYTES));
 
-        FetchException e = failure(loader, "az://someoneelse/media/" + BLOB);
+        FetchException e = StoreTestSupport.failure(loader, "az://someoneelse/media/" + BLOB);
 
         assertThat(e.reason()).isEqualTo(Reason.ACCESS_DENIED);
         assertThat(e.getMessage()).contains("devstoreaccount1", "someoneelse");
@@ -157,7 +146,7 @@ class AzureBlobStoreTest {
                 List.of(ACCOUNT + "/" + CONTAINER),
                 StoreTestSupport.settings(photo.length - 1));
 
-        FetchException e = failure(loader, URI);
+        FetchException e = StoreTestSupport.failure(loader, URI);
 
         assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE);
         assertThat(e.getMessage()).contains(photo.length + " bytes", "not downloaded");
@@ -181,7 +170,7 @@ class AzureBlobStoreTest {
                 List.of(ACCOUNT + "/" + CONTAINER),
                 StoreTestSupport.settings(MAX_BYTES, List.of()));
 
-        FetchException e = failure(loader, URI);
+        FetchException e = StoreTestSupport.failure(loader, URI);
 
         assertThat(e.reason()).isEqualTo(Reason.BLOCKED_ADDRESS);
         assertThat(proxy.requests()).isEmpty();
@@ -195,7 +184,7 @@ class AzureBlobStoreTest {
                     loader(AzuriteServer.connectionString(silent.port(), AzuriteServer.ACCOUNT_KEY), settings);
             long start = System.nanoTime();
 
-            FetchException e = failure(loader, URI);
+            FetchException e = StoreTestSupport.failure(loader, URI);
 
             assertThat(e.reason()).isEqualTo(Reason.TIMEOUT);
             assertThat(e.attempts()).isEqualTo(2);

@@ -69,18 +69,6 @@ class S3ObjectStoreTest {
         return loader(store(S3Server.SECRET_KEY, List.of(BUCKET), settings), settings);
     }
 
-    private static FetchException failure(UriImageLoader loader, String uri) {
-        try {
-            loader.loadWithSource(uri, null);
-        } catch (FetchException e) {
-            return e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-        throw new AssertionError(uri + " loaded");
-    }
-
     @Test
     void shouldDecodeAnObjectToTheSamePixelsAndDigestAsTheSameBytesOverHttp() throws Exception {
         HttpServer http = StoreTestSupport.httpServing(photo);
@@ -110,8 +98,8 @@ class S3ObjectStoreTest {
         UriImageLoader loader =
                 loader(store(S3Server.SECRET_KEY, List.of(BUCKET, "no-such-bucket"), settings), settings);
 
-        FetchException missingKey = failure(loader, "s3://media/photos/none.png");
-        FetchException missingBucket = failure(loader, "s3://no-such-bucket/x.png");
+        FetchException missingKey = StoreTestSupport.failure(loader, "s3://media/photos/none.png");
+        FetchException missingBucket = StoreTestSupport.failure(loader, "s3://no-such-bucket/x.png");
 
         assertThat(missingKey.reason()).isEqualTo(Reason.NOT_FOUND);
         assertThat(missingKey.getMessage()).contains("s3://media/photos/none.png", "404");
@@ -124,7 +112,7 @@ class S3ObjectStoreTest {
         FetchSettings settings = StoreTestSupport.settings(MAX_BYTES);
         UriImageLoader loader = loader(store("not-the-secret", List.of(BUCKET), settings), settings);
 
-        FetchException e = failure(loader, "s3://" + BUCKET + "/" + KEY);
+        FetchException e = StoreTestSupport.failure(loader, "s3://" + BUCKET + "/" + KEY);
 
         assertThat(e.reason()).isEqualTo(Reason.ACCESS_DENIED);
         assertThat(e.attempts()).isEqualTo(1);
@@ -133,7 +121,7 @@ class S3ObjectStoreTest {
 
     @Test
     void shouldRefuseABucketNotOnTheAllowListWithoutAnyRequest() {
-        FetchException e = failure(loader(), "s3://other/" + KEY);
+        FetchException e = StoreTestSupport.failure(loader(), "s3://other/" + KEY);
 
         assertThat(e.reason()).isEqualTo(Reason.BUCKET_NOT_ALLOWED);
         assertThat(e.getMessage()).contains("bucket other", "tagger.fetch.s3.allowed-buckets");
@@ -144,7 +132,8 @@ class S3ObjectStoreTest {
     void shouldRefuseEveryBucketWhenNoneIsAllowed() {
         FetchSettings settings = StoreTestSupport.settings(MAX_BYTES);
 
-        FetchException e = failure(loader(store(S3Server.SECRET_KEY, List.of(), settings), settings), "s3://media/x");
+        FetchException e = StoreTestSupport.failure(
+                loader(store(S3Server.SECRET_KEY, List.of(), settings), settings), "s3://media/x");
 
         assertThat(e.reason()).isEqualTo(Reason.BUCKET_NOT_ALLOWED);
         assertThat(e.getMessage()).contains("empty");
@@ -156,7 +145,7 @@ class S3ObjectStoreTest {
         FetchSettings settings = StoreTestSupport.settings(photo.length - 1);
         UriImageLoader loader = loader(store(S3Server.SECRET_KEY, List.of(BUCKET), settings), settings);
 
-        FetchException e = failure(loader, "s3://" + BUCKET + "/" + KEY);
+        FetchException e = StoreTestSupport.failure(loader, "s3://" + BUCKET + "/" + KEY);
 
         assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE);
         assertThat(e.getMessage()).contains(photo.length + " bytes", "not downloaded");
@@ -177,7 +166,7 @@ class S3ObjectStoreTest {
     void shouldGiveUpOnPersistentServerErrorsAfterMaxAttempts() {
         proxy.refuseNext(5, 500);
 
-        FetchException e = failure(loader(), "s3://" + BUCKET + "/" + KEY);
+        FetchException e = StoreTestSupport.failure(loader(), "s3://" + BUCKET + "/" + KEY);
 
         assertThat(e.reason()).isEqualTo(Reason.HTTP_ERROR);
         assertThat(e.attempts()).isEqualTo(2);
@@ -201,7 +190,7 @@ class S3ObjectStoreTest {
         FetchSettings guarded = StoreTestSupport.settings(MAX_BYTES, List.of());
         UriImageLoader loader = loader(store(S3Server.SECRET_KEY, List.of(BUCKET), guarded), guarded);
 
-        FetchException e = failure(loader, "s3://" + BUCKET + "/" + KEY);
+        FetchException e = StoreTestSupport.failure(loader, "s3://" + BUCKET + "/" + KEY);
 
         assertThat(e.reason()).isEqualTo(Reason.BLOCKED_ADDRESS);
         assertThat(e.getMessage()).contains("127.0.0.1", "loopback");
@@ -223,7 +212,7 @@ class S3ObjectStoreTest {
                                 AwsBasicCredentials.create(S3Server.ACCESS_KEY, S3Server.SECRET_KEY)))) {
             long start = System.nanoTime();
 
-            FetchException e = failure(loader(store, settings), "s3://" + BUCKET + "/" + KEY);
+            FetchException e = StoreTestSupport.failure(loader(store, settings), "s3://" + BUCKET + "/" + KEY);
 
             assertThat(e.reason()).isEqualTo(Reason.TIMEOUT);
             assertThat(e.attempts()).isEqualTo(2);

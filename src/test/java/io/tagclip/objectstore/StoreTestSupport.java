@@ -1,7 +1,9 @@
 package io.tagclip.objectstore;
 
 import com.sun.net.httpserver.HttpServer;
+import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.FetchSettings;
+import io.tagclip.fetch.UriImageLoader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -32,6 +34,19 @@ final class StoreTestSupport {
     }
 
     /** Short timings, loopback allowed by the address guard (the test servers live there). */
+    /** The failure loading {@code uri} ends in; an error if it loads. */
+    static FetchException failure(UriImageLoader loader, String uri) {
+        try {
+            loader.loadWithSource(uri, null);
+        } catch (FetchException e) {
+            return e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        throw new AssertionError(uri + " loaded");
+    }
+
     static FetchSettings settings(long maxBytes) {
         return settings(maxBytes, List.of("127.0.0.1"));
     }
