@@ -48,23 +48,27 @@ class ImportRulesTest {
             "serde",
             "streams",
             "online",
+            "fleet",
             "app",
             "cli");
 
     /**
      * Where direction matters more than the layer order: these packages may import only the listed ones (and
      * themselves). {@code streams} sees the model only through the seam's value types in {@code pipeline}; the model's
-     * own packages follow openai/CLIP's split (weights and tokenizer below the model, downloads above it).
+     * own packages follow openai/CLIP's split (weights and tokenizer below the model, downloads above it). The seam
+     * names a {@code vocab.Vocabulary} where a vocabulary is added at run time; the fleet's vocabularies reach the
+     * pipeline only through it.
      */
     static final Map<String, Set<String>> ALLOWED = Map.of(
             "streams", Set.of("image", "fetch", "pipeline", "serde", "avro"),
+            "fleet", Set.of("vocab", "pipeline", "serde", "avro", "streams"),
             "serde", Set.of("avro"),
             "objectstore", Set.of("image", "fetch"),
             "weights", Set.of(),
             "tokenizer", Set.of("weights"),
             "clip", Set.of("weights", "tokenizer"),
             "hub", Set.of("weights", "clip"),
-            "pipeline", Set.of("image"),
+            "pipeline", Set.of("image", "vocab"),
             "batch", Set.of());
 
     /** The model side, every layer below the generated Avro classes: no Kafka, Quarkus, CDI, Avro or logging. */

@@ -7,9 +7,6 @@ import io.tagclip.avro.TrainingSample;
 import io.tagclip.inference.OnlineCdulPipeline;
 import io.tagclip.online.SampleLoop;
 import io.tagclip.pipeline.TaggingPipeline;
-import io.tagclip.serde.SchemaRegistryClient;
-import io.tagclip.serde.SerdeConfig;
-import io.tagclip.serde.SpecificAvroDeserializer;
 import io.vertx.ext.web.Router;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -17,14 +14,8 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,8 +34,6 @@ public class OnlineTrainer {
 
     private static final Duration POLL = Duration.ofMillis(500);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Client settings the trainer's consumer takes over from {@code kafka-streams.*}. */
-    private static final List<String> SECURITY_PREFIXES = List.of("security.", "sasl.", "ssl.");
 
     private final TaggerConfig config;
     private final OnlineCdulPipeline pipeline;
@@ -83,8 +72,10 @@ public class OnlineTrainer {
                 o.margin(),
                 o.headsDir(),
                 POLL);
-        KafkaConsumer<String, TrainingSample> consumer =
-                new KafkaConsumer<>(consumerConfig(), new StringDeserializer(), deserializer());
+        KafkaConsumer<String, TrainingSample> consumer = new KafkaConsumer<>(
+                KafkaClients.consumerConfig(config, "tagger-online-trainer"),
+                new StringDeserializer(),
+                KafkaClients.deserializer(config, TrainingSample.class));
         loop = new SampleLoop(consumer, pipeline::retrain, settings, runtime.metrics()::retrained);
         thread = new Thread(loop, "tagger-online-trainer");
         thread.setDaemon(true);
@@ -125,32 +116,6 @@ public class OnlineTrainer {
         node.put("samples", loop == null ? 0 : loop.held());
         node.set("last", loop == null ? JSON.createObjectNode().put("result", "none yet") : loop.last());
         return node;
-    }
-
-    /** A plain consumer with the Streams client's security settings: read_committed, assigned, no group. */
-    private Map<String, Object> consumerConfig() {
-        Map<String, Object> props = new HashMap<>();
-        TopologyProducer.serdeConfig(config).forEach((key, value) -> {
-            if (!value.isEmpty() && SECURITY_PREFIXES.stream().anyMatch(key::startsWith)) {
-                props.put(key, value);
-            }
-        });
-        props.put(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class));
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "tagger-online-trainer");
-        return props;
-    }
-
-    /** The samples' Avro deserializer on the service's registry settings. */
-    private Deserializer<TrainingSample> deserializer() {
-        Map<String, String> serde = TopologyProducer.serdeConfig(config);
-        SpecificAvroDeserializer<TrainingSample> deserializer = new SpecificAvroDeserializer<>(
-                TrainingSample.class, SchemaRegistryClient.create(SerdeConfig.from(serde)));
-        deserializer.configure(serde, false);
-        return deserializer;
     }
 
     @PreDestroy

@@ -35,6 +35,29 @@ public interface TaggerConfig {
     /** Online CDUL: recording samples of the stream and retraining the head from them. */
     Online online();
 
+    /** Vocabularies added, changed and removed at run time through a compacted topic. */
+    Vocabularies vocabularies();
+
+    /** The fleet's vocabularies topic, and how long events may wait for a vocabulary being embedded. */
+    interface Vocabularies {
+
+        /** Follow the vocabularies topic (false: only the built-in and configured vocabularies). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The compacted topic of {@code VocabularyDefinition} records, keyed by vocabulary id. */
+        @WithDefault("tagger-vocabularies")
+        String topic();
+
+        /** Longest an event waits for its vocabulary to be embedded here before it is a dead letter. */
+        @WithDefault("15m")
+        Duration maxHold();
+
+        /** Most events a stream task holds for their vocabularies; past it the oldest is a dead letter. */
+        @WithDefault("10000")
+        int maxHeld();
+    }
+
     /** Kafka Streams threads in this process; all of them share one inference worker. */
     @WithDefault("1")
     int streamThreads();

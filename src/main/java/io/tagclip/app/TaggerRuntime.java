@@ -52,7 +52,11 @@ public class TaggerRuntime {
     private volatile boolean warmedUp;
 
     @Inject
-    public TaggerRuntime(TaggerConfig config, Instance<TaggingPipeline> pipelines, MeterRegistry registry) {
+    public TaggerRuntime(
+            TaggerConfig config,
+            Instance<TaggingPipeline> pipelines,
+            MeterRegistry registry,
+            FleetVocabularies vocabularies) {
         ConfigCheck.refuseIfWrong(config);
         if (pipelines.isUnsatisfied() || pipelines.isAmbiguous()) {
             throw new IllegalStateException("expected exactly one CDI bean implementing "
@@ -86,7 +90,7 @@ public class TaggerRuntime {
                         : "images of a long side of " + 4 * keepLongSide + " or more subsampled");
         registry.gauge("tagger.fetch.decode.reserved.bytes", loader.budget(), DecodeBudget::reserved);
         registry.gauge("tagger.fetch.decode.abandoned", loader, UriImageLoader::abandonedDecodes);
-        this.batchTagger = new FetchingBatchTagger(loader, fetchPool, worker, metrics);
+        this.batchTagger = new FetchingBatchTagger(loader, fetchPool, worker, metrics, vocabularies.fleet());
     }
 
     static S3Options s3Options(TaggerConfig.S3 s3) {

@@ -53,7 +53,9 @@ public class TopologyProducer {
                 batch.maxSize(),
                 batch.maxWait(),
                 limits(config.limits()),
-                config.online().enabled() ? config.online().samplesTopic() : null);
+                config.online().enabled() ? config.online().samplesTopic() : null,
+                new TopologySettings.Hold(
+                        config.vocabularies().maxHold(), config.vocabularies().maxHeld()));
         // registered (or looked up) in the background: a registry that is down at start leaves the service unready
         gate.start(registry, settings, serde.autoRegister(), serde.useLatestVersion());
         return TaggerTopology.build(

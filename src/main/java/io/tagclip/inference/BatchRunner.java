@@ -30,8 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * method refuses while preparing it because its forward would not fit the memory budget ({@link FirstPassTooLarge})
  * is reported {@link FailureKind#TOO_LARGE} and never reaches a forward.
  *
- * <p>A vocabulary's text side (text features, or a scorer holding them) is built on first use by
- * {@link #textSide} and kept until {@link #close()}. Thread-safe: inference runs one batch at a time.
+ * <p>A vocabulary's text side (text features, or a scorer holding them) is built by {@link #addVocabulary} or on
+ * first use by {@link #textSide}, and kept until {@link #close()} (a few hundred kilobytes per vocabulary version). Thread-safe: inference runs one batch at a time.
  *
  * @param <T> the text side of one vocabulary
  * @param <S> one image's state while the method works on it
@@ -165,6 +165,21 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
         }
     }
 
+    @Override
+    public void addVocabulary(Vocabulary vocabulary) {
+        String key = textKey(vocabulary);
+        if (!textSides.containsKey(key)) {
+            // Built outside the inference lock: tag calls go on while a new vocabulary is embedded.
+            textSides.putIfAbsent(key, scoring.textSide(vocabulary, manager));
+        }
+        vocabularies.put(vocabulary);
+    }
+
+    @Override
+    public boolean removeVocabulary(String id) {
+        return vocabularies.remove(id);
+    }
+
     /** Tags one small image so that the first real batch does not pay for text features and warm-up. */
     @Override
     public void warmUp() {
@@ -197,8 +212,11 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
 
     /** The text side of {@code vocabulary}, built once per vocabulary id and content version. */
     private T textSide(Vocabulary vocabulary) {
-        return textSides.computeIfAbsent(
-                vocabulary.id() + "@" + vocabulary.version(), key -> scoring.textSide(vocabulary, manager));
+        return textSides.computeIfAbsent(textKey(vocabulary), key -> scoring.textSide(vocabulary, manager));
+    }
+
+    private static String textKey(Vocabulary vocabulary) {
+        return vocabulary.id() + "@" + vocabulary.version();
     }
 
     /** The retry rule: together first, then each image alone; only an image that fails alone fails. */

@@ -62,8 +62,7 @@ final class MaskingPipeline implements TaggingPipeline {
         long start = System.nanoTime();
         try {
             Vocabulary vocabulary = vocabularies.get(tagged.provenance().vocabularyId());
-            ClsSegmenter segmenter = segmenters.computeIfAbsent(
-                    vocabulary.id(), id -> new ClsSegmenter(model, ClsSegVocabulary.forVocabulary(vocabulary), budget));
+            ClsSegmenter segmenter = segmenter(vocabulary);
             // Segment in ascending class index, not in the tags' score order: the official flow reads an image's
             // labels from its split file, which lists them by class index (clsseg-tiny's split_line and label_ids are
             // ascending in every run), and its label map depends on that order: a pixel where two labels' fp16 maps
@@ -90,6 +89,24 @@ final class MaskingPipeline implements TaggingPipeline {
             return new TagResult.Failed(
                     tagged.id(), FailureKind.INFERENCE_FAILED, "segmenting image '" + tagged.id() + "': " + e);
         }
+    }
+
+    /** The segmenter of one vocabulary version, made on first use or by {@link #addVocabulary}. */
+    private ClsSegmenter segmenter(Vocabulary vocabulary) {
+        return segmenters.computeIfAbsent(
+                vocabulary.id() + "@" + vocabulary.version(),
+                key -> new ClsSegmenter(model, ClsSegVocabulary.forVocabulary(vocabulary), budget));
+    }
+
+    @Override
+    public void addVocabulary(Vocabulary vocabulary) {
+        segmenter(vocabulary);
+        tagger.addVocabulary(vocabulary);
+    }
+
+    @Override
+    public boolean removeVocabulary(String id) {
+        return tagger.removeVocabulary(id);
     }
 
     /** The pixels the label map gives to class {@code c}, as COCO RLE. */

@@ -121,6 +121,26 @@ public final class OnlineCdulPipeline implements TaggingPipeline {
         }
     }
 
+    /** The teacher answers other vocabularies' events: they are added to it; the head's own cannot change. */
+    @Override
+    public void addVocabulary(Vocabulary added) {
+        refuseHeadVocabulary(added.id());
+        teacher.addVocabulary(added);
+    }
+
+    @Override
+    public boolean removeVocabulary(String id) {
+        refuseHeadVocabulary(id);
+        return teacher.removeVocabulary(id);
+    }
+
+    private void refuseHeadVocabulary(String id) {
+        if (id.equals(vocabulary.id())) {
+            throw new UnsupportedOperationException("'" + id + "' is the vocabulary of the cdul head's classes;"
+                    + " it changes only with the service's configuration");
+        }
+    }
+
     @Override
     public List<TagResult> tag(List<ImageRequest> requests) {
         synchronized (lock) {

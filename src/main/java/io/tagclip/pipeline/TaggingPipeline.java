@@ -1,5 +1,6 @@
 package io.tagclip.pipeline;
 
+import io.tagclip.vocab.Vocabulary;
 import java.util.List;
 
 /**
@@ -12,6 +13,26 @@ import java.util.List;
 public interface TaggingPipeline extends AutoCloseable {
 
     List<TagResult> tag(List<ImageRequest> requests);
+
+    /**
+     * Lets requests name {@code vocabulary} from now on, replacing a vocabulary with the same id. Makes its text side
+     * (text features, from the text-feature cache or computed: minutes for a large vocabulary on a CPU) before it
+     * becomes visible, without holding up {@link #tag} calls meanwhile, so that no later tag call embeds text. Call
+     * it from one thread at a time, never from a tag call.
+     *
+     * @throws UnsupportedOperationException when this pipeline serves a fixed set of vocabularies
+     * @throws RuntimeException when the text side cannot be made; the pipeline is unchanged then
+     */
+    default void addVocabulary(Vocabulary vocabulary) {
+        throw new UnsupportedOperationException(
+                "this pipeline serves a fixed set of vocabularies; cannot add '" + vocabulary.id() + "'");
+    }
+
+    /** Requests may no longer name the vocabulary {@code id} (they fail as an unknown vocabulary); false if unknown. */
+    default boolean removeVocabulary(String id) {
+        throw new UnsupportedOperationException(
+                "this pipeline serves a fixed set of vocabularies; cannot remove '" + id + "'");
+    }
 
     /** Runs one tiny batch of each shape the pipeline will use, so that the first real batch is not slow. */
     default void warmUp() {}

@@ -1,6 +1,7 @@
 package io.tagclip.streams;
 
 import io.tagclip.avro.ImageRef;
+import io.tagclip.pipeline.VocabularyAvailability;
 import java.util.List;
 
 /** Tags a flushed batch of references. Implementations are thread-safe: every stream thread calls the same one. */
@@ -14,4 +15,9 @@ public interface BatchTagger {
      * @throws InterruptedException when the stream thread is interrupted; the batch stays buffered and is redone
      */
     List<Outcome> tag(List<ImageRef> refs) throws InterruptedException;
+
+    /** Whether an event's vocabulary can be tagged now, or the event should wait for it; by default always. */
+    default VocabularyAvailability vocabularies() {
+        return VocabularyAvailability.ALWAYS;
+    }
 }

@@ -9,6 +9,7 @@ import io.tagclip.fetch.SourceMetadata;
 import io.tagclip.image.RgbImage;
 import io.tagclip.pipeline.ImageRequest;
 import io.tagclip.pipeline.TagResult;
+import io.tagclip.pipeline.VocabularyAvailability;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -30,14 +31,31 @@ public final class FetchingBatchTagger implements BatchTagger {
     private final ExecutorService fetchPool;
     private final InferenceWorker worker;
     private final TaggerMetrics metrics;
+    private final VocabularyAvailability vocabularies;
 
     /** @param fetchPool bounded pool shared by all stream threads; its owner shuts it down */
     public FetchingBatchTagger(
             ImageLoader loader, ExecutorService fetchPool, InferenceWorker worker, TaggerMetrics metrics) {
+        this(loader, fetchPool, worker, metrics, VocabularyAvailability.ALWAYS);
+    }
+
+    /** As the other constructor, with vocabularies that change at run time: events wait for theirs. */
+    public FetchingBatchTagger(
+            ImageLoader loader,
+            ExecutorService fetchPool,
+            InferenceWorker worker,
+            TaggerMetrics metrics,
+            VocabularyAvailability vocabularies) {
         this.loader = Objects.requireNonNull(loader, "loader");
         this.fetchPool = Objects.requireNonNull(fetchPool, "fetchPool");
         this.worker = Objects.requireNonNull(worker, "worker");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.vocabularies = Objects.requireNonNull(vocabularies, "vocabularies");
+    }
+
+    @Override
+    public VocabularyAvailability vocabularies() {
+        return vocabularies;
     }
 
     /** An image that was fetched and decoded (and its bytes' identity), or why not, with the time it took. */

@@ -3,6 +3,7 @@ package io.tagclip.streams;
 import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
+import io.tagclip.pipeline.VocabularyAvailability;
 import io.tagclip.serde.SerdeException;
 import java.net.SocketException;
 import java.net.UnknownHostException;
@@ -13,6 +14,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -51,6 +53,11 @@ import org.jboss.logging.MDC;
  * partition (the producer's refusal would abort the transaction, and the same record would come back after every
  * restart).
  *
+ * <p>An event whose vocabulary this instance is still embedding ({@link VocabularyAvailability}) is held in a second
+ * changelogged store instead of the batch, and joins a batch at the first tick after its vocabulary is ready; past
+ * the {@link TopologySettings.Hold} bounds it becomes a {@code VOCABULARY_NOT_READY} dead letter. Held events leave
+ * after the events behind them; all others keep input order.
+ *
  * <p>Under exactly-once the buffered entries, their deletion at flush, the outputs and the input offsets commit
  * atomically: a crash after a commit but before the flush restores the buffer from the changelog and flushes it
  * again; a crash during the flush aborts its outputs.
@@ -62,6 +69,9 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     /** MDC key under which log lines carry the image id. */
     public static final String MDC_IMAGE_ID = "imageId";
 
+    /** Reason of an event whose vocabulary was not ready on this instance within the hold bounds. */
+    public static final String VOCABULARY_NOT_READY = "VOCABULARY_NOT_READY";
+
     /** Wall-clock ticks per {@code maxWait}: a partial batch waits between 3/4 and all of {@code maxWait}. */
     static final int TICKS_PER_MAX_WAIT = 4;
 
@@ -72,6 +82,12 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
 
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<Long, PendingRef> buffer;
+    private KeyValueStore<Long, PendingRef> held;
+    /** When each held event arrived; events restored from the changelog count from {@link #init}. */
+    private final Map<Long, Long> heldSince = new HashMap<>();
+
+    private int heldCount;
+    private long initMs;
     private int buffered;
     /** Wall-clock time the oldest buffered reference arrived; 0 for references restored from the changelog. */
     private long oldestArrivalMs;
@@ -93,7 +109,10 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.buffer = context.getStateStore(TaggerTopology.BUFFER_STORE);
-        this.buffered = countBuffered(); // refs restored from the changelog after a crash are flushed at the next tick
+        this.held = context.getStateStore(TaggerTopology.HELD_STORE);
+        this.buffered = count(buffer); // refs restored from the changelog after a crash are flushed at the next tick
+        this.heldCount = count(held);
+        this.initMs = context.currentSystemTimeMs();
         this.oldestArrivalMs = 0;
         this.tickMs = Math.max(1, settings.maxWait().toMillis() / TICKS_PER_MAX_WAIT);
         context.schedule(Duration.ofMillis(tickMs), PunctuationType.WALL_CLOCK_TIME, this::tick);
@@ -125,15 +144,95 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             deadLetterInvalid(id, ref, headers, source, record, message);
             return;
         }
+        PendingRef pending =
+                new PendingRef(source.topic(), source.partition(), source.offset(), record.timestamp(), ref, headers);
+        long now = context.currentSystemTimeMs();
+        VocabularyAvailability.Answer answer = tagger.vocabularies().of(ref.getVocabularyId(), now);
+        switch (answer.decision()) {
+            case TAG -> buffer(pending);
+            case WAIT -> hold(pending, now, answer.detail());
+            case REFUSE -> {
+                flush();
+                forward(pending, notReady(answer.detail()), now, now);
+            }
+        }
+    }
+
+    /** Adds {@code pending} to the batch, and flushes a full batch. */
+    private void buffer(PendingRef pending) {
         if (buffered == 0) {
             oldestArrivalMs = context.currentSystemTimeMs();
         }
-        buffer.put(
-                source.offset(),
-                new PendingRef(source.topic(), source.partition(), source.offset(), record.timestamp(), ref, headers));
+        buffer.put(pending.offset(), pending);
         buffered++;
         if (buffered >= settings.maxBatchSize()) {
             flush();
+        }
+    }
+
+    /** Holds {@code pending} until its vocabulary is ready; over the count bound, the oldest held event leaves. */
+    private void hold(PendingRef pending, long now, String why) {
+        held.put(pending.offset(), pending);
+        heldSince.put(pending.offset(), now);
+        heldCount++;
+        LOG.debugf("holding %s: %s", pending.ref().getId(), why);
+        if (heldCount > settings.hold().maxHeld()) {
+            try (KeyValueIterator<Long, PendingRef> all = held.all()) {
+                PendingRef oldest = all.next().value;
+                release(oldest);
+                forward(
+                        oldest,
+                        notReady("held for its vocabulary with "
+                                + settings.hold().maxHeld()
+                                + " other events, the most a task holds (tagger.vocabularies.max-held): "
+                                + tagger.vocabularies()
+                                        .of(oldest.ref().getVocabularyId(), now)
+                                        .detail()),
+                        now,
+                        now);
+            }
+        }
+    }
+
+    private void release(PendingRef pending) {
+        held.delete(pending.offset());
+        heldSince.remove(pending.offset());
+        heldCount--;
+    }
+
+    private static Outcome.Failed notReady(String detail) {
+        return Outcome.Failed.named(VOCABULARY_NOT_READY, detail, 1);
+    }
+
+    /**
+     * Moves every held event whose vocabulary is now ready into the batch, and dead-letters those refused or held
+     * longer than the hold bound.
+     */
+    private void releaseHeld(long nowMs) {
+        List<PendingRef> all = new ArrayList<>(heldCount);
+        try (KeyValueIterator<Long, PendingRef> it = held.all()) {
+            it.forEachRemaining(entry -> all.add(entry.value));
+        }
+        long maxHold = settings.hold().maxHold().toMillis();
+        for (PendingRef pending : all) {
+            long since = heldSince.getOrDefault(pending.offset(), initMs);
+            VocabularyAvailability.Answer answer =
+                    tagger.vocabularies().of(pending.ref().getVocabularyId(), since);
+            if (answer.decision() == VocabularyAvailability.Decision.WAIT && nowMs - since <= maxHold) {
+                continue;
+            }
+            release(pending);
+            switch (answer.decision()) {
+                case TAG -> buffer(pending);
+                case REFUSE -> forward(pending, notReady(answer.detail()), nowMs, nowMs);
+                case WAIT ->
+                    forward(
+                            pending,
+                            notReady("held " + (nowMs - since) + " ms, longer than tagger.vocabularies.max-hold "
+                                    + settings.hold().maxHold() + ": " + answer.detail()),
+                            nowMs,
+                            nowMs);
+            }
         }
     }
 
@@ -229,6 +328,9 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
 
     /** Flushes a partial batch whose oldest reference would have waited longer than maxWait at the next tick. */
     private void tick(long nowMs) {
+        if (heldCount > 0) {
+            releaseHeld(nowMs);
+        }
         if (buffered > 0
                 && nowMs - oldestArrivalMs + tickMs > settings.maxWait().toMillis()) {
             flush();
@@ -358,9 +460,9 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         return batch;
     }
 
-    private int countBuffered() {
+    private static int count(KeyValueStore<Long, PendingRef> store) {
         int count = 0;
-        try (KeyValueIterator<Long, PendingRef> all = buffer.all()) {
+        try (KeyValueIterator<Long, PendingRef> all = store.all()) {
             while (all.hasNext()) {
                 all.next();
                 count++;

@@ -35,6 +35,9 @@ public final class TaggerTopology {
      */
     public static final String BUFFER_STORE = "batch-buffer";
 
+    /** Changelogged store of events held until this instance has embedded their vocabulary (usually empty). */
+    public static final String HELD_STORE = "vocabulary-hold";
+
     static final String SOURCE = "image-refs-source";
     static final String BATCHER = "micro-batcher";
     static final String TAGS_SINK = "image-tags-sink";
@@ -79,6 +82,10 @@ public final class TaggerTopology {
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.Long(), new PendingRefSerde()),
+                BATCHER);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(HELD_STORE), Serdes.Long(), new PendingRefSerde()),
                 BATCHER);
         // tagged images -> image-tags, keyed by image id
         topology.addSink(TAGS_SINK, settings.outputTopic(), Serdes.String().serializer(), tagsSerializer, BATCHER);

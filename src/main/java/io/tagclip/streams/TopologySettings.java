@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param limits       bounds on input fields and on output records
  * @param samplesTopic compacted topic of {@code TrainingSample} records for online CDUL training, or {@code null}
  *                     when nothing is recorded (then samples the pipeline attaches are not written)
+ * @param hold         how long and how many events may wait for a vocabulary this instance is still embedding
  */
 public record TopologySettings(
         String inputTopic,
@@ -22,7 +23,26 @@ public record TopologySettings(
         int maxBatchSize,
         Duration maxWait,
         EventLimits limits,
-        String samplesTopic) {
+        String samplesTopic,
+        Hold hold) {
+
+    /**
+     * Bounds on events held for their vocabulary: each waits at most {@code maxHold} after it arrived (after a
+     * restart, held events count from the restart), and a task holds at most {@code maxHeld} (the oldest leaves
+     * first); past either it becomes a {@code VOCABULARY_NOT_READY} dead letter.
+     */
+    public record Hold(Duration maxHold, int maxHeld) {
+
+        /** 15 minutes (a large vocabulary's first embedding on a CPU takes minutes), 10,000 events per task. */
+        public static final Hold DEFAULT = new Hold(Duration.ofMinutes(15), 10_000);
+
+        public Hold {
+            Objects.requireNonNull(maxHold, "maxHold");
+            if (maxHold.isNegative() || maxHeld < 0) {
+                throw new IllegalArgumentException("hold bounds must not be negative, got " + maxHold + ", " + maxHeld);
+            }
+        }
+    }
 
     public TopologySettings {
         Objects.requireNonNull(inputTopic, "inputTopic");
@@ -39,6 +59,7 @@ public record TopologySettings(
         if (samplesTopic != null && samplesTopic.isBlank()) {
             throw new IllegalArgumentException("samplesTopic must be null or a topic name, got a blank one");
         }
+        Objects.requireNonNull(hold, "hold");
     }
 
     /** Settings that record no training samples. */
@@ -49,12 +70,18 @@ public record TopologySettings(
             int maxBatchSize,
             Duration maxWait,
             EventLimits limits) {
-        this(inputTopic, outputTopic, dlqTopic, maxBatchSize, maxWait, limits, null);
+        this(inputTopic, outputTopic, dlqTopic, maxBatchSize, maxWait, limits, null, Hold.DEFAULT);
     }
 
     /** A copy that writes training samples to {@code topic}. */
     public TopologySettings withSamplesTopic(String topic) {
-        return new TopologySettings(inputTopic, outputTopic, dlqTopic, maxBatchSize, maxWait, limits, topic);
+        return new TopologySettings(inputTopic, outputTopic, dlqTopic, maxBatchSize, maxWait, limits, topic, hold);
+    }
+
+    /** A copy with other hold bounds. */
+    public TopologySettings withHold(Hold bounds) {
+        return new TopologySettings(
+                inputTopic, outputTopic, dlqTopic, maxBatchSize, maxWait, limits, samplesTopic, bounds);
     }
 
     /** Settings with the default {@link EventLimits}. */

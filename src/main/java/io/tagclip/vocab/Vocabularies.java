@@ -2,12 +2,17 @@ package io.tagclip.vocab;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A set of vocabularies by id, starting from the built-in ones of the reference. */
+/**
+ * A set of vocabularies by id, starting from the built-in ones of the reference. Thread-safe: {@link #put} and
+ * {@link #remove} change the set for every holder of this instance (a service adds vocabularies while it runs), and
+ * readers see either the set before a change or after it.
+ */
 public final class Vocabularies {
 
     /** PASCAL VOC: 20 classes and 25 background names (clip_text.py {@code class_names_voc}, {@code BACKGROUND_CATEGORY_VOC}). */
@@ -20,10 +25,11 @@ public final class Vocabularies {
      */
     public static final String COCO2014 = "coco2014";
 
-    private final Map<String, Vocabulary> byId;
+    /** Replaced, never changed in place: a reader's iteration never sees a half-made change. */
+    private volatile Map<String, Vocabulary> byId;
 
     private Vocabularies(Map<String, Vocabulary> byId) {
-        this.byId = byId;
+        this.byId = Collections.unmodifiableMap(byId);
     }
 
     /** The built-in vocabularies. */
@@ -67,6 +73,24 @@ public final class Vocabularies {
         return new Resolved(with(List.of(loaded)), loaded);
     }
 
+    /** Adds {@code vocabulary} to this set, replacing one with the same id; every holder of the set sees it. */
+    public synchronized void put(Vocabulary vocabulary) {
+        Map<String, Vocabulary> map = new LinkedHashMap<>(byId);
+        map.put(vocabulary.id(), vocabulary);
+        byId = Collections.unmodifiableMap(map);
+    }
+
+    /** Removes the vocabulary {@code id} from this set; returns whether there was one. */
+    public synchronized boolean remove(String id) {
+        if (!byId.containsKey(id)) {
+            return false;
+        }
+        Map<String, Vocabulary> map = new LinkedHashMap<>(byId);
+        map.remove(id);
+        byId = Collections.unmodifiableMap(map);
+        return true;
+    }
+
     /** The result of {@link #resolve}: the widened set and the vocabulary that was named. */
     public record Resolved(Vocabularies all, Vocabulary named) {}
 
@@ -75,9 +99,10 @@ public final class Vocabularies {
     }
 
     public Vocabulary get(String id) {
-        Vocabulary v = byId.get(id);
+        Map<String, Vocabulary> now = byId;
+        Vocabulary v = now.get(id);
         if (v == null) {
-            throw new VocabularyException("unknown vocabulary '" + id + "' (known: " + byId.keySet() + ")");
+            throw new VocabularyException("unknown vocabulary '" + id + "' (known: " + now.keySet() + ")");
         }
         return v;
     }
