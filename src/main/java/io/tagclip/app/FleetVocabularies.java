@@ -8,6 +8,7 @@ import io.tagclip.fleet.VocabularyFleet;
 import io.tagclip.fleet.VocabularyFollower;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.vocab.Vocabularies;
+import io.tagclip.vocab.Vocabulary;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
@@ -49,7 +50,11 @@ public class FleetVocabularies {
     private Thread thread;
 
     @Inject
-    public FleetVocabularies(TaggerConfig config, Instance<TaggingPipeline> pipelines, MeterRegistry registry) {
+    public FleetVocabularies(
+            TaggerConfig config,
+            Instance<TaggingPipeline> pipelines,
+            MeterRegistry registry,
+            TextFeatureStatus textFeatures) {
         this.config = config;
         this.fleet = new VocabularyFleet(
                 pipelines.get(),
@@ -63,7 +68,17 @@ public class FleetVocabularies {
                     return t;
                 }),
                 System::currentTimeMillis,
-                LOG::info);
+                new VocabularyFleet.Listener() {
+                    @Override
+                    public void on(String message) {
+                        LOG.info(message);
+                    }
+
+                    @Override
+                    public void embedding(Vocabulary vocabulary) {
+                        textFeatures.embeddingAdded(vocabulary.id());
+                    }
+                });
         for (VocabularyFleet.State state : VocabularyFleet.State.values()) {
             Gauge.builder(
                             "tagger.vocabularies",

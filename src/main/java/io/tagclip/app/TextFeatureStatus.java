@@ -30,6 +30,14 @@ public class TextFeatureStatus implements TextProgress, TextFeatureCache.Listene
         state = "preparing vocabulary " + vocabularyId + " (" + index + " of " + count + ")";
     }
 
+    /**
+     * A vocabulary added at run time is embedded next: cache and progress lines name it; the readiness state, which
+     * is about the configured vocabularies, stays as it is.
+     */
+    public void embeddingAdded(String vocabularyId) {
+        vocabulary = vocabularyId;
+    }
+
     /** Every configured vocabulary has its text features. */
     public void ready(int count) {
         state = "ready (" + count + " vocabularies)";

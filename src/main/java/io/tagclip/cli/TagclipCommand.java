@@ -21,7 +21,8 @@ import picocli.CommandLine.ScopeType;
             TagCommand.class,
             EvalCommand.class,
             EvalSegCommand.class,
-            TrainCommand.class
+            TrainCommand.class,
+            VocabCommand.class
         })
 public final class TagclipCommand {
 

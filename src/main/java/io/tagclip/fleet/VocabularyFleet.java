@@ -53,6 +53,9 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
     /** What a log should hear about (one line each). */
     public interface Listener {
         void on(String message);
+
+        /** The embedder starts on {@code vocabulary}: text-feature progress from now on is its. */
+        default void embedding(Vocabulary vocabulary) {}
     }
 
     private final TaggingPipeline pipeline;
@@ -208,6 +211,7 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
         }
         long start = clock.getAsLong();
         try {
+            log.embedding(target);
             pipeline.addVocabulary(target);
         } catch (RuntimeException e) {
             synchronized (this) {
