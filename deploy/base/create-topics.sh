@@ -74,5 +74,7 @@ ensure image-refs "$partitions" "min.insync.replicas=$min_isr"
 ensure image-tags "$partitions" "min.insync.replicas=$min_isr" "retention.ms=$tags_retention"
 ensure image-refs-dlq "$dlq_partitions" "min.insync.replicas=$min_isr" "retention.ms=$dlq_retention"
 # read only with tagger.online.enabled=true; cheap to have otherwise
+# the fleet's vocabularies (tagclip vocab put/rm), read whole by every instance: compacted, never deleted by age
+ensure tagger-vocabularies 1 "min.insync.replicas=$min_isr" "cleanup.policy=compact"
 ensure image-samples "$samples_partitions" "min.insync.replicas=$min_isr" "cleanup.policy=[compact,delete]" \
     "retention.ms=$samples_retention"
