@@ -64,6 +64,12 @@ class MicroBatchProcessorTest {
                 .build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
+        KeyValueStore<Long, PendingRef> held = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(TaggerTopology.HELD_STORE), Serdes.Long(), new PendingRefSerde())
+                .withLoggingDisabled()
+                .build();
+        held.init(context.getStateStoreContext(), held);
+        context.addStateStore(held);
     }
 
     private MicroBatchProcessor processor(int maxBatchSize) {
