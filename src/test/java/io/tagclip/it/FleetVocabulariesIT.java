@@ -57,11 +57,12 @@ class FleetVocabulariesIT {
         HttpServer images = ItSupport.imageServer();
         Path dir = Files.createTempDirectory("fleet-it");
         Path pets = dir.resolve("pets.txt");
+        Path cache = Files.createTempDirectory("fleet-it-cache"); // shared by both, empty: every vocabulary is embedded
         PackagedService a = null;
         PackagedService b = null;
         try {
-            a = start(topics, applicationId, vocabularies, "a");
-            b = start(topics, applicationId, vocabularies, "b");
+            a = start(topics, applicationId, vocabularies, "a", cache);
+            b = start(topics, applicationId, vocabularies, "b", cache);
             awaitReady(a);
             awaitReady(b);
 
@@ -81,7 +82,19 @@ class FleetVocabulariesIT {
             assertThat(taggedCount(b)).as("instance b tagged some").isPositive();
             assertThat(readiness(a)).contains("\"vocabulary.pets\":\"ready " + v1);
 
-            // 2. a changed file: once both instances serve it, results carry the new version
+            // 2. events sent while a large vocabulary is embedded wait for it, and are all tagged once
+            Path large = dir.resolve("large.txt");
+            Files.writeString(large, largeVocabulary());
+            cli("vocab", "put", "--topic", vocabularies, large.toString());
+            awaitReadiness(a, body -> body.contains("\"vocabulary.large\":\"embedding"));
+            List<ConsumerRecord<String, SpecificRecord>> held = round(images, topics, "held", "large");
+            assertThat(held).extracting(ConsumerRecord::value).hasOnlyElementsOfType(ImageTags.class);
+            assertThat(held)
+                    .extracting(r -> ((ImageTags) r.value()).getVocabularyVersion())
+                    .containsOnly(Vocabulary.load(large).version());
+            assertSameTags(held);
+
+            // 3. a changed file: once both instances serve it, results carry the new version
             Files.writeString(pets, "cat\ndog\tprompt=dog;puppy\nperson\ncar\nbird\tthreshold=0.5\n");
             String v2 = Vocabulary.load(pets).version();
             assertThat(v2).isNotEqualTo(v1);
@@ -95,7 +108,7 @@ class FleetVocabulariesIT {
             assertSameTags(round2);
             assertThat(cli("vocab", "list", "--topic", vocabularies)).contains("pets", v2, "bird");
 
-            // 3. removed: later events are UNKNOWN_VOCABULARY dead letters
+            // 4. removed: later events are UNKNOWN_VOCABULARY dead letters
             assertThat(cli("vocab", "rm", "--topic", vocabularies, "pets")).contains("removed pets");
             awaitReadiness(a, body -> !body.contains("vocabulary.pets"));
             awaitReadiness(b, body -> !body.contains("vocabulary.pets"));
@@ -113,6 +126,50 @@ class FleetVocabulariesIT {
             }
             images.stop(0);
         }
+    }
+
+    @Test
+    void shouldDeadLetterEventsHeldLongerThanMaxHold() throws Exception {
+        ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "hold", 1);
+        String vocabularies =
+                "hold-vocabularies-" + UUID.randomUUID().toString().substring(0, 8);
+        createCompacted(vocabularies);
+        HttpServer images = ItSupport.imageServer();
+        Path large = Files.createTempDirectory("hold-it").resolve("slow.txt");
+        Files.writeString(large, largeVocabulary());
+        try (PackagedService service = PackagedService.named("fleet-it-hold")
+                .on(stack, topics, "hold-it-" + UUID.randomUUID().toString().substring(0, 8))
+                .shortTimeouts()
+                .httpPort()
+                .set("tagger.vocabularies.topic", vocabularies)
+                .set("tagger.vocabularies.max-hold", "500ms")
+                .set("tagger.model.text-cache-dir", Files.createTempDirectory("hold-it-cache"))
+                .start()) {
+            awaitReady(service);
+            cli("vocab", "put", "--topic", vocabularies, large.toString());
+            awaitReadiness(service, body -> body.contains("\"vocabulary.slow\":\"embedding"));
+            List<ConsumerRecord<String, SpecificRecord>> late = round(images, topics, "late", "slow");
+            assertThat(readiness(service)).as("still embedding").contains("\"vocabulary.slow\":\"embedding");
+
+            assertThat(late).extracting(ConsumerRecord::value).hasOnlyElementsOfType(ImageTagFailure.class);
+            for (ConsumerRecord<String, SpecificRecord> r : late) {
+                ImageTagFailure failure = (ImageTagFailure) r.value();
+                assertThat(failure.getReasonName()).isEqualTo("VOCABULARY_NOT_READY");
+                assertThat(failure.getMessage()).contains("'slow'", "tagger.vocabularies.max-hold");
+                assertThat(failure.getInput().getVocabularyId()).isEqualTo("slow");
+            }
+        } finally {
+            images.stop(0);
+        }
+    }
+
+    /** A vocabulary whose embedding takes seconds even on the tiny model (300 names, 85 prompts each). */
+    private static String largeVocabulary() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            sb.append("object number ").append(i).append('\n');
+        }
+        return sb.toString();
     }
 
     /** Produces {@link #PER_ROUND} events of one image naming {@code vocabulary}; their outputs, one per event. */
@@ -162,13 +219,15 @@ class FleetVocabulariesIT {
         }
     }
 
-    private PackagedService start(ItSupport.Topics topics, String applicationId, String vocabularies, String name)
+    private PackagedService start(
+            ItSupport.Topics topics, String applicationId, String vocabularies, String name, Path textCache)
             throws Exception {
         return PackagedService.named("fleet-it-" + name)
                 .on(stack, topics, applicationId)
                 .shortTimeouts()
                 .httpPort()
                 .set("tagger.vocabularies.topic", vocabularies)
+                .set("tagger.model.text-cache-dir", textCache)
                 .set("kafka-streams.state.dir", Files.createTempDirectory("fleet-it-" + name))
                 .start();
     }
