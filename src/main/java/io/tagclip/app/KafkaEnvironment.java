@@ -50,6 +50,23 @@ public final class KafkaEnvironment implements ConfigSource {
         return keys;
     }
 
+    /**
+     * The brokers of a client configuration with the listener's security protocol and SASL mechanism, for messages:
+     * {@code Kafka at host:9096 (SASL_SSL, SASL SCRAM-SHA-512)}.
+     */
+    public static String where(Map<String, ?> config) {
+        Object mechanism = config.get("sasl.mechanism");
+        Object protocol = config.get("security.protocol");
+        return "Kafka at " + config.get("bootstrap.servers") + " ("
+                + (protocol == null || protocol.toString().isBlank() ? "PLAINTEXT" : protocol)
+                + (mechanism == null || mechanism.toString().isBlank() ? "" : ", SASL " + mechanism) + ")";
+    }
+
+    /** One line saying that the brokers of {@code config} refused the login, and Kafka's reason. */
+    public static String loginRefused(Map<String, ?> config, Throwable reason) {
+        return where(config) + " refused the login: " + reason.getMessage();
+    }
+
     @Override
     public Set<String> getPropertyNames() {
         return properties.keySet();

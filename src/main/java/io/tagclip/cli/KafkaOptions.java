@@ -102,9 +102,7 @@ final class KafkaOptions {
         int millis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
         admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
         admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
-        String where = "Kafka at " + config.get("bootstrap.servers") + " ("
-                + config.getOrDefault("security.protocol", "PLAINTEXT")
-                + (config.containsKey("sasl.mechanism") ? ", SASL " + config.get("sasl.mechanism") : "") + ")";
+        String where = KafkaEnvironment.where(config);
         try (Admin client = Admin.create(admin)) {
             client.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
                     .nodes()
@@ -112,7 +110,7 @@ final class KafkaOptions {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof AuthenticationException) {
-                throw new IllegalStateException(where + " refused the login: " + cause.getMessage(), cause);
+                throw new IllegalStateException(KafkaEnvironment.loginRefused(config, cause), cause);
             }
             throw new IllegalStateException(
                     "cannot reach " + where + " within " + connectTimeout.toMillis() + " ms: " + cause.getMessage(),

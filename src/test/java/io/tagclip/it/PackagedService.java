@@ -82,6 +82,7 @@ final class PackagedService implements AutoCloseable {
 
         private final String name;
         private final Map<String, String> properties = new LinkedHashMap<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
         private String heap = "1g";
         private int port;
 
@@ -148,6 +149,18 @@ final class PackagedService implements AutoCloseable {
             return this;
         }
 
+        /** No {@code -Dkey} (one {@link #on} set, say), so that the environment or the defaults decide. */
+        Builder unset(String key) {
+            properties.remove(key);
+            return this;
+        }
+
+        /** An environment variable of the service's process, as a container or a manifest sets it. */
+        Builder env(String name, Object value) {
+            environment.put(name, String.valueOf(value));
+            return this;
+        }
+
         PackagedService start() throws IOException {
             assertThat(JAR)
                     .as("the packaged service (failsafe runs after package)")
@@ -160,10 +173,11 @@ final class PackagedService implements AutoCloseable {
             properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
             command.add("-jar");
             command.add(JAR.toString());
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(Path.of("target", name + ".log").toFile())
-                    .start();
+                    .redirectOutput(Path.of("target", name + ".log").toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             return new PackagedService(name, process, port);
         }
     }
