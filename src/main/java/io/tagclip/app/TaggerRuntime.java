@@ -105,8 +105,8 @@ public class TaggerRuntime {
                 azure.allowedContainers().orElse(List.of()));
     }
 
-    /** An endpoint setting as a URI with a scheme and a host, or a start-up failure naming it. */
-    private static URI endpoint(String text) {
+    /** An endpoint setting as an http(s) URI with a host, or a start-up failure naming it. */
+    static URI endpoint(String text) {
         URI uri;
         try {
             uri = new URI(text.strip());
@@ -116,6 +116,10 @@ public class TaggerRuntime {
         }
         if (uri.getScheme() == null || uri.getHost() == null) {
             throw new IllegalArgumentException("object-store endpoint '" + text + "' needs a scheme and a host");
+        }
+        if (!uri.getScheme().equalsIgnoreCase("http") && !uri.getScheme().equalsIgnoreCase("https")) {
+            throw new IllegalArgumentException(
+                    "object-store endpoint '" + text + "' must be http:// or https://, not " + uri.getScheme());
         }
         return uri;
     }
