@@ -52,19 +52,26 @@ public class TaggerRuntime {
     private volatile boolean warmedUp;
 
     @Inject
-    public TaggerRuntime(TaggerConfig config, Instance<TaggingPipeline> pipelines, MeterRegistry registry) {
+    public TaggerRuntime(
+            TaggerConfig config,
+            Instance<TaggingPipeline> pipelines,
+            MeterRegistry registry,
+            StartupProgress progress) {
         ConfigCheck.refuseIfWrong(config);
+        progress.phase("loading the model");
         if (pipelines.isUnsatisfied() || pipelines.isAmbiguous()) {
             throw new IllegalStateException("expected exactly one CDI bean implementing "
                     + TaggingPipeline.class.getName() + ", found " + (pipelines.isUnsatisfied() ? "none" : "several"));
         }
         TaggingPipeline pipeline = pipelines.get();
+        progress.phase("warming up (text features)");
         long start = System.nanoTime();
         pipeline.warmUp();
         LOG.infof(
                 "pipeline %s warmed up in %d ms",
                 pipeline.getClass().getSimpleName(), (System.nanoTime() - start) / 1_000_000);
         this.warmedUp = true;
+        progress.started();
         this.metrics = new TaggerMetrics(registry);
         this.fetchSettings = fetchSettings(config.fetch());
         TaggerConfig.Batch batch = config.batch();
