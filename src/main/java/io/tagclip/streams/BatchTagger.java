@@ -14,4 +14,9 @@ public interface BatchTagger {
      * @throws InterruptedException when the stream thread is interrupted; the batch stays buffered and is redone
      */
     List<Outcome> tag(List<ImageRef> refs) throws InterruptedException;
+
+    /** {@link #tag(List)}, telling {@code steps} when each reference was fetched and inferred, where it can. */
+    default List<Outcome> tag(List<ImageRef> refs, BatchSteps steps) throws InterruptedException {
+        return tag(refs);
+    }
 }
