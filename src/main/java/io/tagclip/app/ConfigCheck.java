@@ -1,8 +1,14 @@
 package io.tagclip.app;
 
 import io.tagclip.fetch.AddressGuard;
+import io.tagclip.fetch.ContainerAllowList;
+import io.tagclip.fetch.FetchSettings;
 import io.tagclip.inference.FirstPassBudget;
 import io.tagclip.inference.PipelineSettings;
+import io.tagclip.objectstore.AzureBlobStore;
+import io.tagclip.objectstore.AzureOptions;
+import io.tagclip.objectstore.S3ObjectStore;
+import io.tagclip.objectstore.S3Options;
 import io.tagclip.pipeline.Method;
 import io.tagclip.vocab.Vocabularies;
 import java.lang.reflect.ParameterizedType;
@@ -37,6 +43,12 @@ final class ConfigCheck {
     /** Subject naming is {@code <topic>-value}: the only strategy the service's serdes implement. */
     static final List<String> SUBJECT_STRATEGY_KEYS =
             List.of("kafka-streams.value.subject.name.strategy", "kafka-streams.key.subject.name.strategy");
+
+    /** An AWS region's form (eu-west-1), which S3-compatible stores' region names (us-east-1, garage) also have. */
+    private static final Pattern REGION = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+
+    /** The AWS SDK's environment credentials: set together, or the SDK skips them for the next source silently. */
+    static final List<String> AWS_KEY_PAIR = List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
 
     private static final Pattern NUMBER_WITHOUT_UNIT = Pattern.compile("\\s*[0-9]+(\\.[0-9]+)?\\s*");
 
@@ -100,6 +112,7 @@ final class ConfigCheck {
                         "tagger.fetch.allow-list",
                         String.join(",", entries),
                         () -> new AddressGuard(true, entries)));
+        objectStoreProblems(config.fetch(), raw, problems);
         for (String key : durationKeys()) {
             raw.apply(key)
                     .filter(value -> NUMBER_WITHOUT_UNIT.matcher(value).matches())
@@ -127,11 +140,84 @@ final class ConfigCheck {
         return problems;
     }
 
-    private static void check(List<String> problems, String key, String value, Runnable parse) {
+    /**
+     * The endpoints, allow-lists, region and credentials of the object stores, which the stores would otherwise
+     * refuse only once the model has loaded (or, for credentials, at the first object). A connection string is a
+     * secret: its line names the key and its length, never its text.
+     */
+    private static void objectStoreProblems(
+            TaggerConfig.Fetch fetch, Function<String, Optional<String>> raw, List<String> problems) {
+        TaggerConfig.S3 s3 = fetch.s3();
+        s3.endpoint().ifPresent(e -> check(problems, "tagger.fetch.s3.endpoint", e, () -> TaggerRuntime.endpoint(e)));
+        boolean regionOk = s3.region()
+                .map(String::strip)
+                .map(r -> REGION.matcher(r).matches())
+                .orElse(true);
+        if (!regionOk) {
+            problems.add("tagger.fetch.s3.region=" + s3.region().get()
+                    + ": not a region name (lower-case words joined by '-', such as eu-west-1)");
+        }
+        List<String> buckets = s3.allowedBuckets().orElse(List.of());
+        boolean bucketsOk = check(
+                problems,
+                S3Options.ALLOWED_BUCKETS_SETTING,
+                String.join(",", buckets),
+                () -> new ContainerAllowList(S3Options.ALLOWED_BUCKETS_SETTING, buckets, false));
+        boolean anyBucket = buckets.stream().anyMatch(b -> !b.isBlank());
+        if (anyBucket && bucketsOk && s3.region().isEmpty()) {
+            // Without a region setting the SDK's chain decides (environment, profile, instance metadata): ask it now.
+            check(problems, "tagger.fetch.s3.region", "(unset)", () -> {
+                S3Options options = new S3Options(Optional.empty(), false, Optional.empty(), buckets);
+                S3ObjectStore.withDefaultCredentials(options, FetchSettings.defaults())
+                        .close();
+            });
+        }
+        if (anyBucket) {
+            List<String> set = AWS_KEY_PAIR.stream()
+                    .filter(key -> raw.apply(key).filter(v -> !v.isBlank()).isPresent())
+                    .toList();
+            if (set.size() == 1) {
+                String missing = AWS_KEY_PAIR.get(set.contains(AWS_KEY_PAIR.get(0)) ? 1 : 0);
+                problems.add(missing + "=(unset): " + set.get(0) + " is set without it; the AWS SDK would skip both"
+                        + " and read s3:// objects with the next credentials of its chain (profile, web identity,"
+                        + " instance metadata)");
+            }
+        }
+        TaggerConfig.Azure azure = fetch.azure();
+        azure.endpoint()
+                .ifPresent(e -> check(
+                        problems,
+                        "tagger.fetch.azure.endpoint",
+                        e,
+                        () -> TaggerRuntime.endpoint(e.replace(AzureOptions.ACCOUNT_PLACEHOLDER, "account"))));
+        List<String> containers = azure.allowedContainers().orElse(List.of());
+        check(
+                problems,
+                AzureOptions.ALLOWED_CONTAINERS_SETTING,
+                String.join(",", containers),
+                () -> new ContainerAllowList(AzureOptions.ALLOWED_CONTAINERS_SETTING, containers, true));
+        azure.connectionString().filter(c -> !c.isBlank()).ifPresent(secret -> {
+            try {
+                new AzureBlobStore(
+                        new AzureOptions(Optional.of(secret), Optional.empty(), List.of()), FetchSettings.defaults());
+            } catch (RuntimeException e) {
+                problems.add("tagger.fetch.azure.connection-string=(" + secret.length()
+                        + " characters, not shown): not a storage connection string"
+                        + " (AccountName=...;AccountKey=... or BlobEndpoint=...;SharedAccessSignature=...)");
+            }
+        });
+    }
+
+    private static boolean check(List<String> problems, String key, String value, Runnable parse) {
         try {
             parse.run();
+            return true;
         } catch (RuntimeException e) {
-            problems.add(key + "=" + value + ": " + e.getMessage());
+            String message = String.valueOf(e.getMessage());
+            // Messages that name the key already (the allow-lists') would name it twice.
+            problems.add(key + "=" + value + ": "
+                    + (message.startsWith(key + ": ") ? message.substring(key.length() + 2) : message));
+            return false;
         }
     }
 

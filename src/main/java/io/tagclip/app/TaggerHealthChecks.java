@@ -10,11 +10,14 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
+import org.eclipse.microprofile.health.Startup;
 
 /**
- * Readiness: the pipeline is loaded and warmed up (the text features of every configured vocabulary are made; while
- * they are, {@code text-features} says which vocabulary and how far) and Kafka Streams is RUNNING. Liveness: the inference worker runs
- * and Kafka Streams has not failed or stopped.
+ * Startup ({@code /q/health/started}): the model is loaded and warmed up (its text features made); a startup probe
+ * waits for it before liveness counts. Readiness: started, and Kafka Streams is RUNNING; while it is not,
+ * {@code kafka-wait} says what it waits for (brokers unreachable, or the input topic missing). Liveness: the inference
+ * worker runs and Kafka Streams has not failed or stopped; waiting for brokers or a topic is not failing, since a
+ * restart would bring neither back.
  */
 @ApplicationScoped
 public class TaggerHealthChecks {
@@ -23,16 +26,33 @@ public class TaggerHealthChecks {
             EnumSet.of(KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.NOT_RUNNING);
 
     @Produces
+    @Startup
+    HealthCheck started(StartupProgress progress, TextFeatureStatus textFeatures) {
+        return () -> HealthCheckResponse.named("tagger")
+                .status(progress.isStarted())
+                .withData("model", progress.phase())
+                .withData("text-features", textFeatures.describe())
+                .build();
+    }
+
+    @Produces
     @Readiness
-    HealthCheck ready(TaggerRuntime runtime, Instance<KafkaStreams> streams, TextFeatureStatus textFeatures) {
+    HealthCheck ready(
+            StartupProgress progress,
+            Instance<KafkaStreams> streams,
+            TextFeatureStatus textFeatures,
+            KafkaWait kafkaWait) {
         return () -> {
             KafkaStreams.State state = state(streams);
-            return HealthCheckResponse.named("tagger")
-                    .status(runtime.warmedUp() && state == KafkaStreams.State.RUNNING)
-                    .withData("pipeline", runtime.warmedUp() ? "warmed-up" : "loading")
+            var response = HealthCheckResponse.named("tagger")
+                    .status(ready(progress.isStarted(), state))
+                    .withData("pipeline", progress.isStarted() ? "warmed-up" : "loading")
                     .withData("text-features", textFeatures.describe())
-                    .withData("kafka-streams", String.valueOf(state))
-                    .build();
+                    .withData("kafka-streams", String.valueOf(state));
+            if (state != KafkaStreams.State.RUNNING && state != null) {
+                response.withData("kafka-wait", kafkaWait.describe(state));
+            }
+            return response.build();
         };
     }
 
@@ -42,11 +62,24 @@ public class TaggerHealthChecks {
         return () -> {
             KafkaStreams.State state = state(streams);
             return HealthCheckResponse.named("tagger")
-                    .status(runtime.workerAlive() && !DEAD.contains(state))
+                    .status(alive(runtime.workerAlive(), state))
                     .withData("inference-worker", runtime.workerAlive() ? "running" : "stopped")
                     .withData("kafka-streams", String.valueOf(state))
                     .build();
         };
+    }
+
+    /** Ready: started and processing. */
+    static boolean ready(boolean started, KafkaStreams.State state) {
+        return started && state == KafkaStreams.State.RUNNING;
+    }
+
+    /**
+     * Alive unless the worker stopped or Kafka Streams failed or was stopped: CREATED (waiting for the topics),
+     * REBALANCING (waiting for brokers or partitions) and no Kafka Streams yet are all alive.
+     */
+    static boolean alive(boolean workerAlive, KafkaStreams.State state) {
+        return workerAlive && !DEAD.contains(state);
     }
 
     private static KafkaStreams.State state(Instance<KafkaStreams> streams) {

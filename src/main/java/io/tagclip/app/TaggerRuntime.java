@@ -56,19 +56,23 @@ public class TaggerRuntime {
             TaggerConfig config,
             Instance<TaggingPipeline> pipelines,
             MeterRegistry registry,
-            FleetVocabularies vocabularies) {
+            FleetVocabularies vocabularies,
+            StartupProgress progress) {
         ConfigCheck.refuseIfWrong(config);
+        progress.phase("loading the model");
         if (pipelines.isUnsatisfied() || pipelines.isAmbiguous()) {
             throw new IllegalStateException("expected exactly one CDI bean implementing "
                     + TaggingPipeline.class.getName() + ", found " + (pipelines.isUnsatisfied() ? "none" : "several"));
         }
         TaggingPipeline pipeline = pipelines.get();
+        progress.phase("warming up (text features)");
         long start = System.nanoTime();
         pipeline.warmUp();
         LOG.infof(
                 "pipeline %s warmed up in %d ms",
                 pipeline.getClass().getSimpleName(), (System.nanoTime() - start) / 1_000_000);
         this.warmedUp = true;
+        progress.started();
         this.metrics = new TaggerMetrics(registry);
         this.fetchSettings = fetchSettings(config.fetch());
         TaggerConfig.Batch batch = config.batch();
@@ -109,8 +113,8 @@ public class TaggerRuntime {
                 azure.allowedContainers().orElse(List.of()));
     }
 
-    /** An endpoint setting as a URI with a scheme and a host, or a start-up failure naming it. */
-    private static URI endpoint(String text) {
+    /** An endpoint setting as an http(s) URI with a host, or a start-up failure naming it. */
+    static URI endpoint(String text) {
         URI uri;
         try {
             uri = new URI(text.strip());
@@ -120,6 +124,10 @@ public class TaggerRuntime {
         }
         if (uri.getScheme() == null || uri.getHost() == null) {
             throw new IllegalArgumentException("object-store endpoint '" + text + "' needs a scheme and a host");
+        }
+        if (!uri.getScheme().equalsIgnoreCase("http") && !uri.getScheme().equalsIgnoreCase("https")) {
+            throw new IllegalArgumentException(
+                    "object-store endpoint '" + text + "' must be http:// or https://, not " + uri.getScheme());
         }
         return uri;
     }

@@ -1,5 +1,6 @@
 package io.tagclip.app;
 
+import io.opentelemetry.api.OpenTelemetry;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
@@ -8,10 +9,12 @@ import io.tagclip.serde.SchemaRegistryClient;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
 import io.tagclip.streams.EventLimits;
+import io.tagclip.streams.EventTracer;
 import io.tagclip.streams.FlushBound;
 import io.tagclip.streams.TaggerTopology;
 import io.tagclip.streams.TopologySettings;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import java.time.Duration;
 import java.util.HashMap;
@@ -39,7 +42,8 @@ public class TopologyProducer {
     private static final long DEFAULT_EOS_TRANSACTION_TIMEOUT_MS = 10_000;
 
     @Produces
-    public Topology topology(TaggerConfig config, TaggerRuntime runtime, RegistryGate gate) {
+    public Topology topology(
+            TaggerConfig config, TaggerRuntime runtime, RegistryGate gate, Instance<OpenTelemetry> openTelemetry) {
         ConfigCheck.refuseIfWrong(config);
         TaggerConfig.Batch batch = config.batch();
         checkFlushBound(config);
@@ -65,7 +69,24 @@ public class TopologyProducer {
                 serde(ImageTagFailure.class, registry, serdeConfig).serializer(),
                 serde(TrainingSample.class, registry, serdeConfig).serializer(),
                 runtime.batchTagger(),
-                runtime.metrics());
+                runtime.metrics(),
+                tracer(openTelemetry));
+    }
+
+    /** Key of Quarkus's OpenTelemetry switch; the service sets it true (application.properties). */
+    static final String OTEL_DISABLED = "quarkus.otel.sdk.disabled";
+
+    /** Spans for each event's steps when OpenTelemetry is switched on; otherwise none, at no cost. */
+    static EventTracer tracer(Instance<OpenTelemetry> openTelemetry) {
+        boolean disabled = ConfigProvider.getConfig()
+                .getOptionalValue(OTEL_DISABLED, Boolean.class)
+                .orElse(false);
+        if (disabled || !openTelemetry.isResolvable()) {
+            LOG.infof("tracing off (%s=true)", OTEL_DISABLED);
+            return EventTracer.NONE;
+        }
+        LOG.info("tracing on: spans fetch, inference and produce for each event, continuing its traceparent header");
+        return new OtelEventTracer(openTelemetry.get());
     }
 
     /** The limits, refused when outputs they let through would still be larger than the producer sends. */

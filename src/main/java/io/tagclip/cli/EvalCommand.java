@@ -74,6 +74,8 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         images.check();
+        PathOptions.exists("--split", split);
+        model.checkPaths();
         PrintWriter out = spec.commandLine().getOut();
         Progress.Style style = progress.style();
         ImageFiles files = new ImageFiles();

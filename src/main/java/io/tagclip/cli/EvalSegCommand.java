@@ -87,6 +87,9 @@ final class EvalSegCommand implements Callable<Integer> {
                     "eval-seg segments TagCLIP's tags: it needs --method tagclip, got " + model.method());
         }
         images.check();
+        PathOptions.folder("--gt", groundTruth);
+        PathOptions.exists("--split", split);
+        model.checkPaths();
         PrintWriter out = spec.commandLine().getOut();
         Progress.Style style = progress.style();
         try (ModelOptions.Session session =

@@ -149,6 +149,16 @@ final class ModelOptions {
             description = "Images per pipeline call and, in throughput mode, per forward (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    /**
+     * Refuses, naming the option, a {@code --model} or {@code --vocab} that is meant as a path and does not exist, and
+     * a {@code --head} that does not exist; a name (a hub id, a built-in vocabulary) is resolved later.
+     */
+    void checkPaths() {
+        PathOptions.existsIfPath("--model", model);
+        PathOptions.existsIfPath("--vocab", vocabulary);
+        PathOptions.exists("--head", head);
+    }
+
     /** The chosen method, or an error naming the bad value. */
     Method method() {
         return Method.of(method);
@@ -192,6 +202,7 @@ final class ModelOptions {
      * @param style    how that progress is shown
      */
     Session open(TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err, Progress.Style style) {
+        checkPaths();
         Method chosen = method();
         if (chosen == Method.CDUL && head == null) {
             throw new IllegalArgumentException(
@@ -240,6 +251,7 @@ final class ModelOptions {
     /** Loads the model and resolves everything but the pipeline (see {@link #open}). */
     Prepared prepare(
             TagClipParams params, DecisionOptions decision, boolean boxes, PrintWriter err, Progress.Style style) {
+        checkPaths();
         PipelineSettings.Mode sizing = mode();
         FirstPassBudget budget = firstPassBudget();
         int perCall = batch();

@@ -17,8 +17,9 @@ final class SplitImages {
     @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N images of the split.")
     Integer limit;
 
-    /** Refuses a {@code --limit} below 1, before any model is loaded. */
+    /** Refuses a missing {@code --images} folder and a {@code --limit} below 1, before any model is loaded. */
     void check() {
+        PathOptions.folder("--images", images);
         if (limit != null && limit < 1) {
             throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
         }

@@ -10,7 +10,6 @@ import io.tagclip.tagging.DecisionOptions;
 import io.tagclip.tagging.TagClipParams;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tagclip train --method cdul}: CDUL's training stage on a folder of unlabelled images. The teacher labels
+ * {@code tagclip train} ({@code --method cdul}, the default and only choice): CDUL's training stage on a folder of unlabelled images. The teacher labels
  * every image, CLIP's global pass encodes it, and a linear head is fitted with gradient alignment and written to
  * {@code --out} ({@value LinearHead#WEIGHTS_FILE} and {@value HeadManifest#FILE}).
  */
@@ -30,7 +29,8 @@ import picocli.CommandLine.Spec;
         name = "train",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = "Train a CDUL head on a folder of unlabelled images, labelled by a teacher method.")
+        description = "Train a CDUL head on a folder of unlabelled images, labelled by a teacher method "
+                + "(--method defaults to cdul here, the only method that trains).")
 final class TrainCommand implements Callable<Integer> {
 
     @Mixin
@@ -76,6 +76,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--method")) {
+            model.method = Method.CDUL.id(); // the only method that trains: no need to name it
+        }
         if (model.method() != Method.CDUL) {
             throw new IllegalArgumentException("train supports --method cdul only, got " + model.method());
         }
@@ -83,9 +86,8 @@ final class TrainCommand implements Callable<Integer> {
         if (!CdulTraining.TEACHERS.contains(teacherMethod)) {
             throw new IllegalArgumentException("--teacher must be tagclip or cdul-global-local, got " + teacher);
         }
-        if (!Files.isDirectory(images)) {
-            throw new IllegalArgumentException("--images is not a folder: " + images);
-        }
+        PathOptions.folder("--images", images);
+        model.checkPaths();
         List<Path> files = ImageFiles.expand(List.of(images));
         if (files.isEmpty()) {
             throw new IllegalArgumentException("--images holds no image files: " + images);

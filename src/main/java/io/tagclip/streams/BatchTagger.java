@@ -16,6 +16,11 @@ public interface BatchTagger {
      */
     List<Outcome> tag(List<ImageRef> refs) throws InterruptedException;
 
+    /** {@link #tag(List)}, telling {@code steps} when each reference was fetched and inferred, where it can. */
+    default List<Outcome> tag(List<ImageRef> refs, BatchSteps steps) throws InterruptedException {
+        return tag(refs);
+    }
+
     /** Whether an event's vocabulary can be tagged now, or the event should wait for it; by default always. */
     default VocabularyAvailability vocabularies() {
         return VocabularyAvailability.ALWAYS;

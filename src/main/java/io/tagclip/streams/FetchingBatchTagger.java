@@ -63,9 +63,14 @@ public final class FetchingBatchTagger implements BatchTagger {
 
     @Override
     public List<Outcome> tag(List<ImageRef> refs) throws InterruptedException {
+        return tag(refs, BatchSteps.NONE);
+    }
+
+    @Override
+    public List<Outcome> tag(List<ImageRef> refs, BatchSteps steps) throws InterruptedException {
         metrics.inFlight(refs.size());
         try {
-            List<Loaded> loaded = loadAll(refs);
+            List<Loaded> loaded = loadAll(refs, steps);
             List<ImageRequest> requests = new ArrayList<>();
             for (int i = 0; i < refs.size(); i++) {
                 if (loaded.get(i).image != null) {
@@ -74,12 +79,24 @@ public final class FetchingBatchTagger implements BatchTagger {
                             new ImageRequest(ref.getId(), loaded.get(i).image, ref.getVocabularyId(), ref.getLabels()));
                 }
             }
+            long inferStart = EventTracer.nowNanos();
             List<TagResult> inferred = worker.infer(requests);
+            long inferEnd = EventTracer.nowNanos();
             List<Outcome> outcomes = new ArrayList<>(refs.size());
             int next = 0;
-            for (Loaded l : loaded) {
-                outcomes.add(
-                        l.failure != null ? l.failure : outcome(inferred.get(next++), l.nanos / 1_000_000, l.source));
+            for (int i = 0; i < loaded.size(); i++) {
+                Loaded l = loaded.get(i);
+                if (l.failure != null) {
+                    outcomes.add(l.failure);
+                    continue;
+                }
+                TagResult result = inferred.get(next++);
+                steps.inferred(
+                        i,
+                        inferStart,
+                        inferEnd,
+                        result instanceof TagResult.Failed failed ? failed.kind() + ": " + failed.message() : null);
+                outcomes.add(outcome(result, l.nanos / 1_000_000, l.source));
             }
             return outcomes;
         } finally {
@@ -87,10 +104,21 @@ public final class FetchingBatchTagger implements BatchTagger {
         }
     }
 
-    private List<Loaded> loadAll(List<ImageRef> refs) throws InterruptedException {
+    private List<Loaded> loadAll(List<ImageRef> refs, BatchSteps steps) throws InterruptedException {
         List<Future<Loaded>> futures = new ArrayList<>(refs.size());
-        for (ImageRef ref : refs) {
-            futures.add(fetchPool.submit(() -> load(ref)));
+        for (int i = 0; i < refs.size(); i++) {
+            ImageRef ref = refs.get(i);
+            int index = i;
+            futures.add(fetchPool.submit(() -> {
+                long start = EventTracer.nowNanos();
+                Loaded l = load(ref);
+                steps.fetched(
+                        index,
+                        start,
+                        EventTracer.nowNanos(),
+                        l.failure == null ? null : l.failure.reasonName() + ": " + l.failure.message());
+                return l;
+            }));
         }
         List<Loaded> loaded = new ArrayList<>(refs.size());
         try {

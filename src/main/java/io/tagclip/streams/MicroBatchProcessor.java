@@ -79,6 +79,7 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     private final Deserializer<ImageRef> refDeserializer;
     private final BatchTagger tagger;
     private final TaggerMetrics metrics;
+    private final EventTracer tracer;
 
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<Long, PendingRef> buffer;
@@ -99,10 +100,21 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             Deserializer<ImageRef> refDeserializer,
             BatchTagger tagger,
             TaggerMetrics metrics) {
+        this(settings, refDeserializer, tagger, metrics, EventTracer.NONE);
+    }
+
+    /** @param tracer told of each event's fetch, inference and produce steps */
+    public MicroBatchProcessor(
+            TopologySettings settings,
+            Deserializer<ImageRef> refDeserializer,
+            BatchTagger tagger,
+            TaggerMetrics metrics,
+            EventTracer tracer) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.refDeserializer = Objects.requireNonNull(refDeserializer, "refDeserializer");
         this.tagger = Objects.requireNonNull(tagger, "tagger");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.tracer = Objects.requireNonNull(tracer, "tracer");
     }
 
     @Override
@@ -347,7 +359,7 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         List<PendingRef> batch = drain();
         List<Outcome> outcomes;
         try {
-            outcomes = tagger.tag(batch.stream().map(PendingRef::ref).toList());
+            outcomes = tagger.tag(batch.stream().map(PendingRef::ref).toList(), steps(batch));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             // The batch stays in the store (and its changelog) and is flushed again after the restart.
@@ -364,6 +376,42 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         }
         buffered = 0;
         metrics.batchFlushed(batch.size(), System.nanoTime() - start);
+    }
+
+    /** The batch's steps as the tracer's, each continuing its reference's input trace; nothing when not tracing. */
+    private BatchSteps steps(List<PendingRef> batch) {
+        if (!tracer.enabled()) {
+            return BatchSteps.NONE;
+        }
+        return new BatchSteps() {
+            @Override
+            public void fetched(int index, long startNanos, long endNanos, String failure) {
+                PendingRef p = batch.get(index);
+                tracer.finished(EventTracer.Step.FETCH, p.ref().getId(), p.headers(), startNanos, endNanos, failure);
+            }
+
+            @Override
+            public void inferred(int index, long startNanos, long endNanos, String failure) {
+                PendingRef p = batch.get(index);
+                tracer.finished(
+                        EventTracer.Step.INFERENCE, p.ref().getId(), p.headers(), startNanos, endNanos, failure);
+            }
+        };
+    }
+
+    /** Forwards one output of {@code pending} to {@code sink}, as the event's produce step. */
+    private void produce(PendingRef pending, Record<String, SpecificRecord> output, String sink, String failure) {
+        long start = tracer.enabled() ? EventTracer.nowNanos() : 0;
+        context.forward(output, sink);
+        if (tracer.enabled()) {
+            tracer.finished(
+                    EventTracer.Step.PRODUCE,
+                    pending.ref().getId(),
+                    pending.headers(),
+                    start,
+                    EventTracer.nowNanos(),
+                    failure);
+        }
     }
 
     /** Writes the image's training sample, if the pipeline recorded one and the topology has a samples sink. */
@@ -385,9 +433,11 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             if (bytes <= settings.limits().maxOutputBytes()) {
                 metrics.tagged();
                 metrics.answeredBy(tagged.result().provenance().method());
-                context.forward(
+                produce(
+                        pending,
                         new Record<String, SpecificRecord>(id, tags, pending.timestamp(), headers),
-                        TaggerTopology.TAGS_SINK);
+                        TaggerTopology.TAGS_SINK,
+                        null);
                 forwardSample(id, tagged, pending.timestamp(), now);
                 return;
             }
@@ -405,7 +455,11 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         } finally {
             MDC.remove(MDC_IMAGE_ID);
         }
+        long start = tracer.enabled() ? EventTracer.nowNanos() : 0;
         forwardDeadLetter(EventMapper.failure(pending, failed, now), pending.timestamp());
+        if (tracer.enabled()) {
+            tracer.finished(EventTracer.Step.PRODUCE, id, pending.headers(), start, EventTracer.nowNanos(), null);
+        }
     }
 
     /**

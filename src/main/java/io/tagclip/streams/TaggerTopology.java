@@ -68,6 +68,28 @@ public final class TaggerTopology {
             Serializer<TrainingSample> samplesSerializer,
             BatchTagger tagger,
             TaggerMetrics metrics) {
+        return build(
+                settings,
+                refDeserializer,
+                tagsSerializer,
+                failureSerializer,
+                samplesSerializer,
+                tagger,
+                metrics,
+                EventTracer.NONE);
+    }
+
+    /** {@link #build(TopologySettings, Deserializer, Serializer, Serializer, Serializer, BatchTagger, TaggerMetrics)}
+     * whose events report their fetch, inference and produce steps to {@code tracer}. */
+    public static Topology build(
+            TopologySettings settings,
+            Deserializer<ImageRef> refDeserializer,
+            Serializer<ImageTags> tagsSerializer,
+            Serializer<ImageTagFailure> failureSerializer,
+            Serializer<TrainingSample> samplesSerializer,
+            BatchTagger tagger,
+            TaggerMetrics metrics,
+            EventTracer tracer) {
         if (settings.samplesTopic() != null && samplesSerializer == null) {
             throw new IllegalArgumentException(
                     "a samples topic (" + settings.samplesTopic() + ") needs a TrainingSample serializer");
@@ -78,7 +100,7 @@ public final class TaggerTopology {
                 SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), settings.inputTopic());
         // parse, buffer in the changelogged store, flush on size or max wait: fetch + decode + tag, in input order
         topology.addProcessor(
-                BATCHER, () -> new MicroBatchProcessor(settings, refDeserializer, tagger, metrics), SOURCE);
+                BATCHER, () -> new MicroBatchProcessor(settings, refDeserializer, tagger, metrics, tracer), SOURCE);
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.Long(), new PendingRefSerde()),

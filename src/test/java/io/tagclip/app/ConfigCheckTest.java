@@ -1,7 +1,10 @@
 package io.tagclip.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,4 +98,90 @@ class ConfigCheckTest {
         assertThat(problems(Map.of("kafka-streams.num.stream.threads", "2", "tagger.stream-threads", "2")))
                 .isEmpty();
     }
+
+    @Test
+    void shouldRefuseObjectStoreEndpointsAllowListsAndRegionsByKeyAndValue() {
+        assertThat(problems(Map.of(
+                        "tagger.fetch.s3.endpoint", "minio:9000",
+                        "tagger.fetch.s3.region", "EU West 1",
+                        "tagger.fetch.s3.allowed-buckets", "photos/2024",
+                        "tagger.fetch.azure.endpoint", "ftp://blobs.internal/{account}",
+                        "tagger.fetch.azure.allowed-containers", "photos")))
+                .containsExactlyInAnyOrder(
+                        "tagger.fetch.s3.endpoint=minio:9000: object-store endpoint 'minio:9000' needs a scheme and a"
+                                + " host",
+                        "tagger.fetch.s3.region=EU West 1: not a region name (lower-case words joined by '-', such as"
+                                + " eu-west-1)",
+                        "tagger.fetch.s3.allowed-buckets=photos/2024: entry 'photos/2024' is not a bucket name or *",
+                        "tagger.fetch.azure.endpoint=ftp://blobs.internal/{account}: object-store endpoint"
+                                + " 'ftp://blobs.internal/account' must be http:// or https://, not ftp",
+                        "tagger.fetch.azure.allowed-containers=photos: entry 'photos' is not account/container,"
+                                + " account/* or *; a container name alone does not say whose account it is in");
+    }
+
+    @Test
+    void shouldAcceptWorkingObjectStoreSettings() {
+        assertThat(problems(Map.of(
+                        "tagger.fetch.s3.endpoint", "http://minio.storage.svc:9000",
+                        "tagger.fetch.s3.region", "us-east-1",
+                        "tagger.fetch.s3.allowed-buckets", "photos,thumbnails",
+                        "AWS_ACCESS_KEY_ID", "tagger",
+                        "AWS_SECRET_ACCESS_KEY", "secret",
+                        "tagger.fetch.azure.endpoint", "http://127.0.0.1:10000/{account}",
+                        "tagger.fetch.azure.allowed-containers", "devstoreaccount1/photos",
+                        "tagger.fetch.azure.connection-string", AZURITE)))
+                .isEmpty();
+    }
+
+    /** Azurite's documented development account (a well-known key, not a secret). */
+    private static final String AZURITE = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
+            + "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+            + "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";
+
+    @Test
+    void shouldRefuseHalfAnAwsKeyPairAndABadConnectionStringWithoutPrintingSecrets() {
+        List<String> lines = problems(Map.of(
+                "tagger.fetch.s3.region", "eu-west-1",
+                "tagger.fetch.s3.allowed-buckets", "photos",
+                "AWS_ACCESS_KEY_ID", "AKIAEXAMPLE",
+                "tagger.fetch.azure.connection-string", "AccountKey=hunter2"));
+
+        assertThat(lines)
+                .containsExactlyInAnyOrder(
+                        "AWS_SECRET_ACCESS_KEY=(unset): AWS_ACCESS_KEY_ID is set without it; the AWS SDK would skip"
+                                + " both and read s3:// objects with the next credentials of its chain (profile, web"
+                                + " identity, instance metadata)",
+                        "tagger.fetch.azure.connection-string=(18 characters, not shown): not a storage connection"
+                                + " string (AccountName=...;AccountKey=... or BlobEndpoint=...;"
+                                + "SharedAccessSignature=...)");
+        assertThat(String.join("\n", lines)).doesNotContain("hunter2");
+        assertThat(problems(Map.of("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")))
+                .as("no bucket allowed: the SDK is never asked")
+                .isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAllowedBucketsWithoutAnyRegion() {
+        assumeTrue(
+                System.getenv("AWS_REGION") == null
+                        && System.getenv("AWS_DEFAULT_REGION") == null
+                        && System.getProperty("aws.region") == null
+                        && !Files.exists(Path.of(System.getProperty("user.home"), ".aws", "config")),
+                "this machine names a region");
+        String before = System.getProperty(DISABLE_METADATA);
+        System.setProperty(DISABLE_METADATA, "true"); // no instance metadata lookup off EC2
+        try {
+            assertThat(problems(Map.of("tagger.fetch.s3.allowed-buckets", "photos")))
+                    .containsExactly("tagger.fetch.s3.region=(unset): no AWS region for s3:// URIs: set"
+                            + " tagger.fetch.s3.region, AWS_REGION or a profile's region");
+        } finally {
+            if (before == null) {
+                System.clearProperty(DISABLE_METADATA);
+            } else {
+                System.setProperty(DISABLE_METADATA, before);
+            }
+        }
+    }
+
+    private static final String DISABLE_METADATA = "aws.disableEc2Metadata";
 }

@@ -49,6 +49,19 @@ class TaggerAppTest {
                 .doesNotContain("\"kafka-streams\": \"RUNNING\"");
     }
 
+    @TestHTTPResource("/q/health/started")
+    URI started;
+
+    /** No broker listens here: started (the model is loaded), alive, and readiness says the brokers are the wait. */
+    @Test
+    void shouldBeStartedAndAliveButSayTheBrokersAreUnreachable() throws Exception {
+        HttpResponse<String> startup = get(started);
+        assertThat(startup.statusCode()).as(startup.body()).isEqualTo(200);
+        assertThat(startup.body()).contains("\"model\": \"model loaded and warmed up\"");
+        assertThat(get(live).statusCode()).isEqualTo(200);
+        assertThat(get(ready).body()).contains("\"kafka-wait\": \"brokers unreachable: ");
+    }
+
     @TestHTTPResource("/try/")
     URI tryItPage;
 

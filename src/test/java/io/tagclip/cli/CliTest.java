@@ -334,7 +334,63 @@ class CliTest {
         Path nowhere = dir.resolve("no-such-model");
         Run missing = run("tag", "--model", nowhere.toString(), "--vocab", "voc2007", image("camera_crop"));
         assertThat(missing.code()).isEqualTo(Main.EXIT_FAILED);
-        assertThat(missing.err()).startsWith("tagclip: ").contains(nowhere.toString());
+        assertThat(missing.err()).startsWith("tagclip: --model: no such file: " + nowhere);
+    }
+
+    /** A mistyped path of any command is one line naming the option and the path, before any model loads. */
+    @Test
+    void shouldNameTheOptionOfAMistypedPath(@TempDir Path dir) throws IOException {
+        Path nowhere = dir.resolve("nowhere");
+        Path split = Files.writeString(dir.resolve("val.txt"), "chelsea_small 0\n");
+        String model = modelDir.toString();
+        String folder = dir.toString();
+        Map<String, String[]> runs = new LinkedHashMap<>();
+        runs.put("--vocab", new String[] {"tag", "--model", model, "--vocab", nowhere + ".txt", image("camera_crop")});
+        runs.put("--head", new String[] {
+            "tag",
+            "--model",
+            model,
+            "--vocab",
+            "voc2007",
+            "--method",
+            "cdul",
+            "--head",
+            nowhere.toString(),
+            image("camera_crop")
+        });
+        runs.put("--split", new String[] {
+            "eval", "--model", model, "--vocab", "voc2007", "--images", folder, "--split", nowhere.toString()
+        });
+        runs.put("--images", new String[] {
+            "eval", "--model", model, "--vocab", "voc2007", "--images", nowhere.toString(), "--split", split.toString()
+        });
+        runs.put("--gt", new String[] {
+            "eval-seg",
+            "--model",
+            model,
+            "--vocab",
+            "voc2007",
+            "--images",
+            folder,
+            "--gt",
+            nowhere.toString(),
+            "--split",
+            split.toString()
+        });
+        runs.put("train --images", new String[] {
+            "train", "--model", model, "--vocab", "voc2007", "--images", nowhere.toString(), "--out", folder
+        });
+        runs.put("train --model", new String[] {
+            "train", "--model", nowhere.toString(), "--vocab", "voc2007", "--images", folder, "--out", folder
+        });
+
+        runs.forEach((option, args) -> {
+            Run run = run(args);
+            String named = option.startsWith("train ") ? option.substring("train ".length()) : option;
+            String path = option.equals("--vocab") ? nowhere + ".txt" : nowhere.toString();
+            assertThat(run.code()).as(option).isEqualTo(Main.EXIT_FAILED);
+            assertThat(run.err()).as(option).isEqualTo("tagclip: " + named + ": no such file: " + path + "\n");
+        });
     }
 
     @Test
@@ -432,12 +488,10 @@ class CliTest {
     }
 
     @Test
-    void shouldTrainACdulHeadFromTagClipAndNameTheTeacher(@TempDir Path dir) throws IOException {
+    void shouldTrainACdulHeadFromTagClipWithoutNamingTheMethodAndNameTheTeacher(@TempDir Path dir) throws IOException {
         Path head = dir.resolve("head");
-        Run train = run(
+        Run train = run( // no --method: cdul, the only method that trains, is the default
                 "train",
-                "--method",
-                "cdul",
                 "--teacher",
                 "tagclip",
                 "--model",

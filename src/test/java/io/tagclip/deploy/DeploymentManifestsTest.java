@@ -98,7 +98,9 @@ class DeploymentManifestsTest {
         assertThat(tagger.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
         assertThat(tagger.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
         JsonNode startup = tagger.path("startupProbe");
-        assertThat(startup.at("/httpGet/path").asText()).startsWith("/q/health/");
+        assertThat(startup.at("/httpGet/path").asText())
+                .as("the startup check means: model loaded and warmed up")
+                .isEqualTo("/q/health/started");
         assertThat(startup.path("failureThreshold").asInt()
                         * startup.path("periodSeconds").asInt(10))
                 .as("seconds the startup probe waits for the model")

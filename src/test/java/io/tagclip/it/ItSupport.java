@@ -148,6 +148,16 @@ final class ItSupport {
 
     /** Sends the references (and raw byte arrays, as malformed records) to {@code topic}. */
     static void produce(LocalStack stack, String topic, List<ImageRef> refs, List<byte[]> malformed) {
+        produce(stack, topic, refs, malformed, Map.of());
+    }
+
+    /** {@link #produce(LocalStack, String, List, List)}, the refs whose ids {@code headers} has with those headers. */
+    static void produce(
+            LocalStack stack,
+            String topic,
+            List<ImageRef> refs,
+            List<byte[]> malformed,
+            Map<String, Map<String, String>> headers) {
         Map<String, Object> config = new HashMap<>(stack.clientConfig());
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         try (SpecificAvroSerde<ImageRef> serde = new SpecificAvroSerde<>(ImageRef.class)) {
@@ -157,7 +167,10 @@ final class ItSupport {
                     KafkaProducer<String, byte[]> raw =
                             new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
                 for (ImageRef ref : refs) {
-                    producer.send(new ProducerRecord<>(topic, ref.getId(), ref));
+                    ProducerRecord<String, ImageRef> record = new ProducerRecord<>(topic, ref.getId(), ref);
+                    headers.getOrDefault(ref.getId().toString(), Map.of())
+                            .forEach((key, value) -> record.headers().add(key, value.getBytes(StandardCharsets.UTF_8)));
+                    producer.send(record);
                 }
                 for (byte[] bytes : malformed) {
                     raw.send(new ProducerRecord<>(topic, "malformed", bytes));

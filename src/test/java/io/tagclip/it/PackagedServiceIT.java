@@ -1,6 +1,7 @@
 package io.tagclip.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.sun.net.httpserver.HttpServer;
 import io.tagclip.avro.FailureReason;
@@ -46,10 +47,25 @@ class PackagedServiceIT {
         refs.addAll(List.of(missing, notImage, unknownLabel));
         byte[] malformed = "not avro".getBytes(StandardCharsets.UTF_8);
 
-        try (PackagedService service = PackagedService.named("packaged-service-it")
-                .on(stack, topics, "service-it-" + UUID.randomUUID().toString().substring(0, 8))
-                .start()) {
-            ItSupport.produce(stack, topics.input(), refs, List.of(malformed));
+        try (OtlpReceiver otlp = new OtlpReceiver();
+                PackagedService service = PackagedService.named("packaged-service-it")
+                        .on(
+                                stack,
+                                topics,
+                                "service-it-" + UUID.randomUUID().toString().substring(0, 8))
+                        // tracing on, as an operator turns it on
+                        .set("quarkus.otel.sdk.disabled", "false")
+                        .set("quarkus.otel.exporter.otlp.traces.endpoint", otlp.endpoint())
+                        .set("quarkus.otel.bsp.schedule.delay", "200ms")
+                        .start()) {
+            ItSupport.produce(
+                    stack,
+                    topics.input(),
+                    refs,
+                    List.of(malformed),
+                    Map.of(
+                            "small", Map.of("traceparent", traceparent(SMALL_TRACE, SMALL_PARENT)),
+                            "missing", Map.of("traceparent", traceparent(MISSING_TRACE, MISSING_PARENT))));
             int expected = refs.size() + 1;
             List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
                     stack,
@@ -90,8 +106,51 @@ class PackagedServiceIT {
                             "malformed",
                                     FailureReason
                                             .INVALID_EVENT)); // an unparseable record's key is its dead letter's id
+            assertTraced(otlp);
         } finally {
             images.stop(0);
         }
+    }
+
+    private static final String SMALL_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String SMALL_PARENT = "00f067aa0ba902b7";
+    private static final String MISSING_TRACE = "0af7651916cd43dd8448eb211c80319c";
+    private static final String MISSING_PARENT = "b7ad6b7169203331";
+
+    private static String traceparent(String traceId, String parentId) {
+        return "00-" + traceId + "-" + parentId + "-01";
+    }
+
+    /**
+     * Each event with a traceparent gets spans fetch, inference and produce (a failed fetch: fetch, with an error
+     * status, and produce) in its producer's trace, children of its producer's span.
+     */
+    private static void assertTraced(OtlpReceiver otlp) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline
+                && (names(otlp, SMALL_TRACE).size() < 3
+                        || names(otlp, MISSING_TRACE).size() < 2)) {
+            Thread.sleep(200);
+        }
+        assertThat(otlp.spans().stream().filter(s -> s.traceId().equals(SMALL_TRACE)))
+                .as("spans of the traced good event; service log: target/packaged-service-it.log")
+                .extracting(OtlpReceiver.Span::name, OtlpReceiver.Span::parentSpanId)
+                .containsExactlyInAnyOrder(
+                        tuple("fetch", SMALL_PARENT), tuple("inference", SMALL_PARENT), tuple("produce", SMALL_PARENT));
+        assertThat(otlp.spans().stream().filter(s -> s.traceId().equals(MISSING_TRACE)))
+                .as("spans of the traced event whose image is missing")
+                .extracting(OtlpReceiver.Span::name, OtlpReceiver.Span::parentSpanId, OtlpReceiver.Span::statusCode)
+                .containsExactlyInAnyOrder(
+                        tuple("fetch", MISSING_PARENT, STATUS_ERROR), tuple("produce", MISSING_PARENT, STATUS_UNSET));
+    }
+
+    private static final int STATUS_UNSET = 0;
+    private static final int STATUS_ERROR = 2;
+
+    private static List<String> names(OtlpReceiver otlp, String traceId) {
+        return otlp.spans().stream()
+                .filter(s -> s.traceId().equals(traceId))
+                .map(OtlpReceiver.Span::name)
+                .toList();
     }
 }
