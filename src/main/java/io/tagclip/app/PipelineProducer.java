@@ -89,6 +89,7 @@ public class PipelineProducer {
                         vocabularies.named().id())
                 .withBoxes(m.boxes())
                 .withMode(PipelineSettings.Mode.of(m.mode()))
+                .withExtraLabelNames(m.extraLabelCache())
                 .withBatching(SIZING.withMaxImagesPerForward(config.batch().maxImagesPerCall())
                         .forDevice(model.device().isGpu()))
                 .withFirstPassBudget(firstPassBudget(m));

@@ -105,6 +105,14 @@ public interface TaggerConfig {
         @WithDefault("1024")
         int maxLabels();
 
+        /** Most entries of ImageRef extraLabels (open vocabulary); each new one costs a text embedding. */
+        @WithDefault("16")
+        int maxExtraLabels();
+
+        /** Longest extra label, in characters. */
+        @WithDefault("64")
+        int maxExtraLabelChars();
+
         /** Longest label, vocabularyId or contentType, in characters. */
         @WithDefault("256")
         int maxNameChars();
@@ -270,6 +278,10 @@ public interface TaggerConfig {
     }
 
     interface Model {
+        /** Extra labels (open vocabulary) whose text features are kept in memory, least recently used dropped. */
+        @WithDefault("4096")
+        int extraLabelCache();
+
         /** Local Hugging Face CLIP folder (config.json, model.safetensors, vocab.json, merges.txt); wins over id. */
         Optional<Path> path();
 

@@ -108,7 +108,9 @@ public class TopologyProducer {
                 l.maxLabels(),
                 l.maxNameChars(),
                 l.maxRawValueBytes(),
-                l.maxOutputBytes());
+                l.maxOutputBytes(),
+                l.maxExtraLabels(),
+                l.maxExtraLabelChars());
     }
 
     private static <T extends SpecificRecord> SpecificAvroSerde<T> serde(

@@ -5,9 +5,12 @@ import io.tagclip.pipeline.VocabularyAvailability;
 import io.tagclip.vocab.Vocabulary;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -58,6 +61,9 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
         default void embedding(Vocabulary vocabulary) {}
     }
 
+    /** Extra labels remembered as failed: a name that failed is refused at once until it leaves this many. */
+    private static final int FAILED_EXTRAS_KEPT = 1024;
+
     private final TaggingPipeline pipeline;
     private final ExecutorService embedder;
     private final LongSupplier clock;
@@ -65,6 +71,16 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     /** The newest definition the topic holds per id; the embedder works from it, so queued changes coalesce. */
     private final Map<String, Vocabulary> wanted = new LinkedHashMap<>();
+
+    /** Extra labels being embedded in the background, and those whose embedding failed (with why), bounded. */
+    private final Set<String> embeddingExtras = new HashSet<>();
+
+    private final Map<String, String> failedExtras = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > FAILED_EXTRAS_KEPT;
+        }
+    };
 
     private boolean following;
     private long caughtUpAt = -1;
@@ -190,6 +206,47 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
         return entry.state() == State.FAILED
                 ? Answer.refuse("vocabulary '" + vocabularyId + "' cannot be served here: " + entry.detail())
                 : Answer.waitFor("vocabulary '" + vocabularyId + "' version " + entry.wanted() + " is being embedded");
+    }
+
+    /**
+     * Extra labels: tag when their text features are made; otherwise wait while the embedder makes the missing ones
+     * (one job per batch of new names, never on a stream thread), and refuse names whose embedding failed.
+     */
+    @Override
+    public Answer ofExtraLabels(List<String> extraLabels) {
+        if (pipeline.extraLabelsReady(extraLabels)) {
+            return Answer.TAG;
+        }
+        synchronized (this) {
+            for (String name : extraLabels) {
+                String failure = failedExtras.get(name);
+                if (failure != null) {
+                    return Answer.refuse("extra label '" + name + "' cannot be embedded: " + failure);
+                }
+            }
+            List<String> fresh =
+                    extraLabels.stream().filter(embeddingExtras::add).toList();
+            if (!fresh.isEmpty()) {
+                embedder.execute(() -> embedExtras(fresh));
+            }
+        }
+        return Answer.waitFor("extra labels " + extraLabels + " are being embedded");
+    }
+
+    /** On the embedder: makes the features of new extra labels. */
+    private void embedExtras(List<String> names) {
+        try {
+            pipeline.prepareExtraLabels(names);
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                names.forEach(name -> failedExtras.put(name, String.valueOf(e.getMessage())));
+            }
+            log.on("extra labels " + names + ": embedding failed: " + e.getMessage());
+        } finally {
+            synchronized (this) {
+                embeddingExtras.removeAll(names);
+            }
+        }
     }
 
     /** On the embedder: brings the pipeline to the newest definition of {@code id} (or removes it). */

@@ -56,6 +56,30 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
         /** Builds the text side of {@code vocabulary}; it lives in {@code manager}, which outlives it. */
         T textSide(Vocabulary vocabulary, NDManager manager);
 
+        /**
+         * The text side of {@code extended}: the vocabulary of {@code base} with {@code extras} appended as dataset
+         * classes after its own (open vocabulary), built in {@code scope}, which lives for one call.
+         *
+         * @throws RequestScope.Rejected when this method scores only its vocabularies' labels (the default)
+         */
+        default T extend(T base, Vocabulary extended, List<String> extras, NDManager scope) {
+            throw new RequestScope.Rejected(
+                    FailureKind.UNKNOWN_LABEL,
+                    "method " + method().id() + " scores only the labels of its vocabularies: extra labels " + extras
+                            + " need method tagclip");
+        }
+
+        /** Whether {@link #extend} would find the features of every name of {@code extras} made already. */
+        default boolean extrasReady(List<String> extras) {
+            return true;
+        }
+
+        /**
+         * Makes the features of {@code extras} ahead of the calls that name them (slow; any thread), with temporaries
+         * in a scope under {@code manager}.
+         */
+        default void prepareExtras(List<String> extras, NDManager manager) {}
+
         /** One image's state before any forward (e.g. its resized pixels); throwing fails the image alone. */
         S prepare(ImageRequest request, Vocabulary vocabulary, T text);
 
@@ -154,15 +178,20 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
         Objects.requireNonNull(requests, "requests");
         synchronized (inference) {
             long start = System.nanoTime();
-            List<Job<S>> jobs = requests.stream().map(this::prepare).toList();
-            scoring.score(jobs.stream().filter(job -> !job.failed()).toList(), this::together);
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            List<TagResult> results = new ArrayList<>(jobs.size());
-            for (Job<S> job : jobs) {
-                results.add(job.failed() ? job.failure : tagged(job, millis));
+            try (NDManager call = manager.newSubManager()) {
+                List<Job<S>> jobs = requests.stream().map(r -> prepare(r, call)).toList();
+                scoring.score(jobs.stream().filter(job -> !job.failed()).toList(), this::together);
+                return results(jobs, (System.nanoTime() - start) / 1_000_000);
             }
-            return List.copyOf(results);
         }
+    }
+
+    private List<TagResult> results(List<Job<S>> jobs, long millis) {
+        List<TagResult> results = new ArrayList<>(jobs.size());
+        for (Job<S> job : jobs) {
+            results.add(job.failed() ? job.failure : tagged(job, millis));
+        }
+        return List.copyOf(results);
     }
 
     @Override
@@ -193,17 +222,29 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
         manager.close();
     }
 
-    private Job<S> prepare(ImageRequest request) {
+    /** Whether the text features of these extra labels are made (so that no call embeds them). */
+    @Override
+    public boolean extraLabelsReady(List<String> extraLabels) {
+        return scoring.extrasReady(extraLabels);
+    }
+
+    @Override
+    public void prepareExtraLabels(List<String> extraLabels) {
+        scoring.prepareExtras(extraLabels, manager);
+    }
+
+    /** A request's job: its scope and its state, or why it fails; extended text sides live in {@code call}. */
+    private Job<S> prepare(ImageRequest request, NDManager call) {
         Job<S> job = new Job<>(request);
         try {
             job.scope = RequestScope.of(request, vocabularies, settings.defaultVocabulary());
+            Vocabulary vocabulary = job.scope.vocabulary();
+            T text = job.scope.extras().isEmpty()
+                    ? textSide(vocabulary)
+                    : scoring.extend(textSide(job.scope.base()), vocabulary, job.scope.extras(), call);
+            job.state = scoring.prepare(request, vocabulary, text);
         } catch (RequestScope.Rejected e) {
             job.failure = e.failure(request.id());
-            return job;
-        }
-        try {
-            Vocabulary vocabulary = job.scope.vocabulary();
-            job.state = scoring.prepare(request, vocabulary, textSide(vocabulary));
         } catch (RuntimeException e) {
             fail(job, e, 1);
         }
@@ -260,7 +301,7 @@ public final class BatchRunner<T, S> implements TaggingPipeline {
     }
 
     private TagResult.Tagged tagged(Job<S> job, long millis) {
-        Vocabulary vocabulary = job.scope.vocabulary();
+        Vocabulary vocabulary = job.scope.base(); // results name the vocabulary the request named, not its extension
         TagResult.Provenance provenance = new TagResult.Provenance(
                 scoring.method().id(),
                 modelId,

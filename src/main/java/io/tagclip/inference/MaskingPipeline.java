@@ -56,7 +56,7 @@ final class MaskingPipeline implements TaggingPipeline {
     }
 
     private TagResult withMasks(ImageRequest request, TagResult.Tagged tagged) {
-        if (tagged.tags().isEmpty()) {
+        if (tagged.tags().stream().allMatch(Tag::adHoc)) { // none, or only extra labels
             return tagged;
         }
         long start = System.nanoTime();
@@ -68,13 +68,14 @@ final class MaskingPipeline implements TaggingPipeline {
             // ascending in every run), and its label map depends on that order: a pixel where two labels' fp16 maps
             // tie goes to the earlier label.
             int[] classes = tagged.tags().stream()
+                    .filter(tag -> !tag.adHoc()) // CLIP-ES segments the vocabulary's classes only
                     .mapToInt(tag -> vocabulary.indexOf(tag.label()))
                     .sorted()
                     .toArray();
             ImageSegmentation segmentation = segmenter.segment(request.image(), classes);
             List<Tag> tags = new ArrayList<>(classes.length);
             for (Tag tag : tagged.tags()) { // the tags keep their own order
-                tags.add(tag.withMask(mask(segmentation, vocabulary.indexOf(tag.label()))));
+                tags.add(tag.adHoc() ? tag : tag.withMask(mask(segmentation, vocabulary.indexOf(tag.label()))));
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
             return new TagResult.Tagged(
@@ -107,6 +108,16 @@ final class MaskingPipeline implements TaggingPipeline {
     @Override
     public boolean removeVocabulary(String id) {
         return tagger.removeVocabulary(id);
+    }
+
+    @Override
+    public boolean extraLabelsReady(List<String> extraLabels) {
+        return tagger.extraLabelsReady(extraLabels);
+    }
+
+    @Override
+    public void prepareExtraLabels(List<String> extraLabels) {
+        tagger.prepareExtraLabels(extraLabels);
     }
 
     /** The pixels the label map gives to class {@code c}, as COCO RLE. */

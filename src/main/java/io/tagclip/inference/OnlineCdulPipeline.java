@@ -343,8 +343,20 @@ public final class OnlineCdulPipeline implements TaggingPipeline {
         }
     }
 
+    /** A request the head can answer: of its vocabulary, without extra labels (those the teacher scores). */
     private boolean ofHeadVocabulary(ImageRequest request) {
-        return request.vocabularyId() == null || request.vocabularyId().equals(vocabulary.id());
+        return (request.vocabularyId() == null || request.vocabularyId().equals(vocabulary.id()))
+                && request.extraLabels().isEmpty();
+    }
+
+    @Override
+    public boolean extraLabelsReady(List<String> extraLabels) {
+        return teacher.extraLabelsReady(extraLabels);
+    }
+
+    @Override
+    public void prepareExtraLabels(List<String> extraLabels) {
+        teacher.prepareExtraLabels(extraLabels);
     }
 
     private static List<ImageRequest> pick(List<ImageRequest> requests, List<Integer> indices) {

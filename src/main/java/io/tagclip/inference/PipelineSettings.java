@@ -28,7 +28,11 @@ public record PipelineSettings(
         boolean boxes,
         Mode mode,
         BatchingPolicy batching,
-        FirstPassBudget firstPassBudget) {
+        FirstPassBudget firstPassBudget,
+        int extraLabelNames) {
+
+    /** Extra labels whose text features are kept: 4,096 rows of E floats (8 MB at ViT-B/16's E = 512). */
+    public static final int DEFAULT_EXTRA_LABEL_NAMES = 4096;
 
     /** How images are sized and grouped. */
     public enum Mode {
@@ -61,6 +65,21 @@ public record PipelineSettings(
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(batching, "batching");
         Objects.requireNonNull(firstPassBudget, "firstPassBudget");
+        if (extraLabelNames < 1) {
+            throw new IllegalArgumentException("extraLabelNames must be at least 1, got " + extraLabelNames);
+        }
+    }
+
+    /** Settings with the default number of extra labels kept. */
+    public PipelineSettings(
+            String defaultVocabulary,
+            TagClipParams params,
+            DecisionOptions decision,
+            boolean boxes,
+            Mode mode,
+            BatchingPolicy batching,
+            FirstPassBudget firstPassBudget) {
+        this(defaultVocabulary, params, decision, boxes, mode, batching, firstPassBudget, DEFAULT_EXTRA_LABEL_NAMES);
     }
 
     /** Settings with the {@link FirstPassBudget#DEFAULT default first-pass budget}. */
@@ -76,37 +95,49 @@ public record PipelineSettings(
 
     /** A copy with another default vocabulary. */
     public PipelineSettings withDefaultVocabulary(String vocabulary) {
-        return new PipelineSettings(vocabulary, params, decision, boxes, mode, batching, firstPassBudget);
+        return new PipelineSettings(
+                vocabulary, params, decision, boxes, mode, batching, firstPassBudget, extraLabelNames);
     }
 
     /** A copy with other algorithm constants. */
     public PipelineSettings withParams(TagClipParams newParams) {
-        return new PipelineSettings(defaultVocabulary, newParams, decision, boxes, mode, batching, firstPassBudget);
+        return new PipelineSettings(
+                defaultVocabulary, newParams, decision, boxes, mode, batching, firstPassBudget, extraLabelNames);
     }
 
     /** A copy with other additions to the tag rule. */
     public PipelineSettings withDecision(DecisionOptions newDecision) {
-        return new PipelineSettings(defaultVocabulary, params, newDecision, boxes, mode, batching, firstPassBudget);
+        return new PipelineSettings(
+                defaultVocabulary, params, newDecision, boxes, mode, batching, firstPassBudget, extraLabelNames);
     }
 
     /** A copy with boxes on or off. */
     public PipelineSettings withBoxes(boolean newBoxes) {
-        return new PipelineSettings(defaultVocabulary, params, decision, newBoxes, mode, batching, firstPassBudget);
+        return new PipelineSettings(
+                defaultVocabulary, params, decision, newBoxes, mode, batching, firstPassBudget, extraLabelNames);
     }
 
     /** A copy in another mode. */
     public PipelineSettings withMode(Mode newMode) {
-        return new PipelineSettings(defaultVocabulary, params, decision, boxes, newMode, batching, firstPassBudget);
+        return new PipelineSettings(
+                defaultVocabulary, params, decision, boxes, newMode, batching, firstPassBudget, extraLabelNames);
     }
 
     /** A copy with another sizing and batching policy. */
     public PipelineSettings withBatching(BatchingPolicy newBatching) {
-        return new PipelineSettings(defaultVocabulary, params, decision, boxes, mode, newBatching, firstPassBudget);
+        return new PipelineSettings(
+                defaultVocabulary, params, decision, boxes, mode, newBatching, firstPassBudget, extraLabelNames);
     }
 
     /** A copy with another first-pass memory budget. */
     public PipelineSettings withFirstPassBudget(FirstPassBudget newBudget) {
-        return new PipelineSettings(defaultVocabulary, params, decision, boxes, mode, batching, newBudget);
+        return new PipelineSettings(
+                defaultVocabulary, params, decision, boxes, mode, batching, newBudget, extraLabelNames);
+    }
+
+    /** A copy keeping the text features of {@code names} extra labels. */
+    public PipelineSettings withExtraLabelNames(int names) {
+        return new PipelineSettings(defaultVocabulary, params, decision, boxes, mode, batching, firstPassBudget, names);
     }
 
     /** Reference TagCLIP on {@code vocabulary}, with boxes. */

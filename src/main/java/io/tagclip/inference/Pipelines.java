@@ -12,6 +12,7 @@ import io.tagclip.clip.TextProgress;
 import io.tagclip.pipeline.Method;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.tagging.TagClipBackbone;
+import io.tagclip.vocab.NameFeatureLru;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabularies;
 
@@ -60,7 +61,8 @@ public final class Pipelines {
                         new ClipModelBackbone(model),
                         ensemble,
                         settings,
-                        settings.firstPassBudget().resolve(model.device()));
+                        settings.firstPassBudget().resolve(model.device()),
+                        new NameFeatureLru(promptEnsemble(model), settings.extraLabelNames()));
             case CLIP_GLOBAL ->
                 new BaselineScoring(
                         method,
@@ -156,7 +158,7 @@ public final class Pipelines {
     /**
      * TagCLIP on any backbone (tests and benchmarks pass random or counting ones).
      *
-     * @param embedder      prompt-ensemble text embedder of the same model
+     * @param embedder      prompt-ensemble text embedder of the same model (extra labels are embedded with it too)
      * @param modelId       model identifier for provenance
      * @param modelRevision model revision for provenance
      * @param manager       owner of the cached text features, on the model's device (closed with the pipeline); a
@@ -172,7 +174,11 @@ public final class Pipelines {
             NDManager manager) {
         return new BatchRunner<>(
                 new TagClipScoring(
-                        backbone, embedder, settings, settings.firstPassBudget().resolve(manager.getDevice())),
+                        backbone,
+                        embedder,
+                        settings,
+                        settings.firstPassBudget().resolve(manager.getDevice()),
+                        new NameFeatureLru(embedder, settings.extraLabelNames())),
                 modelId,
                 modelRevision,
                 vocabularies,

@@ -16,10 +16,17 @@ import java.util.function.IntFunction;
 
 /**
  * What one request may see: its vocabulary and, when it names labels, which of the vocabulary's classes it may
- * report ({@code allowed == null}: all of them). Shared by every method's pipeline, so that requests are checked
- * and results are shaped the same way whatever scored them.
+ * report ({@code allowed == null}: all of them). With extra labels (open vocabulary), {@code vocabulary} is the named
+ * vocabulary ({@code base}) with them appended as dataset classes, after its own; they are always reported and their
+ * tags are marked ad hoc. Shared by every method's pipeline, so that requests are checked and results are shaped the
+ * same way whatever scored them.
+ *
+ * @param vocabulary the classes scored: {@code base}, then the extra labels it lacks
+ * @param allowed    which dataset classes may be reported, or null for all
+ * @param base       the vocabulary the request named (or the default); results carry its id and version
+ * @param extras     the extra labels {@code base} lacks, in request order, without repeats
  */
-record RequestScope(Vocabulary vocabulary, boolean[] allowed) {
+record RequestScope(Vocabulary vocabulary, boolean[] allowed, Vocabulary base, List<String> extras) {
 
     /**
      * The scope {@code request} asks for.
@@ -31,10 +38,20 @@ record RequestScope(Vocabulary vocabulary, boolean[] allowed) {
         Vocabulary vocabulary = vocabularies
                 .find(id)
                 .orElseThrow(() -> new Rejected(FailureKind.UNKNOWN_VOCABULARY, "unknown vocabulary '" + id + "'"));
-        if (request.labels().isEmpty()) {
-            return new RequestScope(vocabulary, null);
+        List<String> extras = new ArrayList<>();
+        for (String extra : request.extraLabels()) {
+            if (extra.isBlank()) {
+                throw new Rejected(FailureKind.UNKNOWN_LABEL, "an extra label is blank");
+            }
+            if (vocabulary.indexOf(extra) < 0 && !extras.contains(extra)) {
+                extras.add(extra);
+            }
         }
-        boolean[] allowed = new boolean[vocabulary.numClasses()];
+        Vocabulary scored = extras.isEmpty() ? vocabulary : vocabulary.withExtraLabels(extras);
+        if (request.labels().isEmpty()) {
+            return new RequestScope(scored, null, vocabulary, List.copyOf(extras));
+        }
+        boolean[] allowed = new boolean[scored.numClasses()];
         for (String label : request.labels()) {
             int index = vocabulary.indexOf(label);
             if (index < 0) {
@@ -44,7 +61,16 @@ record RequestScope(Vocabulary vocabulary, boolean[] allowed) {
             }
             allowed[index] = true;
         }
-        return new RequestScope(vocabulary, allowed);
+        for (int c = vocabulary.numClasses(); c < scored.numClasses(); c++) {
+            allowed[c] = true;
+        }
+        for (String extra : request.extraLabels()) {
+            int index = vocabulary.indexOf(extra);
+            if (index >= 0) {
+                allowed[index] = true; // asked for by name: reported even outside the label subset
+            }
+        }
+        return new RequestScope(scored, allowed, vocabulary, List.copyOf(extras));
     }
 
     /**
@@ -62,7 +88,8 @@ record RequestScope(Vocabulary vocabulary, boolean[] allowed) {
                 TagDecision.decide(scores, settings.params(), settings.decision(), vocabulary.thresholds(), allowed);
         List<Tag> tags = new ArrayList<>(chosen.size());
         for (int c : chosen) {
-            tags.add(new Tag(vocabulary.classes().get(c).label(), scores[c], boxOf.apply(c)));
+            tags.add(new Tag(
+                    vocabulary.classes().get(c).label(), scores[c], boxOf.apply(c), null, c >= base.numClasses()));
         }
         Map<String, Float> reported = new LinkedHashMap<>();
         for (int c = 0; c < vocabulary.numClasses(); c++) {

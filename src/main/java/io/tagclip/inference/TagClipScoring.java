@@ -1,6 +1,8 @@
 package io.tagclip.inference;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.tagclip.batch.FirstPassMemory;
 import io.tagclip.batch.FirstPassTooLarge;
@@ -18,6 +20,7 @@ import io.tagclip.tagging.TagClipBackbone;
 import io.tagclip.tagging.TagClipOutput;
 import io.tagclip.tagging.TagClipTagger;
 import io.tagclip.tagging.TagDecision;
+import io.tagclip.vocab.NameFeatureLru;
 import io.tagclip.vocab.TextTable;
 import io.tagclip.vocab.Vocabulary;
 import java.util.ArrayList;
@@ -47,6 +50,9 @@ import java.util.Objects;
 final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScoring.Image> {
 
     private final TextTable.NameEmbedder embedder;
+    /** Extra labels' features (open vocabulary), the most recently used kept. */
+    private final NameFeatureLru extraLabels;
+
     private final PipelineSettings settings;
     private final TagClipTagger tagger;
     /** The model's dimensions: they size a first pass's memory (kept maps, per-head temporaries, activations). */
@@ -59,9 +65,16 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
      * @param embedder prompt-ensemble text embedder of the same model
      * @param settings parameters, decision rule, boxes and mode
      * @param budget   bytes one first-pass forward may take: {@code settings.firstPassBudget()} on the model's device
+     * @param extraLabels embeds extra labels (the same prompt ensemble, without the disk cache) and keeps them
      */
-    TagClipScoring(TagClipBackbone backbone, TextTable.NameEmbedder embedder, PipelineSettings settings, long budget) {
+    TagClipScoring(
+            TagClipBackbone backbone,
+            TextTable.NameEmbedder embedder,
+            PipelineSettings settings,
+            long budget,
+            NameFeatureLru extraLabels) {
         this.embedder = Objects.requireNonNull(embedder, "embedder");
+        this.extraLabels = Objects.requireNonNull(extraLabels, "extraLabels");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.tagger = new TagClipTagger(Objects.requireNonNull(backbone, "backbone"), settings.params());
         this.memory = backbone.firstPassMemory();
@@ -99,6 +112,35 @@ final class TagClipScoring implements BatchRunner.Scoring<NDArray, TagClipScorin
     @Override
     public NDArray textSide(Vocabulary vocabulary, NDManager manager) {
         return TextTable.build(vocabulary, embedder, manager);
+    }
+
+    /** The base rows with the extra labels' rows after its dataset classes, before its background classes. */
+    @Override
+    public NDArray extend(NDArray base, Vocabulary extended, List<String> extras, NDManager scope) {
+        int datasetClasses = extended.numClasses() - extras.size();
+        NDArray added = extraLabels.embed(extras, scope).toType(base.getDataType(), false);
+        // slices and their concatenation are made in the base's long-lived manager: move each into the call's scope
+        NDArray head = base.get(":" + datasetClasses);
+        head.attach(scope);
+        NDList parts = new NDList(head, added);
+        if (base.getShape().get(0) > datasetClasses) {
+            NDArray background = base.get(datasetClasses + ":");
+            background.attach(scope);
+            parts.add(background);
+        }
+        NDArray rows = NDArrays.concat(parts, 0);
+        rows.attach(scope);
+        return rows;
+    }
+
+    @Override
+    public boolean extrasReady(List<String> extras) {
+        return extraLabels.containsAll(extras);
+    }
+
+    @Override
+    public void prepareExtras(List<String> extras, NDManager manager) {
+        extraLabels.embedAhead(extras, manager);
     }
 
     @Override

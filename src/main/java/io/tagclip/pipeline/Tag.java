@@ -9,20 +9,26 @@ import java.util.Objects;
  * @param score the method's score in [0,1]
  * @param box   where the label was found, or {@code null} when boxes are off
  * @param mask  its pixels (classify-then-segment), or {@code null} when masks are off
+ * @param adHoc the request named the label in its extra labels and the vocabulary does not have it
  */
-public record Tag(String label, float score, Box box, Mask mask) {
+public record Tag(String label, float score, Box box, Mask mask, boolean adHoc) {
 
     public Tag {
         Objects.requireNonNull(label, "label");
     }
 
-    /** A tag without a mask. */
+    /** A tag of the vocabulary. */
+    public Tag(String label, float score, Box box, Mask mask) {
+        this(label, score, box, mask, false);
+    }
+
+    /** A tag of the vocabulary without a mask. */
     public Tag(String label, float score, Box box) {
-        this(label, score, box, null);
+        this(label, score, box, null, false);
     }
 
     /** This tag with {@code mask}. */
     public Tag withMask(Mask mask) {
-        return new Tag(label, score, box, mask);
+        return new Tag(label, score, box, mask, adHoc);
     }
 }

@@ -34,6 +34,17 @@ public interface TaggingPipeline extends AutoCloseable {
                 "this pipeline serves a fixed set of vocabularies; cannot remove '" + id + "'");
     }
 
+    /**
+     * Whether requests naming these extra labels (open vocabulary) would find their text features made, so that a
+     * tag call does not embed them; true for a pipeline that scores no extra labels (it refuses them at once).
+     */
+    default boolean extraLabelsReady(List<String> extraLabels) {
+        return true;
+    }
+
+    /** Makes the text features of these extra labels ahead of the calls that name them (slow; never from a call). */
+    default void prepareExtraLabels(List<String> extraLabels) {}
+
     /** Runs one tiny batch of each shape the pipeline will use, so that the first real batch is not slow. */
     default void warmUp() {}
 

@@ -1,10 +1,12 @@
 package io.tagclip.pipeline;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
- * Whether an event that names a vocabulary can be tagged on this instance now: a vocabulary added while the service
- * runs is embedded in the background, and its events wait for it instead of failing.
+ * Whether an event that names a vocabulary (or extra labels) can be tagged on this instance now: a vocabulary added
+ * while the service runs, and a new extra label, is embedded in the background, and its events wait for it instead of
+ * failing or making a flush embed text.
  */
 @FunctionalInterface
 public interface VocabularyAvailability {
@@ -17,6 +19,14 @@ public interface VocabularyAvailability {
      * {@code arrivedAtMillis} (wall clock).
      */
     Answer of(String vocabularyId, long arrivedAtMillis);
+
+    /**
+     * What to do with an event that names {@code extraLabels} (open vocabulary): wait while their text features are
+     * made in the background, so that no flush embeds text; by default tag at once (the flush embeds them).
+     */
+    default Answer ofExtraLabels(List<String> extraLabels) {
+        return Answer.TAG;
+    }
 
     /** What becomes of an event. */
     enum Decision {

@@ -24,6 +24,8 @@ import org.apache.kafka.common.header.Header;
  * @param maxRawValueBytes    bytes of an unparseable input kept in the dead letter's {@code rawValue}
  * @param maxOutputBytes      serialized key + value + record overhead of one output record; keep it below the
  *                            producer's {@code max.request.size} and the output topics' {@code max.message.bytes}
+ * @param maxExtraLabels      entries of {@code ImageRef.extraLabels}: each new one costs a text embedding
+ * @param maxExtraLabelChars  characters of one extra label (it goes into prompts of CLIP's 77-token context)
  */
 public record EventLimits(
         int maxIdBytes,
@@ -33,7 +35,15 @@ public record EventLimits(
         int maxLabels,
         int maxNameChars,
         int maxRawValueBytes,
-        int maxOutputBytes) {
+        int maxOutputBytes,
+        int maxExtraLabels,
+        int maxExtraLabelChars) {
+
+    /** Default extra labels per event: 16. */
+    public static final int DEFAULT_MAX_EXTRA_LABELS = 16;
+
+    /** Default characters of an extra label: 64. */
+    public static final int DEFAULT_MAX_EXTRA_LABEL_CHARS = 64;
 
     /** Longest dead-letter message; a longer one (an exception naming a huge value) is cut. */
     public static final int MAX_MESSAGE_CHARS = 2048;
@@ -54,6 +64,10 @@ public record EventLimits(
         positive(maxHeaderBytes, "maxHeaderBytes");
         positive(maxLabels, "maxLabels");
         positive(maxNameChars, "maxNameChars");
+        if (maxExtraLabels < 0) {
+            throw new IllegalArgumentException("maxExtraLabels must be >= 0, got " + maxExtraLabels);
+        }
+        positive(maxExtraLabelChars, "maxExtraLabelChars");
         if (maxRawValueBytes < 0) {
             throw new IllegalArgumentException("maxRawValueBytes must be >= 0, got " + maxRawValueBytes);
         }
@@ -67,6 +81,29 @@ public record EventLimits(
             throw new IllegalArgumentException("maxOutputBytes " + maxOutputBytes + " is too small: a dead letter with"
                     + " id, URI, headers and raw value at their limits needs up to " + deadLetterBound + " bytes");
         }
+    }
+
+    /** Limits with the default bounds on extra labels. */
+    public EventLimits(
+            int maxIdBytes,
+            int maxUriChars,
+            int maxHeaders,
+            int maxHeaderBytes,
+            int maxLabels,
+            int maxNameChars,
+            int maxRawValueBytes,
+            int maxOutputBytes) {
+        this(
+                maxIdBytes,
+                maxUriChars,
+                maxHeaders,
+                maxHeaderBytes,
+                maxLabels,
+                maxNameChars,
+                maxRawValueBytes,
+                maxOutputBytes,
+                DEFAULT_MAX_EXTRA_LABELS,
+                DEFAULT_MAX_EXTRA_LABEL_CHARS);
     }
 
     /**
@@ -102,6 +139,23 @@ public record EventLimits(
                 Optional<String> bad = name("label", label);
                 if (bad.isPresent()) {
                     return bad;
+                }
+            }
+        }
+        List<String> extras = ref.getExtraLabels();
+        if (extras != null) {
+            if (extras.size() > maxExtraLabels) {
+                return Optional.of(extras.size() + " extraLabels exceed the limit of " + maxExtraLabels
+                        + " (tagger.limits.max-extra-labels)");
+            }
+            for (String extra : extras) {
+                if (extra.isBlank()) {
+                    return Optional.of("an extra label is blank");
+                }
+                if (extra.length() > maxExtraLabelChars) {
+                    return Optional.of("extra label of " + extra.length() + " characters exceeds the limit of "
+                            + maxExtraLabelChars + " (tagger.limits.max-extra-label-chars; starts with '"
+                            + EventMapper.cut(extra, 40) + "')");
                 }
             }
         }

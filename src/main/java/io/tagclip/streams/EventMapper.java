@@ -359,6 +359,7 @@ final class EventMapper {
                 .setScore(tag.score())
                 .setBox(b == null ? null : new BoundingBox(b.x0(), b.y0(), b.x1(), b.y1()))
                 .setMask(mask(tag.mask()))
+                .setAdHoc(tag.adHoc())
                 .build();
     }
 

@@ -75,8 +75,12 @@ public final class FetchingBatchTagger implements BatchTagger {
             for (int i = 0; i < refs.size(); i++) {
                 if (loaded.get(i).image != null) {
                     ImageRef ref = refs.get(i);
-                    requests.add(
-                            new ImageRequest(ref.getId(), loaded.get(i).image, ref.getVocabularyId(), ref.getLabels()));
+                    requests.add(new ImageRequest(
+                            ref.getId(),
+                            loaded.get(i).image,
+                            ref.getVocabularyId(),
+                            ref.getLabels(),
+                            ref.getExtraLabels()));
                 }
             }
             long inferStart = EventTracer.nowNanos();

@@ -159,7 +159,7 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         PendingRef pending =
                 new PendingRef(source.topic(), source.partition(), source.offset(), record.timestamp(), ref, headers);
         long now = context.currentSystemTimeMs();
-        VocabularyAvailability.Answer answer = tagger.vocabularies().of(ref.getVocabularyId(), now);
+        VocabularyAvailability.Answer answer = availability(ref, now);
         switch (answer.decision()) {
             case TAG -> buffer(pending);
             case WAIT -> hold(pending, now, answer.detail());
@@ -168,6 +168,17 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
                 forward(pending, notReady(answer.detail()), now, now);
             }
         }
+    }
+
+    /** Whether {@code ref} can be tagged now: its vocabulary first, then its extra labels. */
+    private VocabularyAvailability.Answer availability(ImageRef ref, long arrivedAtMillis) {
+        VocabularyAvailability vocabularies = tagger.vocabularies();
+        VocabularyAvailability.Answer answer = vocabularies.of(ref.getVocabularyId(), arrivedAtMillis);
+        List<String> extras = ref.getExtraLabels();
+        if (answer.decision() != VocabularyAvailability.Decision.TAG || extras == null || extras.isEmpty()) {
+            return answer;
+        }
+        return vocabularies.ofExtraLabels(extras);
     }
 
     /** Adds {@code pending} to the batch, and flushes a full batch. */

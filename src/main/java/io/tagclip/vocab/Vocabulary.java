@@ -119,6 +119,16 @@ public record Vocabulary(String id, List<LabelClass> classes, List<String> backg
         this(id, classes, background, null);
     }
 
+    /**
+     * This vocabulary with {@code names} appended as dataset classes (prompt name = label, relative rule), after its
+     * own and before nothing else: the background stays last. Same id; the version is the new content's.
+     */
+    public Vocabulary withExtraLabels(List<String> names) {
+        List<LabelClass> all = new ArrayList<>(classes);
+        names.forEach(name -> all.add(LabelClass.of(name)));
+        return new Vocabulary(id, all, background);
+    }
+
     /** C, the number of dataset (reported) classes. */
     public int numClasses() {
         return classes.size();

@@ -9,6 +9,8 @@ import io.tagclip.pipeline.VocabularyAvailability.Decision;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -34,8 +36,7 @@ class VocabularyFleetTest {
             return List.of();
         }
 
-        @Override
-        public void addVocabulary(Vocabulary vocabulary) {
+        private void awaitGate() {
             CountDownLatch g = gate;
             try {
                 if (g != null && !g.await(10, TimeUnit.SECONDS)) {
@@ -45,11 +46,33 @@ class VocabularyFleetTest {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
+        }
+
+        @Override
+        public void addVocabulary(Vocabulary vocabulary) {
+            awaitGate();
             if (failure != null) {
                 throw failure;
             }
             served.put(vocabulary);
             changes.add("add " + vocabulary.id() + "@" + vocabulary.version());
+        }
+
+        final Set<String> extras = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public boolean extraLabelsReady(List<String> extraLabels) {
+            return extras.containsAll(extraLabels);
+        }
+
+        @Override
+        public void prepareExtraLabels(List<String> extraLabels) {
+            awaitGate();
+            if (extraLabels.contains("unsayable")) {
+                throw new IllegalArgumentException("too many tokens");
+            }
+            changes.add("extras " + extraLabels);
+            extras.addAll(extraLabels);
         }
 
         @Override
@@ -164,6 +187,27 @@ class VocabularyFleetTest {
         assertThat(fleet.entries().get("pets").state()).isEqualTo(VocabularyFleet.State.FAILED);
         assertThat(fleet.of("pets", clock.get()).decision()).isEqualTo(Decision.REFUSE);
         assertThat(fleet.of("pets", clock.get()).detail()).contains("out of native memory");
+    }
+
+    @Test
+    void shouldLetEventsWithNewExtraLabelsWaitWhileTheEmbedderMakesThemOnce() throws InterruptedException {
+        pipeline.gate = new CountDownLatch(1);
+        assertThat(fleet.ofExtraLabels(List.of("zebra", "kite")).decision()).isEqualTo(Decision.WAIT);
+        assertThat(fleet.ofExtraLabels(List.of("kite")).decision()).isEqualTo(Decision.WAIT);
+        pipeline.gate.countDown();
+        awaitChanges(1);
+
+        assertThat(pipeline.changes).containsExactly("extras [zebra, kite]");
+        assertThat(fleet.ofExtraLabels(List.of("kite", "zebra")).decision()).isEqualTo(Decision.TAG);
+    }
+
+    @Test
+    void shouldRefuseAnExtraLabelWhoseEmbeddingFailed() throws InterruptedException {
+        assertThat(fleet.ofExtraLabels(List.of("unsayable")).decision()).isEqualTo(Decision.WAIT);
+        Thread.sleep(100);
+
+        assertThat(fleet.ofExtraLabels(List.of("unsayable")).decision()).isEqualTo(Decision.REFUSE);
+        assertThat(fleet.ofExtraLabels(List.of("unsayable")).detail()).contains("'unsayable'", "too many tokens");
     }
 
     @Test

@@ -36,8 +36,8 @@ final class SampleEvents {
                 .setId("img-42")
                 .setUri("https://images.example.org/cat.jpg")
                 .setTags(List.of(
-                        new Tag("cat", 0.93f, new BoundingBox(10, 20, 200, 180), null),
-                        new Tag("sofa", 0.41f, null, null)))
+                        new Tag("cat", 0.93f, new BoundingBox(10, 20, 200, 180), null, false),
+                        new Tag("sofa", 0.41f, null, null, false)))
                 .setMethod("tagclip")
                 .setModelId("openai/clip-vit-base-patch16")
                 .setModelRevision(null)
