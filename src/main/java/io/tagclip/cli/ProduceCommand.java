@@ -63,6 +63,13 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--vocabulary", description = "Vocabulary id (default: the service's).")
     String vocabulary;
 
+    @Option(
+            names = "--extra-labels",
+            split = ",",
+            description = "Labels to score besides the vocabulary's, named freely (open vocabulary; comma-separated;"
+                    + " method tagclip).")
+    List<String> extraLabels;
+
     @Option(names = "--content-type", description = "Media type to claim, e.g. image/jpeg (informative only).")
     String contentType;
 
@@ -91,6 +98,7 @@ final class ProduceCommand implements Callable<Integer> {
                 .setContentType(contentType)
                 .setVocabularyId(vocabulary)
                 .setLabels(labels)
+                .setExtraLabels(extraLabels)
                 .setProducedAt(Instant.now())
                 .setHeaders(Map.copyOf(headers))
                 .build();
@@ -138,12 +146,13 @@ final class ProduceCommand implements Callable<Integer> {
         if (uri != null
                 || id != null
                 || labels != null
+                || extraLabels != null
                 || vocabulary != null
                 || contentType != null
                 || !headers.isEmpty()) {
             throw new ParameterException(
                     spec.commandLine(),
-                    "--from-dead-letter publishes each letter's input as it was: --uri, --id, --labels, --vocabulary,"
+                    "--from-dead-letter publishes each letter's input as it was: --uri, --id, --labels, --extra-labels, --vocabulary,"
                             + " --content-type and --header do not go with it");
         }
         List<DeadLetterReplay.Entry> entries = new ArrayList<>();

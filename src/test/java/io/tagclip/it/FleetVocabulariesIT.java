@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -81,6 +82,42 @@ class FleetVocabulariesIT {
             assertThat(taggedCount(a)).as("instance a tagged some").isPositive();
             assertThat(taggedCount(b)).as("instance b tagged some").isPositive();
             assertThat(readiness(a)).contains("\"vocabulary.pets\":\"ready " + v1);
+
+            // extra labels: scored beside the vocabulary, results still name it; past the limit refused by name
+            ImageRef open = ItSupport.ref("open-ok", ItSupport.url(images, "/img/40x30.png"));
+            open.setVocabularyId("pets");
+            open.setExtraLabels(List.of("zebra", "kite"));
+            ImageRef tooMany = ItSupport.ref("open-too-many", ItSupport.url(images, "/img/40x30.png"));
+            tooMany.setExtraLabels(Collections.nCopies(17, "zebra"));
+            ItSupport.produce(stack, topics.input(), List.of(open, tooMany), List.of());
+            List<ConsumerRecord<String, SpecificRecord>> opened = ItSupport.readCommitted(
+                            stack,
+                            List.of(topics.output(), topics.dlq()),
+                            Duration.ofSeconds(90),
+                            Duration.ofSeconds(1),
+                            got -> got.stream()
+                                            .filter(r ->
+                                                    ItSupport.idOf(r.value()).startsWith("open-"))
+                                            .count()
+                                    >= 2)
+                    .stream()
+                    .filter(r -> ItSupport.idOf(r.value()).startsWith("open-"))
+                    .toList();
+            assertThat(opened).hasSize(2);
+            for (ConsumerRecord<String, SpecificRecord> r : opened) {
+                if (r.value() instanceof ImageTags tags) {
+                    assertThat(tags.getId()).isEqualTo("open-ok");
+                    assertThat(tags.getVocabularyVersion()).isEqualTo(v1);
+                    assertThat(tags.getTags())
+                            .allSatisfy(t -> assertThat(t.getAdHoc())
+                                    .isEqualTo(List.of("zebra", "kite").contains(t.getLabel())));
+                } else {
+                    ImageTagFailure failure = (ImageTagFailure) r.value();
+                    assertThat(failure.getId()).isEqualTo("open-too-many");
+                    assertThat(failure.getReason()).isEqualTo(FailureReason.INVALID_EVENT);
+                    assertThat(failure.getMessage()).contains("tagger.limits.max-extra-labels");
+                }
+            }
 
             // 2. events sent while a large vocabulary is embedded wait for it, and are all tagged once
             Path large = dir.resolve("large.txt");
