@@ -235,8 +235,10 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
 
     /** On the embedder: makes the features of new extra labels. */
     private void embedExtras(List<String> names) {
+        long start = clock.getAsLong();
         try {
             pipeline.prepareExtraLabels(names);
+            log.on("extra labels " + names + ": embedded in " + (clock.getAsLong() - start) + " ms");
         } catch (RuntimeException e) {
             synchronized (this) {
                 names.forEach(name -> failedExtras.put(name, String.valueOf(e.getMessage())));
