@@ -61,7 +61,7 @@ class ImportRulesTest {
      */
     static final Map<String, Set<String>> ALLOWED = Map.of(
             "streams", Set.of("image", "fetch", "pipeline", "serde", "avro"),
-            "fleet", Set.of("vocab", "pipeline", "serde", "avro", "streams"),
+            "fleet", Set.of("vocab", "cdul", "pipeline", "serde", "avro", "streams"),
             "serde", Set.of("avro"),
             "objectstore", Set.of("image", "fetch"),
             "weights", Set.of(),

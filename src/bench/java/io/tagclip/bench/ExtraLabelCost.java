@@ -42,7 +42,8 @@ public final class ExtraLabelCost {
             pixels[i] = (byte) random.nextInt(256);
         }
         RgbImage image = new RgbImage(512, 384, pixels);
-        try (ClipModel model = RandomClip.randomWeightsWithTokenizer(ClipConfig.vitB16(), SEED, ClipOptions.defaults());
+        try (ClipModel model =
+                        RandomClip.randomWeightsWithTokenizer(ClipConfig.vitB16(), SEED, ClipOptions.defaults());
                 TaggingPipeline pipeline = Pipelines.open(
                         model,
                         Method.TAGCLIP,

@@ -4,8 +4,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.tagclip.avro.VocabularyDefinition;
+import io.tagclip.fleet.TopicFollower;
 import io.tagclip.fleet.VocabularyFleet;
-import io.tagclip.fleet.VocabularyFollower;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.vocab.Vocabularies;
 import io.tagclip.vocab.Vocabulary;
@@ -30,7 +30,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The fleet's vocabularies in the service ({@code tagger.vocabularies.*}): a {@link VocabularyFleet} over the
- * pipeline, seeded with the built-in and configured vocabularies, and a {@link VocabularyFollower} on its own
+ * pipeline, seeded with the built-in and configured vocabularies, and a {@link TopicFollower} on its own
  * thread. Readiness waits until the topic has been read to its end once (when the topic exists), so an instance
  * knows every vocabulary of the fleet before it takes events; its data lists each vocabulary's state and version.
  */
@@ -46,7 +46,7 @@ public class FleetVocabularies {
 
     private final TaggerConfig config;
     private final VocabularyFleet fleet;
-    private VocabularyFollower follower;
+    private TopicFollower<VocabularyDefinition> follower;
     private Thread thread;
 
     @Inject
@@ -107,7 +107,7 @@ public class FleetVocabularies {
                 KafkaClients.consumerConfig(config, "tagger-vocabularies"),
                 new StringDeserializer(),
                 new ByteArrayDeserializer());
-        follower = new VocabularyFollower(
+        follower = new TopicFollower<>(
                 consumer,
                 v.topic(),
                 KafkaClients.deserializer(config, VocabularyDefinition.class),

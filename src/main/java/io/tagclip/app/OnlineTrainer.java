@@ -3,19 +3,41 @@ package io.tagclip.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.runtime.StartupEvent;
+import io.tagclip.avro.CdulHead;
 import io.tagclip.avro.TrainingSample;
+import io.tagclip.fleet.HeadFleet;
+import io.tagclip.fleet.HeadRecords;
+import io.tagclip.fleet.TopicFollower;
 import io.tagclip.inference.OnlineCdulPipeline;
+import io.tagclip.online.GroupElection;
 import io.tagclip.online.SampleLoop;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.vertx.ext.web.Router;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
 /**
@@ -33,6 +55,12 @@ public class OnlineTrainer {
     private static final Logger LOG = Logger.getLogger(OnlineTrainer.class);
 
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration FOLLOW_POLL = Duration.ofMillis(200);
+    private static final int ELECTION_SESSION_TIMEOUT_MS = 10_000;
+    /** A retrain runs between two polls of the election consumer: it may take this long before the trainer is deposed. */
+    private static final int ELECTION_MAX_POLL_INTERVAL_MS = 900_000;
+
+    private static final long PUBLISH_TIMEOUT_SECONDS = 30;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TaggerConfig config;
@@ -40,6 +68,10 @@ public class OnlineTrainer {
     private final TaggerRuntime runtime;
     private SampleLoop loop;
     private Thread thread;
+    private HeadFleet heads;
+    private TopicFollower<CdulHead> headFollower;
+    private Thread headThread;
+    private KafkaProducer<String, CdulHead> producer;
 
     @Inject
     public OnlineTrainer(TaggerConfig config, Instance<TaggingPipeline> pipelines, TaggerRuntime runtime) {
@@ -76,13 +108,115 @@ public class OnlineTrainer {
                 KafkaClients.consumerConfig(config, "tagger-online-trainer"),
                 new StringDeserializer(),
                 KafkaClients.deserializer(config, TrainingSample.class));
-        loop = new SampleLoop(consumer, pipeline::retrain, settings, runtime.metrics()::retrained);
+        if (o.headsTopic().isPresent()) {
+            String headsTopic = o.headsTopic().get();
+            startHeadFollower(headsTopic);
+            loop = new SampleLoop(
+                    consumer,
+                    pipeline::candidate,
+                    settings,
+                    runtime.metrics()::retrained,
+                    election(o.samplesTopic()),
+                    publisher(headsTopic));
+            LOG.infof(
+                    "shared head: the member of group %s holding partition 0 of %s trains; accepted heads go to %s,"
+                            + " and every instance installs them from there",
+                    electionGroup(), o.samplesTopic(), headsTopic);
+        } else {
+            loop = new SampleLoop(consumer, pipeline::retrain, settings, runtime.metrics()::retrained);
+        }
         thread = new Thread(loop, "tagger-online-trainer");
         thread.setDaemon(true);
         thread.start();
         LOG.infof(
                 "online training on: teacher %s, sample rate %.3f, samples topic %s, retrain every %d new samples",
                 o.teacher(), o.sampleRate(), o.samplesTopic(), o.retrainEvery());
+    }
+
+    /** The consumer group whose holder of partition 0 of the samples topic is the fleet's trainer. */
+    private static String electionGroup() {
+        return ConfigProvider.getConfig().getValue("quarkus.kafka-streams.application-id", String.class)
+                + "-online-trainer";
+    }
+
+    private SampleLoop.Election election(String samplesTopic) {
+        Map<String, Object> props = KafkaClients.consumerConfig(config, "tagger-online-election");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, electionGroup());
+        // a dead trainer's partition moves to another member after this long (the broker's minimum is 6 s)
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, ELECTION_SESSION_TIMEOUT_MS);
+        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, ELECTION_MAX_POLL_INTERVAL_MS);
+        return new GroupElection(
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()), samplesTopic);
+    }
+
+    /** Publishes an accepted head to the heads topic; the follower of every instance (this one too) installs it. */
+    private SampleLoop.HeadSink publisher(String headsTopic) {
+        KafkaProducer<String, CdulHead> producer = new KafkaProducer<>(
+                KafkaClients.producerConfig(config, "tagger-online-heads"),
+                new StringSerializer(),
+                KafkaClients.serializer(config, CdulHead.class));
+        this.producer = producer;
+        String host = hostName();
+        return (head, parent) -> {
+            try {
+                producer.send(new ProducerRecord<>(
+                                headsTopic,
+                                head.manifest().vocabularyId(),
+                                HeadRecords.of(head, parent, host, Instant.now())))
+                        .get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                LOG.infof("head %s published to %s", head.manifest().version(), headsTopic);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(
+                        "interrupted while publishing head " + head.manifest().version(), e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException(
+                        "cannot publish head " + head.manifest().version() + " to " + headsTopic + ": " + e, e);
+            }
+        };
+    }
+
+    private void startHeadFollower(String headsTopic) {
+        heads = new HeadFleet(pipeline.vocabulary().id(), pipeline::install, LOG::info);
+        headFollower = new TopicFollower<>(
+                new KafkaConsumer<>(
+                        KafkaClients.consumerConfig(config, "tagger-online-heads-reader"),
+                        new StringDeserializer(),
+                        new ByteArrayDeserializer()),
+                headsTopic,
+                KafkaClients.deserializer(config, CdulHead.class),
+                heads,
+                FOLLOW_POLL,
+                System::currentTimeMillis);
+        headThread = new Thread(headFollower, "tagger-online-heads");
+        headThread.setDaemon(true);
+        headThread.start();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown host";
+        }
+    }
+
+    /** Ready once the newest accepted head of the heads topic is installed (when the fleet shares one). */
+    @Produces
+    @Readiness
+    HealthCheck headReady() {
+        return () -> {
+            boolean shared = heads != null;
+            return HealthCheckResponse.named("online-head")
+                    .status(!shared || heads.synced())
+                    .withData(
+                            "heads-topic", shared ? config.online().headsTopic().orElse("") : "off")
+                    .withData(
+                            "head",
+                            pipeline == null ? "none" : status().path("head").asText("none"))
+                    .withData("follower", shared ? headFollower.state() : "off")
+                    .build();
+        };
     }
 
     void routes(@Observes Router router) {
@@ -98,7 +232,14 @@ public class OnlineTrainer {
             router.post("/online/retrain")
                     .handler(ctx -> loop.requestRetrain()
                             .whenComplete((json, error) -> ctx.response()
-                                    .setStatusCode(error == null ? 200 : 500)
+                                    .setStatusCode(
+                                            error != null
+                                                    ? 500
+                                                    : "not the trainer"
+                                                                    .equals(json.path("result")
+                                                                            .asText())
+                                                            ? 409
+                                                            : 200)
                                     .putHeader("Content-Type", "application/json")
                                     .end(
                                             error == null
@@ -114,21 +255,35 @@ public class OnlineTrainer {
         ObjectNode node = JSON.createObjectNode();
         node.put("head", pipeline.head().map(h -> h.manifest().version()).orElse(null));
         node.put("samples", loop == null ? 0 : loop.held());
+        node.put("trainer", loop != null && loop.trains());
+        if (heads != null) {
+            node.put("headsTopic", config.online().headsTopic().orElse(""));
+            node.put("installedFromTopic", heads.installed());
+        }
         node.set("last", loop == null ? JSON.createObjectNode().put("result", "none yet") : loop.last());
         return node;
     }
 
     @PreDestroy
     void close() {
+        if (headFollower != null) {
+            headFollower.stop();
+        }
         if (loop != null) {
             loop.stop();
         }
-        if (thread != null) {
-            try {
+        try {
+            if (thread != null) {
                 thread.join(Duration.ofSeconds(10).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
+            if (headThread != null) {
+                headThread.join(Duration.ofSeconds(10).toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
         }
     }
 }

@@ -366,6 +366,14 @@ public interface TaggerConfig {
         @WithDefault("image-samples")
         String samplesTopic();
 
+        /**
+         * Compacted topic of the fleet's accepted heads (key: vocabulary id). Set: one instance of the fleet trains
+         * (the member of a consumer group holding partition 0 of the samples topic) and publishes accepted heads
+         * here, and every instance installs them from here, before it is ready at start. Unset: this instance trains
+         * and installs its own heads.
+         */
+        Optional<String> headsTopic();
+
         /** Share of the events (by a hash of the image id) that the teacher also labels and that are recorded. */
         @WithDefault("0.1")
         double sampleRate();

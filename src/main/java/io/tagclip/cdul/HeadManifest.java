@@ -72,12 +72,28 @@ public record HeadManifest(
         }
     }
 
+    /** The manifest as the JSON of its file. */
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the head manifest", e);
+        }
+    }
+
+    /** The manifest {@code json} holds; a malformed one is refused naming the problem. */
+    public static HeadManifest fromJson(String json) {
+        try {
+            return JSON.readValue(json, HeadManifest.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed head manifest: " + e.getMessage(), e);
+        }
+    }
+
     /** Writes the manifest into {@code dir}. */
     public void write(Path dir) {
         try {
-            Files.writeString(dir.resolve(FILE), JSON.writeValueAsString(this) + System.lineSeparator());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the head manifest", e);
+            Files.writeString(dir.resolve(FILE), toJson() + System.lineSeparator());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(FILE), e);
         }

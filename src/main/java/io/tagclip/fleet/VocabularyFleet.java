@@ -1,8 +1,10 @@
 package io.tagclip.fleet;
 
+import io.tagclip.avro.VocabularyDefinition;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.pipeline.VocabularyAvailability;
 import io.tagclip.vocab.Vocabulary;
+import io.tagclip.vocab.VocabularyException;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
@@ -16,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The vocabularies of the fleet on this instance. The {@link VocabularyFollower} reports what the vocabularies topic
+ * The vocabularies of the fleet on this instance. The {@link TopicFollower} reports what the vocabularies topic
  * says ({@link #put}, {@link #remove}, {@link #caughtUp}); every change is applied to the pipeline on one background
  * thread, in topic order, so that embedding a vocabulary never runs on a stream thread or inside a flush, and tag
  * calls go on meanwhile. The stream asks {@link #of} whether an event can be tagged now.
@@ -29,7 +31,8 @@ import java.util.function.LongSupplier;
  * vocabulary. Seed vocabularies (built in, or the configured file) are this instance's own: the topic can neither
  * replace nor remove them, and a definition that tries is reported, not applied.
  */
-public final class VocabularyFleet implements VocabularyAvailability, AutoCloseable {
+public final class VocabularyFleet
+        implements VocabularyAvailability, TopicFollower.Handler<VocabularyDefinition>, AutoCloseable {
 
     /** Where this instance stands with one vocabulary. */
     public enum State {
@@ -108,8 +111,25 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
     }
 
     /** The follower reads the topic from now on: unknown ids wait until it has caught up. */
+    @Override
     public synchronized void following() {
         following = true;
+    }
+
+    /**
+     * The topic holds {@code definition} under {@code key}: {@link #put(Vocabulary)} if it is valid, else
+     * {@link #invalid} naming what is wrong.
+     */
+    @Override
+    public void put(String key, VocabularyDefinition definition) {
+        Vocabulary vocabulary;
+        try {
+            vocabulary = VocabularyDefinitions.toVocabulary(key, definition);
+        } catch (VocabularyException e) {
+            invalid(key, e.getMessage());
+            return;
+        }
+        put(vocabulary);
     }
 
     /** The topic holds {@code vocabulary} (new or changed): embed it in the background. */
@@ -143,6 +163,7 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
     }
 
     /** The topic holds a definition of {@code id} that cannot be read: nothing of it is served. */
+    @Override
     public synchronized void invalid(String id, String detail) {
         Entry entry = entries.get(id);
         if (entry != null && entry.seed()) {
@@ -157,6 +178,7 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
     }
 
     /** The topic removed {@code id} (a tombstone): its later events are unknown-vocabulary dead letters. */
+    @Override
     public synchronized void remove(String id) {
         Entry entry = entries.get(id);
         if (entry == null) {
@@ -175,11 +197,13 @@ public final class VocabularyFleet implements VocabularyAvailability, AutoClosea
     }
 
     /** The follower has read the topic up to the end offsets it asked for at {@code askedAtMillis}. */
+    @Override
     public synchronized void caughtUp(long askedAtMillis) {
         caughtUpAt = Math.max(caughtUpAt, askedAtMillis);
     }
 
     /** Whether this instance has read the whole topic at least once (always, when it does not follow one). */
+    @Override
     public synchronized boolean synced() {
         return !following || caughtUpAt >= 0;
     }

@@ -272,6 +272,18 @@ public final class OnlineCdulPipeline implements TaggingPipeline {
      * @return the decision, with the installed head when it was accepted
      */
     public Retrain retrain(Map<String, OnlineSample> samples, TrainingOptions options, HeadSelection selection) {
+        Retrain retrain = candidate(samples, options, selection);
+        if (retrain.head() != null) {
+            install(retrain.head());
+        }
+        return retrain;
+    }
+
+    /**
+     * As {@link #retrain}, without installing the accepted head: the caller publishes it for the whole fleet, and
+     * every instance (this one too) installs it from there.
+     */
+    public Retrain candidate(Map<String, OnlineSample> samples, TrainingOptions options, HeadSelection selection) {
         List<String> ids = new ArrayList<>();
         List<float[]> features = new ArrayList<>();
         List<float[]> labels = new ArrayList<>();
@@ -298,12 +310,11 @@ public final class OnlineCdulPipeline implements TaggingPipeline {
                     incumbent == null ? null : incumbent.head(),
                     manager);
         }
+        String parent = incumbent == null ? null : incumbent.manifest().version();
         if (!decision.accepted()) {
-            return new Retrain(decision, ids.size(), null);
+            return new Retrain(decision, ids.size(), null, parent);
         }
-        TrainedHead next = trained(decision, options);
-        install(next);
-        return new Retrain(decision, ids.size(), next);
+        return new Retrain(decision, ids.size(), trained(decision, options), parent);
     }
 
     /**
@@ -311,9 +322,10 @@ public final class OnlineCdulPipeline implements TaggingPipeline {
      *
      * @param decision the accept/reject decision and both losses
      * @param usable   samples that matched the model and vocabulary
-     * @param head     the head installed, or {@code null} when the candidate was rejected
+     * @param head     the head accepted, or {@code null} when the candidate was rejected
+     * @param parentVersion the head in service when the retrain began, or {@code null} (the teacher answered)
      */
-    public record Retrain(HeadSelection.Decision decision, int usable, TrainedHead head) {}
+    public record Retrain(HeadSelection.Decision decision, int usable, TrainedHead head, String parentVersion) {}
 
     private TrainedHead trained(HeadSelection.Decision decision, TrainingOptions options) {
         Map<String, Double> acceptance = new LinkedHashMap<>();

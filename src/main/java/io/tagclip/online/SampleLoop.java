@@ -42,6 +42,45 @@ public final class SampleLoop implements Runnable {
                 Map<String, OnlineSample> samples, TrainingOptions options, HeadSelection selection);
     }
 
+    /**
+     * Whether this instance is the fleet's trainer. The loop keeps it alive between polls and retrains only while it
+     * leads; {@link #ALONE} always leads (one instance, or a dedicated trainer).
+     */
+    public interface Election extends AutoCloseable {
+
+        /** A single instance: it always trains. */
+        Election ALONE = new Election() {
+            @Override
+            public void keepAlive() {}
+
+            @Override
+            public boolean leads() {
+                return true;
+            }
+
+            @Override
+            public void close() {}
+        };
+
+        /** Called at every turn of the loop (for a group membership: its heartbeat and rebalances). */
+        void keepAlive();
+
+        /** Whether this instance trains now. */
+        boolean leads();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Where an accepted head goes: installed here (one instance) or published for the whole fleet to install.
+     * {@code parentVersion} is the head it replaces (null: the teacher).
+     */
+    @FunctionalInterface
+    public interface HeadSink {
+        void accepted(TrainedHead head, String parentVersion);
+    }
+
     /** Told of every retrain's outcome ({@code accepted}, {@code rejected}, {@code failed}) and its duration. */
     @FunctionalInterface
     public interface RetrainListener {
@@ -70,6 +109,8 @@ public final class SampleLoop implements Runnable {
     private final Trainer trainer;
     private final Settings settings;
     private final RetrainListener listener;
+    private final Election election;
+    private final HeadSink sink;
     private final ConcurrentLinkedQueue<CompletableFuture<ObjectNode>> requests = new ConcurrentLinkedQueue<>();
     private volatile ObjectNode last = JSON.createObjectNode().put("result", "none yet");
     private volatile boolean running = true;
@@ -77,12 +118,34 @@ public final class SampleLoop implements Runnable {
     /** The request queued or being retrained, which later requests join until it completes. */
     private CompletableFuture<ObjectNode> pending;
 
+    /** A loop that always trains and leaves installing accepted heads to the trainer. */
     public SampleLoop(
             Consumer<String, TrainingSample> consumer, Trainer trainer, Settings settings, RetrainListener listener) {
+        this(consumer, trainer, settings, listener, Election.ALONE, (head, parent) -> {});
+    }
+
+    /**
+     * @param election whether this instance trains now (owned: closed when the loop ends)
+     * @param sink     where accepted heads go
+     */
+    public SampleLoop(
+            Consumer<String, TrainingSample> consumer,
+            Trainer trainer,
+            Settings settings,
+            RetrainListener listener,
+            Election election,
+            HeadSink sink) {
         this.consumer = consumer;
         this.trainer = trainer;
         this.settings = settings;
         this.listener = listener;
+        this.election = election;
+        this.sink = sink;
+    }
+
+    /** Whether this instance is the fleet's trainer now. */
+    public boolean trains() {
+        return election.leads();
     }
 
     /**
@@ -137,7 +200,21 @@ public final class SampleLoop implements Runnable {
                     }
                 }
                 held = window.size();
+                election.keepAlive();
                 CompletableFuture<ObjectNode> asked = requests.poll();
+                if (!election.leads()) {
+                    if (asked != null) {
+                        asked.complete(JSON.createObjectNode()
+                                .put("result", "not the trainer")
+                                .put(
+                                        "message",
+                                        "another instance of the fleet trains the head (the member of the"
+                                                + " trainer group holding partition 0 of " + settings.samplesTopic()
+                                                + "); ask it, or wait for its next retrain"));
+                    }
+                    retrainedAt = window.added(); // a new trainer starts counting from what it holds
+                    continue;
+                }
                 boolean due = window.size() >= settings.minSamples()
                         && window.added() - retrainedAt >= settings.retrainEvery();
                 if (asked != null || due) {
@@ -160,6 +237,7 @@ public final class SampleLoop implements Runnable {
                 asked.complete(last);
             }
             consumer.close();
+            election.close();
         }
     }
 
@@ -185,6 +263,7 @@ public final class SampleLoop implements Runnable {
             if (retrain.head() != null) {
                 node.put("head", retrain.head().manifest().version());
                 save(retrain.head(), settings.headsDir());
+                sink.accepted(retrain.head(), retrain.parentVersion());
             }
             listener.retrained(result, System.nanoTime() - start);
             LOG.infof(

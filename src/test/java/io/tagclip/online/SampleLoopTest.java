@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -144,9 +146,50 @@ class SampleLoopTest {
                 .isEqualTo("none yet");
     }
 
+    @Test
+    void shouldRetrainOnlyWhileThisInstanceIsTheFleetsTrainer() throws Exception {
+        AtomicBoolean leads = new AtomicBoolean(false);
+        AtomicInteger keptAlive = new AtomicInteger();
+        SampleLoop.Election election = new SampleLoop.Election() {
+            @Override
+            public void keepAlive() {
+                keptAlive.incrementAndGet();
+            }
+
+            @Override
+            public boolean leads() {
+                return leads.get();
+            }
+
+            @Override
+            public void close() {}
+        };
+        startWith(2, 2, election);
+        add("a", "b", "c");
+        awaitHeld(3);
+        ObjectNode answer = loop.requestRetrain().get(5, TimeUnit.SECONDS);
+        assertThat(answer.get("result").asText()).isEqualTo("not the trainer");
+        assertThat(trainedOn).as("not the trainer: no retrain").isEmpty();
+        assertThat(keptAlive.get()).isPositive();
+
+        leads.set(true); // the trainer died: this instance got partition 0
+        add("d", "e");
+        awaitRetrains(1);
+        assertThat(trainedOn).containsExactly(5);
+    }
+
     private void start(int minSamples, int retrainEvery) {
+        startWith(minSamples, retrainEvery, SampleLoop.Election.ALONE);
+    }
+
+    private void startWith(int minSamples, int retrainEvery, SampleLoop.Election election) {
         loop = new SampleLoop(
-                consumer, this::train, settings(minSamples, retrainEvery), (result, nanos) -> outcomes.add(result));
+                consumer,
+                this::train,
+                settings(minSamples, retrainEvery),
+                (result, nanos) -> outcomes.add(result),
+                election,
+                (head, parent) -> {});
         begin();
     }
 
@@ -166,7 +209,7 @@ class SampleLoopTest {
             Map<String, OnlineSample> samples, TrainingOptions options, HeadSelection selection) {
         trainedOn.add(samples.size());
         return new OnlineCdulPipeline.Retrain(
-                new HeadSelection.Decision(null, null, samples.size(), 0, 0.5, 0.4, false), samples.size(), null);
+                new HeadSelection.Decision(null, null, samples.size(), 0, 0.5, 0.4, false), samples.size(), null, null);
     }
 
     private void add(String... ids) {

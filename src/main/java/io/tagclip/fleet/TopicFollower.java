@@ -1,8 +1,6 @@
 package io.tagclip.fleet;
 
-import io.tagclip.avro.VocabularyDefinition;
 import io.tagclip.streams.MicroBatchProcessor;
-import io.tagclip.vocab.VocabularyException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,20 +15,45 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.jboss.logging.Logger;
 
 /**
- * Reads the compacted vocabularies topic from the beginning, on its own thread ({@link #run()}), and tells the
- * {@link VocabularyFleet} what it holds: a definition (new or changed), a tombstone, or a record that cannot be read
- * (reported with the id, never skipped silently). Whenever a poll brings nothing, it asks the broker for the end
- * offsets and, once it has read up to them, tells the fleet when it asked ({@link VocabularyFleet#caughtUp}).
- * Every instance reads the whole topic (no consumer group), so every instance serves the same vocabularies.
+ * Reads a compacted topic of the fleet's shared state (vocabularies, CDUL heads) from the beginning, on its own
+ * thread ({@link #run()}), and tells its {@link Handler} what it holds: a record (new or changed), a tombstone, or a
+ * record that cannot be read (reported with its key, never skipped silently). Whenever a poll brings nothing, it asks
+ * the broker for the end offsets and, once it has read up to them, tells the handler when it asked
+ * ({@link Handler#caughtUp}). Every instance reads the whole topic (no consumer group), so every instance holds the
+ * same state.
+ *
+ * @param <V> the records' Avro type
  */
-public final class VocabularyFollower implements Runnable {
+public final class TopicFollower<V> implements Runnable {
 
-    private static final Logger LOG = Logger.getLogger(VocabularyFollower.class);
+    private static final Logger LOG = Logger.getLogger(TopicFollower.class);
+
+    /** What a follower tells about its topic; called on the follower's thread only. */
+    public interface Handler<V> {
+
+        /** The follower reads the topic from now on. */
+        void following();
+
+        /** The topic holds {@code value} under {@code key} (new or changed). */
+        void put(String key, V value);
+
+        /** The topic removed {@code key} (a tombstone). */
+        void remove(String key);
+
+        /** The record under {@code key} cannot be read; {@code detail} says why and where. */
+        void invalid(String key, String detail);
+
+        /** The follower has read the topic up to the end offsets it asked for at {@code askedAtMillis}. */
+        void caughtUp(long askedAtMillis);
+
+        /** Whether the follower has read the topic to its end at least once. */
+        boolean synced();
+    }
 
     private final Consumer<String, byte[]> consumer;
     private final String topic;
-    private final Deserializer<VocabularyDefinition> deserializer;
-    private final VocabularyFleet fleet;
+    private final Deserializer<V> deserializer;
+    private final Handler<V> fleet;
     private final Duration poll;
     private final LongSupplier clock;
     private volatile boolean running = true;
@@ -39,15 +62,16 @@ public final class VocabularyFollower implements Runnable {
     /**
      * @param consumer     a consumer without a group; owned (closed when {@link #run()} ends)
      * @param topic        the vocabularies topic
-     * @param deserializer the definitions' Avro deserializer
+     * @param deserializer the records' Avro deserializer
+     * @param fleet        hears what the topic holds
      * @param poll         longest wait of one poll, and the pause between looks for a topic that does not exist yet
      * @param clock        wall-clock milliseconds, the clock of {@link VocabularyFleet#of}
      */
-    public VocabularyFollower(
+    public TopicFollower(
             Consumer<String, byte[]> consumer,
             String topic,
-            Deserializer<VocabularyDefinition> deserializer,
-            VocabularyFleet fleet,
+            Deserializer<V> deserializer,
+            Handler<V> fleet,
             Duration poll,
             LongSupplier clock) {
         this.consumer = Objects.requireNonNull(consumer, "consumer");
@@ -97,7 +121,7 @@ public final class VocabularyFollower implements Runnable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             state = "stopped: " + e;
-            LOG.errorf(e, "the vocabularies follower stopped: later vocabulary changes are not applied here");
+            LOG.errorf(e, "the follower of %s stopped: later changes in it are not applied here", topic);
         } finally {
             consumer.close();
         }
@@ -115,9 +139,7 @@ public final class VocabularyFollower implements Runnable {
             }
             state = "waiting for topic " + topic;
             if (!told) {
-                LOG.warnf(
-                        "vocabularies topic %s does not exist: serving the seed vocabularies only until it is created",
-                        topic);
+                LOG.warnf("topic %s does not exist: following it once it is created", topic);
                 told = true;
             }
             try {
@@ -139,7 +161,7 @@ public final class VocabularyFollower implements Runnable {
             }
         }
         if (!fleet.synced()) {
-            LOG.infof("read vocabularies topic %s to its end", topic);
+            LOG.infof("read topic %s to its end", topic);
         }
         fleet.caughtUp(asked);
     }
@@ -148,25 +170,29 @@ public final class VocabularyFollower implements Runnable {
     private boolean apply(ConsumerRecord<String, byte[]> r) {
         String where = r.topic() + "-" + r.partition() + "@" + r.offset();
         if (r.key() == null) {
-            LOG.warnf("vocabularies topic record %s has no key (the vocabulary id): not applied", where);
+            LOG.warnf("record %s has no key: not applied", where);
             return true;
         }
         if (r.value() == null) {
             fleet.remove(r.key());
             return true;
         }
+        V value;
         try {
-            VocabularyDefinition definition = deserializer.deserialize(r.topic(), r.headers(), r.value());
-            fleet.put(VocabularyDefinitions.toVocabulary(r.key(), definition));
-        } catch (VocabularyException e) {
-            fleet.invalid(r.key(), e.getMessage() + " (record " + where + ")");
+            value = deserializer.deserialize(r.topic(), r.headers(), r.value());
         } catch (RuntimeException e) {
             if (MicroBatchProcessor.isTransient(e)) {
                 state = "waiting for the schema registry: " + e.getMessage();
-                LOG.warnf("cannot read vocabulary record %s yet: %s", where, e.getMessage());
+                LOG.warnf("cannot read record %s yet: %s", where, e.getMessage());
                 return false;
             }
-            fleet.invalid(r.key(), "cannot read record " + where + " as a VocabularyDefinition: " + e);
+            fleet.invalid(r.key(), "cannot read record " + where + ": " + e);
+            return true;
+        }
+        try {
+            fleet.put(r.key(), value);
+        } catch (RuntimeException e) {
+            fleet.invalid(r.key(), e.getMessage() + " (record " + where + ")");
         }
         state = "reading " + topic;
         return true;
