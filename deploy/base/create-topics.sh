@@ -76,5 +76,7 @@ ensure image-refs-dlq "$dlq_partitions" "min.insync.replicas=$min_isr" "retentio
 # read only with tagger.online.enabled=true; cheap to have otherwise
 # the fleet's vocabularies (tagclip vocab put/rm), read whole by every instance: compacted, never deleted by age
 ensure tagger-vocabularies 1 "min.insync.replicas=$min_isr" "cleanup.policy=compact"
+# the fleet's accepted online CDUL heads (tagger.online.heads-topic): compacted, the newest head per vocabulary
+ensure image-heads 1 "min.insync.replicas=$min_isr" "cleanup.policy=compact"
 ensure image-samples "$samples_partitions" "min.insync.replicas=$min_isr" "cleanup.policy=[compact,delete]" \
     "retention.ms=$samples_retention"

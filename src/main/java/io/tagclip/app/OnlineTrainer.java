@@ -12,6 +12,7 @@ import io.tagclip.inference.OnlineCdulPipeline;
 import io.tagclip.online.GroupElection;
 import io.tagclip.online.SampleLoop;
 import io.tagclip.pipeline.TaggingPipeline;
+import io.tagclip.streams.TaggerMetrics;
 import io.vertx.ext.web.Router;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -72,6 +74,7 @@ public class OnlineTrainer {
     private TopicFollower<CdulHead> headFollower;
     private Thread headThread;
     private KafkaProducer<String, CdulHead> producer;
+    private Consumer<String> headMetric;
 
     @Inject
     public OnlineTrainer(TaggerConfig config, Instance<TaggingPipeline> pipelines, TaggerRuntime runtime) {
@@ -108,6 +111,8 @@ public class OnlineTrainer {
                 KafkaClients.consumerConfig(config, "tagger-online-trainer"),
                 new StringDeserializer(),
                 KafkaClients.deserializer(config, TrainingSample.class));
+        headMetric = TaggerMetrics.onlineHead(runtime.metrics().registry());
+        headMetric.accept(pipeline.head().map(h -> h.manifest().version()).orElse("teacher"));
         if (o.headsTopic().isPresent()) {
             String headsTopic = o.headsTopic().get();
             startHeadFollower(headsTopic);
@@ -123,7 +128,13 @@ public class OnlineTrainer {
                             + " and every instance installs them from there",
                     electionGroup(), o.samplesTopic(), headsTopic);
         } else {
-            loop = new SampleLoop(consumer, pipeline::retrain, settings, runtime.metrics()::retrained);
+            loop = new SampleLoop(
+                    consumer,
+                    pipeline::retrain,
+                    settings,
+                    runtime.metrics()::retrained,
+                    SampleLoop.Election.ALONE,
+                    (head, parent) -> headMetric.accept(head.manifest().version())); // installed by retrain
         }
         thread = new Thread(loop, "tagger-online-trainer");
         thread.setDaemon(true);
@@ -177,7 +188,13 @@ public class OnlineTrainer {
     }
 
     private void startHeadFollower(String headsTopic) {
-        heads = new HeadFleet(pipeline.vocabulary().id(), pipeline::install, LOG::info);
+        heads = new HeadFleet(
+                pipeline.vocabulary().id(),
+                head -> {
+                    pipeline.install(head);
+                    headMetric.accept(head.manifest().version());
+                },
+                LOG::info);
         headFollower = new TopicFollower<>(
                 new KafkaConsumer<>(
                         KafkaClients.consumerConfig(config, "tagger-online-heads-reader"),

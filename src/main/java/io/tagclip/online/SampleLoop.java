@@ -275,7 +275,7 @@ public final class SampleLoop implements Runnable {
                     d.trainingCount(),
                     retrain.head() == null
                             ? ""
-                            : "; head " + retrain.head().manifest().version() + " in service");
+                            : "; head " + retrain.head().manifest().version() + " accepted");
         } catch (RuntimeException e) {
             listener.retrained("failed", System.nanoTime() - start);
             LOG.warnf("online retrain failed, the current head stays in service: %s", e.toString());

@@ -4,10 +4,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -147,6 +151,18 @@ public final class TaggerMetrics {
                 .baseUnit("bytes")
                 .tag("device", device)
                 .register(registry);
+    }
+
+    /**
+     * Registers {@code tagger_online_head{version}}, 1 for the CDUL head in service ({@code teacher} before one is):
+     * an info gauge whose earlier version's series is dropped at each switch. Returns what to call with the new
+     * version at every switch.
+     */
+    public static Consumer<String> onlineHead(MeterRegistry registry) {
+        MultiGauge gauge = MultiGauge.builder("tagger.online.head")
+                .description("The online CDUL head in service on this instance (1, tagged with its version)")
+                .register(registry);
+        return version -> gauge.register(List.of(MultiGauge.Row.of(Tags.of("version", version), 1)), true);
     }
 
     public MeterRegistry registry() {

@@ -122,6 +122,7 @@ class TaggerAppTest {
         metrics.tagged();
         metrics.failed("NOT_FOUND");
         TaggerMetrics.gpuMemory(metrics.registry(), "gpu(0)", () -> 1, () -> 2); // registered only on a GPU
+        TaggerMetrics.onlineHead(metrics.registry()).accept("teacher"); // registered only with online CDUL
         Set<String> exported = exportedSeries(get(this.metrics).body());
 
         JsonNode dashboard = new ObjectMapper()

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -115,6 +116,148 @@ class OnlineTrainingIT {
         } finally {
             images.stop(0);
         }
+    }
+
+    /**
+     * Two instances share one head through the heads topic: exactly one trains (the other answers a retrain request
+     * with 409), both switch to the same accepted head, and an instance killed with SIGKILL and restarted has that head
+     * in service when it reports ready.
+     */
+    @Test
+    void shouldServeOneHeadOnEveryInstanceAndResumeItAfterARestart() throws Exception {
+        ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "fleet-online", 2);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String samplesTopic = "fleet-online-samples-" + run;
+        String headsTopic = "fleet-online-heads-" + run;
+        stack.createTopic(samplesTopic, 1);
+        stack.createTopic(headsTopic, 1);
+        Path headDir = Files.createTempDirectory("fleet-online-head");
+        TrainedHead initial = randomHead();
+        initial.save(headDir);
+        String initialVersion = initial.manifest().version();
+        String applicationId = "fleet-online-" + run;
+        HttpServer images = goldenImageServer();
+        Path stateB = Files.createTempDirectory("fleet-online-b");
+        PackagedService a = null;
+        PackagedService b = null;
+        try {
+            a = fleetMember("a", topics, applicationId, samplesTopic, headsTopic, headDir, null);
+            b = fleetMember("b", topics, applicationId, samplesTopic, headsTopic, headDir, stateB);
+            ItSupport.produce(stack, topics.input(), wave("fleet", images), List.of());
+
+            String switchedA = awaitHeadOtherThan(initialVersion, a.baseUrl(), Duration.ofSeconds(240));
+            String switchedB = awaitHeadOtherThan(initialVersion, b.baseUrl(), Duration.ofSeconds(60));
+            JsonNode statusA = online(a);
+            JsonNode statusB = online(b);
+            String head = statusA.path("installedFromTopic").asText();
+            assertThat(List.of(switchedA, switchedB))
+                    .as("both instances switch")
+                    .doesNotContain(initialVersion);
+            awaitOnline(b, node -> head.equals(node.path("head").asText()), Duration.ofSeconds(30));
+            assertThat(statusA.path("trainer").asBoolean()
+                            ^ statusB.path("trainer").asBoolean())
+                    .as("exactly one trainer: a %s, b %s", statusA, statusB)
+                    .isTrue();
+            PackagedService follower = statusA.path("trainer").asBoolean() ? b : a;
+            HttpResponse<String> refused = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(follower.baseUrl() + "/online/retrain"))
+                                    .POST(HttpRequest.BodyPublishers.noBody())
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(409);
+            assertThat(refused.body()).contains("not the trainer", samplesTopic);
+
+            b.kill();
+            b = fleetMember("b-restarted", topics, applicationId, samplesTopic, headsTopic, headDir, stateB);
+            awaitReady(b);
+            String resumed = online(b).path("head").asText();
+            String current = online(a).path("head").asText();
+            assertThat(resumed)
+                    .as("ready with the fleet's head, not its configured one")
+                    .isEqualTo(current);
+            assertThat(resumed).isNotEqualTo(initialVersion);
+        } finally {
+            for (PackagedService service : new PackagedService[] {a, b}) {
+                if (service != null) {
+                    service.kill();
+                }
+            }
+            images.stop(0);
+        }
+    }
+
+    private PackagedService fleetMember(
+            String name,
+            ItSupport.Topics topics,
+            String applicationId,
+            String samplesTopic,
+            String headsTopic,
+            Path headDir,
+            Path stateDir)
+            throws IOException {
+        return PackagedService.named("fleet-online-it-" + name)
+                .on(stack, topics, applicationId)
+                .shortTimeouts()
+                .httpPort()
+                .set("kafka-streams.state.dir", stateDir != null ? stateDir : Files.createTempDirectory("fleet-online"))
+                .set("tagger.model.method", "cdul")
+                .set("tagger.model.head", headDir)
+                .set("tagger.batch.max-size", 4)
+                .set("tagger.online.enabled", true)
+                .set("tagger.online.samples-topic", samplesTopic)
+                .set("tagger.online.heads-topic", headsTopic)
+                .set("tagger.online.retrain-endpoint", true)
+                .set("tagger.online.sample-rate", 1)
+                .set("tagger.online.min-samples", 16)
+                .set("tagger.online.retrain-every", 16)
+                .set("tagger.online.max-epochs", 60)
+                .start();
+    }
+
+    private static JsonNode online(PackagedService service) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(service.baseUrl() + "/online"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        return new ObjectMapper().readTree(response.body());
+    }
+
+    private static void awaitOnline(PackagedService service, Predicate<JsonNode> condition, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            last = online(service);
+            if (condition.test(last)) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("/online never matched within " + timeout + "; last: " + last);
+    }
+
+    /** Polls readiness until it is UP (200). */
+    private static void awaitReady(PackagedService service) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        HttpClient http = HttpClient.newHttpClient();
+        while (System.nanoTime() < deadline) {
+            assertThat(service.process().isAlive()).as("service alive").isTrue();
+            try {
+                HttpResponse<String> response = http.send(
+                        HttpRequest.newBuilder(URI.create(service.baseUrl() + "/q/health/ready"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("not ready within 120 s");
     }
 
     /** Polls {@code GET /online} until the head in service is not {@code version}; returns the new one. */
