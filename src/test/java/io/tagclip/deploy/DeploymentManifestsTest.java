@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tagclip.app.KafkaEnvironment;
 import io.tagclip.inference.NativeAllocator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -195,12 +196,21 @@ class DeploymentManifestsTest {
         assertThat(cpuOverlay).doesNotContain("nvidia.com/gpu");
     }
 
+    /** The service refuses at start a stream-thread count set past tagger.stream-threads (ConfigCheck). */
+    @Test
+    void shouldSetTheStreamThreadsWithTheOneKeyTheServiceAccepts() {
+        Map<String, String> env = envFile(BASE.resolve("tagclip.env"));
+
+        assertThat(KafkaEnvironment.clientKeys(env)).doesNotContainKey("kafka-streams.num.stream.threads");
+        assertThat(env).containsKey("TAGGER_STREAM_THREADS");
+    }
+
     @Test
     void shouldNeverScaleBeyondThePartitionsOfTheInputTopic() {
         JsonNode scaledObject = kindIn(BASE.resolve("scaledobject.yaml"), "ScaledObject");
         int maxReplicas = scaledObject.at("/spec/maxReplicaCount").asInt();
         int minReplicas = scaledObject.at("/spec/minReplicaCount").asInt();
-        int threads = Integer.parseInt(envFile(BASE.resolve("tagclip.env")).get("KAFKA_STREAMS_NUM_STREAM_THREADS"));
+        int threads = Integer.parseInt(envFile(BASE.resolve("tagclip.env")).get("TAGGER_STREAM_THREADS"));
         int partitions = Integer.parseInt(envOf(topicsJobContainer()).get("TOPIC_PARTITIONS"));
 
         assertThat(minReplicas).isPositive();
