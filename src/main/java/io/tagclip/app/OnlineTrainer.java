@@ -14,6 +14,7 @@ import io.tagclip.online.SampleLoop;
 import io.tagclip.pipeline.TaggingPipeline;
 import io.tagclip.streams.TaggerMetrics;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
@@ -22,6 +23,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -34,6 +36,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -75,6 +78,7 @@ public class OnlineTrainer {
     private Thread headThread;
     private KafkaProducer<String, CdulHead> producer;
     private Consumer<String> headMetric;
+    private KafkaProducer<String, byte[]> requests;
 
     @Inject
     public OnlineTrainer(TaggerConfig config, Instance<TaggingPipeline> pipelines, TaggerRuntime runtime) {
@@ -245,26 +249,57 @@ public class OnlineTrainer {
                         .putHeader("Content-Type", "application/json")
                         .end(status().toString()));
         if (config.online().retrainEndpoint()) {
-            // a request joins the retrain queued or running: a flood of POSTs runs one retrain at a time
-            router.post("/online/retrain")
-                    .handler(ctx -> loop.requestRetrain()
-                            .whenComplete((json, error) -> ctx.response()
-                                    .setStatusCode(
-                                            error != null
-                                                    ? 500
-                                                    : "not the trainer"
-                                                                    .equals(json.path("result")
-                                                                            .asText())
-                                                            ? 409
-                                                            : 200)
-                                    .putHeader("Content-Type", "application/json")
-                                    .end(
-                                            error == null
-                                                    ? json.toString()
-                                                    : JSON.createObjectNode()
-                                                            .put("error", String.valueOf(error))
-                                                            .toString())));
+            // a request joins the retrain queued or running: a flood of POSTs runs one retrain at a time; on an
+            // instance that does not train, it is passed on to the trainer through the samples topic
+            router.post("/online/retrain").handler(ctx -> {
+                if (heads != null && !loop.trains()) {
+                    ctx.vertx()
+                            .<ObjectNode>executeBlocking(this::askTrainer)
+                            .onComplete(done -> reply(ctx, done.succeeded() ? 202 : 500, done.result(), done.cause()));
+                    return;
+                }
+                loop.requestRetrain().whenComplete((json, error) -> reply(ctx, 200, json, error));
+            });
         }
+    }
+
+    private static void reply(RoutingContext ctx, int status, ObjectNode json, Throwable error) {
+        ctx.response()
+                .setStatusCode(error != null ? 500 : status)
+                .putHeader("Content-Type", "application/json")
+                .end(
+                        error == null
+                                ? json.toString()
+                                : JSON.createObjectNode()
+                                        .put("error", String.valueOf(error))
+                                        .toString());
+    }
+
+    /**
+     * Passes a retrain request on to the fleet's trainer: a tombstone with {@link SampleLoop#RETRAIN_REQUEST_HEADER} in
+     * the samples topic, which every instance reads and only the trainer acts on.
+     */
+    private ObjectNode askTrainer() throws Exception {
+        String samplesTopic = config.online().samplesTopic();
+        synchronized (this) {
+            if (requests == null) {
+                requests = new KafkaProducer<>(
+                        KafkaClients.producerConfig(config, "tagger-online-retrain-requests"),
+                        new StringSerializer(),
+                        new ByteArraySerializer());
+            }
+        }
+        ProducerRecord<String, byte[]> request = new ProducerRecord<>(samplesTopic, "retrain-request", null);
+        request.headers().add(SampleLoop.RETRAIN_REQUEST_HEADER, hostName().getBytes(StandardCharsets.UTF_8));
+        requests.send(request).get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        return JSON.createObjectNode()
+                .put("result", "asked the trainer")
+                .put(
+                        "message",
+                        "this instance does not train; the trainer (the member of group " + electionGroup()
+                                + " holding partition 0 of " + samplesTopic
+                                + ") retrains when it reads the request; watch"
+                                + " GET /online for the head it accepts");
     }
 
     /** The head in service, the samples held and the last decision. */
@@ -301,6 +336,9 @@ public class OnlineTrainer {
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
+        }
+        if (requests != null) {
+            requests.close(Duration.ofSeconds(5));
         }
     }
 }

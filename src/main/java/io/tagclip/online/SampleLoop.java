@@ -81,6 +81,12 @@ public final class SampleLoop implements Runnable {
         void accepted(TrainedHead head, String parentVersion);
     }
 
+    /**
+     * Header of a retrain request another instance wrote to the samples topic (on a tombstone, so it holds no sample
+     * and compaction drops it): the trainer retrains when it reads one.
+     */
+    public static final String RETRAIN_REQUEST_HEADER = "tagclip-retrain-request";
+
     /** Told of every retrain's outcome ({@code accepted}, {@code rejected}, {@code failed}) and its duration. */
     @FunctionalInterface
     public interface RetrainListener {
@@ -110,6 +116,9 @@ public final class SampleLoop implements Runnable {
     private final Settings settings;
     private final RetrainListener listener;
     private final Election election;
+    /** When {@link #run()} began: retrain requests written before it are history, not requests. */
+    private volatile long startedAt;
+
     private final HeadSink sink;
     private final ConcurrentLinkedQueue<CompletableFuture<ObjectNode>> requests = new ConcurrentLinkedQueue<>();
     private volatile ObjectNode last = JSON.createObjectNode().put("result", "none yet");
@@ -182,6 +191,7 @@ public final class SampleLoop implements Runnable {
 
     @Override
     public void run() {
+        startedAt = System.currentTimeMillis();
         SampleWindow window = new SampleWindow(settings.maxSamples());
         long retrainedAt = 0;
         try {
@@ -190,6 +200,13 @@ public final class SampleLoop implements Runnable {
             consumer.seekToBeginning(partitions);
             while (running) {
                 for (ConsumerRecord<String, TrainingSample> r : consumer.poll(settings.poll())) {
+                    if (r.headers().lastHeader(RETRAIN_REQUEST_HEADER) != null) {
+                        // asked on another instance: the trainer runs it, if asked after this loop started
+                        if (r.timestamp() >= startedAt && election.leads()) {
+                            requestRetrain();
+                        }
+                        continue;
+                    }
                     if (r.key() == null) {
                         continue;
                     }

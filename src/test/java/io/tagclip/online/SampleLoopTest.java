@@ -8,6 +8,7 @@ import io.tagclip.cdul.HeadSelection;
 import io.tagclip.cdul.TrainingOptions;
 import io.tagclip.inference.OnlineCdulPipeline;
 import io.tagclip.pipeline.OnlineSample;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -176,6 +179,25 @@ class SampleLoopTest {
         add("d", "e");
         awaitRetrains(1);
         assertThat(trainedOn).containsExactly(5);
+
+        // another instance passes a retrain request on through the topic: a tombstone with the request header
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(SampleLoop.RETRAIN_REQUEST_HEADER, "host-b".getBytes(StandardCharsets.UTF_8));
+        ConsumerRecord<String, TrainingSample> request = new ConsumerRecord<>(
+                TOPIC,
+                0,
+                offset++,
+                System.currentTimeMillis(),
+                TimestampType.CREATE_TIME,
+                0,
+                0,
+                "retrain-request",
+                null,
+                headers,
+                Optional.empty());
+        consumer.schedulePollTask(() -> consumer.addRecord(request));
+        awaitRetrains(2);
+        assertThat(trainedOn).as("the request is no sample").containsExactly(5, 5);
     }
 
     private void start(int minSamples, int retrainEvery) {
