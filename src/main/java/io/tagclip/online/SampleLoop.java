@@ -9,6 +9,7 @@ import io.tagclip.cdul.TrainingOptions;
 import io.tagclip.inference.OnlineCdulPipeline;
 import io.tagclip.inference.SampleWindow;
 import io.tagclip.pipeline.OnlineSample;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
 /**
@@ -118,6 +120,8 @@ public final class SampleLoop implements Runnable {
     private final Election election;
     /** When {@link #run()} began: retrain requests written before it are history, not requests. */
     private volatile long startedAt;
+    /** The instance whose request, read from the topic, the next retrain answers; null for a local one. */
+    private String passedOn;
 
     private final HeadSink sink;
     private final ConcurrentLinkedQueue<CompletableFuture<ObjectNode>> requests = new ConcurrentLinkedQueue<>();
@@ -200,9 +204,11 @@ public final class SampleLoop implements Runnable {
             consumer.seekToBeginning(partitions);
             while (running) {
                 for (ConsumerRecord<String, TrainingSample> r : consumer.poll(settings.poll())) {
-                    if (r.headers().lastHeader(RETRAIN_REQUEST_HEADER) != null) {
+                    Header requester = r.headers().lastHeader(RETRAIN_REQUEST_HEADER);
+                    if (requester != null) {
                         // asked on another instance: the trainer runs it, if asked after this loop started
                         if (r.timestamp() >= startedAt && election.leads()) {
+                            passedOn = new String(requester.value(), StandardCharsets.UTF_8);
                             requestRetrain();
                         }
                         continue;
@@ -236,7 +242,11 @@ public final class SampleLoop implements Runnable {
                         && window.added() - retrainedAt >= settings.retrainEvery();
                 if (asked != null || due) {
                     retrainedAt = window.added();
-                    ObjectNode outcome = retrain(window);
+                    String trigger = asked == null
+                            ? "due"
+                            : passedOn != null ? "request from " + passedOn + " through the samples topic" : "request";
+                    passedOn = null;
+                    ObjectNode outcome = retrain(window, trigger);
                     if (asked != null) {
                         asked.complete(outcome);
                     }
@@ -259,9 +269,10 @@ public final class SampleLoop implements Runnable {
     }
 
     /** One retrain on the window; its outcome as JSON. A failed retrain leaves the current head in service. */
-    private ObjectNode retrain(SampleWindow window) {
+    private ObjectNode retrain(SampleWindow window, String trigger) {
         long start = System.nanoTime();
         ObjectNode node = JSON.createObjectNode();
+        node.put("trigger", trigger);
         node.put("samples", window.size());
         try {
             TrainingOptions options =
