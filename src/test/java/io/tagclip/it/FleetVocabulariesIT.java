@@ -2,6 +2,8 @@ package io.tagclip.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
@@ -180,6 +182,7 @@ class FleetVocabulariesIT {
                 .httpPort()
                 .set("tagger.vocabularies.topic", vocabularies)
                 .set("tagger.vocabularies.max-hold", "500ms")
+                .set("quarkus.log.console.json.enabled", true) // and the JSON log switch, checked below
                 .set("tagger.model.text-cache-dir", Files.createTempDirectory("hold-it-cache"))
                 .start()) {
             awaitReady(service);
@@ -195,9 +198,32 @@ class FleetVocabulariesIT {
                 assertThat(failure.getMessage()).contains("'slow'", "tagger.vocabularies.max-hold");
                 assertThat(failure.getInput().getVocabularyId()).isEqualTo("slow");
             }
+            assertJsonLog(Path.of("target", "fleet-it-hold.log"));
         } finally {
             images.stop(0);
         }
+    }
+
+    /**
+     * With {@code quarkus.log.console.json.enabled}, the service logs one JSON object per line, the image id of a dead
+     * letter in its MDC.
+     */
+    private static void assertJsonLog(Path log) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> records = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            if (line.startsWith("{")) {
+                records.add(json.readTree(line)); // throws on a line that is not one JSON object
+            }
+        }
+        assertThat(records).as("JSON log records in %s", log).hasSizeGreaterThan(20);
+        assertThat(records)
+                .allSatisfy(r -> assertThat(r.has("level") && r.has("message") && r.has("loggerName"))
+                        .isTrue());
+        assertThat(records).anySatisfy(r -> {
+            assertThat(r.path("message").asText()).contains("dead letter VOCABULARY_NOT_READY");
+            assertThat(r.path("mdc").path("imageId").asText()).startsWith("late-");
+        });
     }
 
     /** A vocabulary whose embedding takes seconds even on the tiny model (300 names, 85 prompts each). */
