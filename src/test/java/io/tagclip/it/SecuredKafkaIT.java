@@ -60,6 +60,7 @@ class SecuredKafkaIT {
     private final LocalStack.Secured secured = stack.secured();
     private final AtomicInteger tokensIssued = new AtomicInteger();
     private ItSupport.Topics topics;
+    private String vocabularies;
     private HttpServer images;
     private HttpServer tokens;
     private Path dir;
@@ -71,6 +72,8 @@ class SecuredKafkaIT {
     @BeforeAll
     void startServiceOnScram() throws Exception {
         topics = ItSupport.Topics.fresh(stack, "secured", 1);
+        vocabularies = "secured-vocabularies-" + UUID.randomUUID().toString().substring(0, 8);
+        stack.createTopic(vocabularies, 1);
         images = ItSupport.imageServer();
         tokens = tokenEndpoint(signingKey(secured.oauthSigningKey()));
         tokenUrl = "http://127.0.0.1:" + tokens.getAddress().getPort() + "/token";
@@ -169,7 +172,7 @@ class SecuredKafkaIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void shouldFailTheCommandLineQuicklyOnAWrongPassword() throws Exception {
         Path wrong = Files.writeString(
                 dir.resolve("client-scram-wrong.properties"),
@@ -202,7 +205,7 @@ class SecuredKafkaIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void shouldStopTheServiceOnAWrongPassword() throws Exception {
         try (PackagedService refused = scramService("secured-kafka-it-wrong-password", "not-the-password")
                 .start()) {
@@ -222,9 +225,57 @@ class SecuredKafkaIT {
     }
 
     /** The service on the secured listener, every Kafka setting from the environment. */
+    @Test
+    @Order(3)
+    void shouldPutAVocabularyOverScramThatTheServiceFollowsOverScram() throws Exception {
+        Path file = Files.writeString(dir.resolve("secure-pets.txt"), "cat\ndog\nbackground: sky\n");
+        Cli put = tagclip(
+                Map.of(),
+                "vocab",
+                "put",
+                "--bootstrap-servers",
+                secured.bootstrapServers(),
+                "--registry-url",
+                stack.registryUrl(),
+                "--command-config",
+                scram.toString(),
+                "--topic",
+                vocabularies,
+                file.toString());
+        assertThat(put.exit()).as("vocab put over SCRAM-SHA-512: %s", put).isZero();
+        assertThat(put.stdout()).contains("put secure-pets version");
+
+        Cli produced = tagclip(
+                Map.of(),
+                "produce",
+                "--bootstrap-servers",
+                secured.bootstrapServers(),
+                "--registry-url",
+                stack.registryUrl(),
+                "--command-config",
+                scram.toString(),
+                "--topic",
+                topics.input(),
+                "--id",
+                "secure-pets-1",
+                "--vocabulary",
+                "secure-pets",
+                "--uri",
+                ItSupport.url(images, "/img/48x32.png"));
+        assertThat(produced.exit()).as("produce: %s", produced).isZero();
+
+        Cli consumed = consume(Map.of(), scram, 3);
+        assertThat(consumed.exit()).as("consume: %s", consumed).isZero();
+        assertThat(consumed.stdout())
+                .as("tagged with the vocabulary the service read from its topic over SCRAM-SHA-512")
+                .contains("secure-pets-1")
+                .containsPattern("\"vocabularyId\"\\s*:\\s*\"secure-pets\"");
+    }
+
     private PackagedService.Builder scramService(String name, String password) {
         return PackagedService.named(name)
                 .on(stack, topics, name + "-" + UUID.randomUUID().toString().substring(0, 8))
+                .set("tagger.vocabularies.topic", vocabularies)
                 .unset("kafka.bootstrap.servers")
                 .env("KAFKA_BOOTSTRAP_SERVERS", secured.bootstrapServers())
                 .env("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
