@@ -17,6 +17,7 @@ import io.tagclip.hub.ModelLocator;
 import io.tagclip.image.RgbImage;
 import io.tagclip.inference.FirstPassBudget;
 import io.tagclip.inference.NativeAllocator;
+import io.tagclip.inference.NativeThreads;
 import io.tagclip.inference.OnlineCdulPipeline;
 import io.tagclip.inference.OnlineSettings;
 import io.tagclip.inference.PipelineSettings;
@@ -66,9 +67,14 @@ public class PipelineProducer {
         // Reference mode promises the official code's float32 results, so auto means fp16 only in throughput mode.
         boolean reference = PipelineSettings.Mode.of(m.mode()) == PipelineSettings.Mode.REFERENCE;
         String precision = reference && m.precision().equalsIgnoreCase("auto") ? "fp32" : m.precision();
+        int threads = NativeThreads.configure();
         ClipModel model = ClipLoader.load(source, ClipOptions.parse(m.device(), precision));
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
         NativeAllocator.warning(model.device()).ifPresent(LOG::warn);
+        NativeThreads.warning(model.device()).ifPresent(LOG::warn);
+        if (!model.device().isGpu()) {
+            LOG.infof("libtorch intra-op threads: %d (the CPUs this JVM may use)", threads);
+        }
         if (model.device().isGpu()) {
             Device gpu = model.device();
             TaggerMetrics.gpuMemory(

@@ -13,6 +13,7 @@ import io.tagclip.hub.HubOptions;
 import io.tagclip.hub.ModelLocator;
 import io.tagclip.inference.FirstPassBudget;
 import io.tagclip.inference.NativeAllocator;
+import io.tagclip.inference.NativeThreads;
 import io.tagclip.inference.PipelineSettings;
 import io.tagclip.inference.Pipelines;
 import io.tagclip.pipeline.Method;
@@ -48,6 +49,7 @@ final class ModelOptions {
 
     /** Loads the folder afresh for every command, on the GPU when there is one, in float32. */
     static final Loader FRESH = (source, progress) -> {
+        NativeThreads.configure();
         ClipModel model = ClipLoader.load(source, ClipOptions.defaults());
         return new Loaded(model, Pipelines.promptEnsemble(model, progress), true);
     };
@@ -276,6 +278,7 @@ final class ModelOptions {
                     loaded.ensemble(), TextFeatureCache.Key.of(loaded.model(), PromptEnsemble.definition()));
             boolean accelerator = loaded.model().device().isGpu();
             NativeAllocator.warning(loaded.model().device()).ifPresent(w -> err.println("warning: " + w));
+            NativeThreads.warning(loaded.model().device()).ifPresent(w -> err.println("warning: " + w));
             return new Prepared(
                     loaded,
                     ensemble,

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.tagclip.app.KafkaEnvironment;
 import io.tagclip.inference.NativeAllocator;
+import io.tagclip.inference.NativeThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -305,6 +306,24 @@ class DeploymentManifestsTest {
         assertThat(System.getenv("GLIBC_TUNABLES"))
                 .as("this JVM's GLIBC_TUNABLES")
                 .isEqualTo(tunables);
+    }
+
+    @Test
+    void shouldRunEveryJvmWithTheSameThreadWaitPolicy() throws IOException {
+        Matcher launcher = Pattern.compile("OMP_WAIT_POLICY=\"\\$\\{OMP_WAIT_POLICY-([^}]+)}\"")
+                .matcher(Files.readString(ROOT.resolve("bin/lib/jvm-env.sh")));
+        assertThat(launcher.find())
+                .as("default OMP_WAIT_POLICY in bin/lib/jvm-env.sh")
+                .isTrue();
+        assertThat(launcher.group(1)).isEqualTo(NativeThreads.WAIT_POLICY); // what the CLI and service check for
+        for (String name : List.of("Dockerfile.jvm", "Dockerfile.gpu")) {
+            assertThat(dockerEnv(DOCKER.resolve(name)))
+                    .as(name)
+                    .containsEntry("OMP_WAIT_POLICY", NativeThreads.WAIT_POLICY);
+        }
+        assertThat(System.getenv("OMP_WAIT_POLICY"))
+                .as("this JVM's OMP_WAIT_POLICY")
+                .isEqualTo(NativeThreads.WAIT_POLICY);
     }
 
     @Test
