@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -26,8 +27,8 @@ final class KafkaClients {
 
     private KafkaClients() {}
 
-    /** A consumer's settings: read_committed, no auto commit, for a reader that assigns itself (no group). */
-    static Map<String, Object> consumerConfig(TaggerConfig config, String clientId) {
+    /** Where the brokers are and how to log in: the Streams client's bootstrap servers and security settings. */
+    private static Map<String, Object> connection(TaggerConfig config) {
         Map<String, Object> props = new HashMap<>();
         TopologyProducer.serdeConfig(config).forEach((key, value) -> {
             if (!value.isEmpty() && SECURITY_PREFIXES.stream().anyMatch(key::startsWith)) {
@@ -35,8 +36,14 @@ final class KafkaClients {
             }
         });
         props.put(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
                 ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class));
+        return props;
+    }
+
+    /** A consumer's settings: read_committed, no auto commit, for a reader that assigns itself (no group). */
+    static Map<String, Object> consumerConfig(TaggerConfig config, String clientId) {
+        Map<String, Object> props = connection(config);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
@@ -45,15 +52,7 @@ final class KafkaClients {
 
     /** A producer's settings: the security settings, acks=all and idempotence. */
     static Map<String, Object> producerConfig(TaggerConfig config, String clientId) {
-        Map<String, Object> props = new HashMap<>();
-        TopologyProducer.serdeConfig(config).forEach((key, value) -> {
-            if (!value.isEmpty() && SECURITY_PREFIXES.stream().anyMatch(key::startsWith)) {
-                props.put(key, value);
-            }
-        });
-        props.put(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class));
+        Map<String, Object> props = connection(config);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);

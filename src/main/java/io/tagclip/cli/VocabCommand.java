@@ -26,7 +26,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
@@ -68,12 +67,23 @@ final class VocabCommand implements Callable<Integer> {
         @Option(names = "--topic", defaultValue = TOPIC, description = "Vocabularies topic (default ${DEFAULT-VALUE}).")
         String topic;
 
-        Map<String, Object> producerConfig() {
+        /** Writes {@code definition} (null: a tombstone) under {@code id}, once the broker is reachable. */
+        RecordMetadata send(String id, VocabularyDefinition definition)
+                throws InterruptedException, ExecutionException {
             Map<String, Object> config = kafka.clientConfig();
             config.put(ProducerConfig.ACKS_CONFIG, "all");
             config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             kafka.requireReachable(config);
-            return config;
+            try (SpecificAvroSerde<VocabularyDefinition> serde = new SpecificAvroSerde<>(VocabularyDefinition.class)) {
+                serde.configure(config, false);
+                try (KafkaProducer<String, VocabularyDefinition> producer =
+                        new KafkaProducer<>(config, new StringSerializer(), serde.serializer())) {
+                    return producer.send(new ProducerRecord<>(topic, id, definition))
+                            .get();
+                } catch (RuntimeException e) {
+                    throw kafka.explain(e);
+                }
+            }
         }
     }
 
@@ -104,30 +114,19 @@ final class VocabCommand implements Callable<Integer> {
             Vocabulary read = Vocabulary.load(file);
             Vocabulary vocabulary = id == null ? read : new Vocabulary(id, read.classes(), read.background());
             refuseBuiltIn(spec, vocabulary.id());
-            Map<String, Object> config = target.producerConfig();
-            try (SpecificAvroSerde<VocabularyDefinition> serde = new SpecificAvroSerde<>(VocabularyDefinition.class)) {
-                serde.configure(config, false);
-                try (KafkaProducer<String, VocabularyDefinition> producer =
-                        new KafkaProducer<>(config, new StringSerializer(), serde.serializer())) {
-                    RecordMetadata sent = producer.send(new ProducerRecord<>(
-                                    target.topic, vocabulary.id(), VocabularyDefinitions.of(vocabulary, Instant.now())))
-                            .get();
-                    PrintWriter out = spec.commandLine().getOut();
-                    out.printf(
-                            "put %s version %s (%d classes, %d background) to %s-%d@%d%n",
-                            vocabulary.id(),
-                            vocabulary.version(),
-                            vocabulary.numClasses(),
-                            vocabulary.background().size(),
-                            sent.topic(),
-                            sent.partition(),
-                            sent.offset());
-                    out.flush();
-                    return 0;
-                } catch (RuntimeException e) {
-                    throw target.kafka.explain(e);
-                }
-            }
+            RecordMetadata sent = target.send(vocabulary.id(), VocabularyDefinitions.of(vocabulary, Instant.now()));
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(
+                    "put %s version %s (%d classes, %d background) to %s-%d@%d%n",
+                    vocabulary.id(),
+                    vocabulary.version(),
+                    vocabulary.numClasses(),
+                    vocabulary.background().size(),
+                    sent.topic(),
+                    sent.partition(),
+                    sent.offset());
+            out.flush();
+            return 0;
         }
     }
 
@@ -220,21 +219,11 @@ final class VocabCommand implements Callable<Integer> {
         @Override
         public Integer call() throws InterruptedException, ExecutionException {
             refuseBuiltIn(spec, id);
-            Map<String, Object> config = target.producerConfig();
-            try (KafkaProducer<String, byte[]> producer =
-                    new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-                RecordMetadata sent = producer.send(new ProducerRecord<>(target.topic, id, null))
-                        .get();
-                spec.commandLine()
-                        .getOut()
-                        .printf(
-                                "removed %s (tombstone at %s-%d@%d)%n",
-                                id, sent.topic(), sent.partition(), sent.offset());
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (RuntimeException e) {
-                throw target.kafka.explain(e);
-            }
+            RecordMetadata sent = target.send(id, null);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("removed %s (tombstone at %s-%d@%d)%n", id, sent.topic(), sent.partition(), sent.offset());
+            out.flush();
+            return 0;
         }
     }
 

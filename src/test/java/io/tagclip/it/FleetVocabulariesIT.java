@@ -92,19 +92,7 @@ class FleetVocabulariesIT {
             ImageRef tooMany = ItSupport.ref("open-too-many", ItSupport.url(images, "/img/40x30.png"));
             tooMany.setExtraLabels(Collections.nCopies(17, "zebra"));
             ItSupport.produce(stack, topics.input(), List.of(open, tooMany), List.of());
-            List<ConsumerRecord<String, SpecificRecord>> opened = ItSupport.readCommitted(
-                            stack,
-                            List.of(topics.output(), topics.dlq()),
-                            Duration.ofSeconds(90),
-                            Duration.ofSeconds(1),
-                            got -> got.stream()
-                                            .filter(r ->
-                                                    ItSupport.idOf(r.value()).startsWith("open-"))
-                                            .count()
-                                    >= 2)
-                    .stream()
-                    .filter(r -> ItSupport.idOf(r.value()).startsWith("open-"))
-                    .toList();
+            List<ConsumerRecord<String, SpecificRecord>> opened = outputs(topics, "open-", 2);
             assertThat(opened).hasSize(2);
             for (ConsumerRecord<String, SpecificRecord> r : opened) {
                 if (r.value() instanceof ImageTags tags) {
@@ -245,22 +233,26 @@ class FleetVocabulariesIT {
             refs.add(ref);
         }
         ItSupport.produce(stack, topics.input(), refs, List.of());
-        List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
-                        stack,
-                        List.of(topics.output(), topics.dlq()),
-                        Duration.ofSeconds(90),
-                        Duration.ofSeconds(2),
-                        got -> got.stream()
-                                        .filter(r -> ItSupport.idOf(r.value()).startsWith(round + "-"))
-                                        .count()
-                                >= PER_ROUND)
-                .stream()
-                .filter(r -> ItSupport.idOf(r.value()).startsWith(round + "-"))
-                .toList();
+        List<ConsumerRecord<String, SpecificRecord>> outputs = outputs(topics, round + "-", PER_ROUND);
         assertThat(outputs).as("one output per event of round %s", round).hasSize(PER_ROUND);
         assertThat(outputs.stream().map(r -> ItSupport.idOf(r.value())).distinct())
                 .hasSize(PER_ROUND);
         return outputs;
+    }
+
+    /** The committed outputs (tags or dead letters) of the events whose id starts with {@code prefix}, once {@code count}. */
+    private List<ConsumerRecord<String, SpecificRecord>> outputs(ItSupport.Topics topics, String prefix, int count) {
+        Predicate<ConsumerRecord<String, SpecificRecord>> ours =
+                r -> ItSupport.idOf(r.value()).startsWith(prefix);
+        return ItSupport.readCommitted(
+                        stack,
+                        List.of(topics.output(), topics.dlq()),
+                        Duration.ofSeconds(90),
+                        Duration.ofSeconds(2),
+                        got -> got.stream().filter(ours).count() >= count)
+                .stream()
+                .filter(ours)
+                .toList();
     }
 
     /** The same image: the same labels and scores (within 1e-6) whichever instance tagged it. */

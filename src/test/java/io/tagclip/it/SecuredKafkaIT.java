@@ -112,15 +112,10 @@ class SecuredKafkaIT {
     @Test
     @Order(1)
     void shouldTagAnImageProducedAndReadBackOverScram() throws Exception {
-        Cli produced = tagclip(
+        Cli produced = tagclipOver(
                 Map.of(),
+                scram,
                 "produce",
-                "--bootstrap-servers",
-                secured.bootstrapServers(),
-                "--registry-url",
-                stack.registryUrl(),
-                "--command-config",
-                scram.toString(),
                 "--topic",
                 topics.input(),
                 "--id",
@@ -146,15 +141,10 @@ class SecuredKafkaIT {
     void shouldRoundTripThroughTheServiceWithOidcTokens() throws Exception {
         // Kafka 4 reads a token endpoint only when the JVM allows its URL
         Map<String, String> env = Map.of("JAVA_OPTS", "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=" + tokenUrl);
-        Cli produced = tagclip(
+        Cli produced = tagclipOver(
                 env,
+                oauth,
                 "produce",
-                "--bootstrap-servers",
-                secured.bootstrapServers(),
-                "--registry-url",
-                stack.registryUrl(),
-                "--command-config",
-                oauth.toString(),
                 "--topic",
                 topics.input(),
                 "--id",
@@ -178,15 +168,10 @@ class SecuredKafkaIT {
                 dir.resolve("client-scram-wrong.properties"),
                 Files.readString(scram).replace(LocalStack.Secured.SCRAM_PASSWORD, "not-the-password"));
         long started = System.nanoTime();
-        Cli refused = tagclip(
+        Cli refused = tagclipOver(
                 Map.of(),
+                wrong,
                 "produce",
-                "--bootstrap-servers",
-                secured.bootstrapServers(),
-                "--registry-url",
-                stack.registryUrl(),
-                "--command-config",
-                wrong.toString(),
                 "--topic",
                 topics.input(),
                 "--uri",
@@ -229,31 +214,14 @@ class SecuredKafkaIT {
     @Order(3)
     void shouldPutAVocabularyOverScramThatTheServiceFollowsOverScram() throws Exception {
         Path file = Files.writeString(dir.resolve("secure-pets.txt"), "cat\ndog\nbackground: sky\n");
-        Cli put = tagclip(
-                Map.of(),
-                "vocab",
-                "put",
-                "--bootstrap-servers",
-                secured.bootstrapServers(),
-                "--registry-url",
-                stack.registryUrl(),
-                "--command-config",
-                scram.toString(),
-                "--topic",
-                vocabularies,
-                file.toString());
+        Cli put = tagclipOver(Map.of(), scram, "vocab", "put", "--topic", vocabularies, file.toString());
         assertThat(put.exit()).as("vocab put over SCRAM-SHA-512: %s", put).isZero();
         assertThat(put.stdout()).contains("put secure-pets version");
 
-        Cli produced = tagclip(
+        Cli produced = tagclipOver(
                 Map.of(),
+                scram,
                 "produce",
-                "--bootstrap-servers",
-                secured.bootstrapServers(),
-                "--registry-url",
-                stack.registryUrl(),
-                "--command-config",
-                scram.toString(),
                 "--topic",
                 topics.input(),
                 "--id",
@@ -298,15 +266,10 @@ class SecuredKafkaIT {
     }
 
     private Cli consume(Map<String, String> env, Path config, int records) throws Exception {
-        return tagclip(
+        return tagclipOver(
                 env,
+                config,
                 "consume",
-                "--bootstrap-servers",
-                secured.bootstrapServers(),
-                "--registry-url",
-                stack.registryUrl(),
-                "--command-config",
-                config.toString(),
                 "--topic",
                 topics.output(),
                 "--from-beginning",
@@ -318,6 +281,20 @@ class SecuredKafkaIT {
 
     /** What one run of {@code bin/tagclip} printed. */
     record Cli(int exit, String stdout, String stderr) {}
+
+    /** {@link #tagclip} against the secured listener and the registry, with the client properties of {@code config}. */
+    private Cli tagclipOver(Map<String, String> env, Path config, String... args)
+            throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of(
+                "--bootstrap-servers",
+                secured.bootstrapServers(),
+                "--registry-url",
+                stack.registryUrl(),
+                "--command-config",
+                config.toString()));
+        return tagclip(env, all.toArray(String[]::new));
+    }
 
     private Cli tagclip(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
