@@ -60,8 +60,8 @@ public final class AvroBytes {
         return new AvroBytes().string(id).string(uri).varint(0).varint(0);
     }
 
-    /** A complete, valid {@code ImageRef} body: no labels, produced at 0, no headers. */
+    /** A complete, valid {@code ImageRef} body: no labels, produced at 0, no headers, no extra labels. */
     public static AvroBytes imageRef(String id, String uri) {
-        return imageRefHead(id, uri).varint(0).varint(0).varint(0);
+        return imageRefHead(id, uri).varint(0).varint(0).varint(0).varint(0);
     }
 }
