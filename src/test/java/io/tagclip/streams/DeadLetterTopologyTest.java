@@ -11,21 +11,17 @@ import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.avro.KafkaHeader;
+import io.tagclip.pipeline.VocabularyAvailability;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -41,48 +37,27 @@ class DeadLetterTopologyTest {
 
     private static final String TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
-    private final PlainAvroSerde<ImageRef> refSerde = new PlainAvroSerde<>(ImageRef.getClassSchema());
-    private final PlainAvroSerde<ImageTags> tagsSerde = new PlainAvroSerde<>(ImageTags.getClassSchema());
-    private final PlainAvroSerde<ImageTagFailure> failureSerde = new PlainAvroSerde<>(ImageTagFailure.getClassSchema());
-
-    private ExecutorService fetchPool;
-    private InferenceWorker worker;
+    private TopologyHarness harness;
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> refs;
     private TestOutputTopic<String, ImageTags> tags;
     private TestOutputTopic<String, ImageTagFailure> dlq;
 
     private void start(EventLimits limits) {
-        TaggerMetrics metrics = TaggerMetrics.noop();
-        fetchPool = Executors.newFixedThreadPool(2);
-        worker = new InferenceWorker(new FakePipeline(), 4, 16, Duration.ofSeconds(30), metrics);
-        BatchTagger tagger = new FetchingBatchTagger(TaggerTopologyTest.LOADER, fetchPool, worker, metrics);
-        TopologySettings settings =
-                new TopologySettings(IMAGE_REFS, IMAGE_TAGS, IMAGE_REFS_DLQ, 4, Duration.ofMillis(200), limits);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dead-letter-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(
-                TaggerTopology.build(
-                        settings,
-                        refSerde.deserializer(),
-                        tagsSerde.serializer(),
-                        failureSerde.serializer(),
-                        tagger,
-                        metrics),
-                props);
-        refs = driver.createInputTopic(
-                IMAGE_REFS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
-        tags = driver.createOutputTopic(IMAGE_TAGS, Serdes.String().deserializer(), tagsSerde.deserializer());
-        dlq = driver.createOutputTopic(IMAGE_REFS_DLQ, Serdes.String().deserializer(), failureSerde.deserializer());
+        harness = new TopologyHarness(
+                "dead-letter-test",
+                new TopologySettings(IMAGE_REFS, IMAGE_TAGS, IMAGE_REFS_DLQ, 4, Duration.ofMillis(200), limits),
+                VocabularyAvailability.ALWAYS);
+        driver = harness.driver;
+        refs = harness.refs;
+        tags = harness.tags;
+        dlq = harness.dlq;
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
-        if (driver != null) {
-            driver.close();
-            worker.close();
-            fetchPool.shutdownNow();
+    void tearDown() {
+        if (harness != null) {
+            harness.close();
         }
     }
 
@@ -294,7 +269,7 @@ class DeadLetterTopologyTest {
     }
 
     private void send(ImageRef ref, Headers headers) {
-        refs.pipeInput(new TestRecord<>(ref.getId(), refSerde.serializer().serialize(IMAGE_REFS, ref), headers));
+        harness.send(ref, headers);
     }
 
     private static ImageRef withLabels(ImageRef ref, String... labels) {

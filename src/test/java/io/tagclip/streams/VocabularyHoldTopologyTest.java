@@ -1,8 +1,5 @@
 package io.tagclip.streams;
 
-import static io.tagclip.streams.TaggerTopology.IMAGE_REFS;
-import static io.tagclip.streams.TaggerTopology.IMAGE_REFS_DLQ;
-import static io.tagclip.streams.TaggerTopology.IMAGE_TAGS;
 import static io.tagclip.streams.TaggerTopologyTest.ref;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,15 +10,8 @@ import io.tagclip.avro.ImageTags;
 import io.tagclip.pipeline.VocabularyAvailability;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,58 +20,35 @@ class VocabularyHoldTopologyTest {
 
     private static final Duration MAX_WAIT = Duration.ofMillis(200);
 
-    private final PlainAvroSerde<ImageRef> refSerde = new PlainAvroSerde<>(ImageRef.getClassSchema());
-    private final PlainAvroSerde<ImageTags> tagsSerde = new PlainAvroSerde<>(ImageTags.getClassSchema());
-    private final PlainAvroSerde<ImageTagFailure> failureSerde = new PlainAvroSerde<>(ImageTagFailure.getClassSchema());
     /** What the availability answers per vocabulary id; absent: tag. */
     private final Map<String, VocabularyAvailability.Answer> answers = new ConcurrentHashMap<>();
 
-    private ExecutorService fetchPool;
-    private InferenceWorker worker;
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, byte[]> refs;
+    private TopologyHarness harness;
     private TestOutputTopic<String, ImageTags> tags;
     private TestOutputTopic<String, ImageTagFailure> dlq;
 
     private void start(TopologySettings.Hold hold) {
-        TaggerMetrics metrics = TaggerMetrics.noop();
-        fetchPool = Executors.newFixedThreadPool(2);
-        worker = new InferenceWorker(new FakePipeline(), 4, 16, Duration.ofSeconds(30), metrics);
-        BatchTagger tagger = new FetchingBatchTagger(
-                TaggerTopologyTest.LOADER,
-                fetchPool,
-                worker,
-                metrics,
+        harness = new TopologyHarness(
+                "hold-test",
+                TopologySettings.defaults(4, MAX_WAIT).withHold(hold),
                 (id, arrivedAt) -> id == null
                         ? VocabularyAvailability.Answer.TAG
                         : answers.getOrDefault(id, VocabularyAvailability.Answer.TAG));
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "hold-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(
-                TaggerTopology.build(
-                        TopologySettings.defaults(4, MAX_WAIT).withHold(hold),
-                        refSerde.deserializer(),
-                        tagsSerde.serializer(),
-                        failureSerde.serializer(),
-                        tagger,
-                        metrics),
-                props);
-        refs = driver.createInputTopic(
-                IMAGE_REFS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
-        tags = driver.createOutputTopic(IMAGE_TAGS, Serdes.String().deserializer(), tagsSerde.deserializer());
-        dlq = driver.createOutputTopic(IMAGE_REFS_DLQ, Serdes.String().deserializer(), failureSerde.deserializer());
+        tags = harness.tags;
+        dlq = harness.dlq;
     }
 
     @AfterEach
     void tearDown() {
-        driver.close();
-        worker.close();
-        fetchPool.shutdownNow();
+        harness.close();
     }
 
     private void send(ImageRef ref) {
-        refs.pipeInput(ref.getId(), refSerde.serializer().serialize(IMAGE_REFS, ref));
+        harness.send(ref);
+    }
+
+    private void advance(Duration time) {
+        harness.driver.advanceWallClockTime(time);
     }
 
     @Test
@@ -91,14 +58,14 @@ class VocabularyHoldTopologyTest {
         send(ref("held-1", "img://4x4", "fresh"));
         send(ref("other-1", "img://5x5"));
         send(ref("held-2", "img://6x6", "fresh"));
-        driver.advanceWallClockTime(MAX_WAIT.multipliedBy(5));
+        advance(MAX_WAIT.multipliedBy(5));
 
         assertThat(tags.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("other-1");
         assertThat(dlq.isEmpty()).isTrue();
 
         answers.remove("fresh");
-        driver.advanceWallClockTime(MAX_WAIT);
-        driver.advanceWallClockTime(MAX_WAIT);
+        advance(MAX_WAIT);
+        advance(MAX_WAIT);
 
         assertThat(tags.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("held-1", "held-2");
         assertThat(dlq.isEmpty()).isTrue();
@@ -109,10 +76,10 @@ class VocabularyHoldTopologyTest {
         start(new TopologySettings.Hold(Duration.ofSeconds(1), 100));
         answers.put("slow", VocabularyAvailability.Answer.waitFor("vocabulary 'slow' version abc is being embedded"));
         send(ref("late", "img://4x4", "slow"));
-        driver.advanceWallClockTime(Duration.ofMillis(900));
+        advance(Duration.ofMillis(900));
         assertThat(dlq.isEmpty()).isTrue();
 
-        driver.advanceWallClockTime(Duration.ofMillis(300));
+        advance(Duration.ofMillis(300));
 
         ImageTagFailure failure = dlq.readValue();
         assertThat(failure.getId()).isEqualTo("late");
