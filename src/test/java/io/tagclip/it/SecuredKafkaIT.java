@@ -209,7 +209,6 @@ class SecuredKafkaIT {
                 .contains("SCRAM-SHA-512");
     }
 
-    /** The service on the secured listener, every Kafka setting from the environment. */
     @Test
     @Order(3)
     void shouldPutAVocabularyOverScramThatTheServiceFollowsOverScram() throws Exception {
@@ -240,6 +239,70 @@ class SecuredKafkaIT {
                 .containsPattern("\"vocabularyId\"\\s*:\\s*\"secure-pets\"");
     }
 
+    /** The service itself logs in with OAUTHBEARER: Kafka's OIDC login handler, every setting from the environment. */
+    @Test
+    @Order(6)
+    void shouldRunTheServiceOverOauthBearer() throws Exception {
+        ItSupport.Topics own = ItSupport.Topics.fresh(stack, "secured-oauth", 1);
+        String allowed = "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=" + tokenUrl;
+        int before = tokensIssued.get();
+        try (PackagedService oauthService = PackagedService.named("secured-kafka-it-oauth")
+                .on(stack, own, "secured-oauth-" + UUID.randomUUID().toString().substring(0, 8))
+                .set("tagger.vocabularies.topic", vocabularies)
+                .unset("kafka.bootstrap.servers")
+                .env("KAFKA_BOOTSTRAP_SERVERS", secured.bootstrapServers())
+                .env("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+                .env("KAFKA_SASL_MECHANISM", "OAUTHBEARER")
+                .env(
+                        "KAFKA_SASL_JAAS_CONFIG",
+                        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId=\""
+                                + CLIENT_ID + "\" clientSecret=\"" + CLIENT_SECRET + "\";")
+                .env(
+                        "KAFKA_STREAMS_SASL_LOGIN_CALLBACK_HANDLER_CLASS",
+                        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler")
+                .env("KAFKA_STREAMS_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL", tokenUrl)
+                .env(
+                        "KAFKA_STREAMS_SSL_TRUSTSTORE_LOCATION",
+                        secured.truststore().toAbsolutePath())
+                .env("KAFKA_STREAMS_SSL_TRUSTSTORE_PASSWORD", LocalStack.Secured.STORE_PASSWORD)
+                .env("KAFKA_STREAMS_SSL_TRUSTSTORE_TYPE", "PKCS12")
+                .env("JAVA_TOOL_OPTIONS", allowed) // Kafka 4 calls only token endpoints the JVM allows
+                .start()) {
+            Map<String, String> env = Map.of("JAVA_OPTS", allowed);
+            Cli produced = tagclipOver(
+                    env,
+                    oauth,
+                    "produce",
+                    "--topic",
+                    own.input(),
+                    "--id",
+                    "service-over-oauth",
+                    "--uri",
+                    ItSupport.url(images, "/img/40x30.png"));
+            assertThat(produced.exit()).as("produce: %s", produced).isZero();
+
+            Cli consumed = tagclipOver(
+                    env,
+                    oauth,
+                    "consume",
+                    "--topic",
+                    own.output(),
+                    "--from-beginning",
+                    "--max",
+                    "1",
+                    "--timeout",
+                    OUTPUT_WAIT.toSeconds() + "s");
+            assertThat(consumed.exit())
+                    .as("consume: %s; service log: target/secured-kafka-it-oauth.log", consumed)
+                    .isZero();
+            assertThat(consumed.stdout()).contains("service-over-oauth").contains("\"tags\"");
+            assertThat(tokensIssued.get() - before)
+                    .as("tokens for the service's clients and the command line's")
+                    .isGreaterThanOrEqualTo(3);
+        }
+    }
+
+    /** The service on the secured listener, every Kafka setting from the environment. */
     private PackagedService.Builder scramService(String name, String password) {
         return PackagedService.named(name)
                 .on(stack, topics, name + "-" + UUID.randomUUID().toString().substring(0, 8))
