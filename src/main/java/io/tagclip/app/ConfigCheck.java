@@ -23,6 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.internals.Topic;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
@@ -113,6 +114,7 @@ final class ConfigCheck {
                         String.join(",", entries),
                         () -> new AddressGuard(true, entries)));
         objectStoreProblems(config.fetch(), raw, problems);
+        fleetProblems(config, problems);
         for (String key : durationKeys()) {
             raw.apply(key)
                     .filter(value -> NUMBER_WITHOUT_UNIT.matcher(value).matches())
@@ -206,6 +208,35 @@ final class ConfigCheck {
                         + " (AccountName=...;AccountKey=... or BlobEndpoint=...;SharedAccessSignature=...)");
             }
         });
+    }
+
+    /** The vocabularies topic and its hold bounds, the heads topic, and the bounds on extra labels. */
+    private static void fleetProblems(TaggerConfig config, List<String> problems) {
+        TaggerConfig.Vocabularies v = config.vocabularies();
+        if (v.enabled()) {
+            check(problems, "tagger.vocabularies.topic", v.topic(), () -> Topic.validate(v.topic()));
+        }
+        atLeast(problems, "tagger.vocabularies.max-held", v.maxHeld(), 0);
+        if (v.maxHold().isNegative()) {
+            problems.add("tagger.vocabularies.max-hold=" + v.maxHold() + ": must not be negative");
+        }
+        atLeast(problems, "tagger.model.extra-label-cache", config.model().extraLabelCache(), 1);
+        atLeast(problems, "tagger.limits.max-extra-labels", config.limits().maxExtraLabels(), 0);
+        atLeast(problems, "tagger.limits.max-extra-label-chars", config.limits().maxExtraLabelChars(), 1);
+        TaggerConfig.Online online = config.online();
+        online.headsTopic().ifPresent(heads -> {
+            if (check(problems, "tagger.online.heads-topic", heads, () -> Topic.validate(heads))
+                    && heads.equals(online.samplesTopic())) {
+                problems.add("tagger.online.heads-topic=" + heads
+                        + ": must differ from tagger.online.samples-topic (they hold different records)");
+            }
+        });
+    }
+
+    private static void atLeast(List<String> problems, String key, int value, int least) {
+        if (value < least) {
+            problems.add(key + "=" + value + ": must be at least " + least);
+        }
     }
 
     private static boolean check(List<String> problems, String key, String value, Runnable parse) {

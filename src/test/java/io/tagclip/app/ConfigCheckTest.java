@@ -184,4 +184,30 @@ class ConfigCheckTest {
     }
 
     private static final String DISABLE_METADATA = "aws.disableEc2Metadata";
+
+    @Test
+    void shouldRefuseTheFleetsSettingsByNameWhenWrong() {
+        assertThat(problems(Map.of(
+                        "tagger.vocabularies.topic", "two words",
+                        "tagger.vocabularies.max-held", "-1",
+                        "tagger.vocabularies.max-hold", "-5s",
+                        "tagger.model.extra-label-cache", "0",
+                        "tagger.limits.max-extra-labels", "-1",
+                        "tagger.limits.max-extra-label-chars", "0",
+                        "tagger.online.heads-topic", "image-samples")))
+                .anyMatch(p -> p.startsWith("tagger.vocabularies.topic=two words: ")
+                        && p.contains("characters other than ASCII alphanumerics"))
+                .contains(
+                        "tagger.vocabularies.max-held=-1: must be at least 0",
+                        "tagger.vocabularies.max-hold=PT-5S: must not be negative",
+                        "tagger.model.extra-label-cache=0: must be at least 1",
+                        "tagger.limits.max-extra-labels=-1: must be at least 0",
+                        "tagger.limits.max-extra-label-chars=0: must be at least 1",
+                        "tagger.online.heads-topic=image-samples: must differ from tagger.online.samples-topic"
+                                + " (they hold different records)");
+        assertThat(problems(
+                        Map.of("tagger.vocabularies.enabled", "false", "tagger.vocabularies.topic", "not followed")))
+                .as("no topic needed when not following one")
+                .isEmpty();
+    }
 }
