@@ -202,15 +202,14 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         if (heldCount > settings.hold().maxHeld()) {
             try (KeyValueIterator<Long, PendingRef> all = held.all()) {
                 PendingRef oldest = all.next().value;
+                String detail = availability(oldest.ref(), heldSince.getOrDefault(oldest.offset(), initMs))
+                        .detail();
                 release(oldest);
                 forward(
                         oldest,
                         notReady("held for its vocabulary with "
                                 + settings.hold().maxHeld()
-                                + " other events, the most a task holds (tagger.vocabularies.max-held): "
-                                + tagger.vocabularies()
-                                        .of(oldest.ref().getVocabularyId(), now)
-                                        .detail()),
+                                + " other events, the most a task holds (tagger.vocabularies.max-held): " + detail),
                         now,
                         now);
             }

@@ -103,7 +103,7 @@ class VocabularyHoldTopologyTest {
         ImageTagFailure failure = dlq.readValue();
         assertThat(failure.getId()).isEqualTo("first");
         assertThat(failure.getReasonName()).isEqualTo(MicroBatchProcessor.VOCABULARY_NOT_READY);
-        assertThat(failure.getMessage()).contains("tagger.vocabularies.max-held");
+        assertThat(failure.getMessage()).contains("tagger.vocabularies.max-held", "'slow' is being embedded");
         assertThat(dlq.isEmpty()).isTrue();
     }
 
