@@ -1,10 +1,18 @@
 package io.tagclip.app;
 
+import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
 /**
@@ -60,6 +68,27 @@ public final class KafkaEnvironment implements ConfigSource {
         return "Kafka at " + config.get("bootstrap.servers") + " ("
                 + (protocol == null || protocol.toString().isBlank() ? "PLAINTEXT" : protocol)
                 + (mechanism == null || mechanism.toString().isBlank() ? "" : ", SASL " + mechanism) + ")";
+    }
+
+    /**
+     * Asks the brokers of {@code admin} (admin client settings) for their nodes, waiting at most {@code timeout}: the
+     * one check of whether Kafka answers that the service and the command line share.
+     *
+     * @throws ExecutionException with Kafka's reason (an {@code AuthenticationException}
+     *     when the brokers refused the login)
+     * @throws TimeoutException when no broker answered in time
+     */
+    public static void describeCluster(Map<String, Object> admin, Duration timeout)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        Map<String, Object> bounded = new HashMap<>(admin);
+        bounded.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+        bounded.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        try (Admin client = Admin.create(bounded)) {
+            client.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
+                    .nodes()
+                    .get(millis + 1_000L, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** One line saying that the brokers of {@code config} refused the login, and Kafka's reason. */

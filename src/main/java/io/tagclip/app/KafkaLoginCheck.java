@@ -7,10 +7,7 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -73,11 +70,8 @@ public class KafkaLoginCheck {
     }
 
     static Outcome attempt(Map<String, Object> config) {
-        int millis = (int) ATTEMPT.toMillis();
-        try (Admin admin = Admin.create(config)) {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
-                    .nodes()
-                    .get(millis + 1_000L, TimeUnit.MILLISECONDS);
+        try {
+            KafkaEnvironment.describeCluster(config, ATTEMPT);
             return Outcome.ANSWERED;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AuthenticationException refused) {

@@ -15,11 +15,8 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.errors.AuthenticationException;
 import picocli.CommandLine.Option;
 
@@ -99,14 +96,9 @@ final class KafkaOptions {
                 admin.put(key, value);
             }
         });
-        int millis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
-        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
-        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
         String where = KafkaEnvironment.where(config);
-        try (Admin client = Admin.create(admin)) {
-            client.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
-                    .nodes()
-                    .get(connectTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        try {
+            KafkaEnvironment.describeCluster(admin, connectTimeout);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof AuthenticationException) {
