@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.jboss.logging.Logger;
@@ -31,7 +32,7 @@ public final class TopicFollower<V> implements Runnable {
     /** What a follower tells about its topic; called on the follower's thread only. */
     public interface Handler<V> {
 
-        /** The follower reads the topic from now on. */
+        /** A follower of the topic exists from now on (called once, when it is made): wait for it to catch up. */
         void following();
 
         /** The topic holds {@code value} under {@code key} (new or changed). */
@@ -43,7 +44,10 @@ public final class TopicFollower<V> implements Runnable {
         /** The record under {@code key} cannot be read; {@code detail} says why and where. */
         void invalid(String key, String detail);
 
-        /** The follower has read the topic up to the end offsets it asked for at {@code askedAtMillis}. */
+        /**
+         * The follower has read the topic up to the end offsets it asked for at {@code askedAtMillis}, or found at that
+         * time that the topic does not exist (there is nothing to read).
+         */
         void caughtUp(long askedAtMillis);
 
         /** Whether the follower has read the topic to its end at least once. */
@@ -80,6 +84,7 @@ public final class TopicFollower<V> implements Runnable {
         this.fleet = Objects.requireNonNull(fleet, "fleet");
         this.poll = Objects.requireNonNull(poll, "poll");
         this.clock = Objects.requireNonNull(clock, "clock");
+        fleet.following(); // before the thread starts: readiness waits for the first catch-up from now on
     }
 
     /** What the follower is doing, for the readiness data. */
@@ -96,7 +101,6 @@ public final class TopicFollower<V> implements Runnable {
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            fleet.following();
             state = "reading " + topic;
             while (running) {
                 int read = 0;
@@ -131,16 +135,26 @@ public final class TopicFollower<V> implements Runnable {
     private List<TopicPartition> awaitTopic() {
         boolean told = false;
         while (running) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, poll.multipliedBy(10));
+            long asked = clock.getAsLong();
+            List<PartitionInfo> infos;
+            try {
+                infos = consumer.partitionsFor(topic, poll.multipliedBy(10));
+            } catch (TimeoutException e) {
+                state = "waiting for the brokers: " + e.getMessage(); // an outage: try again, never give up
+                infos = null;
+            }
             if (infos != null && !infos.isEmpty()) {
                 return infos.stream()
                         .map(p -> new TopicPartition(p.topic(), p.partition()))
                         .toList();
             }
-            state = "waiting for topic " + topic;
-            if (!told) {
-                LOG.warnf("topic %s does not exist: following it once it is created", topic);
-                told = true;
+            if (infos != null) { // the brokers answered: the topic does not exist, so there is nothing to catch up on
+                state = "waiting for topic " + topic;
+                fleet.caughtUp(asked);
+                if (!told) {
+                    LOG.warnf("topic %s does not exist: following it once it is created", topic);
+                    told = true;
+                }
             }
             try {
                 Thread.sleep(poll.toMillis());
@@ -154,7 +168,12 @@ public final class TopicFollower<V> implements Runnable {
 
     private void checkCaughtUp(List<TopicPartition> partitions) {
         long asked = clock.getAsLong();
-        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, poll.multipliedBy(10));
+        Map<TopicPartition, Long> ends;
+        try {
+            ends = consumer.endOffsets(partitions, poll.multipliedBy(10));
+        } catch (TimeoutException e) {
+            return; // the brokers do not answer: not caught up, ask again after the next poll
+        }
         for (TopicPartition p : partitions) {
             if (consumer.position(p) < ends.getOrDefault(p, 0L)) {
                 return;

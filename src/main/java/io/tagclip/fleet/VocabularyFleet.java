@@ -110,7 +110,7 @@ public final class VocabularyFleet
         }
     }
 
-    /** The follower reads the topic from now on: unknown ids wait until it has caught up. */
+    /** A follower of the topic exists: unknown ids wait until it has caught up. */
     @Override
     public synchronized void following() {
         following = true;
