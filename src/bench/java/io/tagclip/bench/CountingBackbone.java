@@ -2,6 +2,7 @@ package io.tagclip.bench;
 
 import ai.djl.ndarray.NDArray;
 import io.tagclip.batch.FirstPassMemory;
+import io.tagclip.clip.LayerMaps;
 import io.tagclip.tagging.TagClipBackbone;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,9 +47,9 @@ final class CountingBackbone implements TagClipBackbone {
     }
 
     @Override
-    public Vision encodeTagClip(List<NDArray> images, float selfMask) {
+    public Vision encodeTagClip(List<NDArray> images, float selfMask, LayerMaps maps) {
         long start = System.nanoTime();
-        Vision vision = delegate.encodeTagClip(images, selfMask);
+        Vision vision = delegate.encodeTagClip(images, selfMask, maps);
         long nanos = System.nanoTime() - start;
         firstPassNanos.addAndGet(nanos);
         this.images.addAndGet(images.size()); // B x [3,H,W]

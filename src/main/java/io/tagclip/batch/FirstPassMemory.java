@@ -11,14 +11,15 @@ import java.util.function.LongPredicate;
  * <p>What a first pass holds, counted in {@code [T,T]} float32 maps (4·T² bytes each), per image:
  *
  * <ul>
- *   <li>forward, at the last block: the {@code layers} head-averaged maps kept for DMAR, and the block's per-head
- *       temporaries, {@link #blockTemporaries} × {@code heads} maps (the logits and their softmax on the CPU, where the
- *       self-masked last block takes its fast path; the masked softmax's logits, shifted, clamped, exponentiated and
- *       flag copies on an accelerator; one more for a padded batch's key mask); plus the last block's self mask, three
- *       maps shared by the batch ({@code eye}, scaled, shifted);
- *   <li>stacking: the kept maps and their stacked copy, 2 × {@code layers};
- *   <li>DMAR: the stacked maps, the vote's reshaped copy, its boolean and float copies (3.25 × {@code layers}) and four
- *       {@code [N,N]} maps and a flag map (4.25).
+ *   <li>forward, at each block: DMAR's vote count and refinement sum, reduced layer by layer as the maps are made,
+ *       and the block's head-averaged map ({@link #KEPT_MAPS}); the block's per-head temporaries,
+ *       {@link #blockTemporaries} × {@code heads} maps (the logits and their softmax on the CPU, where the self-masked
+ *       last block takes its fast path; the masked softmax's logits, shifted, clamped, exponentiated and flag copies
+ *       on an accelerator; one more for a padded batch's key mask); plus the last block's self mask, three maps shared
+ *       by the batch ({@code eye}, scaled, shifted);
+ *   <li>each layer's reduction, after its block: the kept maps and the vote's contiguous copy, boolean flags and
+ *       float flags ({@link #VOTE_TEMPORARIES});
+ *   <li>DMAR: the vote count and sum, and {@link #DMAR_MAPS} more {@code [N,N]} maps.
  * </ul>
  *
  * The peak is the largest of the three, plus the activations of the residual stream, q/k/v, the attention output and
@@ -57,11 +58,14 @@ public record FirstPassMemory(int layers, int heads, int width, int mlpWidth, bo
     /** Maps of the last block's self mask ({@code eye}, scaled, shifted), shared by the images of a forward. */
     static final double SELF_MASK_MAPS = 3;
 
-    /** DMAR's copies of the kept maps, per layer: the vote's reshaped copy, its boolean flags and their float copy. */
-    static final double DMAR_COPIES_PER_LAYER = 2.25;
+    /** Maps a forward keeps through every block: the vote count, the refinement sum and the block's own map. */
+    static final double KEPT_MAPS = 3;
 
-    /** DMAR's {@code [N,N]} maps besides: the vote count and its flags, W's mean, mask and product. */
-    static final double DMAR_MAPS = 4.25;
+    /** A layer's reduction into the vote: the map's contiguous copy, its boolean flags and their float copy. */
+    static final double VOTE_TEMPORARIES = 2.25;
+
+    /** DMAR's {@code [N,N]} maps beside the count and sum: the vote mask's flags and float copy, W's mean and W. */
+    static final double DMAR_MAPS = 3.25;
 
     /** Grad-CAM: per target, the last block's logits, softmax, their gradients and softmax backward's product. */
     static final double GRADIENT_TEMPORARIES = 4;
@@ -90,10 +94,10 @@ public record FirstPassMemory(int layers, int heads, int width, int mlpWidth, bo
      */
     public long tagClipBytes(int images, long tokens, boolean padded) {
         checkCounts(images, tokens);
-        double forward = images * (layers + blockTemporaries(padded) * heads) + SELF_MASK_MAPS;
-        double stacking = images * 2.0 * layers + SELF_MASK_MAPS;
-        double refinement = images * ((1 + DMAR_COPIES_PER_LAYER) * layers + DMAR_MAPS);
-        double maps = Math.max(forward, Math.max(stacking, refinement));
+        double forward = images * (KEPT_MAPS + blockTemporaries(padded) * heads) + SELF_MASK_MAPS;
+        double reduction = images * (KEPT_MAPS + VOTE_TEMPORARIES) + SELF_MASK_MAPS;
+        double refinement = images * (KEPT_MAPS - 1 + DMAR_MAPS);
+        double maps = Math.max(forward, Math.max(reduction, refinement));
         return bytes(maps, tokens, (double) images * tokens);
     }
 

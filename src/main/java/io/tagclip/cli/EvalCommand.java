@@ -164,10 +164,11 @@ final class EvalCommand implements Callable<Integer> {
                 "speed",
                 String.format(
                         Locale.ROOT,
-                        "%.2f images/s (%d images in %.1f s, text features excluded)",
+                        "%.2f images/s (%d images in %.1f s, %.1f CPU s per image, text features excluded)",
                         result.imagesPerSecond(),
                         result.images(),
-                        result.seconds()));
+                        result.seconds(),
+                        result.cpuSecondsPerImage()));
         s.append("per-class AP (positives):\n");
         int width = labels.stream().mapToInt(String::length).max().orElse(0);
         for (int c = 0; c < labels.size(); c++) {

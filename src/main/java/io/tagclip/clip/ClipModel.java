@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A CLIP model on DJL: both towers, the tokenizer and {@code exp(logit_scale)}, with the three vision forwards TagCLIP
@@ -147,11 +148,25 @@ public final class ClipModel implements AutoCloseable {
      * @return tokens [B,T,E], attentions [L,B,T,T] and the layout saying which rows are each image's
      */
     public VisionOutput encodeImagesTagClip(List<NDArray> images, float selfMask) {
-        return encodeImagesTagClip(images, selfMask, VisionTrace.NONE);
+        return encodeImagesTagClip(images, selfMask, null, VisionTrace.NONE);
+    }
+
+    /**
+     * {@link #encodeImagesTagClip(List, float)} handing each layer's map [B,T,T] to {@code maps} as soon as its block
+     * ends, instead of keeping them all: the output's attentions are then null, and the forward holds one layer's map
+     * at a time.
+     */
+    public VisionOutput encodeImagesTagClip(List<NDArray> images, float selfMask, LayerMaps maps) {
+        return encodeImagesTagClip(images, selfMask, Objects.requireNonNull(maps, "maps"), VisionTrace.NONE);
     }
 
     /** {@link #encodeImagesTagClip(List, float)} with a trace, for tests that look inside (and fill the padding). */
     VisionOutput encodeImagesTagClip(List<NDArray> images, float selfMask, VisionTrace trace) {
+        return encodeImagesTagClip(images, selfMask, null, trace);
+    }
+
+    private VisionOutput encodeImagesTagClip(
+            List<NDArray> images, float selfMask, LayerMaps stream, VisionTrace trace) {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("no images to encode");
         }
@@ -176,9 +191,10 @@ public final class ClipModel implements AutoCloseable {
             List<NDArray> maps = new ArrayList<>(config.visionLayers());
             List<NDArray> prepared =
                     images.stream().map(image -> prepare(sub, image)).toList();
-            NDArray hidden = vision.encodePadded(sub, prepared, layout, selfMask, maps, trace); // [B,T,D]
+            NDArray hidden = vision.encodePadded(sub, prepared, layout, selfMask, maps, stream, trace); // [B,T,D]
             NDArray tokens = handOver(vision.project(hidden), caller); // [B,T,D] -> [B,T,E]
-            NDArray attentions = handOver(VisionTower.stackLayers(maps), caller); // L x [B,T,T] -> [L,B,T,T]
+            NDArray attentions =
+                    stream != null ? null : handOver(VisionTower.stackLayers(maps), caller); // L x [B,T,T] -> [L,B,T,T]
             return new VisionOutput(tokens, attentions, layout);
         }
     }

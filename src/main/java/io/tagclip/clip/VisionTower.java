@@ -163,7 +163,7 @@ final class VisionTower {
                     .concat(otherRows, 1) // -> [B,T,T]
                     .reshape(batch, 1, tokens, tokens); // -> [B,1,T,T], broadcast over heads
         }
-        return runBlocks(x, lastMask, everyMask, null, selfMask, attentionSink, trace);
+        return runBlocks(x, lastMask, everyMask, null, selfMask, attentionSink, null, trace);
     }
 
     /**
@@ -174,6 +174,8 @@ final class VisionTower {
      *
      * @param images each [3,H_i,W_i] in the compute dtype, on the model's device
      * @param layout the images' grids, in the same order
+     * @param attentionSink receives each block's head-averaged [B,T,T] map, unless {@code stream} takes them
+     * @param stream takes each block's map as soon as the block ends (the map is freed after), or null
      * @return the residual stream after the last block [B,T,D], padded rows included
      */
     NDArray encodePadded(
@@ -182,6 +184,7 @@ final class VisionTower {
             TokenLayout layout,
             float selfMask,
             List<NDArray> attentionSink,
+            LayerMaps stream,
             VisionTrace trace) {
         int width = config.visionWidth();
         int t = layout.paddedTokens();
@@ -205,12 +208,13 @@ final class VisionTower {
         // m * (1 - I) == -m * I + m, exact in float32 for m = -100.
         NDArray lastMask = scope.eye(t).mul(-selfMask).add(selfMask).toType(x.getDataType(), false); // [T,T]
         NDArray keyMask = layout.keyMask(scope, x.getDataType()); // [B,1,1,T] or null
-        return runBlocks(x, lastMask, null, keyMask, selfMask, attentionSink, trace);
+        return runBlocks(x, lastMask, null, keyMask, selfMask, attentionSink, stream, trace);
     }
 
     /**
      * The blocks: {@code everyMask} in every block, else {@code lastMask} (the self mask) in the last one;
-     * {@code keyMask} (padding, or null) in every block.
+     * {@code keyMask} (padding, or null) in every block. With a {@code stream}, each block's map goes to it and is
+     * freed instead of joining {@code attentionSink}.
      */
     private NDArray runBlocks(
             NDArray x,
@@ -219,6 +223,7 @@ final class VisionTower {
             NDArray keyMask,
             float selfMask,
             List<NDArray> attentionSink,
+            LayerMaps stream,
             VisionTrace trace) {
         int last = blocks.size() - 1;
         for (int layer = 0; layer <= last; layer++) {
@@ -228,6 +233,14 @@ final class VisionTower {
                     : layer == last && lastMask != null ? TransformerBlock.Masking.SELF : TransformerBlock.Masking.NONE;
             NDArray mask = everyMask != null ? everyMask : masking == TransformerBlock.Masking.SELF ? lastMask : null;
             x = forwardAndRelease(block, x, masking, mask, keyMask, selfMask, attentionSink);
+            if (stream != null) {
+                NDArray map = attentionSink.remove(attentionSink.size() - 1); // [B,T,T]
+                try (NDScope reduction = new NDScope()) {
+                    reduction.suppressNotUsedWarning();
+                    stream.accept(layer, map);
+                }
+                map.close();
+            }
             trace.hidden(x);
         }
         return x;

@@ -38,6 +38,7 @@ public final class EvaluationReport {
         field(json, "classes", Integer.toString(numClasses));
         field(json, "seconds", number(result.seconds()));
         field(json, "images_per_second", number(result.imagesPerSecond()));
+        field(json, "cpu_seconds", number(result.cpuSeconds()));
         field(json, "mAP", number(m.map()));
         field(json, "mAP_definition", string(MAP_DEFINITION));
         field(json, "mAP_classes_with_positives", number(m.mapOverClassesWithPositives()));

@@ -11,8 +11,11 @@ import java.util.Objects;
  * @param images number of images scored
  * @param metrics mAP, per-class AP and overall P/R/F1
  * @param seconds wall time spent resolving and scoring the images (metric computation excluded)
+ * @param cpuSeconds CPU time of the whole process over the same span (every thread, native ones included); NaN when
+ *     the platform does not report it
  */
-public record EvaluationResult(String method, String split, int images, MultiLabelMetrics metrics, double seconds) {
+public record EvaluationResult(
+        String method, String split, int images, MultiLabelMetrics metrics, double seconds, double cpuSeconds) {
 
     public EvaluationResult {
         Objects.requireNonNull(method, "method");
@@ -56,5 +59,10 @@ public record EvaluationResult(String method, String split, int images, MultiLab
     /** Throughput of the scoring loop. */
     public double imagesPerSecond() {
         return seconds > 0 ? images / seconds : Double.NaN;
+    }
+
+    /** CPU seconds the process spent per image in the scoring loop; NaN when unknown. */
+    public double cpuSecondsPerImage() {
+        return cpuSeconds / images;
     }
 }

@@ -1,6 +1,8 @@
 package io.tagclip.eval;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +77,7 @@ public final class Evaluator {
         ImageFolder folder = new ImageFolder(imageFolder);
         float[][] scores = new float[split.size()][];
         long start = nanoTime.getAsLong();
+        double cpuStart = processCpuSeconds();
         for (int from = 0; from < split.size(); from += batchSize) {
             int to = Math.min(from + batchSize, split.size());
             List<Path> files = new ArrayList<>(to - from);
@@ -93,10 +96,11 @@ public final class Evaluator {
             }
         }
         double seconds = (nanoTime.getAsLong() - start) / 1e9;
+        double cpu = processCpuSeconds() - cpuStart;
         boolean[][] labels = split.labelMatrix();
         MultiLabelMetrics metrics = MultiLabelMetrics.compute(scores, labels, relativeThreshold);
         return new ScoredEvaluation(
-                new EvaluationResult(method, split.source(), split.size(), metrics, seconds), scores, labels);
+                new EvaluationResult(method, split.source(), split.size(), metrics, seconds, cpu), scores, labels);
     }
 
     private List<float[]> scoreBatch(List<Path> files) {
@@ -112,6 +116,15 @@ public final class Evaluator {
                             + " for " + files.size() + " images (" + describe(files) + ")");
         }
         return batchScores;
+    }
+
+    /** CPU time of the whole process (every thread, libtorch's included), or NaN where the JVM cannot tell. */
+    private static double processCpuSeconds() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
+            long nanos = os.getProcessCpuTime();
+            return nanos < 0 ? Double.NaN : nanos / 1e9;
+        }
+        return Double.NaN;
     }
 
     private static String describe(List<Path> files) {

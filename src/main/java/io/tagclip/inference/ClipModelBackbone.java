@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.tagclip.batch.FirstPassMemory;
 import io.tagclip.clip.ClipConfig;
 import io.tagclip.clip.ClipModel;
+import io.tagclip.clip.LayerMaps;
 import io.tagclip.clip.VisionOutput;
 import io.tagclip.tagging.TagClipBackbone;
 import java.util.List;
@@ -40,9 +41,9 @@ public final class ClipModelBackbone implements TagClipBackbone {
     }
 
     @Override
-    public Vision encodeTagClip(List<NDArray> images, float selfMask) {
-        VisionOutput out = model.encodeImagesTagClip(images, selfMask);
-        return new Vision(out.tokens(), out.attentions(), out.layout());
+    public Vision encodeTagClip(List<NDArray> images, float selfMask, LayerMaps maps) {
+        VisionOutput out = model.encodeImagesTagClip(images, selfMask, maps);
+        return new Vision(out.tokens(), out.layout());
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.tagclip.tagging;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.tagclip.clip.HostTransfers;
 import java.util.ArrayList;
@@ -12,7 +11,8 @@ import java.util.List;
  * {@code mask_attn}).
  *
  * <p>First mask: an attention entry between two patches is kept when at least {@code voteMinLayers} of the 12 layers
- * put it above that layer's mean; the refinement weights W are the mean of layers 8..10 times that mask. The coarse
+ * put it above that layer's mean; the refinement weights W are the mean of layers 8..10 times that mask, reduced
+ * layer by layer as the first pass makes the maps ({@link LayerVotes}). The coarse
  * map is propagated along W. Second mask: per class, the propagated map is thresholded into boxes
  * ({@link ScoreMapBoxes}) and W only propagates from patches inside the boxes, applied to the coarse map again.
  *
@@ -56,45 +56,6 @@ public final class AttentionRefiner {
             }
             return x1 < 0 ? null : new PatchBox(x0, y0, x1, y1);
         }
-    }
-
-    /**
-     * The vote mask: entries of the patch-to-patch attention above their layer's mean in at least
-     * {@code minLayers} layers.
-     *
-     * @param attentions head-averaged attention of every layer {@code [L,1+N,1+N]}
-     * @return boolean {@code [N,N]}
-     */
-    public static NDArray voteMask(NDArray attentions, int minLayers) {
-        checkAttentions(attentions);
-        NDArray patches = attentions.get(":, 1:, 1:"); // [L,1+N,1+N] -> [L,N,N]
-        long layers = patches.getShape().get(0);
-        NDArray means = patches.reshape(layers, -1).mean(new int[] {1}).reshape(layers, 1, 1); // [L,1,1]
-        NDArray votes = patches.gt(means).toType(DataType.FLOAT32, false).sum(new int[] {0}); // [L,N,N] -> [N,N]
-        return votes.gte(minLayers); // [N,N]
-    }
-
-    /**
-     * Refinement weights {@code W = mean(A[8..L-2]) ⊙ voteMask}.
-     *
-     * @param attentions head-averaged attention of every layer {@code [L,1+N,1+N]}
-     * @return {@code [N,N]}
-     */
-    public static NDArray weights(NDArray attentions, TagClipParams params) {
-        checkAttentions(attentions);
-        long layers = attentions.getShape().get(0);
-        long to = layers - params.refineDropLastLayers();
-        if (params.refineFromLayer() >= to) {
-            throw new IllegalArgumentException("refinement layers [" + params.refineFromLayer() + "," + to
-                    + ") are empty for a model with " + layers + " layers");
-        }
-        if (layers < params.voteMinLayers()) {
-            throw new IllegalArgumentException(
-                    "vote needs " + params.voteMinLayers() + " layers, the model has " + layers);
-        }
-        NDArray mask = voteMask(attentions, params.voteMinLayers()); // [N,N]
-        NDArray selected = attentions.get(params.refineFromLayer() + ":" + to + ", 1:, 1:"); // [L',N,N]
-        return selected.mean(new int[] {0}).mul(mask.toType(DataType.FLOAT32, false)); // [L',N,N] -> [N,N]
     }
 
     /**
@@ -204,12 +165,5 @@ public final class AttentionRefiner {
             shifted[i] = shifted[i] / range;
         }
         return ScoreMapBoxes.boxes(ScoreMapBoxes.foreground(shifted, levels), gridH, gridW);
-    }
-
-    private static void checkAttentions(NDArray attentions) {
-        Shape s = attentions.getShape();
-        if (s.dimension() != 3 || s.get(1) != s.get(2) || s.get(1) < 2) {
-            throw new IllegalArgumentException("expected attentions [L,1+N,1+N], got " + s);
-        }
     }
 }

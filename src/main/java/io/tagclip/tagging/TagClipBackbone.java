@@ -2,6 +2,7 @@ package io.tagclip.tagging;
 
 import ai.djl.ndarray.NDArray;
 import io.tagclip.batch.FirstPassMemory;
+import io.tagclip.clip.LayerMaps;
 import io.tagclip.clip.TokenLayout;
 import java.util.List;
 
@@ -19,7 +20,7 @@ public interface TagClipBackbone {
      */
     FirstPassMemory firstPassMemory();
 
-    /** Layers of the vision tower: the first pass keeps one head-averaged attention map per layer. */
+    /** Layers of the vision tower: the first pass hands over one head-averaged attention map per layer. */
     default int visionLayers() {
         return firstPassMemory().layers();
     }
@@ -32,8 +33,11 @@ public interface TagClipBackbone {
      *
      * @param images   normalised pixels, each {@code [3,H_i,W_i]}, all owned by one manager
      * @param selfMask {@link TagClipParams#lastLayerSelfMask()} (−100 in the reference)
+     * @param maps     receives the head-averaged attention of every layer, {@code [B,T,T]}, in layer order; the last
+     *                 layer's are the weights of its logits without the self mask; image b's map is its first
+     *                 {@code layout.tokens(b)} rows and columns
      */
-    Vision encodeTagClip(List<NDArray> images, float selfMask);
+    Vision encodeTagClip(List<NDArray> images, float selfMask, LayerMaps maps);
 
     /**
      * The CWR pass at the crop size: class-token row of every layer's attention logits offset by
@@ -48,12 +52,9 @@ public interface TagClipBackbone {
     /**
      * First-pass outputs.
      *
-     * @param tokens     every token after {@code ln_post} and projection, not normalised, {@code [B,T,E]}; image b's
-     *                   are its first {@code layout.tokens(b)} rows
-     * @param attentions head-averaged attention of every layer {@code [L,B,T,T]}; the last layer's are the weights of
-     *                   its logits without the self mask; image b's map is its first {@code layout.tokens(b)} rows and
-     *                   columns
-     * @param layout     each image's grid and token count
+     * @param tokens every token after {@code ln_post} and projection, not normalised, {@code [B,T,E]}; image b's are
+     *               its first {@code layout.tokens(b)} rows
+     * @param layout each image's grid and token count
      */
-    record Vision(NDArray tokens, NDArray attentions, TokenLayout layout) {}
+    record Vision(NDArray tokens, TokenLayout layout) {}
 }

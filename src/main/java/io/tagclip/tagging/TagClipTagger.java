@@ -125,12 +125,14 @@ public final class TagClipTagger {
         }
         int p = params.patchSize();
         List<NDArray> pixels = new ArrayList<>(images.size());
+        List<TokenLayout.Grid> grids = new ArrayList<>(images.size());
         for (ClipImage image : images) {
             if (image.width() % p != 0 || image.height() % p != 0) {
                 throw new IllegalArgumentException(
                         "image " + image.width() + "x" + image.height() + " is not a multiple of the patch size " + p);
             }
             pixels.add(image.toNDArray(manager)); // [3,H,W], host to device
+            grids.add(new TokenLayout.Grid(image.height() / p, image.width() / p));
         }
         for (int b = 0; b < images.size(); b++) {
             int k = (int) texts.get(b).getShape().get(0);
@@ -139,12 +141,13 @@ public final class TagClipTagger {
             }
         }
         float scale = backbone.logitScale();
-        TagClipBackbone.Vision vision = backbone.encodeTagClip(pixels, params.lastLayerSelfMask());
+        // DMAR's vote and refinement sum are reduced as the forward makes each layer's map, never all kept at once.
+        LayerVotes votes = new LayerVotes(new TokenLayout(grids), backbone.visionLayers(), params, manager);
+        TagClipBackbone.Vision vision = backbone.encodeTagClip(pixels, params.lastLayerSelfMask(), votes);
         TokenLayout layout = vision.layout();
 
-        // On the device, per image: its real tokens and maps only (padding is the rest of each row).
+        // On the device, per image: its real tokens only (padding is the rest of each row).
         int count = images.size();
-        NDArray[] attentions = new NDArray[count];
         NDArray[] coarse = new NDArray[count];
         NDArray[] weights = new NDArray[count];
         NDArray[] propagated = new NDArray[count];
@@ -152,9 +155,8 @@ public final class TagClipTagger {
             int t = layout.tokens(b);
             TokenLayout.Grid grid = layout.grid(b);
             NDArray tokens = vision.tokens().get(b + ", :" + t + ", :"); // [B,T,E] -> [1+N,E]
-            attentions[b] = vision.attentions().get(":, " + b + ", :" + t + ", :" + t); // [L,B,T,T] -> [L,1+N,1+N]
             coarse[b] = PatchClassifier.classify(tokens, texts.get(b), scale); // [N,K]
-            weights[b] = AttentionRefiner.weights(attentions[b], params); // [N,N]
+            weights[b] = votes.weights(b); // [N,N]
             propagated[b] = AttentionRefiner.propagate(weights[b], coarse[b], grid.rows(), grid.cols()); // [N,K]
         }
         float[][] propagatedHost = toHost(propagated); // one copy
@@ -178,12 +180,10 @@ public final class TagClipTagger {
             ClassWiseReidentifier.Plan plan =
                     ClassWiseReidentifier.plan(refinedHost[b], k, localScores, grid.rows(), grid.cols(), params);
             if (trace != null) {
-                NDArray votes = AttentionRefiner.voteMask(attentions[b], params.voteMinLayers())
-                        .toType(DataType.FLOAT32, false)
-                        .sum();
+                NDArray voted = votes.mask(b).toType(DataType.FLOAT32, false).sum();
                 trace.add(
                         new TagClipTrace.Maps(HostTransfers.floats(coarse[b]), propagatedHost[b], refinedHost[b], (long)
-                                HostTransfers.floats(votes)[0]));
+                                HostTransfers.floats(voted)[0]));
             }
             locals.add(
                     new Local(images.get(b), texts.get(b), grid.rows(), grid.cols(), boxes.get(b), localScores, plan));

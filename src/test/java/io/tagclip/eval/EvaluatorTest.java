@@ -51,6 +51,7 @@ class EvaluatorTest {
         assertThat(result.method()).isEqualTo("fake");
         assertThat(result.seconds()).isEqualTo(1.5);
         assertThat(result.imagesPerSecond()).isEqualTo(2.0);
+        assertThat(result.cpuSeconds()).isFinite().isNotNegative(); // this process's own CPU time, on HotSpot
     }
 
     @Test

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tagclip.batch.FirstPassMemory;
+import io.tagclip.clip.LayerMaps;
 import io.tagclip.clip.TokenLayout;
 import io.tagclip.tagging.TagClipBackbone;
 import io.tagclip.vocab.TextTable;
@@ -62,7 +63,7 @@ final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
      * padded at the end to the longest, padded key columns zero in every map.
      */
     @Override
-    public Vision encodeTagClip(List<NDArray> images, float selfMask) {
+    public Vision encodeTagClip(List<NDArray> images, float selfMask, LayerMaps layerMaps) {
         for (NDArray image : images) {
             if (image.get("0, 0, 0").toFloatArray()[0] == BLACK_RED) {
                 throw new IllegalStateException("simulated engine failure");
@@ -93,7 +94,8 @@ final class RandomBackbone implements TagClipBackbone, TextTable.NameEmbedder {
             features.add(f);
             maps.add(a);
         }
-        return new Vision(NDArrays.concat(features, 0), NDArrays.concat(maps, 1), layout);
+        LayerMaps.handOver(NDArrays.concat(maps, 1), layerMaps); // B x [L,1,T,T] -> [L,B,T,T]
+        return new Vision(NDArrays.concat(features, 0), layout);
     }
 
     @Override

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tagclip.clip.LayerMaps;
+import io.tagclip.clip.TokenLayout;
 import io.tagclip.golden.Golden;
 import io.tagclip.preprocess.ClipImage;
 import io.tagclip.preprocess.ClipTransform;
@@ -140,9 +142,11 @@ class ReferenceStepsTest {
         try (NDManager scope = manager.newSubManager()) {
             NDArray attentions = scope.create(flat, new Shape(l, t, t));
 
-            boolean[] vote = AttentionRefiner.voteMask(attentions, PARAMS.voteMinLayers())
-                    .toBooleanArray();
-            NDArray weights = AttentionRefiner.weights(attentions, PARAMS);
+            // reduced one layer at a time, as the first pass hands the maps over
+            LayerVotes votes =
+                    new LayerVotes(TokenLayout.uniform(1, new TokenLayout.Grid(7, (t - 1) / 7)), l, PARAMS, scope);
+            LayerMaps.handOver(attentions.expandDims(1), votes); // [L,T,T] -> [L,1,T,T]
+            boolean[] vote = votes.mask(0).toBooleanArray();
 
             int n = t - 1;
             List<String> rows = new ArrayList<>();
@@ -159,7 +163,7 @@ class ReferenceStepsTest {
                     .isEqualTo(expected.get("attention").get("mask_true_count").asInt());
             assertClose(
                     "W",
-                    weights.toFloatArray(),
+                    votes.weights(0).toFloatArray(),
                     Golden.matrix(expected.get("full").get("W")),
                     1e-7);
         }
