@@ -11,14 +11,15 @@ import java.util.function.LongPredicate;
  * <p>What a first pass holds, counted in {@code [T,T]} float32 maps (4·T² bytes each), per image:
  *
  * <ul>
- *   <li>forward, at each block: DMAR's vote count and refinement sum, reduced layer by layer as the maps are made,
- *       and the block's head-averaged map ({@link #KEPT_MAPS}); the block's per-head temporaries,
+ *   <li>forward, at each block: DMAR's vote count and refinement sum, reduced layer by layer as the maps are made
+ *       ({@link #VOTE_MAPS}), and the block's head-averaged map with two more measured ({@link #BLOCK_MAPS}); the
+ *       block's per-head temporaries,
  *       {@link #blockTemporaries} × {@code heads} maps (the logits and their softmax on the CPU, where the self-masked
  *       last block takes its fast path; the masked softmax's logits, shifted, clamped, exponentiated and flag copies
  *       on an accelerator; one more for a padded batch's key mask); plus the last block's self mask, three maps shared
  *       by the batch ({@code eye}, scaled, shifted);
- *   <li>each layer's reduction, after its block: the kept maps and the vote's contiguous copy, boolean flags and
- *       float flags ({@link #VOTE_TEMPORARIES});
+ *   <li>each layer's reduction, after its block: the count, the sum, the layer's map and the vote's contiguous copy,
+ *       boolean flags and float flags ({@link #VOTE_TEMPORARIES});
  *   <li>DMAR: the vote count and sum, and {@link #DMAR_MAPS} more {@code [N,N]} maps.
  * </ul>
  *
@@ -58,8 +59,15 @@ public record FirstPassMemory(int layers, int heads, int width, int mlpWidth, bo
     /** Maps of the last block's self mask ({@code eye}, scaled, shifted), shared by the images of a forward. */
     static final double SELF_MASK_MAPS = 3;
 
-    /** Maps a forward keeps through every block: the vote count, the refinement sum and the block's own map. */
-    static final double KEPT_MAPS = 3;
+    /** DMAR's vote count and refinement sum, kept through the whole pass. */
+    static final double VOTE_MAPS = 2;
+
+    /**
+     * A block's own head-averaged map, and two more: the forward was measured to hold 31.0–31.2 maps at 2,305–6,241
+     * tokens (FirstPassPeaks, ViT-B/16 dimensions, activations aside) where the tensors named here count 30, so the
+     * estimate counts 32 and stays above the measured peak.
+     */
+    static final double BLOCK_MAPS = 3;
 
     /** A layer's reduction into the vote: the map's contiguous copy, its boolean flags and their float copy. */
     static final double VOTE_TEMPORARIES = 2.25;
@@ -94,9 +102,9 @@ public record FirstPassMemory(int layers, int heads, int width, int mlpWidth, bo
      */
     public long tagClipBytes(int images, long tokens, boolean padded) {
         checkCounts(images, tokens);
-        double forward = images * (KEPT_MAPS + blockTemporaries(padded) * heads) + SELF_MASK_MAPS;
-        double reduction = images * (KEPT_MAPS + VOTE_TEMPORARIES) + SELF_MASK_MAPS;
-        double refinement = images * (KEPT_MAPS - 1 + DMAR_MAPS);
+        double forward = images * (VOTE_MAPS + BLOCK_MAPS + blockTemporaries(padded) * heads) + SELF_MASK_MAPS;
+        double reduction = images * (VOTE_MAPS + 1 + VOTE_TEMPORARIES) + SELF_MASK_MAPS;
+        double refinement = images * (VOTE_MAPS + DMAR_MAPS);
         double maps = Math.max(forward, Math.max(reduction, refinement));
         return bytes(maps, tokens, (double) images * tokens);
     }
