@@ -13,11 +13,10 @@ import java.util.function.LongPredicate;
  * <ul>
  *   <li>forward, at each block: DMAR's vote count and refinement sum, reduced layer by layer as the maps are made
  *       ({@link #VOTE_MAPS}), and the block's head-averaged map with two more measured ({@link #BLOCK_MAPS}); the
- *       block's per-head temporaries,
- *       {@link #blockTemporaries} × {@code heads} maps (the logits and their softmax on the CPU, where the self-masked
- *       last block takes its fast path; the masked softmax's logits, shifted, clamped, exponentiated and flag copies
- *       on an accelerator; one more for a padded batch's key mask); plus the last block's self mask, three maps shared
- *       by the batch ({@code eye}, scaled, shifted);
+ *       block's per-head temporaries, {@link #blockTemporaries} × {@code heads} maps (the logits and their softmax on
+ *       the CPU, where the self-masked last block takes its fast path; the masked softmax's logits, shifted, clamped,
+ *       exponentiated and flag copies on an accelerator; one more for a padded batch's key mask); plus the last
+ *       block's self mask, three maps shared by the batch ({@code eye}, scaled, shifted);
  *   <li>each layer's reduction, after its block: the count, the sum, the layer's map and the vote's contiguous copy,
  *       boolean flags and float flags ({@link #VOTE_TEMPORARIES});
  *   <li>DMAR: the vote count and sum, and {@link #DMAR_MAPS} more {@code [N,N]} maps.
