@@ -1,27 +1,18 @@
 package io.tagclip.bench;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.tagclip.batch.FirstPassMemory;
 import io.tagclip.clip.ClipConfig;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
-import io.tagclip.clip.GradCamPass;
 import io.tagclip.clip.RandomClip;
-import io.tagclip.image.RgbImage;
 import io.tagclip.inference.ClipModelBackbone;
+import io.tagclip.inference.PassPeaks;
 import io.tagclip.preprocess.ClipImage;
-import io.tagclip.preprocess.ClipTransform;
 import io.tagclip.tagging.TagClipParams;
-import io.tagclip.tagging.TagClipTagger;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * The first-pass memory estimate ({@link FirstPassMemory}) against the measured peak on CLIP ViT-B/16 dimensions with
@@ -60,25 +51,25 @@ public final class FirstPassPeaks {
         }
         try (ClipModel model = RandomClip.randomWeights(config, 42, ClipOptions.cpu())) {
             FirstPassMemory memory = ClipModelBackbone.firstPassMemory(model);
-            forward(model, image(224, 224)); // warm-up
+            forward(model, PassPeaks.image(224, 224)); // warm-up
             for (int a = first; a < args.length; a++) {
                 String[] size = args[a].split("x");
                 int width = Integer.parseInt(size[0]);
                 int height = Integer.parseInt(size[1]);
-                ClipImage image = image(width, height);
+                ClipImage image = PassPeaks.image(width, height);
                 long tokens =
                         FirstPassMemory.tokens(width, height, model.config().patchSize());
                 long estimate;
                 long measured;
                 if (tags > 0) {
                     estimate = memory.gradCamBytes(tokens, tags);
-                    measured = peakDuring(() -> gradCam(model, image, tags));
+                    measured = PassPeaks.peakDuring(() -> PassPeaks.gradCam(model, image, tags));
                 } else if (pass.equals("forward")) {
                     estimate = memory.tagClipBytes(1, tokens, false);
-                    measured = peakDuring(() -> forward(model, image));
+                    measured = PassPeaks.peakDuring(() -> forward(model, image));
                 } else {
                     estimate = memory.tagClipBytes(1, tokens, false);
-                    measured = peakDuring(() -> firstPass(model, image));
+                    measured = PassPeaks.peakDuring(() -> PassPeaks.firstPass(model, List.of(image)));
                 }
                 System.out.printf(
                         "%s\t%s\t%dx%d\ttokens=%d\testimateMB=%.0f\tmeasuredMB=%.0f\tratio=%.2f\tmeasuredMaps=%.1f%n",
@@ -122,68 +113,5 @@ public final class FirstPassPeaks {
         try (NDManager scope = model.manager().newSubManager()) {
             model.encodeImagesTagClip(List.of(image.toNDArray(scope)), TagClipParams.REFERENCE.lastLayerSelfMask());
         }
-    }
-
-    private static void firstPass(ClipModel model, ClipImage image) {
-        TagClipTagger tagger = new TagClipTagger(new ClipModelBackbone(model), TagClipParams.REFERENCE);
-        try (NDManager scope = model.manager().newSubManager()) {
-            NDArray text = text(model, scope);
-            tagger.firstPass(List.of(image), Collections.nCopies(1, text), new int[] {20}, scope);
-        }
-    }
-
-    private static void gradCam(ClipModel model, ClipImage image, int tags) {
-        try (NDManager scope = model.manager().newSubManager()) {
-            NDArray pixels = image.toNDArray(scope).expandDims(0); // [3,H,W] -> [1,3,H,W]
-            try (GradCamPass pass = model.gradCamPass(pixels, text(model, scope), tags)) {
-                pass.gradients().toFloatArray();
-            }
-        }
-    }
-
-    /** The rise of the resident set above its settled level before {@code pass}, at its highest during it. */
-    private static long peakDuring(Runnable pass) throws IOException, InterruptedException {
-        System.gc();
-        long settled = statusKb("VmRSS");
-        for (int i = 0; i < 40; i++) {
-            Thread.sleep(50);
-            long now = statusKb("VmRSS");
-            if (Math.abs(now - settled) < 1024) {
-                break;
-            }
-            settled = now;
-        }
-        Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // peak := current resident set
-        long before = statusKb("VmRSS");
-        pass.run();
-        return (statusKb("VmHWM") - before) * 1024;
-    }
-
-    private static long statusKb(String key) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(key + ":")) {
-                return Long.parseLong(
-                        line.substring(key.length() + 1).replace("kB", "").strip());
-            }
-        }
-        throw new IllegalStateException("no " + key + " in /proc/self/status");
-    }
-
-    /** 45 random unit text rows [45,E] (VOC's 20 classes and 25 background classes). */
-    private static NDArray text(ClipModel model, NDManager scope) {
-        int e = model.config().embedDim();
-        float[] rows = new float[45 * e];
-        SplittableRandom random = new SplittableRandom(3);
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = (float) random.nextGaussian();
-        }
-        NDArray table = scope.create(rows, new Shape(45, e));
-        return table.div(table.norm(new int[] {1}, true));
-    }
-
-    private static ClipImage image(int width, int height) {
-        byte[] pixels = new byte[width * height * 3];
-        new SplittableRandom(width * 31L + height).nextBytes(pixels);
-        return ClipTransform.toSize(new RgbImage(width, height, pixels), width, height);
     }
 }

@@ -3,29 +3,18 @@ package io.tagclip.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.tagclip.batch.FirstPassMemory;
 import io.tagclip.clip.ClipConfig;
 import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
-import io.tagclip.clip.GradCamPass;
 import io.tagclip.clip.RandomClip;
 import io.tagclip.golden.TinyModel;
-import io.tagclip.image.RgbImage;
 import io.tagclip.preprocess.ClipImage;
-import io.tagclip.preprocess.ClipTransform;
-import io.tagclip.tagging.TagClipParams;
-import io.tagclip.tagging.TagClipTagger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,8 +29,8 @@ import org.junit.jupiter.api.Test;
  * resident set stays at its high-water mark, and the test is skipped.
  *
  * <p>Models: a random one with ViT-B/16's layout (12 layers, 12 heads) at a quarter of its width, where the per-head
- * temporaries of a block decide the first pass's peak, and the tiny fixture (2 heads), where DMAR's copies of the
- * kept maps do. Sizes from 577 to 2,305 tokens keep the whole class within seconds.
+ * temporaries of a block decide the first pass's peak, and the tiny fixture (2 heads), where the maps kept through the
+ * forward and the self mask are a larger share. Sizes from 577 to 2,305 tokens keep the whole class within seconds.
  */
 class FirstPassPeakTest {
 
@@ -146,93 +135,17 @@ class FirstPassPeakTest {
 
     /** One small pass first, so that one-time allocations (thread pools, kernels' buffers) are not measured. */
     private static void warmUp(ClipModel model) {
-        firstPass(model, List.of(image(224, 224)));
+        PassPeaks.firstPass(model, List.of(PassPeaks.image(224, 224)));
     }
 
     private static long firstPassPeak(ClipModel model, int width, int height) throws IOException, InterruptedException {
-        List<ClipImage> images = List.of(image(width, height));
-        return peakDuring(() -> firstPass(model, images));
+        List<ClipImage> images = List.of(PassPeaks.image(width, height));
+        return PassPeaks.peakDuring(() -> PassPeaks.firstPass(model, images));
     }
 
     private static long gradCamPeak(ClipModel model, int width, int height, int targets)
             throws IOException, InterruptedException {
-        ClipImage image = image(width, height);
-        return peakDuring(() -> {
-            try (NDManager scope = model.manager().newSubManager()) {
-                NDArray pixels = image.toNDArray(scope).expandDims(0); // [3,H,W] -> [1,3,H,W]
-                try (GradCamPass pass = model.gradCamPass(pixels, text(model, scope), targets)) {
-                    pass.gradients().toFloatArray();
-                }
-            }
-        });
-    }
-
-    /** The first pass as the pipeline runs it: the forward, then DMAR and CWR planning on its maps. */
-    private static void firstPass(ClipModel model, List<ClipImage> images) {
-        TagClipTagger tagger = new TagClipTagger(new ClipModelBackbone(model), TagClipParams.REFERENCE);
-        try (NDManager scope = model.manager().newSubManager()) {
-            NDArray text = text(model, scope);
-            int[] classes = new int[images.size()];
-            Arrays.fill(classes, 20);
-            tagger.firstPass(images, Collections.nCopies(images.size(), text), classes, scope);
-        }
-    }
-
-    /**
-     * Bytes the resident set rose above its level before {@code pass} at its highest while {@code pass} ran. The heap
-     * is collected first and the resident set left to settle (G1 hands an emptied heap back after a collection, which
-     * would otherwise lower the resident set while the pass runs and hide part of its peak).
-     */
-    private static long peakDuring(Runnable pass) throws IOException, InterruptedException {
-        System.gc();
-        long settled = statusKb("VmRSS");
-        for (int i = 0; i < SETTLE_CHECKS; i++) {
-            Thread.sleep(SETTLE_MILLIS);
-            long now = statusKb("VmRSS");
-            if (Math.abs(now - settled) < SETTLED_KB) {
-                break;
-            }
-            settled = now;
-        }
-        Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // peak := current resident set
-        long before = statusKb("VmRSS");
-        pass.run();
-        return (statusKb("VmHWM") - before) * 1024;
-    }
-
-    /** How often, and how far apart, the resident set is read while it settles after the collection. */
-    private static final int SETTLE_CHECKS = 40;
-
-    private static final long SETTLE_MILLIS = 50;
-
-    /** A resident set that moved less than this between two reads has settled. */
-    private static final long SETTLED_KB = 1024;
-
-    private static long statusKb(String key) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(key + ":")) {
-                return Long.parseLong(
-                        line.substring(key.length() + 1).replace("kB", "").strip());
-            }
-        }
-        throw new IllegalStateException("no " + key + " in /proc/self/status");
-    }
-
-    /** 45 random unit text rows [45,E] (VOC's 20 classes and 25 background classes). */
-    private static NDArray text(ClipModel model, NDManager scope) {
-        int e = model.config().embedDim();
-        float[] rows = new float[45 * e];
-        SplittableRandom random = new SplittableRandom(3);
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = (float) random.nextGaussian();
-        }
-        NDArray table = scope.create(rows, new Shape(45, e));
-        return table.div(table.norm(new int[] {1}, true));
-    }
-
-    private static ClipImage image(int width, int height) {
-        byte[] pixels = new byte[width * height * 3];
-        new SplittableRandom(width * 31L + height).nextBytes(pixels);
-        return ClipTransform.toSize(new RgbImage(width, height, pixels), width, height);
+        ClipImage image = PassPeaks.image(width, height);
+        return PassPeaks.peakDuring(() -> PassPeaks.gradCam(model, image, targets));
     }
 }
