@@ -8,17 +8,8 @@ import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.cli.Main;
-import io.tagclip.fetch.UriImageLoader;
-import io.tagclip.serde.SchemaRegistryClient;
-import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
 import io.tagclip.streams.DeadLetterHeaders;
-import io.tagclip.streams.FetchingBatchTagger;
-import io.tagclip.streams.InferenceWorker;
-import io.tagclip.streams.OutputSchemas;
-import io.tagclip.streams.TaggerMetrics;
-import io.tagclip.streams.TaggerTopology;
-import io.tagclip.streams.TopologySettings;
 import io.tagclip.streams.VocabularyPipeline;
 import io.tagclip.testing.LocalStack;
 import java.io.PrintWriter;
@@ -31,9 +22,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -43,7 +31,6 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -64,35 +51,7 @@ class DeadLetterReplayIT {
     void shouldTagAReplayedDeadLetterWithItsOriginalVocabularyLabelsAndHeaders(@TempDir Path dir) throws Exception {
         ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "replay", 1);
         HttpServer images = ItSupport.imageServer();
-        ExecutorService fetchPool = Executors.newFixedThreadPool(2);
-        TaggerMetrics metrics = TaggerMetrics.noop();
         VocabularyPipeline pipeline = new VocabularyPipeline();
-        InferenceWorker worker = new InferenceWorker(pipeline, 4, 32, Duration.ofSeconds(10), metrics);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "replay-it-" + topics.input());
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(
-                StreamsConfig.STATE_DIR_CONFIG,
-                Files.createTempDirectory("replay-it").toString());
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        Map<String, Object> serdeConfig = ItSupport.serdeConfig(stack);
-        TopologySettings settings =
-                new TopologySettings(topics.input(), topics.output(), topics.dlq(), 4, Duration.ofMillis(200));
-        SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
-        OutputSchemas.register(registry, settings);
-        FetchingBatchTagger tagger = new FetchingBatchTagger(
-                new UriImageLoader(ItSupport.fetchSettingsAllowingLoopback()), fetchPool, worker, metrics);
-        KafkaStreams streams = new KafkaStreams(
-                TaggerTopology.build(
-                        settings,
-                        ItSupport.serde(ImageRef.class, registry, serdeConfig).deserializer(),
-                        ItSupport.serde(ImageTags.class, registry, serdeConfig).serializer(),
-                        ItSupport.serde(ImageTagFailure.class, registry, serdeConfig)
-                                .serializer(),
-                        tagger,
-                        metrics),
-                props);
         ImageRef original = ImageRef.newBuilder()
                 .setId("cat-7")
                 .setUri(ItSupport.url(images, "/img/6x4.png"))
@@ -105,8 +64,7 @@ class DeadLetterReplayIT {
         List<Header> headers = List.of(
                 new RecordHeader("traceparent", TRACEPARENT.getBytes(StandardCharsets.UTF_8)),
                 new RecordHeader("baggage", new byte[] {(byte) 0xc3, 0x28}));
-        try {
-            streams.start();
+        try (InProcessTagger tagger = InProcessTagger.start(stack, topics, pipeline, 4, Map.of())) {
             produce(topics.input(), original, headers);
 
             // 1. the vocabulary is not deployed: a dead letter, with the error headers and the input's own
@@ -145,12 +103,9 @@ class DeadLetterReplayIT {
             assertThat(tags.getTags()).extracting(t -> t.getLabel()).containsExactly("cat", "dog");
             assertThat(tags.getHeaders()).containsEntry("tenant", "acme");
             assertThat(List.of(tagged.headers().toArray())).containsExactlyElementsOf(headers);
+            assertThat(tagger.state()).isEqualTo(KafkaStreams.State.RUNNING);
         } finally {
-            streams.close(Duration.ofSeconds(10));
-            worker.close();
-            fetchPool.shutdownNow();
             images.stop(0);
-            registry.close();
         }
     }
 

@@ -7,25 +7,12 @@ import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
-import io.tagclip.fetch.UriImageLoader;
-import io.tagclip.serde.SchemaRegistryClient;
-import io.tagclip.serde.SerdeConfig;
 import io.tagclip.streams.FakePipeline;
-import io.tagclip.streams.FetchingBatchTagger;
-import io.tagclip.streams.InferenceWorker;
-import io.tagclip.streams.OutputSchemas;
-import io.tagclip.streams.TaggerMetrics;
-import io.tagclip.streams.TaggerTopology;
-import io.tagclip.streams.TopologySettings;
 import io.tagclip.testing.LocalStack;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,9 +32,6 @@ class ExactlyOneOutputIT {
     void shouldPublishExactlyOneOutputPerInputIncludingBadOnes() throws Exception {
         ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "eo", 2);
         HttpServer images = ItSupport.imageServer();
-        ExecutorService fetchPool = Executors.newFixedThreadPool(8);
-        TaggerMetrics metrics = TaggerMetrics.noop();
-        InferenceWorker worker = new InferenceWorker(new FakePipeline(), 4, 32, Duration.ofSeconds(10), metrics);
         List<ImageRef> refs = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             refs.add(ItSupport.ref("good-" + i, ItSupport.url(images, "/img/" + (10 + i) + "x7.png")));
@@ -61,34 +45,8 @@ class ExactlyOneOutputIT {
         List<byte[]> malformed = List.of(new byte[] {0, 0, 0, 0, 99, 1}, "plain text".getBytes());
         int n = refs.size() + malformed.size();
 
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "eo-it-" + topics.input());
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
-        props.put(
-                StreamsConfig.STATE_DIR_CONFIG,
-                Files.createTempDirectory("eo-it").toString());
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        Map<String, Object> serdeConfig = ItSupport.serdeConfig(stack);
-        TopologySettings settings =
-                new TopologySettings(topics.input(), topics.output(), topics.dlq(), 8, Duration.ofMillis(200));
-        SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
-        OutputSchemas.register(registry, settings);
-        FetchingBatchTagger tagger = new FetchingBatchTagger(
-                new UriImageLoader(ItSupport.fetchSettingsAllowingLoopback()), fetchPool, worker, metrics);
-        KafkaStreams streams = new KafkaStreams(
-                TaggerTopology.build(
-                        settings,
-                        ItSupport.serde(ImageRef.class, registry, serdeConfig).deserializer(),
-                        ItSupport.serde(ImageTags.class, registry, serdeConfig).serializer(),
-                        ItSupport.serde(ImageTagFailure.class, registry, serdeConfig)
-                                .serializer(),
-                        tagger,
-                        metrics),
-                props);
-        try {
-            streams.start();
+        try (InProcessTagger tagger = InProcessTagger.start(
+                stack, topics, new FakePipeline(), 8, Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2))) {
             ItSupport.produce(stack, topics.input(), refs, malformed);
 
             List<ConsumerRecord<String, SpecificRecord>> outputs = ItSupport.readCommitted(
@@ -126,12 +84,9 @@ class ExactlyOneOutputIT {
                     .hasSize(30)
                     .doesNotHaveDuplicates()
                     .allMatch(id -> id.startsWith("good-"));
+            assertThat(tagger.state()).isEqualTo(KafkaStreams.State.RUNNING); // bad input stopped nothing
         } finally {
-            streams.close(Duration.ofSeconds(10));
-            worker.close();
-            fetchPool.shutdownNow();
             images.stop(0);
-            registry.close();
         }
     }
 }

@@ -7,28 +7,15 @@ import io.tagclip.avro.FailureReason;
 import io.tagclip.avro.ImageRef;
 import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
-import io.tagclip.fetch.UriImageLoader;
-import io.tagclip.serde.SchemaRegistryClient;
-import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
 import io.tagclip.streams.FakePipeline;
-import io.tagclip.streams.FetchingBatchTagger;
-import io.tagclip.streams.InferenceWorker;
-import io.tagclip.streams.OutputSchemas;
 import io.tagclip.streams.OversizedOutputHandler;
-import io.tagclip.streams.TaggerMetrics;
-import io.tagclip.streams.TaggerTopology;
-import io.tagclip.streams.TopologySettings;
 import io.tagclip.testing.LocalStack;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -58,43 +45,18 @@ class PoisonPillIT {
     void shouldDeadLetterAnOversizedEventAndKeepTheStreamRunning() throws Exception {
         ItSupport.Topics topics = ItSupport.Topics.fresh(stack, "pill", 1);
         HttpServer images = ItSupport.imageServer();
-        ExecutorService fetchPool = Executors.newFixedThreadPool(4);
-        TaggerMetrics metrics = TaggerMetrics.noop();
-        InferenceWorker worker = new InferenceWorker(new FakePipeline(), 4, 32, Duration.ofSeconds(10), metrics);
-        Map<String, Object> serdeConfig = ItSupport.serdeConfig(stack);
-        TopologySettings settings =
-                new TopologySettings(topics.input(), topics.output(), topics.dlq(), 8, Duration.ofMillis(200));
-        SchemaRegistryClient registry = SchemaRegistryClient.create(SerdeConfig.from(serdeConfig));
-        OutputSchemas.register(registry, settings);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "pill-it-" + topics.input());
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(
-                StreamsConfig.STATE_DIR_CONFIG,
-                Files.createTempDirectory("pill-it").toString());
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizedOutputHandler.class.getName());
-        KafkaStreams streams = new KafkaStreams(
-                TaggerTopology.build(
-                        settings,
-                        ItSupport.serde(ImageRef.class, registry, serdeConfig).deserializer(),
-                        ItSupport.serde(ImageTags.class, registry, serdeConfig).serializer(),
-                        ItSupport.serde(ImageTagFailure.class, registry, serdeConfig)
-                                .serializer(),
-                        new FetchingBatchTagger(
-                                new UriImageLoader(ItSupport.fetchSettingsAllowingLoopback()),
-                                fetchPool,
-                                worker,
-                                metrics),
-                        metrics),
-                props);
         List<ImageRef> after = new ArrayList<>();
         for (int i = 0; i < AFTER; i++) {
             after.add(ItSupport.ref("after-" + i, ItSupport.url(images, "/img/" + (9 + i) + "x5.png")));
         }
-        try {
-            streams.start();
+        try (InProcessTagger tagger = InProcessTagger.start(
+                stack,
+                topics,
+                new FakePipeline(),
+                8,
+                Map.of(
+                        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                        OversizedOutputHandler.class.getName()))) {
             produceWithNullKeys(
                     topics.input(),
                     List.of(
@@ -126,13 +88,9 @@ class PoisonPillIT {
                     .filteredOn(r -> r.value() instanceof ImageTags)
                     .extracting(ConsumerRecord::key)
                     .containsExactlyElementsOf(concat("before", after));
-            assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+            assertThat(tagger.state()).isEqualTo(KafkaStreams.State.RUNNING);
         } finally {
-            streams.close(Duration.ofSeconds(10));
-            worker.close();
-            fetchPool.shutdownNow();
             images.stop(0);
-            registry.close();
         }
     }
 
