@@ -8,10 +8,9 @@ import io.tagclip.clip.ClipModel;
 import io.tagclip.clip.ClipOptions;
 import io.tagclip.clip.RandomClip;
 import io.tagclip.clip.VisionOutput;
+import io.tagclip.inference.PassPeaks;
 import io.tagclip.tagging.TagClipParams;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -47,7 +46,7 @@ public final class MemorySizing {
         int tokens = 1 + (height / config.patchSize()) * (width / config.patchSize());
 
         try (ClipModel model = RandomClip.randomWeights(config, 42, ClipOptions.cpu())) {
-            long loadedKb = status("VmRSS");
+            long loadedKb = PassPeaks.statusKb("VmRSS");
             float[] pixels = randomPixels(batch * 3 * height * width);
             forward(model, pixels, new Shape(batch, 3, height, width)); // warm-up
             long[] nanos = new long[batches];
@@ -56,7 +55,7 @@ public final class MemorySizing {
                 forward(model, pixels, new Shape(batch, 3, height, width));
                 nanos[i] = System.nanoTime() - start;
             }
-            long peakKb = status("VmHWM");
+            long peakKb = PassPeaks.statusKb("VmHWM");
             Arrays.sort(nanos);
             double p50 = percentile(nanos, 0.50) / 1e6;
             double p99 = percentile(nanos, 0.99) / 1e6;
@@ -102,16 +101,5 @@ public final class MemorySizing {
     private static double percentile(long[] sorted, double q) {
         int rank = (int) Math.ceil(q * sorted.length);
         return sorted[Math.max(0, rank - 1)];
-    }
-
-    /** A "kB" line of /proc/self/status, in kB. */
-    private static long status(String key) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(key + ":")) {
-                return Long.parseLong(
-                        line.substring(key.length() + 1).replace("kB", "").trim());
-            }
-        }
-        throw new IllegalStateException("no " + key + " in /proc/self/status");
     }
 }

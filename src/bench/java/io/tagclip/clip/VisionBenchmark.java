@@ -4,10 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.tagclip.golden.GoldenTensors;
+import io.tagclip.inference.PassPeaks;
 import io.tagclip.tokenizer.ClipTokenizer;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -251,11 +250,11 @@ public final class VisionBenchmark {
                     image.attach(scope);
                 }
                 if (i == Math.min(100, forwards)) {
-                    warmRss = statusKib("VmRSS");
+                    warmRss = PassPeaks.statusKb("VmRSS");
                 }
             }
         }
-        long endRss = statusKib("VmRSS");
+        long endRss = PassPeaks.statusKb("VmRSS");
         System.out.printf(
                 Locale.ROOT,
                 "%n%d forwards at 224, batch 1, in %.0f s: RSS after 100 %d MiB, after %d %d MiB"
@@ -266,21 +265,11 @@ public final class VisionBenchmark {
                 forwards,
                 endRss >> 10,
                 100.0 * (endRss - warmRss) / warmRss,
-                statusKib("VmHWM") >> 10);
+                PassPeaks.statusKb("VmHWM") >> 10);
     }
 
     private static String memory() throws IOException {
-        return (statusKib("VmRSS") >> 10) + " MiB";
-    }
-
-    /** A value in KiB from /proc/self/status (VmRSS = resident now, VmHWM = peak resident). */
-    private static long statusKib(String key) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(key + ":")) {
-                return Long.parseLong(line.substring(key.length() + 1).trim().split("\\s+")[0]);
-            }
-        }
-        throw new IOException(key + " not found in /proc/self/status");
+        return (PassPeaks.statusKb("VmRSS") >> 10) + " MiB";
     }
 
     private static double median(double[] values) {

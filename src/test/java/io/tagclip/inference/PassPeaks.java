@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The passes whose memory {@code FirstPassMemory} estimates, run as the pipeline runs them, and the peak of the resident
- * set while one runs: shared by {@code FirstPassPeakTest} and the {@code bin/bench-first-pass} benchmark.
+ * The passes whose memory {@code FirstPassMemory} estimates, run as the pipeline runs them, and the resident set and
+ * its peak while one runs: shared by {@code FirstPassPeakTest} and the memory benchmarks.
  */
 public final class PassPeaks {
 
@@ -85,7 +85,8 @@ public final class PassPeaks {
         return ClipTransform.toSize(new RgbImage(width, height, pixels), width, height);
     }
 
-    private static long statusKb(String key) throws IOException {
+    /** A kB value of {@code /proc/self/status}: VmRSS is the resident set now, VmHWM its peak. */
+    public static long statusKb(String key) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith(key + ":")) {
                 return Long.parseLong(
