@@ -14,11 +14,12 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -84,10 +85,12 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<Long, PendingRef> buffer;
     private KeyValueStore<Long, PendingRef> held;
-    /** When each held event arrived; events restored from the changelog count from {@link #init}. */
-    private final Map<Long, Long> heldSince = new HashMap<>();
+    /**
+     * What each held event waits for and since when, by offset, so that a tick decides without reading the store;
+     * events restored from the changelog count from {@link #init}.
+     */
+    private final NavigableMap<Long, Held> heldIndex = new TreeMap<>();
 
-    private int heldCount;
     private long initMs;
     private int buffered;
     /** Wall-clock time the oldest buffered reference arrived; 0 for references restored from the changelog. */
@@ -123,8 +126,10 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
         this.buffer = context.getStateStore(TaggerTopology.BUFFER_STORE);
         this.held = context.getStateStore(TaggerTopology.HELD_STORE);
         this.buffered = count(buffer); // refs restored from the changelog after a crash are flushed at the next tick
-        this.heldCount = count(held);
         this.initMs = context.currentSystemTimeMs();
+        try (KeyValueIterator<Long, PendingRef> all = held.all()) {
+            all.forEachRemaining(entry -> heldIndex.put(entry.key, Held.of(entry.value.ref(), initMs)));
+        }
         this.oldestArrivalMs = 0;
         this.tickMs = Math.max(1, settings.maxWait().toMillis() / TICKS_PER_MAX_WAIT);
         context.schedule(Duration.ofMillis(tickMs), PunctuationType.WALL_CLOCK_TIME, this::tick);
@@ -172,13 +177,7 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
 
     /** Whether {@code ref} can be tagged now: its vocabulary first, then its extra labels. */
     private VocabularyAvailability.Answer availability(ImageRef ref, long arrivedAtMillis) {
-        VocabularyAvailability vocabularies = tagger.vocabularies();
-        VocabularyAvailability.Answer answer = vocabularies.of(ref.getVocabularyId(), arrivedAtMillis);
-        List<String> extras = ref.getExtraLabels();
-        if (answer.decision() != VocabularyAvailability.Decision.TAG || extras == null || extras.isEmpty()) {
-            return answer;
-        }
-        return vocabularies.ofExtraLabels(extras);
+        return Held.of(ref, arrivedAtMillis).availability(tagger.vocabularies());
     }
 
     /** Adds {@code pending} to the batch, and flushes a full batch. */
@@ -196,30 +195,29 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
     /** Holds {@code pending} until its vocabulary is ready; over the count bound, the oldest held event leaves. */
     private void hold(PendingRef pending, long now, String why) {
         held.put(pending.offset(), pending);
-        heldSince.put(pending.offset(), now);
-        heldCount++;
+        heldIndex.put(pending.offset(), Held.of(pending.ref(), now));
         LOG.debugf("holding %s: %s", pending.ref().getId(), why);
-        if (heldCount > settings.hold().maxHeld()) {
-            try (KeyValueIterator<Long, PendingRef> all = held.all()) {
-                PendingRef oldest = all.next().value;
-                String detail = availability(oldest.ref(), heldSince.getOrDefault(oldest.offset(), initMs))
-                        .detail();
-                release(oldest);
-                forward(
-                        oldest,
-                        notReady("held for its vocabulary with "
-                                + settings.hold().maxHeld()
-                                + " other events, the most a task holds (tagger.vocabularies.max-held): " + detail),
-                        now,
-                        now);
-            }
+        if (heldIndex.size() > settings.hold().maxHeld()) {
+            Map.Entry<Long, Held> oldestEntry = heldIndex.firstEntry();
+            String detail =
+                    oldestEntry.getValue().availability(tagger.vocabularies()).detail();
+            PendingRef oldest = release(oldestEntry.getKey());
+            forward(
+                    oldest,
+                    notReady("held for its vocabulary with "
+                            + settings.hold().maxHeld()
+                            + " other events, the most a task holds (tagger.vocabularies.max-held): " + detail),
+                    now,
+                    now);
         }
     }
 
-    private void release(PendingRef pending) {
-        held.delete(pending.offset());
-        heldSince.remove(pending.offset());
-        heldCount--;
+    /** Takes the event held at {@code offset} out of the hold. */
+    private PendingRef release(long offset) {
+        PendingRef pending = held.get(offset);
+        held.delete(offset);
+        heldIndex.remove(offset);
+        return pending;
     }
 
     private static Outcome.Failed notReady(String detail) {
@@ -231,19 +229,14 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
      * longer than the hold bound.
      */
     private void releaseHeld(long nowMs) {
-        List<PendingRef> all = new ArrayList<>(heldCount);
-        try (KeyValueIterator<Long, PendingRef> it = held.all()) {
-            it.forEachRemaining(entry -> all.add(entry.value));
-        }
         long maxHold = settings.hold().maxHold().toMillis();
-        for (PendingRef pending : all) {
-            long since = heldSince.getOrDefault(pending.offset(), initMs);
-            VocabularyAvailability.Answer answer =
-                    tagger.vocabularies().of(pending.ref().getVocabularyId(), since);
+        for (Map.Entry<Long, Held> entry : List.copyOf(heldIndex.entrySet())) { // in offset order
+            long since = entry.getValue().since();
+            VocabularyAvailability.Answer answer = entry.getValue().availability(tagger.vocabularies());
             if (answer.decision() == VocabularyAvailability.Decision.WAIT && nowMs - since <= maxHold) {
                 continue;
             }
-            release(pending);
+            PendingRef pending = release(entry.getKey());
             switch (answer.decision()) {
                 case TAG -> buffer(pending);
                 case REFUSE -> forward(pending, notReady(answer.detail()), nowMs, nowMs);
@@ -350,7 +343,7 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
 
     /** Flushes a partial batch whose oldest reference would have waited longer than maxWait at the next tick. */
     private void tick(long nowMs) {
-        if (heldCount > 0) {
+        if (!heldIndex.isEmpty()) {
             releaseHeld(nowMs);
         }
         if (buffered > 0
@@ -533,5 +526,28 @@ public final class MicroBatchProcessor implements Processor<byte[], byte[], Stri
             }
         }
         return count;
+    }
+
+    /**
+     * What a held event waits for: its vocabulary and extra labels, and when it arrived.
+     *
+     * @param extraLabels null or empty when it has none
+     */
+    private record Held(String vocabularyId, List<String> extraLabels, long since) {
+
+        static Held of(ImageRef ref, long since) {
+            return new Held(ref.getVocabularyId(), ref.getExtraLabels(), since);
+        }
+
+        /** Its vocabulary's answer, then its extra labels' when the vocabulary is ready. */
+        VocabularyAvailability.Answer availability(VocabularyAvailability vocabularies) {
+            VocabularyAvailability.Answer answer = vocabularies.of(vocabularyId, since);
+            if (answer.decision() != VocabularyAvailability.Decision.TAG
+                    || extraLabels == null
+                    || extraLabels.isEmpty()) {
+                return answer;
+            }
+            return vocabularies.ofExtraLabels(extraLabels);
+        }
     }
 }

@@ -9,8 +9,10 @@ import io.tagclip.avro.ImageTagFailure;
 import io.tagclip.avro.ImageTags;
 import io.tagclip.pipeline.VocabularyAvailability;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,13 +29,25 @@ class VocabularyHoldTopologyTest {
     private TestOutputTopic<String, ImageTags> tags;
     private TestOutputTopic<String, ImageTagFailure> dlq;
 
+    /** Whether extra labels' text features are made. */
+    private final AtomicBoolean extrasReady = new AtomicBoolean(true);
+
     private void start(TopologySettings.Hold hold) {
+        VocabularyAvailability availability = new VocabularyAvailability() {
+            @Override
+            public Answer of(String id, long arrivedAtMillis) {
+                return id == null ? Answer.TAG : answers.getOrDefault(id, Answer.TAG);
+            }
+
+            @Override
+            public Answer ofExtraLabels(List<String> extraLabels) {
+                return extrasReady.get()
+                        ? Answer.TAG
+                        : Answer.waitFor("extra labels " + extraLabels + " are being embedded");
+            }
+        };
         harness = new TopologyHarness(
-                "hold-test",
-                TopologySettings.defaults(4, MAX_WAIT).withHold(hold),
-                (id, arrivedAt) -> id == null
-                        ? VocabularyAvailability.Answer.TAG
-                        : answers.getOrDefault(id, VocabularyAvailability.Answer.TAG));
+                "hold-test", TopologySettings.defaults(4, MAX_WAIT).withHold(hold), availability);
         tags = harness.tags;
         dlq = harness.dlq;
     }
@@ -68,6 +82,28 @@ class VocabularyHoldTopologyTest {
         advance(MAX_WAIT);
 
         assertThat(tags.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("held-1", "held-2");
+        assertThat(dlq.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldKeepHoldingAnEventWhoseExtraLabelsAreStillBeingEmbedded() {
+        start(TopologySettings.Hold.DEFAULT);
+        extrasReady.set(false);
+        send(ImageRef.newBuilder(ref("open", "img://4x4"))
+                .setExtraLabels(List.of("rocket"))
+                .build());
+        for (int tick = 0; tick < 5; tick++) { // one punctuation per advance: five chances to release it
+            advance(MAX_WAIT); // its vocabulary is ready all along: the labels decide
+        }
+
+        assertThat(tags.isEmpty()).isTrue();
+        assertThat(dlq.isEmpty()).isTrue();
+
+        extrasReady.set(true);
+        advance(MAX_WAIT);
+        advance(MAX_WAIT);
+
+        assertThat(tags.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("open");
         assertThat(dlq.isEmpty()).isTrue();
     }
 
