@@ -1,8 +1,6 @@
 package io.tagclip.streams;
 
 import static io.tagclip.streams.TaggerTopology.IMAGE_REFS;
-import static io.tagclip.streams.TaggerTopology.IMAGE_REFS_DLQ;
-import static io.tagclip.streams.TaggerTopology.IMAGE_TAGS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tagclip.avro.FailureReason;
@@ -12,6 +10,7 @@ import io.tagclip.avro.ImageTags;
 import io.tagclip.fetch.FetchException;
 import io.tagclip.fetch.ImageLoader;
 import io.tagclip.image.RgbImage;
+import io.tagclip.pipeline.VocabularyAvailability;
 import io.tagclip.serde.MockSchemaRegistry;
 import io.tagclip.serde.SerdeConfig;
 import io.tagclip.serde.SpecificAvroSerde;
@@ -22,11 +21,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -53,13 +47,7 @@ class TaggerTopologyTest {
         return new RgbImage(w, h, new byte[w * h * 3]);
     };
 
-    private final PlainAvroSerde<ImageRef> refSerde = new PlainAvroSerde<>(ImageRef.getClassSchema());
-    private final PlainAvroSerde<ImageTags> tagsSerde = new PlainAvroSerde<>(ImageTags.getClassSchema());
-    private final PlainAvroSerde<ImageTagFailure> failureSerde = new PlainAvroSerde<>(ImageTagFailure.getClassSchema());
-    private final FakePipeline pipeline = new FakePipeline();
-
-    private ExecutorService fetchPool;
-    private InferenceWorker worker;
+    private TopologyHarness harness;
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> refs;
     private TestOutputTopic<String, ImageTags> tags;
@@ -67,34 +55,19 @@ class TaggerTopologyTest {
 
     @BeforeEach
     void setUp() {
-        TaggerMetrics metrics = TaggerMetrics.noop();
-        fetchPool = Executors.newFixedThreadPool(4);
-        worker = new InferenceWorker(pipeline, 4, 16, Duration.ofSeconds(30), metrics);
-        BatchTagger tagger = new FetchingBatchTagger(LOADER, fetchPool, worker, metrics);
-        TopologySettings settings = TopologySettings.defaults(MAX_BATCH, Duration.ofMillis(200));
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tagger-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(
-                TaggerTopology.build(
-                        settings,
-                        refSerde.deserializer(),
-                        tagsSerde.serializer(),
-                        failureSerde.serializer(),
-                        tagger,
-                        metrics),
-                props);
-        refs = driver.createInputTopic(
-                IMAGE_REFS, Serdes.String().serializer(), Serdes.ByteArray().serializer());
-        tags = driver.createOutputTopic(IMAGE_TAGS, Serdes.String().deserializer(), tagsSerde.deserializer());
-        dlq = driver.createOutputTopic(IMAGE_REFS_DLQ, Serdes.String().deserializer(), failureSerde.deserializer());
+        harness = new TopologyHarness(
+                "tagger-test",
+                TopologySettings.defaults(MAX_BATCH, Duration.ofMillis(200)),
+                VocabularyAvailability.ALWAYS);
+        driver = harness.driver;
+        refs = harness.refs;
+        tags = harness.tags;
+        dlq = harness.dlq;
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
-        driver.close();
-        worker.close();
-        fetchPool.shutdownNow();
+    void tearDown() {
+        harness.close();
     }
 
     @Test
@@ -195,7 +168,7 @@ class TaggerTopologyTest {
     void shouldDeadLetterAnOversizedIdWithinBoundsAndKeepTagging() {
         String hugeId = "x".repeat(1_000_000);
         send(ref("before", "img://4x4"));
-        refs.pipeInput(hugeId, refSerde.serializer().serialize(IMAGE_REFS, ref(hugeId, "img://4x4")));
+        refs.pipeInput(hugeId, harness.refSerde.serializer().serialize(IMAGE_REFS, ref(hugeId, "img://4x4")));
         send(ref("after", "img://5x4"));
         driver.advanceWallClockTime(Duration.ofMillis(200));
 
@@ -291,7 +264,7 @@ class TaggerTopologyTest {
     }
 
     private void send(ImageRef ref) {
-        refs.pipeInput(ref.getId(), refSerde.serializer().serialize(IMAGE_REFS, ref));
+        harness.send(ref);
     }
 
     static ImageRef ref(String id, String uri) {
