@@ -26,12 +26,10 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -61,9 +59,6 @@ public class OnlineTrainer {
 
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration FOLLOW_POLL = Duration.ofMillis(200);
-    private static final int ELECTION_SESSION_TIMEOUT_MS = 10_000;
-    /** A retrain runs between two polls of the election consumer: it may take this long before the trainer is deposed. */
-    private static final int ELECTION_MAX_POLL_INTERVAL_MS = 900_000;
 
     private static final long PUBLISH_TIMEOUT_SECONDS = 30;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -155,13 +150,8 @@ public class OnlineTrainer {
     }
 
     private SampleLoop.Election election(String samplesTopic) {
-        Map<String, Object> props = KafkaClients.consumerConfig(config, "tagger-online-election");
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, electionGroup());
-        // a dead trainer's partition moves to another member after this long (the broker's minimum is 6 s)
-        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, ELECTION_SESSION_TIMEOUT_MS);
-        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, ELECTION_MAX_POLL_INTERVAL_MS);
-        return new GroupElection(
-                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()), samplesTopic);
+        return GroupElection.join(
+                KafkaClients.consumerConfig(config, "tagger-online-election"), electionGroup(), samplesTopic);
     }
 
     /** Publishes an accepted head to the heads topic; the follower of every instance (this one too) installs it. */
