@@ -155,8 +155,7 @@ final class TagCommand implements Callable<Integer> {
         boolean withBoxes = boxes || overlayDir != null && model.method() == Method.TAGCLIP;
         Overlays overlays = overlayDir == null ? null : new Overlays(overlayDir);
         MaskFiles maskFiles = masksDir == null ? null : new MaskFiles(masksDir);
-        try (ModelOptions.Session session =
-                        model.open(params(), new DecisionOptions(minScore, topK), withBoxes, err, style);
+        try (ModelOptions.Session session = model.open(params(), decision(), withBoxes, err, style);
                 Progress shown = new Progress("tag", "images", files.size(), err, style)) {
             checkLabels(session);
             OverlayRenderer renderer = new OverlayRenderer(session.vocabulary().labels());
@@ -216,13 +215,21 @@ final class TagCommand implements Callable<Integer> {
         return labels == null ? List.of() : labels;
     }
 
+    private DecisionOptions decision() {
+        check(minScore >= 0f && minScore <= 1f, "--min-score must be in [0,1]", minScore);
+        check(topK >= 0, "--top-k must not be negative", topK);
+        return new DecisionOptions(minScore, topK);
+    }
+
+    /** The reference's constants with this command's changes; a bad value is refused naming its option. */
     private TagClipParams params() {
         TagClipParams r = TagClipParams.REFERENCE;
         float threshold = r.tagRelativeThreshold();
         if (relativeThreshold != null) {
-            if (!(relativeThreshold >= 0f && relativeThreshold <= 1f)) {
-                throw new IllegalArgumentException("--relative-threshold must be in [0,1], got " + relativeThreshold);
-            }
+            check(
+                    relativeThreshold >= 0f && relativeThreshold <= 1f,
+                    "--relative-threshold must be in [0,1]",
+                    relativeThreshold);
             threshold = relativeThreshold;
         }
         int vote = r.voteMinLayers();
@@ -242,9 +249,21 @@ final class TagCommand implements Callable<Integer> {
                         "--layers takes VOTE,FROM,DROP (three integers), got '" + layers + "'");
             }
         }
+        check(vote >= 1, "--layers: VOTE must be at least 1", layers);
+        check(from >= 0 && drop >= 0, "--layers: FROM and DROP must not be negative", layers);
+        int patch = patchSize == null ? r.patchSize() : patchSize;
+        int cwr = cwrSize == null ? r.cwrInputSize() : cwrSize;
+        check(patch >= 1, "--patch-size must be positive", patch);
+        check(cwr >= 1 && cwr % patch == 0, "--cwr-size must be a positive multiple of the patch size " + patch, cwr);
         return r.withTagRelativeThreshold(threshold)
                 .withLayers(vote, from, drop)
-                .withSizes(patchSize == null ? r.patchSize() : patchSize, cwrSize == null ? r.cwrInputSize() : cwrSize);
+                .withSizes(patch, cwr);
+    }
+
+    private static void check(boolean valid, String rule, Object value) {
+        if (!valid) {
+            throw new IllegalArgumentException(rule + ", got " + value);
+        }
     }
 
     /** Fails before any image is tagged when {@code --labels} names a label the vocabulary lacks. */

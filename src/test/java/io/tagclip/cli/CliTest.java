@@ -46,6 +46,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
@@ -645,6 +646,26 @@ class CliTest {
 
         assertThat(run.code()).isEqualTo(Main.EXIT_USAGE);
         assertThat(run.err()).startsWith("tagclip: ").contains("--model", "tagclip tag --help");
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "--top-k=-3 | --top-k must not be negative, got -3",
+                "--min-score=1.5 | --min-score must be in [0,1], got 1.5",
+                "--relative-threshold=-1 | --relative-threshold must be in [0,1], got -1.0",
+                "--layers=0,8,1 | --layers: VOTE must be at least 1, got 0,8,1",
+                "--layers=4,-1,1 | --layers: FROM and DROP must not be negative, got 4,-1,1",
+                "--patch-size=0 | --patch-size must be positive, got 0",
+                "--cwr-size=200 | --cwr-size must be a positive multiple of the patch size 16, got 200"
+            })
+    void shouldRefuseABadTagOptionNamingIt(String option, String message) {
+        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", option, image("camera_crop"));
+
+        assertThat(run.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).isEqualTo("tagclip: " + message + System.lineSeparator());
     }
 
     @ParameterizedTest
