@@ -86,6 +86,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!CdulTraining.TEACHERS.contains(teacherMethod)) {
             throw new IllegalArgumentException("--teacher must be tagclip or cdul-global-local, got " + teacher);
         }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+        }
         PathOptions.folder("--images", images);
         model.checkPaths();
         List<Path> files = ImageFiles.expand(List.of(images));

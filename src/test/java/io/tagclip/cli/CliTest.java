@@ -652,20 +652,34 @@ class CliTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "--top-k=-3 | --top-k must not be negative, got -3",
-                "--min-score=1.5 | --min-score must be in [0,1], got 1.5",
-                "--relative-threshold=-1 | --relative-threshold must be in [0,1], got -1.0",
-                "--layers=0,8,1 | --layers: VOTE must be at least 1, got 0,8,1",
-                "--layers=4,-1,1 | --layers: FROM and DROP must not be negative, got 4,-1,1",
-                "--patch-size=0 | --patch-size must be positive, got 0",
-                "--cwr-size=200 | --cwr-size must be a positive multiple of the patch size 16, got 200"
+                "tag | --top-k=-3 | --top-k must not be negative, got -3",
+                "tag | --min-score=1.5 | --min-score must be in [0,1], got 1.5",
+                "tag | --relative-threshold=-1 | --relative-threshold must be in [0,1], got -1.0",
+                "tag | --layers=0,8,1 | --layers: VOTE must be at least 1, got 0,8,1",
+                "tag | --layers=4,-1,1 | --layers: FROM and DROP must not be negative, got 4,-1,1",
+                "tag | --patch-size=0 | --patch-size must be positive, got 0",
+                "tag | --cwr-size=200 | --cwr-size must be a positive multiple of the patch size 16, got 200",
+                "train | --epochs=0 | --epochs must be at least 1, got 0"
             })
-    void shouldRefuseABadTagOptionNamingIt(String option, String message) {
-        Run run = run("tag", "--model", modelDir.toString(), "--vocab", "voc2007", option, image("camera_crop"));
+    void shouldRefuseABadOptionValueNamingTheOption(String command, String option, String message, @TempDir Path dir) {
+        List<String> args = new ArrayList<>(List.of(command, "--model", modelDir.toString(), "--vocab", "voc2007"));
+        if (command.equals("train")) {
+            args.addAll(List.of(
+                    "--images",
+                    imageDir.toString(),
+                    "--out",
+                    dir.resolve("head").toString()));
+        } else {
+            args.add(image("camera_crop"));
+        }
+        args.add(option);
+
+        Run run = run(args.toArray(String[]::new));
 
         assertThat(run.code()).isEqualTo(Main.EXIT_FAILED);
         assertThat(run.out()).isEmpty();
         assertThat(run.err()).isEqualTo("tagclip: " + message + System.lineSeparator());
+        assertThat(dir).isEmptyDirectory();
     }
 
     @ParameterizedTest
