@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.internals.Topic;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -115,6 +116,7 @@ final class ConfigCheck {
                         () -> new AddressGuard(true, entries)));
         objectStoreProblems(config.fetch(), raw, problems);
         fleetProblems(config, problems);
+        boundsProblems(config, problems);
         for (String key : durationKeys()) {
             raw.apply(key)
                     .filter(value -> NUMBER_WITHOUT_UNIT.matcher(value).matches())
@@ -210,19 +212,12 @@ final class ConfigCheck {
         });
     }
 
-    /** The vocabularies topic and its hold bounds, the heads topic, and the bounds on extra labels. */
+    /** The vocabularies topic and the heads topic. */
     private static void fleetProblems(TaggerConfig config, List<String> problems) {
         TaggerConfig.Vocabularies v = config.vocabularies();
         if (v.enabled()) {
             check(problems, "tagger.vocabularies.topic", v.topic(), () -> Topic.validate(v.topic()));
         }
-        atLeast(problems, "tagger.vocabularies.max-held", v.maxHeld(), 0);
-        if (v.maxHold().isNegative()) {
-            problems.add("tagger.vocabularies.max-hold=" + v.maxHold() + ": must not be negative");
-        }
-        atLeast(problems, "tagger.model.extra-label-cache", config.model().extraLabelCache(), 1);
-        atLeast(problems, "tagger.limits.max-extra-labels", config.limits().maxExtraLabels(), 0);
-        atLeast(problems, "tagger.limits.max-extra-label-chars", config.limits().maxExtraLabelChars(), 1);
         TaggerConfig.Online online = config.online();
         online.headsTopic().ifPresent(heads -> {
             if (check(problems, "tagger.online.heads-topic", heads, () -> Topic.validate(heads))
@@ -233,9 +228,95 @@ final class ConfigCheck {
         });
     }
 
-    private static void atLeast(List<String> problems, String key, int value, int least) {
+    /**
+     * The bounds of every number and duration of the mapping (ConfigCheckTest finds each key here). Out of them, a
+     * value would be refused late under a stack trace naming a field instead of the key, or would quietly do harm: no
+     * stream thread, a negative timeout, a retrain that can never run.
+     */
+    private static void boundsProblems(TaggerConfig c, List<String> problems) {
+        atLeast(problems, "tagger.stream-threads", c.streamThreads(), 1);
+        TaggerConfig.Vocabularies v = c.vocabularies();
+        atLeast(problems, "tagger.vocabularies.max-held", v.maxHeld(), 0);
+        notNegative(problems, "tagger.vocabularies.max-hold", v.maxHold());
+        TaggerConfig.Limits l = c.limits();
+        atLeast(problems, "tagger.limits.max-id-bytes", l.maxIdBytes(), 1);
+        atLeast(problems, "tagger.limits.max-uri-chars", l.maxUriChars(), 1);
+        atLeast(problems, "tagger.limits.max-headers", l.maxHeaders(), 0);
+        atLeast(problems, "tagger.limits.max-header-bytes", l.maxHeaderBytes(), 0);
+        atLeast(problems, "tagger.limits.max-labels", l.maxLabels(), 0);
+        atLeast(problems, "tagger.limits.max-extra-labels", l.maxExtraLabels(), 0);
+        atLeast(problems, "tagger.limits.max-extra-label-chars", l.maxExtraLabelChars(), 1);
+        atLeast(problems, "tagger.limits.max-name-chars", l.maxNameChars(), 1);
+        atLeast(problems, "tagger.limits.max-raw-value-bytes", l.maxRawValueBytes(), 0);
+        atLeast(problems, "tagger.limits.max-output-bytes", l.maxOutputBytes(), 1);
+        positive(problems, "tagger.registry.initial-backoff", c.registry().initialBackoff());
+        positive(problems, "tagger.registry.max-backoff", c.registry().maxBackoff());
+        TaggerConfig.Batch b = c.batch();
+        atLeast(problems, "tagger.batch.max-size", b.maxSize(), 1);
+        notNegative(problems, "tagger.batch.max-wait", b.maxWait());
+        atLeast(problems, "tagger.batch.queue-capacity", b.queueCapacity(), 1);
+        atLeast(problems, "tagger.batch.max-images-per-call", b.maxImagesPerCall(), 1);
+        positive(problems, "tagger.batch.inference-timeout", b.inferenceTimeout());
+        TaggerConfig.Fetch f = c.fetch();
+        atLeast(problems, "tagger.fetch.threads", f.threads(), 1);
+        positive(problems, "tagger.fetch.connect-timeout", f.connectTimeout());
+        positive(problems, "tagger.fetch.read-timeout", f.readTimeout());
+        atLeast(problems, "tagger.fetch.max-bytes", f.maxBytes(), 1);
+        atLeast(problems, "tagger.fetch.max-attempts", f.maxAttempts(), 1);
+        notNegative(problems, "tagger.fetch.retry-backoff", f.retryBackoff());
+        atLeast(problems, "tagger.fetch.max-redirects", f.maxRedirects(), 0);
+        atLeast(problems, "tagger.fetch.max-pixels", f.maxPixels(), 1);
+        atLeast(problems, "tagger.fetch.max-jpeg-scans", f.maxJpegScans(), 1);
+        positive(problems, "tagger.fetch.decode-timeout", f.decodeTimeout());
+        check(
+                problems,
+                "tagger.fetch.max-decoded-bytes",
+                f.maxDecodedBytes(),
+                () -> TaggerRuntime.maxDecodedBytes(
+                        f.maxDecodedBytes(), Runtime.getRuntime().maxMemory()));
+        atLeast(problems, "tagger.model.extra-label-cache", c.model().extraLabelCache(), 1);
+        TaggerConfig.Online o = c.online();
+        unit(problems, "tagger.online.sample-rate", o.sampleRate());
+        atLeast(problems, "tagger.online.max-samples", o.maxSamples(), 1);
+        atLeast(problems, "tagger.online.min-samples", o.minSamples(), 1);
+        atLeast(problems, "tagger.online.retrain-every", o.retrainEvery(), 1);
+        if (!(o.acceptanceFraction() > 0 && o.acceptanceFraction() < 1)) {
+            problems.add("tagger.online.acceptance-fraction=" + o.acceptanceFraction() + ": must be in (0,1)");
+        }
+        if (!(o.margin() >= 0 && o.margin() < Double.POSITIVE_INFINITY)) {
+            problems.add("tagger.online.margin=" + o.margin() + ": must be a finite number >= 0");
+        }
+        atLeast(problems, "tagger.online.max-epochs", o.maxEpochs(), 1);
+        unit(problems, "tagger.online.band-low", o.bandLow());
+        unit(problems, "tagger.online.band-high", o.bandHigh());
+        if (o.bandLow() > o.bandHigh()) {
+            problems.add("tagger.online.band-low=" + o.bandLow() + ": must not exceed tagger.online.band-high ("
+                    + o.bandHigh() + ")");
+        }
+        atLeast(problems, "tagger.ui.max-upload-bytes", c.ui().maxUploadBytes(), 1);
+    }
+
+    private static void atLeast(List<String> problems, String key, long value, long least) {
         if (value < least) {
             problems.add(key + "=" + value + ": must be at least " + least);
+        }
+    }
+
+    private static void unit(List<String> problems, String key, double value) {
+        if (!(value >= 0 && value <= 1)) { // NaN too
+            problems.add(key + "=" + value + ": must be in [0,1]");
+        }
+    }
+
+    private static void positive(List<String> problems, String key, Duration value) {
+        if (value.isZero() || value.isNegative()) {
+            problems.add(key + "=" + value + ": must be positive");
+        }
+    }
+
+    private static void notNegative(List<String> problems, String key, Duration value) {
+        if (value.isNegative()) {
+            problems.add(key + "=" + value + ": must not be negative");
         }
     }
 
@@ -254,23 +335,28 @@ final class ConfigCheck {
 
     /** Every {@code tagger.*} key whose value is a duration, from the mapping's interfaces. */
     static List<String> durationKeys() {
+        return keys(type -> type == Duration.class || isOptionalOf(type, Duration.class));
+    }
+
+    /** Every {@code tagger.*} key whose value is of a type {@code wanted} accepts, from the mapping's interfaces. */
+    static List<String> keys(Predicate<Type> wanted) {
         List<String> keys = new ArrayList<>();
-        collect(TaggerConfig.class, "tagger.", keys);
+        collect(TaggerConfig.class, "tagger.", wanted, keys);
         return keys;
     }
 
-    private static void collect(Class<?> mapping, String prefix, List<String> keys) {
+    private static void collect(Class<?> mapping, String prefix, Predicate<Type> wanted, List<String> keys) {
         for (var accessor : mapping.getDeclaredMethods()) {
             if (accessor.getParameterCount() != 0 || accessor.isDefault() || accessor.isSynthetic()) {
                 continue;
             }
             String key = prefix + kebab(accessor.getName());
             Type type = accessor.getGenericReturnType();
-            if (type == Duration.class || isOptionalOf(type, Duration.class)) {
+            if (wanted.test(type)) {
                 keys.add(key);
             } else if (accessor.getReturnType().isInterface()
                     && accessor.getReturnType().getEnclosingClass() == TaggerConfig.class) {
-                collect(accessor.getReturnType(), key + ".", keys);
+                collect(accessor.getReturnType(), key + ".", wanted, keys);
             }
         }
     }

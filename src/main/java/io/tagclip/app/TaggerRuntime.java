@@ -132,14 +132,8 @@ public class TaggerRuntime {
         return uri;
     }
 
+    /** The fetch settings of a configuration {@link ConfigCheck} has passed. */
     static FetchSettings fetchSettings(TaggerConfig.Fetch f) {
-        if (f.maxJpegScans() < 1) {
-            throw new IllegalArgumentException("tagger.fetch.max-jpeg-scans must be >= 1, got " + f.maxJpegScans());
-        }
-        if (f.decodeTimeout().isZero() || f.decodeTimeout().isNegative()) {
-            throw new IllegalArgumentException(
-                    "tagger.fetch.decode-timeout must be positive, got " + f.decodeTimeout());
-        }
         return new FetchSettings(
                 f.connectTimeout(),
                 f.readTimeout(),
@@ -183,14 +177,11 @@ public class TaggerRuntime {
         } catch (NumberFormatException e) {
             // named below
         }
-        throw new IllegalArgumentException("tagger.fetch.max-decoded-bytes must be a positive number of bytes or a"
-                + " percentage of the max heap in (0%, 100%], such as 25%, got '" + value + "'");
+        throw new IllegalArgumentException("tagger.fetch.max-decoded-bytes: '" + value + "' is neither a positive"
+                + " number of bytes nor a percentage of the max heap in (0%, 100%], such as 25%");
     }
 
     private static ExecutorService fetchPool(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("tagger.fetch.threads must be >= 1, got " + threads);
-        }
         AtomicInteger count = new AtomicInteger();
         ThreadPoolExecutor pool =
                 new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {

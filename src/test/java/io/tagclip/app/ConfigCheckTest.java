@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Each misconfiguration the service used to find late or ignore, and the one line it now prints for it. */
@@ -66,6 +67,48 @@ class ConfigCheckTest {
                         "tagger.batch.inference-timeout",
                         "tagger.fetch.connect-timeout",
                         "tagger.registry.max-backoff");
+    }
+
+    /** Numbers any value of which is valid. */
+    private static final Set<String> UNBOUNDED = Set.of("tagger.online.seed");
+
+    @Test
+    void shouldRefuseEveryNumberAndDurationOutOfItsBoundsNamingTheKey() {
+        List<String> numbers = ConfigCheck.keys(
+                type -> type == int.class || type == long.class || type == double.class || type == float.class);
+        assertThat(numbers)
+                .contains("tagger.stream-threads", "tagger.online.sample-rate", "tagger.ui.max-upload-bytes");
+        numbers.stream()
+                .filter(key -> !UNBOUNDED.contains(key))
+                .forEach(key -> assertThat(problems(Map.of(key, "-1")))
+                        .as(key)
+                        .anyMatch(problem -> problem.startsWith(key + "=-1")));
+        ConfigCheck.durationKeys()
+                .forEach(key -> assertThat(problems(Map.of(key, "-1s")))
+                        .as(key)
+                        .anyMatch(problem -> problem.startsWith(key + "=PT-1S: must")));
+    }
+
+    @Test
+    void shouldSayWhatEachBoundIs() {
+        assertThat(problems(Map.of(
+                        "tagger.stream-threads", "0",
+                        "tagger.batch.inference-timeout", "0s",
+                        "tagger.online.sample-rate", "2",
+                        "tagger.online.acceptance-fraction", "1",
+                        "tagger.online.margin", "NaN",
+                        "tagger.online.band-low", "0.7",
+                        "tagger.online.band-high", "0.6",
+                        "tagger.fetch.max-decoded-bytes", "150%")))
+                .containsExactlyInAnyOrder(
+                        "tagger.stream-threads=0: must be at least 1",
+                        "tagger.batch.inference-timeout=PT0S: must be positive",
+                        "tagger.online.sample-rate=2.0: must be in [0,1]",
+                        "tagger.online.acceptance-fraction=1.0: must be in (0,1)",
+                        "tagger.online.margin=NaN: must be a finite number >= 0",
+                        "tagger.online.band-low=0.7: must not exceed tagger.online.band-high (0.6)",
+                        "tagger.fetch.max-decoded-bytes=150%: '150%' is neither a positive number of bytes nor a"
+                                + " percentage of the max heap in (0%, 100%], such as 25%");
     }
 
     @Test

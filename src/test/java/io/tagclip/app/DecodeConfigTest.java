@@ -52,18 +52,6 @@ class DecodeConfigTest {
     }
 
     @Test
-    void shouldRefuseANonPositiveDecodeTimeoutOrScanLimitNamingTheKey() {
-        assertThatThrownBy(
-                        () -> TaggerRuntime.fetchSettings(TaggerConfigs.of(Map.of("tagger.fetch.decode-timeout", "0s"))
-                                .fetch()))
-                .hasMessageContaining("tagger.fetch.decode-timeout must be positive, got PT0S");
-        assertThatThrownBy(
-                        () -> TaggerRuntime.fetchSettings(TaggerConfigs.of(Map.of("tagger.fetch.max-jpeg-scans", "0"))
-                                .fetch()))
-                .hasMessageContaining("tagger.fetch.max-jpeg-scans must be >= 1, got 0");
-    }
-
-    @Test
     void shouldDecodeSubsampledTowardsTheKeptLongSideOnlyInThroughputModeWithoutBoxesOrMasks() {
         assertThat(keepLongSide(Map.of())).as("throughput mode, the default").isEqualTo(768);
         assertThat(keepLongSide(Map.of("tagger.model.mode", "reference")))
