@@ -15,6 +15,8 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -70,6 +72,7 @@ final class ConfigCheck {
         var raw = ConfigProvider.getConfig();
         List<String> problems = problems(
                 config, key -> Optional.ofNullable(raw.getConfigValue(key).getValue()));
+        problems.addAll(unknownVariables(System.getenv().keySet()));
         if (problems.isEmpty()) {
             return;
         }
@@ -333,6 +336,61 @@ final class ConfigCheck {
         }
     }
 
+    /**
+     * Variables of the {@code TAGGER_} prefix that are not {@code tagger.*} keys: the state directory
+     * (application.properties reads it) and docker-compose.yml's two for the model's host folder.
+     */
+    static final Set<String> OTHER_VARIABLES = Set.of("TAGGER_STATE_DIR", "TAGGER_MODELS_DIR", "TAGGER_MODEL_DIR");
+
+    /** What Kubernetes sets for a Service whose name starts with {@code tagger}: not settings. */
+    private static final Pattern SERVICE_LINK =
+            Pattern.compile(".*_(SERVICE_HOST|SERVICE_PORT(_.+)?|PORT(_[0-9]+_(TCP|UDP|SCTP)(_(ADDR|PORT|PROTO))?)?)");
+
+    /**
+     * The {@code TAGGER_*} environment variables that set nothing: a mistyped name would otherwise leave its setting
+     * at the default without a word (a mistyped system property is refused by the configuration itself).
+     */
+    static List<String> unknownVariables(Collection<String> names) {
+        Set<String> known = new TreeSet<>(OTHER_VARIABLES);
+        for (String key : keys(type -> true)) {
+            known.add(key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
+        }
+        List<String> problems = new ArrayList<>();
+        for (String name : new TreeSet<>(names)) {
+            if (name.startsWith("TAGGER_")
+                    && !known.contains(name)
+                    && !SERVICE_LINK.matcher(name).matches()) {
+                String nearest = known.stream()
+                        .min(Comparator.comparingInt(k -> editDistance(k, name)))
+                        .filter(k -> editDistance(k, name) <= 3)
+                        .map(k -> " (did you mean " + k + "?)")
+                        .orElse("");
+                problems.add(name + " (environment): not a setting" + nearest + "; the settings are in"
+                        + " docs/configuration.md");
+            }
+        }
+        return problems;
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions. */
+    private static int editDistance(String a, String b) {
+        int[] row = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            row[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int above = row[j];
+                row[j] = Math.min(
+                        Math.min(row[j] + 1, row[j - 1] + 1), diagonal + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.length()];
+    }
+
     /** Every {@code tagger.*} key whose value is a duration, from the mapping's interfaces. */
     static List<String> durationKeys() {
         return keys(type -> type == Duration.class || isOptionalOf(type, Duration.class));
@@ -352,11 +410,11 @@ final class ConfigCheck {
             }
             String key = prefix + kebab(accessor.getName());
             Type type = accessor.getGenericReturnType();
-            if (wanted.test(type)) {
-                keys.add(key);
-            } else if (accessor.getReturnType().isInterface()
+            if (accessor.getReturnType().isInterface()
                     && accessor.getReturnType().getEnclosingClass() == TaggerConfig.class) {
                 collect(accessor.getReturnType(), key + ".", wanted, keys);
+            } else if (wanted.test(type)) {
+                keys.add(key);
             }
         }
     }

@@ -3,13 +3,19 @@ package io.tagclip.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Each misconfiguration the service used to find late or ignore, and the one line it now prints for it. */
@@ -87,6 +93,46 @@ class ConfigCheckTest {
                 .forEach(key -> assertThat(problems(Map.of(key, "-1s")))
                         .as(key)
                         .anyMatch(problem -> problem.startsWith(key + "=PT-1S: must")));
+    }
+
+    @Test
+    void shouldRefuseAnEnvironmentVariableThatSetsNothingSuggestingTheNearestSetting() {
+        assertThat(ConfigCheck.unknownVariables(List.of(
+                        "TAGGER_BATCH_MAXSIZE",
+                        "TAGGER_BATCH_MAX_SIZE",
+                        "TAGGER_FETCH_S3_ALLOWED_BUCKETS",
+                        "TAGGER_STATE_DIR",
+                        "TAGGER_SERVICE_HOST",
+                        "TAGGER_PORT_8080_TCP_ADDR",
+                        "TAGGERS",
+                        "PATH",
+                        "TAGGER_SOMETHING_ELSE_ENTIRELY")))
+                .containsExactly(
+                        "TAGGER_BATCH_MAXSIZE (environment): not a setting (did you mean TAGGER_BATCH_MAX_SIZE?); the"
+                                + " settings are in docs/configuration.md",
+                        "TAGGER_SOMETHING_ELSE_ENTIRELY (environment): not a setting; the settings are in"
+                                + " docs/configuration.md");
+    }
+
+    @Test
+    void shouldKnowEveryVariableTheDocsAndDeploymentsName() throws IOException {
+        Pattern variable = Pattern.compile("TAGGER_[A-Z0-9_]*[A-Z0-9]");
+        Set<String> named = new TreeSet<>();
+        List<Path> files = new ArrayList<>(List.of(Path.of("README.md"), Path.of("docker-compose.yml")));
+        for (String folder : List.of("docs", "deploy")) {
+            try (Stream<Path> walk = Files.walk(Path.of(folder))) {
+                walk.filter(Files::isRegularFile).forEach(files::add);
+            }
+        }
+        for (Path file : files) {
+            variable.matcher(Files.readString(file))
+                    .results()
+                    .map(MatchResult::group)
+                    .forEach(named::add);
+        }
+        assertThat(named).contains("TAGGER_MODEL_PATH", "TAGGER_STATE_DIR", "TAGGER_BATCH_MAXSIZE");
+        named.remove("TAGGER_BATCH_MAXSIZE"); // docs/configuration.md's example of a mistyped name
+        assertThat(ConfigCheck.unknownVariables(named)).isEmpty();
     }
 
     @Test
