@@ -20,6 +20,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /** Prints the Avro events of a topic as JSON lines, committed records only. */
 @Command(
@@ -56,6 +57,9 @@ final class ConsumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (max != null && max < 1) {
+            throw new IllegalArgumentException("--max must be at least 1, got " + max);
+        }
         Map<String, Object> config = kafka.clientConfig();
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "tagclip-cli-" + UUID.randomUUID());
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
@@ -101,24 +105,36 @@ final class ConsumeCommand implements Callable<Integer> {
         return seen;
     }
 
-    /** Reads {@code 500ms}, {@code 10s}, {@code 2m} or an ISO-8601 duration such as {@code PT10S}. */
+    /** Reads a positive {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h} or ISO-8601 duration such as {@code PT10S}. */
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String text) {
             String t = text.strip().toLowerCase(Locale.ROOT);
-            if (t.startsWith("pt")) {
-                return Duration.parse(text.strip());
+            Duration duration;
+            try {
+                if (t.startsWith("pt")) {
+                    duration = Duration.parse(t);
+                } else if (t.endsWith("ms")) {
+                    duration = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+                } else {
+                    long amount = Long.parseLong(t.substring(0, Math.max(0, t.length() - 1)));
+                    duration = switch (t.charAt(t.length() - 1)) {
+                        case 's' -> Duration.ofSeconds(amount);
+                        case 'm' -> Duration.ofMinutes(amount);
+                        case 'h' -> Duration.ofHours(amount);
+                        default -> null;
+                    };
+                }
+            } catch (RuntimeException e) { // a number that does not parse, or an empty text
+                duration = null;
             }
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            if (duration == null) {
+                throw new TypeConversionException("'" + text + "' is not a duration (such as 500ms, 10s, 2m)");
             }
-            long amount = Long.parseLong(t.substring(0, t.length() - 1));
-            return switch (t.charAt(t.length() - 1)) {
-                case 's' -> Duration.ofSeconds(amount);
-                case 'm' -> Duration.ofMinutes(amount);
-                case 'h' -> Duration.ofHours(amount);
-                default -> throw new IllegalArgumentException("not a duration: '" + text + "' (try 500ms, 10s, 2m)");
-            };
+            if (duration.isZero() || duration.isNegative()) {
+                throw new TypeConversionException("'" + text + "' is not positive");
+            }
+            return duration;
         }
     }
 }

@@ -682,6 +682,18 @@ class CliTest {
         assertThat(dir).isEmptyDirectory();
     }
 
+    @Test
+    void shouldRefuseABadKafkaCommandValueBeforeReachingForTheBrokers() {
+        Run max = run("consume", "--bootstrap-servers", "127.0.0.1:1", "--max", "0");
+        assertThat(max.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(max.err()).isEqualTo("tagclip: --max must be at least 1, got 0" + System.lineSeparator());
+
+        Run timeout = run("produce", "--connect-timeout", "-5s", "--id", "a", "--uri", "http://example.com/a.png");
+        assertThat(timeout.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(timeout.err())
+                .startsWith("tagclip: Invalid value for option '--connect-timeout': '-5s' is not" + " positive");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"clip-global", "cdul-global-local"})
     void shouldTagWithTheBaselines(String method) throws IOException {

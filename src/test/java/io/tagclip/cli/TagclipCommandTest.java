@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.TypeConversionException;
 
 class TagclipCommandTest {
 
@@ -88,9 +89,23 @@ class TagclipCommandTest {
         assertThat(consume.topic).isEqualTo("image-tags");
         assertThat(consume.max).isEqualTo(3);
         assertThat(consume.timeout).isEqualTo(Duration.ofMillis(500));
-        assertThat(new ConsumeCommand.DurationConverter().convert("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThatThrownBy(() -> new ConsumeCommand.DurationConverter().convert("5y"))
-                .hasMessageContaining("5y");
+    }
+
+    @Test
+    void shouldReadDurationsAndRefuseWhatIsNoPositiveDurationQuotingIt() {
+        ConsumeCommand.DurationConverter durations = new ConsumeCommand.DurationConverter();
+        assertThat(durations.convert("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(durations.convert(" 1h ")).isEqualTo(Duration.ofHours(1));
+        assertThat(durations.convert("PT0.5S")).isEqualTo(Duration.ofMillis(500));
+        assertThat(durations.convert("pt10s")).isEqualTo(Duration.ofSeconds(10));
+        for (String bad : new String[] {"5y", "abc", "s", "", "10", "1.5s"}) {
+            assertThatThrownBy(() -> durations.convert(bad))
+                    .as(bad)
+                    .isInstanceOf(TypeConversionException.class)
+                    .hasMessage("'" + bad + "' is not a duration (such as 500ms, 10s, 2m)");
+        }
+        assertThatThrownBy(() -> durations.convert("-5s")).hasMessage("'-5s' is not positive");
+        assertThatThrownBy(() -> durations.convert("0ms")).hasMessage("'0ms' is not positive");
     }
 
     @Test
