@@ -296,7 +296,10 @@ final class ConfigCheck {
             problems.add("tagger.online.band-low=" + o.bandLow() + ": must not exceed tagger.online.band-high ("
                     + o.bandHigh() + ")");
         }
-        atLeast(problems, "tagger.ui.max-upload-bytes", c.ui().maxUploadBytes(), 1);
+        long upload = c.ui().maxUploadBytes();
+        if (upload < 1 || upload > Integer.MAX_VALUE) { // one buffer holds the upload
+            problems.add("tagger.ui.max-upload-bytes=" + upload + ": must be in [1, " + Integer.MAX_VALUE + "]");
+        }
     }
 
     private static void atLeast(List<String> problems, String key, long value, long least) {

@@ -103,10 +103,6 @@ public class TryItPage {
         if (!ui.enabled()) {
             return;
         }
-        if (ui.maxUploadBytes() < 1 || ui.maxUploadBytes() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    "tagger.ui.max-upload-bytes must be in 1.." + Integer.MAX_VALUE + ", got " + ui.maxUploadBytes());
-        }
         vocabulary = Vocabularies.builtIn().resolve(config.model().vocabulary()).named();
         overlays = new OverlayRenderer(vocabulary.labels());
         Map<String, Buffer> files = new HashMap<>();
@@ -199,6 +195,17 @@ public class TryItPage {
 
     /** Decodes the body as fetched images are decoded, tags it through the inference worker, answers JSON. */
     private void tag(RoutingContext ctx) {
+        String contentType = ctx.request().getHeader("Content-Type");
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
+            json(
+                    ctx,
+                    415,
+                    error(
+                            "MULTIPART",
+                            "a multipart form is not read: send the image bytes as the request body (Content-Type"
+                                    + " image/* or application/octet-stream), as curl --data-binary @photo.jpg does"));
+            return;
+        }
         Buffer body = ctx.body().buffer();
         if (body == null || body.length() == 0) {
             json(
@@ -211,7 +218,6 @@ public class TryItPage {
             return;
         }
         String id = "upload-" + UUID.randomUUID();
-        String contentType = ctx.request().getHeader("Content-Type");
         TaggerRuntime tagger = runtime.get();
         RgbImage image;
         try {

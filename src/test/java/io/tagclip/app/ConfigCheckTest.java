@@ -145,7 +145,8 @@ class ConfigCheckTest {
                         "tagger.online.margin", "NaN",
                         "tagger.online.band-low", "0.7",
                         "tagger.online.band-high", "0.6",
-                        "tagger.fetch.max-decoded-bytes", "150%")))
+                        "tagger.fetch.max-decoded-bytes", "150%",
+                        "tagger.ui.max-upload-bytes", "3000000000")))
                 .containsExactlyInAnyOrder(
                         "tagger.stream-threads=0: must be at least 1",
                         "tagger.batch.inference-timeout=PT0S: must be positive",
@@ -154,7 +155,8 @@ class ConfigCheckTest {
                         "tagger.online.margin=NaN: must be a finite number >= 0",
                         "tagger.online.band-low=0.7: must not exceed tagger.online.band-high (0.6)",
                         "tagger.fetch.max-decoded-bytes=150%: '150%' is neither a positive number of bytes nor a"
-                                + " percentage of the max heap in (0%, 100%], such as 25%");
+                                + " percentage of the max heap in (0%, 100%], such as 25%",
+                        "tagger.ui.max-upload-bytes=3000000000: must be in [1, 2147483647]");
     }
 
     @Test

@@ -8,11 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tagclip.golden.Golden;
 import io.tagclip.report.OverlayRenderer;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -183,6 +185,31 @@ class TryItPageIT {
         assertThat(direct.statusCode())
                 .as("the service itself refuses the body")
                 .isEqualTo(413);
+    }
+
+    @Test
+    void shouldRefuseAMultipartFormSayingToSendTheImageAsTheBody() throws Exception {
+        byte[] png = Files.readAllBytes(TINY.resolve("images").resolve("chelsea_small.png"));
+        String boundary = "tagclip-boundary";
+        ByteArrayOutputStream form = new ByteArrayOutputStream();
+        form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"c.png\"\r\n"
+                        + "Content-Type: image/png\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        form.writeBytes(png);
+        form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(base + "/try/api/tag"))
+                                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(form.toByteArray()))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(415);
+        JsonNode error = new ObjectMapper().readTree(response.body());
+        assertThat(error.get("reason").asText()).isEqualTo("MULTIPART");
+        assertThat(error.get("error").asText()).contains("send the image bytes as the request body");
     }
 
     private static void open() {
