@@ -20,10 +20,13 @@ final class OutputFolder {
      * @param option the command-line option that named it, for the error message
      */
     OutputFolder(Path folder, String option) {
+        if (Files.exists(folder) && !Files.isDirectory(folder)) {
+            throw new IllegalArgumentException(option + ": " + folder + " is a file, not a folder");
+        }
         try {
             Files.createDirectories(folder);
         } catch (IOException e) {
-            throw new IllegalArgumentException(option + ": cannot create directory " + folder + ": " + e, e);
+            throw new IllegalArgumentException(option + ": cannot create folder " + folder + ": " + e, e);
         }
         this.folder = folder;
     }

@@ -683,6 +683,25 @@ class CliTest {
     }
 
     @Test
+    void shouldRefuseAnOutputFolderThatIsAFile(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("overlays"), "not a folder");
+
+        Run run = run(
+                "tag",
+                "--model",
+                modelDir.toString(),
+                "--vocab",
+                "voc2007",
+                "--overlay",
+                file.toString(),
+                image("camera_crop"));
+
+        assertThat(run.code()).isEqualTo(Main.EXIT_FAILED);
+        assertThat(run.err())
+                .isEqualTo("tagclip: --overlay: " + file + " is a file, not a folder" + System.lineSeparator());
+    }
+
+    @Test
     void shouldRefuseABadKafkaCommandValueBeforeReachingForTheBrokers() {
         Run max = run("consume", "--bootstrap-servers", "127.0.0.1:1", "--max", "0");
         assertThat(max.code()).isEqualTo(Main.EXIT_FAILED);
