@@ -1,5 +1,6 @@
 package io.tagclip.app;
 
+import io.tagclip.cdul.HeadManifest;
 import io.tagclip.fetch.AddressGuard;
 import io.tagclip.fetch.ContainerAllowList;
 import io.tagclip.fetch.FetchSettings;
@@ -13,6 +14,8 @@ import io.tagclip.pipeline.Method;
 import io.tagclip.vocab.Vocabularies;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -120,6 +123,8 @@ final class ConfigCheck {
         objectStoreProblems(config.fetch(), raw, problems);
         fleetProblems(config, problems);
         boundsProblems(config, problems);
+        methodProblems(config, problems);
+        pathProblems(config, problems);
         for (String key : durationKeys()) {
             raw.apply(key)
                     .filter(value -> NUMBER_WITHOUT_UNIT.matcher(value).matches())
@@ -299,6 +304,67 @@ final class ConfigCheck {
         long upload = c.ui().maxUploadBytes();
         if (upload < 1 || upload > Integer.MAX_VALUE) { // one buffer holds the upload
             problems.add("tagger.ui.max-upload-bytes=" + upload + ": must be in [1, " + Integer.MAX_VALUE + "]");
+        }
+    }
+
+    /** Settings that only one method reads, or that a method needs. */
+    private static void methodProblems(TaggerConfig c, List<String> problems) {
+        TaggerConfig.Model m = c.model();
+        Method method;
+        try {
+            method = Method.of(m.method());
+        } catch (IllegalArgumentException e) {
+            return; // named above
+        }
+        if (m.masks() && method != Method.TAGCLIP) {
+            problems.add(
+                    "tagger.model.masks=true: segments the tags of tagclip, so it needs tagger.model.method=tagclip"
+                            + " (now " + m.method() + ")");
+        }
+        boolean online = c.online().enabled();
+        if (online && method != Method.CDUL) {
+            problems.add("tagger.online.enabled=true: trains a cdul head, so it needs tagger.model.method=cdul (now "
+                    + m.method() + ")");
+        }
+        if (m.head().isPresent() && method != Method.CDUL) {
+            problems.add("tagger.model.head=" + m.head().get() + ": only method cdul reads a head (now tagger.model"
+                    + ".method=" + m.method() + ")");
+        }
+        if (method == Method.CDUL && m.head().isEmpty() && !online) {
+            problems.add(
+                    "tagger.model.method=cdul: needs tagger.model.head=HEAD_DIR (a folder written by 'tagclip train"
+                            + " --method cdul'), or tagger.online.enabled=true to learn a head from the stream");
+        }
+    }
+
+    /** Files and folders the service reads or writes, found missing before the model loads rather than after. */
+    private static void pathProblems(TaggerConfig c, List<String> problems) {
+        c.model()
+                .path()
+                .filter(p -> !Files.exists(p))
+                .ifPresent(p -> problems.add("tagger.model.path=" + p
+                        + ": no such folder or file (a hub model id goes in tagger.model.id)"));
+        c.model().head().ifPresent(p -> check(problems, "tagger.model.head", p.toString(), () -> HeadManifest.read(p)));
+        c.online().headsDir().ifPresent(p -> {
+            Path existing = p.toAbsolutePath();
+            while (!Files.exists(existing) && existing.getParent() != null) {
+                existing = existing.getParent();
+            }
+            if (!Files.isDirectory(existing) || !Files.isWritable(existing)) {
+                problems.add("tagger.online.heads-dir=" + p + ": " + existing + " is not a folder this process may"
+                        + " write to");
+            }
+        });
+        TaggerConfig.Fetch f = c.fetch();
+        List<Path> roots = f.fileRoots().orElse(List.of());
+        if (f.fileEnabled() && roots.isEmpty()) {
+            problems.add("tagger.fetch.file-enabled=true: needs tagger.fetch.file-roots, the folders file: URIs may"
+                    + " name");
+        }
+        for (Path root : roots) {
+            if (!Files.isDirectory(root) || !Files.isReadable(root)) {
+                problems.add("tagger.fetch.file-roots=" + root + ": not a folder this process may read");
+            }
         }
     }
 

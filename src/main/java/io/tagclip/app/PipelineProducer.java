@@ -106,18 +106,8 @@ public class PipelineProducer {
                 new TextFeatureCache(m.textCacheDir().orElseGet(TextFeatureCache::defaultDirectory), status);
         TextTable.NameEmbedder ensemble = cache.cached(
                 Pipelines.promptEnsemble(model, status), TextFeatureCache.Key.of(model, PromptEnsemble.definition()));
-        Method method = Method.of(m.method());
-        if (m.masks() && method != Method.TAGCLIP) {
-            throw new IllegalArgumentException(
-                    "tagger.model.masks=true segments the tags of tagclip: it needs tagger.model.method=tagclip, got "
-                            + m.method());
-        }
+        Method method = Method.of(m.method()); // ConfigCheck has matched it with masks, online and head
         TaggerConfig.Online online = config.online();
-        if (online.enabled() && method != Method.CDUL) {
-            throw new IllegalArgumentException(
-                    "tagger.online.enabled=true trains a cdul head: it needs tagger.model.method=cdul, got "
-                            + m.method());
-        }
         if (method == Method.CDUL) {
             return cdul(model, ensemble, m, online, vocabularies, settings, status);
         }
@@ -173,11 +163,6 @@ public class PipelineProducer {
                     m.head().get());
         }
         if (!online.enabled()) {
-            if (head == null) {
-                throw new IllegalArgumentException("tagger.model.method=cdul needs tagger.model.head=HEAD_DIR (a folder"
-                        + " written by 'tagclip train --method cdul'), or tagger.online.enabled=true to learn a head"
-                        + " from the stream");
-            }
             Vocabularies only = Vocabularies.of(List.of(vocabularies.named()));
             TaggingPipeline pipeline = Pipelines.cdul(model, head, only, settings);
             return prepared(pipeline, pipeline, only, status);

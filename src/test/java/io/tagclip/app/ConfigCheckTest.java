@@ -17,6 +17,7 @@ import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Each misconfiguration the service used to find late or ignore, and the one line it now prints for it. */
 class ConfigCheckTest {
@@ -133,6 +134,51 @@ class ConfigCheckTest {
         assertThat(named).contains("TAGGER_MODEL_PATH", "TAGGER_STATE_DIR", "TAGGER_BATCH_MAXSIZE");
         named.remove("TAGGER_BATCH_MAXSIZE"); // docs/configuration.md's example of a mistyped name
         assertThat(ConfigCheck.unknownVariables(named)).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseSettingsTheMethodDoesNotReadOrLacks() {
+        assertThat(problems(Map.of("tagger.model.masks", "true", "tagger.model.method", "clip-global")))
+                .containsExactly("tagger.model.masks=true: segments the tags of tagclip, so it needs"
+                        + " tagger.model.method=tagclip (now clip-global)");
+        assertThat(problems(Map.of("tagger.online.enabled", "true")))
+                .containsExactly("tagger.online.enabled=true: trains a cdul head, so it needs tagger.model.method=cdul"
+                        + " (now tagclip)");
+        assertThat(problems(Map.of("tagger.model.method", "cdul")))
+                .containsExactly("tagger.model.method=cdul: needs tagger.model.head=HEAD_DIR (a folder written by"
+                        + " 'tagclip train --method cdul'), or tagger.online.enabled=true to learn a head from the"
+                        + " stream");
+        assertThat(problems(Map.of("tagger.model.method", "cdul", "tagger.online.enabled", "true")))
+                .isEmpty();
+    }
+
+    @Test
+    void shouldRefuseMissingModelHeadAndFileRootsAndAHeadsDirItCannotWrite(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+        assertThat(problems(Map.of(
+                        "tagger.model.path", dir.resolve("no-model").toString(),
+                        "tagger.model.method", "cdul",
+                        "tagger.model.head", dir.toString(),
+                        "tagger.online.heads-dir", file.resolve("heads").toString(),
+                        "tagger.fetch.file-enabled", "true",
+                        "tagger.fetch.file-roots", dir.resolve("no-root").toString())))
+                .containsExactlyInAnyOrder(
+                        "tagger.model.path=" + dir.resolve("no-model")
+                                + ": no such folder or file (a hub model id goes in" + " tagger.model.id)",
+                        "tagger.model.head=" + dir + ": not a head folder (no manifest.json): " + dir,
+                        "tagger.online.heads-dir=" + file.resolve("heads") + ": " + file
+                                + " is not a folder this process may write to",
+                        "tagger.fetch.file-roots=" + dir.resolve("no-root") + ": not a folder this process may read");
+        assertThat(problems(Map.of("tagger.fetch.file-enabled", "true")))
+                .containsExactly("tagger.fetch.file-enabled=true: needs tagger.fetch.file-roots, the folders file:"
+                        + " URIs may name");
+        assertThat(problems(Map.of(
+                        "tagger.model.path", dir.toString(),
+                        "tagger.online.heads-dir", dir.resolve("heads/new").toString(),
+                        "tagger.fetch.file-enabled", "true",
+                        "tagger.fetch.file-roots", dir.toString())))
+                .as("an existing model folder, a heads folder that can be made, a readable root")
+                .isEmpty();
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.tagclip.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tagclip.clip.ClipModel;
 import io.tagclip.golden.Golden;
@@ -76,15 +75,5 @@ class MaskSwitchTest {
         assertThat(tags.stream().mapToDouble(tag -> tag.mask().coverage()).sum())
                 .as("the masks of one image are disjoint")
                 .isLessThanOrEqualTo(1.0 + 1e-9);
-    }
-
-    @Test
-    void shouldRefuseMasksForAMethodThatSegmentsNothing() {
-        TaggerConfig config = config(Map.of("tagger.model.masks", "true", "tagger.model.method", "clip-global"));
-
-        assertThatThrownBy(() -> new PipelineProducer().pipeline(model, config, new TextFeatureStatus()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("tagger.model.masks=true")
-                .hasMessageContaining("clip-global");
     }
 }
