@@ -1,6 +1,7 @@
 package io.tagclip.app;
 
 import io.tagclip.cdul.HeadManifest;
+import io.tagclip.clip.ClipOptions;
 import io.tagclip.fetch.AddressGuard;
 import io.tagclip.fetch.ContainerAllowList;
 import io.tagclip.fetch.FetchSettings;
@@ -99,6 +100,8 @@ final class ConfigCheck {
         TaggerConfig.Model model = config.model();
         check(problems, "tagger.model.method", model.method(), () -> Method.of(model.method()));
         check(problems, "tagger.model.mode", model.mode(), () -> PipelineSettings.Mode.of(model.mode()));
+        check(problems, "tagger.model.device", model.device(), () -> ClipOptions.device(model.device()));
+        check(problems, "tagger.model.precision", model.precision(), () -> ClipOptions.precision(model.precision()));
         check(
                 problems,
                 PipelineProducer.MAX_FIRST_PASS_BYTES,

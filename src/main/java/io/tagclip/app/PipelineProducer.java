@@ -1,6 +1,7 @@
 package io.tagclip.app;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.util.cuda.CudaUtils;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tagclip.batch.BatchingPolicy;
@@ -68,7 +69,15 @@ public class PipelineProducer {
         boolean reference = PipelineSettings.Mode.of(m.mode()) == PipelineSettings.Mode.REFERENCE;
         String precision = reference && m.precision().equalsIgnoreCase("auto") ? "fp32" : m.precision();
         int threads = NativeThreads.configure();
-        ClipModel model = ClipLoader.load(source, ClipOptions.parse(m.device(), precision));
+        ClipOptions options = ClipOptions.parse(m.device(), precision);
+        if (options.device() != null
+                && options.device().isGpu()
+                && Engine.getInstance().getGpuCount() == 0) {
+            throw new IllegalArgumentException("tagger.model.device=gpu: libtorch sees no GPU here (a CUDA driver the"
+                    + " image's libtorch can use, and the GPU passed to the container, are needed); auto falls back to"
+                    + " the CPU");
+        }
+        ClipModel model = ClipLoader.load(source, options);
         LOG.infof("model %s (revision %s) loaded on %s", model.modelId(), model.revision(), model.device());
         NativeAllocator.warning(model.device()).ifPresent(LOG::warn);
         NativeThreads.warning(model.device()).ifPresent(LOG::warn);

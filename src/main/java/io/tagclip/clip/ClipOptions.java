@@ -50,25 +50,34 @@ public record ClipOptions(Device device, DataType dtype) {
      * Bad names are reported with the accepted ones.
      */
     public static ClipOptions parse(String device, String precision) {
-        Device resolved = switch (device.toLowerCase(Locale.ROOT)) {
-            case "auto" -> null;
-            case "cpu" -> Device.cpu();
-            case "gpu" -> Device.gpu();
-            default -> throw new IllegalArgumentException("device must be auto, cpu or gpu, got '" + device + "'");
-        };
-        DataType dtype = switch (precision.toLowerCase(Locale.ROOT)) {
-            case "auto" -> null;
-            case "fp32" -> DataType.FLOAT32;
-            case "fp16" -> DataType.FLOAT16;
-            case "bf16" -> throw new IllegalArgumentException(BF16_REFUSED);
-            default ->
-                throw new IllegalArgumentException("precision must be auto, fp32 or fp16, got '" + precision + "'");
-        };
+        Device resolved = device(device);
+        DataType dtype = precision(precision);
         if (dtype == null) {
             ClipOptions probe = new ClipOptions(resolved, DataType.FLOAT32);
             dtype = defaultPrecision(probe.resolveDevice());
         }
         return new ClipOptions(resolved, dtype);
+    }
+
+    /** The device named {@code auto} (null), {@code cpu} or {@code gpu}; another name is refused. */
+    public static Device device(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "auto" -> null;
+            case "cpu" -> Device.cpu();
+            case "gpu" -> Device.gpu();
+            default -> throw new IllegalArgumentException("device must be auto, cpu or gpu, got '" + name + "'");
+        };
+    }
+
+    /** The precision named {@code auto} (null), {@code fp32} or {@code fp16}; bf16 and other names are refused. */
+    public static DataType precision(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "auto" -> null;
+            case "fp32" -> DataType.FLOAT32;
+            case "fp16" -> DataType.FLOAT16;
+            case "bf16" -> throw new IllegalArgumentException(BF16_REFUSED);
+            default -> throw new IllegalArgumentException("precision must be auto, fp32 or fp16, got '" + name + "'");
+        };
     }
 
     /** The precision {@code auto} picks: fp16 on a GPU, fp32 (the reference's CPU precision) elsewhere. */

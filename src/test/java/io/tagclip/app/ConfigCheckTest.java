@@ -1,6 +1,7 @@
 package io.tagclip.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -134,6 +135,17 @@ class ConfigCheckTest {
         assertThat(named).contains("TAGGER_MODEL_PATH", "TAGGER_STATE_DIR", "TAGGER_BATCH_MAXSIZE");
         named.remove("TAGGER_BATCH_MAXSIZE"); // docs/configuration.md's example of a mistyped name
         assertThat(ConfigCheck.unknownVariables(named)).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAnUnknownDeviceOrPrecisionAndBf16() {
+        assertThat(problems(Map.of("tagger.model.device", "tpu", "tagger.model.precision", "fp8")))
+                .containsExactly(
+                        "tagger.model.device=tpu: device must be auto, cpu or gpu, got 'tpu'",
+                        "tagger.model.precision=fp8: precision must be auto, fp32 or fp16, got 'fp8'");
+        assertThat(problems(Map.of("tagger.model.precision", "bf16")))
+                .singleElement(STRING)
+                .startsWith("tagger.model.precision=bf16: bf16 cannot run: DJL");
     }
 
     @Test
