@@ -98,7 +98,9 @@ final class ConfigCheck {
     static List<String> problems(TaggerConfig config, Function<String, Optional<String>> raw) {
         List<String> problems = new ArrayList<>();
         TaggerConfig.Model model = config.model();
-        check(problems, "tagger.model.method", model.method(), () -> Method.of(model.method()));
+        if (check(problems, "tagger.model.method", model.method(), () -> Method.of(model.method()))) {
+            methodProblems(config, Method.of(model.method()), problems);
+        }
         check(problems, "tagger.model.mode", model.mode(), () -> PipelineSettings.Mode.of(model.mode()));
         check(problems, "tagger.model.device", model.device(), () -> ClipOptions.device(model.device()));
         check(problems, "tagger.model.precision", model.precision(), () -> ClipOptions.precision(model.precision()));
@@ -126,7 +128,6 @@ final class ConfigCheck {
         objectStoreProblems(config.fetch(), raw, problems);
         fleetProblems(config, problems);
         boundsProblems(config, problems);
-        methodProblems(config, problems);
         pathProblems(config, problems);
         for (String key : durationKeys()) {
             raw.apply(key)
@@ -311,14 +312,8 @@ final class ConfigCheck {
     }
 
     /** Settings that only one method reads, or that a method needs. */
-    private static void methodProblems(TaggerConfig c, List<String> problems) {
+    private static void methodProblems(TaggerConfig c, Method method, List<String> problems) {
         TaggerConfig.Model m = c.model();
-        Method method;
-        try {
-            method = Method.of(m.method());
-        } catch (IllegalArgumentException e) {
-            return; // named above
-        }
         if (m.masks() && method != Method.TAGCLIP) {
             problems.add(
                     "tagger.model.masks=true: segments the tags of tagclip, so it needs tagger.model.method=tagclip"
